@@ -1,0 +1,33 @@
+// The test command (npm test): type check, build the bundles, run vitest, and end with the
+// plain summary line "N passed, N failed" so a run that executed no test is visible.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+
+const extra = process.argv.slice(2);
+const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', shell: false }).status ?? 1;
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+
+if (run(npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
+  console.log('type check failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+if (run(process.execPath, ['scripts/build.mjs']) !== 0) {
+  console.log('build failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const report = '.vitest-results.json';
+rmSync(report, { force: true });
+const code = run(npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
+let passed = 0, failed = 0, skipped = 0;
+try {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed = r.numPassedTests; failed = r.numFailedTests + (r.numFailedTestSuites ?? 0) - 0; skipped = r.numPendingTests + (r.numTodoTests ?? 0);
+  failed = r.numFailedTests;
+  if (r.numFailedTestSuites > 0 && failed === 0) failed = r.numFailedTestSuites;
+} catch {
+  failed = Math.max(1, failed);
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(code !== 0 ? code : passed === 0 ? 1 : 0);

@@ -1,0 +1,3 @@
+import { notYet } from './not-yet.js';
+
+export default notYet('augment');

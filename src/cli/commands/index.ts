@@ -1,0 +1,23 @@
+/**
+ * The command registry. Each entry loads its module lazily, so `spindiff sk` does not pay for
+ * the diffusion code. Add a command: one line here, one module in this folder.
+ */
+import type { Command } from '../context.js';
+
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+export const commands: Record<string, CommandEntry> = {
+  sk: { summary: 'draw Sherrington-Kirkpatrick parameters', load: async () => (await import('./sk.js')).default },
+  simulate: { summary: 'sample spin configurations from parameters', load: async () => (await import('./simulate.js')).default },
+  infer: { summary: 'infer couplings and fields from data (em|mle|ple|nmf|tap)', load: async () => (await import('./infer.js')).default },
+  score: { summary: 'MSE between true and inferred parameters', load: async () => (await import('./score.js')).default },
+  reconstruct: { summary: 'fill hidden spins by maximum conditional probability', load: async () => (await import('./reconstruct.js')).default },
+  train: { summary: 'train the diffusion model on spin data', load: async () => (await import('./train.js')).default },
+  sample: { summary: 'generate configurations with a trained diffusion model', load: async () => (await import('./sample.js')).default },
+  augment: { summary: 'the whole pipeline: train, stop, generate, infer from observed + generated', load: async () => (await import('./augment.js')).default },
+  experiment: { summary: "reproduce the paper's figures (fig2..fig6), shard and merge sweeps", load: async () => (await import('./experiment.js')).default },
+  demo: { summary: 'the main job on defaults: SK n=20, observed vs augmented inference, with a report', load: async () => (await import('./demo.js')).default },
+};

@@ -1,0 +1,17 @@
+/** What a command may touch of the outside world: injected so commands run in tests in-process. */
+export interface CliContext {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Whether stderr is a terminal (progress bars are drawn only then, unless --progress). */
+  isTTY: boolean;
+  /** Working directory against which relative paths are resolved. */
+  cwd: string;
+  /** Set when the user pressed Ctrl-C: long loops check it and stop cleanly. */
+  signal: { aborted: boolean };
+}
+
+/** A command: its spec (options, help) and its run function. Returns the exit code. */
+export interface Command {
+  spec: import('./args.js').CommandSpec;
+  run(args: import('./args.js').ParsedArgs & { positionals: string[] }, ctx: CliContext): Promise<number>;
+}

@@ -1,0 +1,5 @@
+/**
+ * spindiff core: browser-safe (no Node built-ins, no eval, no run-time code generation).
+ * Node-only helpers (files, CLI) are exported from ./node.ts.
+ */
+export * from './random/index.js';

@@ -1,0 +1,1 @@
+export { Rng, rng } from './rng.js';

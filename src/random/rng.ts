@@ -1,0 +1,193 @@
+/**
+ * Seeded pseudo-random generator with explicit state: xoshiro128** (Blackman & Vigna, 2018).
+ * 32-bit arithmetic only, so it is exact and fast in JavaScript and identical on every platform.
+ * Nothing in the library calls Math.random: every function that needs randomness takes an Rng.
+ */
+
+/** splitmix32 step: used to expand a seed into a full, never-all-zero state. */
+function splitmix32(x: number): [number, number] {
+  x = (x + 0x9e3779b9) | 0;
+  let z = x;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  z ^= z >>> 16;
+  return [x, z >>> 0];
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+const TWO_POW_32 = 4294967296;
+const INV_TWO_POW_53 = 1 / 9007199254740992;
+
+export class Rng {
+  /** The four 32-bit words of xoshiro128** state. Exposed for save/restore. */
+  readonly state: Uint32Array;
+  /** Second Box-Muller normal, kept so that normal() uses both values of a pair. */
+  private spareNormal: number | null = null;
+
+  constructor(seed: number | Uint32Array = 0) {
+    this.state = new Uint32Array(4);
+    if (typeof seed === 'number') {
+      if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
+      // Mix both 32-bit halves of an integer seed up to 2^53 so that large seeds differ.
+      const lo = seed >>> 0;
+      const hi = Math.floor(Math.abs(seed) / TWO_POW_32) >>> 0;
+      let x = lo ^ Math.imul(hi, 0x27d4eb2d);
+      for (let i = 0; i < 4; i++) {
+        const [nx, z] = splitmix32(x);
+        x = nx;
+        this.state[i] = z;
+      }
+      if (hi !== 0) this.state[3] ^= hi;
+    } else {
+      if (seed.length !== 4) throw new Error('Rng: state must have 4 words');
+      this.state.set(seed);
+    }
+    if ((this.state[0] | this.state[1] | this.state[2] | this.state[3]) === 0) this.state[0] = 1;
+  }
+
+  /** A copy with the same state: it produces the same numbers from here on. */
+  clone(): Rng {
+    const r = new Rng(this.state);
+    r.spareNormal = this.spareNormal;
+    return r;
+  }
+
+  /** Next 32-bit unsigned integer. */
+  nextU32(): number {
+    const s = this.state;
+    const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
+    const t = s[1]! << 9;
+    s[2]! ^= s[0]!;
+    s[3]! ^= s[1]!;
+    s[1]! ^= s[2]!;
+    s[0]! ^= s[3]!;
+    s[2]! ^= t;
+    s[3] = rotl(s[3]!, 11);
+    return result;
+  }
+
+  /** Uniform double in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const hi = this.nextU32() >>> 5; // 27 bits
+    const lo = this.nextU32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) * INV_TWO_POW_53;
+  }
+
+  /** Uniform double in [lo, hi). */
+  uniformIn(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.uniform();
+  }
+
+  /** Standard normal by the Box-Muller transform (both values of each pair are used). */
+  normal(mean = 0, std = 1): number {
+    if (this.spareNormal !== null) {
+      const z = this.spareNormal;
+      this.spareNormal = null;
+      return mean + std * z;
+    }
+    let u = this.uniform();
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const theta = 2 * Math.PI * v;
+    this.spareNormal = r * Math.sin(theta);
+    return mean + std * r * Math.cos(theta);
+  }
+
+  /** Uniform integer in [0, n), unbiased (Lemire's rejection on 32 bits; n ≤ 2^32). */
+  int(n: number): number {
+    if (!(Number.isInteger(n) && n > 0 && n <= TWO_POW_32)) {
+      throw new Error(`Rng.int: n must be an integer in [1, 2^32], got ${n}`);
+    }
+    if (n === TWO_POW_32) return this.nextU32();
+    // Reject the top partial block so that every residue is equally likely.
+    const limit = TWO_POW_32 - (TWO_POW_32 % n);
+    let x = this.nextU32();
+    while (x >= limit) x = this.nextU32();
+    return x % n;
+  }
+
+  /** ±1 with equal probability. */
+  spin(): number {
+    return this.nextU32() & 1 ? 1 : -1;
+  }
+
+  /** Index i chosen with probability weights[i] / Σ weights. Weights must be ≥ 0, not all 0. */
+  choice(weights: ArrayLike<number>): number {
+    let total = 0;
+    for (let i = 0; i < weights.length; i++) {
+      const w = weights[i]!;
+      if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`Rng.choice: weight ${i} is ${w}; weights must be finite and ≥ 0`);
+      total += w;
+    }
+    if (total <= 0) throw new Error('Rng.choice: weights sum to 0');
+    let u = this.uniform() * total;
+    for (let i = 0; i < weights.length; i++) {
+      u -= weights[i]!;
+      if (u < 0) return i;
+    }
+    // Rounding left u ≥ 0 after the loop: return the last index with positive weight.
+    for (let i = weights.length - 1; i >= 0; i--) if (weights[i]! > 0) return i;
+    return weights.length - 1;
+  }
+
+  /** Fisher-Yates shuffle in place; returns the same array. */
+  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  /** A random permutation of 0..n-1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    return this.shuffle(p);
+  }
+
+  /** Fill an array with uniform [0,1) values. */
+  fillUniform<T extends Float32Array | Float64Array>(out: T): T {
+    for (let i = 0; i < out.length; i++) out[i] = this.uniform();
+    return out;
+  }
+
+  /** Fill an array with normal(mean, std) values. */
+  fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, std = 1): T {
+    for (let i = 0; i < out.length; i++) out[i] = this.normal(mean, std);
+    return out;
+  }
+
+  /**
+   * An independent stream: a new generator seeded from this one's output through splitmix32,
+   * so parent and child sequences do not overlap in practice. Advances this generator.
+   */
+  split(): Rng {
+    let x = this.nextU32() ^ Math.imul(this.nextU32(), 0x9e3779b9);
+    const st = new Uint32Array(4);
+    for (let i = 0; i < 4; i++) {
+      const [nx, z] = splitmix32(x ^ this.nextU32());
+      x = nx;
+      st[i] = z;
+    }
+    return new Rng(st);
+  }
+
+  /** k independent streams (see split). */
+  splitN(k: number): Rng[] {
+    const out: Rng[] = [];
+    for (let i = 0; i < k; i++) out.push(this.split());
+    return out;
+  }
+}
+
+/** Convenience: a generator from a seed. */
+export function rng(seed = 0): Rng {
+  return new Rng(seed);
+}

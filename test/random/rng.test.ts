@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Rng } from '../../src/random/index.js';
+
+describe('Rng', () => {
+  it('is reproducible per seed and differs between seeds', () => {
+    const a = new Rng(42), b = new Rng(42), c = new Rng(43);
+    const xa = Array.from({ length: 20 }, () => a.nextU32());
+    const xb = Array.from({ length: 20 }, () => b.nextU32());
+    const xc = Array.from({ length: 20 }, () => c.nextU32());
+    expect(xa).toEqual(xb);
+    expect(xa).not.toEqual(xc);
+    // large seeds differing only above 2^32 still give different streams
+    expect(new Rng(2 ** 40).nextU32()).not.toBe(new Rng(2 ** 41).nextU32());
+  });
+
+  it('matches the xoshiro128** reference output for a given state', () => {
+    // Reference: state (1,2,3,4) -> first outputs of the published C code.
+    const r = new Rng(new Uint32Array([1, 2, 3, 4]));
+    expect([r.nextU32(), r.nextU32(), r.nextU32()]).toEqual([11520, 0, 5927040]);
+  });
+
+  it('uniform mean and variance are within 5 standard errors', () => {
+    const r = new Rng(7);
+    const N = 200_000;
+    let s = 0, s2 = 0;
+    for (let i = 0; i < N; i++) { const u = r.uniform(); expect(u >= 0 && u < 1).toBe(true); s += u; s2 += u * u; }
+    const mean = s / N, v = s2 / N - mean * mean;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / N));
+    // Var of (u - 1/2)^2 is 1/180; standard error of the variance estimate sqrt(1/180/N).
+    expect(Math.abs(v - 1 / 12)).toBeLessThan(5 * Math.sqrt(1 / 180 / N));
+  });
+
+  it('normal mean and variance are within 5 standard errors', () => {
+    const r = new Rng(8);
+    const N = 200_000;
+    let s = 0, s2 = 0;
+    for (let i = 0; i < N; i++) { const z = r.normal(); s += z; s2 += z * z; }
+    const mean = s / N, v = s2 / N - mean * mean;
+    expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(N));
+    expect(Math.abs(v - 1)).toBeLessThan(5 * Math.sqrt(2 / N));
+  });
+
+  it('int is in range and uniform (chi-square)', () => {
+    const r = new Rng(9);
+    const k = 7, N = 70_000, counts = new Array(k).fill(0);
+    for (let i = 0; i < N; i++) counts[r.int(k)]++;
+    const e = N / k;
+    const chi2 = counts.reduce((a, c) => a + (c - e) ** 2 / e, 0);
+    expect(chi2).toBeLessThan(22.46); // chi2(6) 0.999 quantile
+    expect(() => r.int(0)).toThrow(/integer/);
+  });
+
+  it('choice follows the weights (5 standard errors per bin)', () => {
+    const r = new Rng(10);
+    const w = [1, 0, 3, 6], N = 50_000, counts = [0, 0, 0, 0];
+    for (let i = 0; i < N; i++) counts[r.choice(w)]++;
+    expect(counts[1]).toBe(0);
+    for (let i = 0; i < 4; i++) {
+      const p = w[i]! / 10;
+      expect(Math.abs(counts[i]! / N - p)).toBeLessThanOrEqual(5 * Math.sqrt((p * (1 - p)) / N) + 1e-12);
+    }
+    expect(() => r.choice([0, 0])).toThrow(/sum to 0/);
+    expect(() => r.choice([1, -1])).toThrow(/weight 1/);
+  });
+
+  it('shuffle/permutation are permutations (property)', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 0, max: 50 }), (seed, n) => {
+      const p = new Rng(seed).permutation(n);
+      expect(Array.from(p).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+    }));
+  });
+
+  it('split streams are independent of the parent and reproducible', () => {
+    const a = new Rng(5), b = new Rng(5);
+    const ca = a.split(), cb = b.split();
+    expect(ca.nextU32()).toBe(cb.nextU32());
+    const parent = Array.from({ length: 8 }, () => a.nextU32());
+    const child = Array.from({ length: 8 }, () => ca.nextU32());
+    expect(parent).not.toEqual(child);
+    // correlation between parent and child uniforms is ~0
+    const N = 20_000; let sxy = 0;
+    for (let i = 0; i < N; i++) sxy += (a.uniform() - 0.5) * (ca.uniform() - 0.5);
+    expect(Math.abs(sxy / N) * 12).toBeLessThan(5 / Math.sqrt(N));
+  });
+
+  it('clone continues identically', () => {
+    const a = new Rng(3); a.normal();
+    const b = a.clone();
+    expect([a.normal(), a.uniform()]).toEqual([b.normal(), b.uniform()]);
+  });
+});

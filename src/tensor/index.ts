@@ -1,0 +1,6 @@
+export type { DType, Storage } from './dtype.js';
+export { Tensor, shapeSize } from './tensor.js';
+export { empty, zeros, ones, full, tensor, fromStorage, rand, randn } from './create.js';
+export type { Backend } from './backend/types.js';
+export { getBackend, setBackend, withBackend } from './backend/registry.js';
+export { jsBackend, gemmReference } from './backend/js.js';

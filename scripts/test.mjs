@@ -23,9 +23,10 @@ const code = run(npx, ['vitest', 'run', '--reporter=default', '--reporter=json',
 let passed = 0, failed = 0, skipped = 0;
 try {
   const r = JSON.parse(readFileSync(report, 'utf8'));
-  passed = r.numPassedTests; failed = r.numFailedTests + (r.numFailedTestSuites ?? 0) - 0; skipped = r.numPendingTests + (r.numTodoTests ?? 0);
-  failed = r.numFailedTests;
-  if (r.numFailedTestSuites > 0 && failed === 0) failed = r.numFailedTestSuites;
+  passed = r.numPassedTests;
+  skipped = r.numPendingTests + (r.numTodoTests ?? 0);
+  // A file that fails to load has no failed tests but a failed suite: count it as a failure.
+  failed = Math.max(r.numFailedTests, r.numFailedTestSuites > 0 ? 1 : 0);
 } catch {
   failed = Math.max(1, failed);
 }

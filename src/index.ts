@@ -3,6 +3,8 @@
  * Node-only helpers (files, CLI) are exported from ./node.ts.
  */
 export * from './random/index.js';
+export * from './tensor/index.js';
+export * from './autograd/index.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export type { DecodedSafetensors, SafetensorsDType } from './io/safetensors.js';
 export * from './ising/index.js';

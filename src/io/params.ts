@@ -1,0 +1,70 @@
+/**
+ * Params JSON: {"n": N, "b": [N numbers], "w": [[N numbers] × N]}, w symmetric with zero
+ * diagonal; extra fields (method, epsilon, …) are kept in `extra`.
+ */
+import { checkParams } from '../ising/model.js';
+import type { IsingParams } from '../ising/types.js';
+
+export function paramsToJSON(p: IsingParams, extra: Record<string, unknown> = {}): string {
+  const { n, b, w } = p;
+  const rows: string[] = [];
+  for (let i = 0; i < n; i++) rows.push(`    [${Array.from(w.subarray(i * n, i * n + n), num).join(', ')}]`);
+  const head: string[] = [`  "n": ${n}`, `  "b": [${Array.from(b, num).join(', ')}]`, `  "w": [\n${rows.join(',\n')}\n  ]`];
+  for (const [k, v] of Object.entries(extra)) {
+    if (k === 'n' || k === 'b' || k === 'w' || v === undefined) continue;
+    head.push(`  ${JSON.stringify(k)}: ${JSON.stringify(v, jsonSafe)}`);
+  }
+  return `{\n${head.join(',\n')}\n}\n`;
+}
+
+function num(v: number): string {
+  if (!Number.isFinite(v)) throw new Error(`paramsToJSON: non-finite value ${v}`);
+  return String(v);
+}
+
+function jsonSafe(_k: string, v: unknown): unknown {
+  if (v instanceof Float64Array || v instanceof Float32Array || v instanceof Int32Array) return Array.from(v);
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return v;
+}
+
+export interface ParsedParams extends IsingParams {
+  extra: Record<string, unknown>;
+}
+
+/** Parse and validate params JSON; errors start with `name`. */
+export function paramsFromJSON(text: string, name = 'params'): ParsedParams {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${name}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error(`${name}: expected a JSON object {"n", "b", "w"}`);
+  const obj = o as Record<string, unknown>;
+  const n = obj['n'];
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new Error(`${name}: "n" must be a positive integer, got ${JSON.stringify(n)}`);
+  const bRaw = obj['b'];
+  if (!Array.isArray(bRaw)) throw new Error(`${name}: "b" must be an array of ${n} numbers`);
+  if (bRaw.length !== n) throw new Error(`${name}: "b" has ${bRaw.length} entries, expected n=${n}`);
+  const b = new Float64Array(n);
+  bRaw.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name}: b[${i}] is ${JSON.stringify(v)}, not a finite number`);
+    b[i] = v;
+  });
+  const wRaw = obj['w'];
+  if (!Array.isArray(wRaw) || wRaw.length !== n) throw new Error(`${name}: "w" must be an array of ${n} rows of ${n} numbers`);
+  const w = new Float64Array(n * n);
+  wRaw.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== n) throw new Error(`${name}: w[${i}] must be an array of ${n} numbers`);
+    row.forEach((v, j) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name}: w[${i}][${j}] is ${JSON.stringify(v)}, not a finite number`);
+      w[i * n + j] = v;
+    });
+  });
+  const p = { n, b, w };
+  checkParams(p, name);
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (k !== 'n' && k !== 'b' && k !== 'w') extra[k] = v;
+  return { ...p, extra };
+}

@@ -1,0 +1,260 @@
+/**
+ * Exact enumeration over all 2^n states, streamed: the spins are split into a low block A
+ * (inner loop) and a high block B (outer loop), both walked in Gray-code order so each step
+ * updates the energy in O(1) (inner) or O(n) (outer). Nothing of size 2^n × n is stored.
+ * Float64 throughout; probabilities are exp(-(E - E_min)) so nothing overflows (log-sum-exp).
+ */
+import type { Rng } from '../random/index.js';
+import type { IsingParams, LoopHooks, SpinData } from './types.js';
+
+export interface Enumeration {
+  n: number;
+  logZ: number;
+  /** ⟨s_i⟩. */
+  mean: Float64Array;
+  /** ⟨s_i s_j⟩, n×n, diagonal 1. */
+  corr: Float64Array;
+  /** Gibbs entropy −Σ p log p (nats). */
+  entropy: number;
+  energyMean: number;
+  energyVar: number;
+  /** Lowest energy over all states. */
+  energyMin: number;
+}
+
+/** Largest n enumerate() accepts (2^30 states take minutes). */
+export const MAX_ENUM_N = 30;
+
+function ctz(t: number): number {
+  return 31 - Math.clz32(t & -t);
+}
+
+/**
+ * Exact log Z, moments, entropy and energy statistics by enumeration.
+ * Cost ~ 2^n × (n/2) simple operations; n = 20 takes well under a second, n = 24 seconds.
+ */
+export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
+  const { n, b, w } = p;
+  if (n > MAX_ENUM_N) throw new Error(`enumerate: n=${n} is too large for exact enumeration (max ${MAX_ENUM_N})`);
+  const nb = Math.floor(n / 2);
+  const na = n - nb;
+  const sizeA = 1 << na;
+  const sizeB = 2 ** nb;
+  // E0A[xA]: energy of block A alone (its fields and couplings), spins i = 0..na-1 as bits of xA.
+  const E0A = new Float64Array(sizeA);
+  {
+    const s = new Int8Array(na).fill(-1);
+    const h = new Float64Array(na); // local fields inside A: b_i + Σ_{k∈A} w_ik s_k
+    let e = 0;
+    for (let i = 0; i < na; i++) {
+      let hi = b[i]!;
+      for (let k = 0; k < na; k++) hi += w[i * n + k]! * s[k]!;
+      h[i] = hi;
+    }
+    for (let i = 0; i < na; i++) {
+      e -= b[i]! * s[i]!;
+      for (let k = i + 1; k < na; k++) e -= w[i * n + k]! * s[i]! * s[k]!;
+    }
+    let x = 0;
+    E0A[0] = e;
+    for (let t = 1; t < sizeA; t++) {
+      const i = ctz(t);
+      const old = s[i]!;
+      e += 2 * old * h[i]!; // ΔE = 2 s_i h_i (old s_i)
+      s[i] = -old;
+      for (let k = 0; k < na; k++) h[k] += -2 * old * w[k * n + i]!;
+      x ^= 1 << i;
+      E0A[x] = e;
+    }
+  }
+  const run = (pass: 0 | 1, shift: number) => {
+    // Outer state over B.
+    const sB = new Int8Array(nb).fill(-1);
+    const hA = new Float64Array(na); // fields on A from B: Σ_{j∈B} w_ij s_j
+    const hB = new Float64Array(nb); // fields inside B: b_j + Σ_{k∈B} w_jk s_k
+    for (let i = 0; i < na; i++) {
+      let v = 0; // only the coupling to B: b_A is already in E0A
+      for (let j = 0; j < nb; j++) v -= w[i * n + na + j]!;
+      hA[i] = v;
+    }
+    let eB = 0;
+    for (let j = 0; j < nb; j++) {
+      let v = b[na + j]!;
+      for (let k = 0; k < nb; k++) v += w[(na + j) * n + na + k]! * sB[k]!;
+      hB[j] = v;
+      eB -= b[na + j]! * sB[j]!;
+      for (let k = j + 1; k < nb; k++) eB -= w[(na + j) * n + na + k]! * sB[j]! * sB[k]!;
+    }
+    let emin = Infinity;
+    const pA = new Float64Array(sizeA);
+    const vA = new Float64Array(na);
+    const meanB = new Float64Array(nb);
+    const corrBB = new Float64Array(nb * nb);
+    const corrAB = new Float64Array(na * nb);
+    let Zs = 0;
+    let sE = 0;
+    let sE2 = 0;
+    const sA = new Int8Array(na);
+    for (let tb = 0; tb < sizeB; tb++) {
+      if (tb > 0) {
+        const j = ctz(tb);
+        const old = sB[j]!;
+        eB += 2 * old * hB[j]!;
+        sB[j] = -old;
+        for (let k = 0; k < nb; k++) hB[k] += -2 * old * w[(na + k) * n + na + j]!;
+        for (let i = 0; i < na; i++) hA[i] += -2 * old * w[i * n + na + j]!;
+        if ((tb & 1023) === 0) {
+          if (hooks.signal?.aborted) throw new Error('enumerate: aborted');
+          hooks.onProgress?.(pass * sizeB + tb, 2 * sizeB);
+        }
+      }
+      // Inner Gray walk over A: F = Σ_i hA_i s_i; E = E0A[x] + eB - F.
+      sA.fill(-1);
+      let F = 0;
+      for (let i = 0; i < na; i++) F -= hA[i]!;
+      let x = 0;
+      if (pass === 0) {
+        let e = E0A[0]! + eB - F;
+        if (e < emin) emin = e;
+        for (let t = 1; t < sizeA; t++) {
+          const i = ctz(t);
+          const sn = -sA[i]!;
+          sA[i] = sn;
+          F += 2 * sn * hA[i]!;
+          x ^= 1 << i;
+          e = E0A[x]! + eB - F;
+          if (e < emin) emin = e;
+        }
+      } else {
+        vA.fill(0);
+        let zB = 0;
+        for (let t = 0; t < sizeA; t++) {
+          if (t > 0) {
+            const i = ctz(t);
+            const sn = -sA[i]!;
+            sA[i] = sn;
+            F += 2 * sn * hA[i]!;
+            x ^= 1 << i;
+          }
+          const de = E0A[x]! + eB - F - shift;
+          const q = Math.exp(-de);
+          zB += q;
+          sE += q * de;
+          sE2 += q * de * de;
+          pA[x] += q;
+          for (let i = 0; i < na; i++) vA[i] += (x >> i) & 1 ? q : -q;
+        }
+        Zs += zB;
+        for (let j = 0; j < nb; j++) {
+          const sj = sB[j]!;
+          meanB[j] += zB * sj;
+          for (let k = j + 1; k < nb; k++) corrBB[j * nb + k] += zB * sj * sB[k]!;
+          for (let i = 0; i < na; i++) corrAB[i * nb + j] += vA[i]! * sj;
+        }
+      }
+    }
+    return { emin, pA, meanB, corrBB, corrAB, Zs, sE, sE2 };
+  };
+  const emin = run(0, 0).emin;
+  const r = run(1, emin);
+  const Z = r.Zs;
+  const mean = new Float64Array(n);
+  const corr = new Float64Array(n * n);
+  // Block A moments from the marginal pA.
+  for (let x = 0; x < sizeA; x++) {
+    const q = r.pA[x]! / Z;
+    if (q === 0) continue;
+    for (let i = 0; i < na; i++) {
+      const si = (x >> i) & 1 ? q : -q;
+      mean[i] += si;
+      for (let k = i + 1; k < na; k++) corr[i * n + k] += (x >> k) & 1 ? si : -si;
+    }
+  }
+  for (let j = 0; j < nb; j++) {
+    mean[na + j] = r.meanB[j]! / Z;
+    for (let k = j + 1; k < nb; k++) corr[(na + j) * n + na + k] = r.corrBB[j * nb + k]! / Z;
+    for (let i = 0; i < na; i++) corr[i * n + na + j] = r.corrAB[i * nb + j]! / Z;
+  }
+  for (let i = 0; i < n; i++) {
+    corr[i * n + i] = 1;
+    for (let k = i + 1; k < n; k++) corr[k * n + i] = corr[i * n + k]!;
+  }
+  const eMeanShifted = r.sE / Z;
+  const energyVar = Math.max(0, r.sE2 / Z - eMeanShifted * eMeanShifted);
+  const logZ = -emin + Math.log(Z);
+  const energyMean = emin + eMeanShifted;
+  return { n, logZ, mean, corr, entropy: logZ + energyMean, energyMean, energyVar, energyMin: emin };
+}
+
+/** Largest n for which probabilities() / sampleExact() build the full 2^n table (128 MiB at 24). */
+export const MAX_TABLE_N = 24;
+
+/**
+ * Normalized probabilities of all 2^n states; index x has s_i = +1 where bit i of x is set.
+ */
+export function probabilities(p: IsingParams): Float64Array {
+  const { n, b, w } = p;
+  if (n > MAX_TABLE_N) throw new Error(`probabilities: n=${n} exceeds ${MAX_TABLE_N} (the 2^n table would not fit in memory)`);
+  const size = 2 ** n;
+  const out = new Float64Array(size);
+  const s = new Int8Array(n).fill(-1);
+  const h = new Float64Array(n);
+  let e = 0;
+  for (let i = 0; i < n; i++) {
+    let v = b[i]!;
+    for (let k = 0; k < n; k++) v -= w[i * n + k]!;
+    h[i] = v;
+    e += b[i]!;
+    for (let k = i + 1; k < n; k++) e -= w[i * n + k]!;
+  }
+  let x = 0;
+  let emin = e;
+  out[0] = -e;
+  for (let t = 1; t < size; t++) {
+    const i = ctz(t);
+    const old = s[i]!;
+    e += 2 * old * h[i]!;
+    s[i] = -old;
+    const row = i * n;
+    for (let k = 0; k < n; k++) h[k] += -2 * old * w[row + k]!;
+    x ^= 1 << i;
+    out[x] = -e;
+    if (e < emin) emin = e;
+  }
+  let z = 0;
+  for (let k = 0; k < size; k++) {
+    const q = Math.exp(out[k]! + emin);
+    out[k] = q;
+    z += q;
+  }
+  for (let k = 0; k < size; k++) out[k] /= z;
+  return out;
+}
+
+/** Exact i.i.d. samples by inverse CDF over the enumerated probabilities (n ≤ MAX_TABLE_N). */
+export function sampleExact(p: IsingParams, m: number, rng: Rng): SpinData {
+  const { n } = p;
+  const cdf = probabilities(p);
+  for (let k = 1; k < cdf.length; k++) cdf[k] += cdf[k - 1]!;
+  const total = cdf[cdf.length - 1]!;
+  const s = new Int8Array(m * n);
+  for (let r = 0; r < m; r++) {
+    const u = rng.uniform() * total;
+    let lo = 0;
+    let hi = cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid]! > u) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let i = 0; i < n; i++) s[r * n + i] = (lo >> i) & 1 ? 1 : -1;
+  }
+  return { n, m, s };
+}
+
+/** The configuration of state index x (bit i set ↔ s_i = +1). */
+export function stateSpins(x: number, n: number): Int8Array {
+  const s = new Int8Array(n);
+  for (let i = 0; i < n; i++) s[i] = Math.floor(x / 2 ** i) & 1 ? 1 : -1;
+  return s;
+}

@@ -1,0 +1,11 @@
+/** The Ising layer: model, exact enumeration, samplers, inference, reconstruction, metrics. */
+export * from './types.js';
+export * from './model.js';
+export * from './metrics.js';
+export * from './patterns.js';
+export * from './enumerate.js';
+export * from './blocked.js';
+export * from './infer/em.js';
+export * from '../io/data.js';
+export * from '../io/params.js';
+export * from '../io/npy.js';

@@ -1,0 +1,46 @@
+// matmul GFLOP/s for every spindiff backend (and thread count) at square sizes and the paper
+// network's real shapes. Peers (tfjs, torch) are in bench/peers/.
+import type { BenchCase, BenchOptions } from './types.js';
+import { jsBackend } from '../src/tensor/backend/js.js';
+import type { Backend } from '../src/tensor/backend/types.js';
+import { Rng } from '../src/random/index.js';
+
+/** m×n×k shapes: squares, then the n=40 network's biggest layer (batch 128 / 10,000, 1024→512). */
+export function matmulShapes(quick: boolean): [number, number, number][] {
+  const sq: [number, number, number][] = (quick ? [128, 256, 512] : [128, 256, 512, 1024]).map((s) => [s, s, s]);
+  return [...sq, [128, 512, 1024], [512, 512, 1024]];
+}
+
+export function shapeName(m: number, n: number, k: number): string {
+  return `${m}x${n}x${k}`;
+}
+
+function operands(m: number, n: number, k: number): { a: Float32Array; b: Float32Array; c: Float32Array } {
+  const rng = new Rng(1);
+  const a = new Float32Array(m * k), b = new Float32Array(k * n);
+  for (let i = 0; i < a.length; i++) a[i] = rng.uniform() - 0.5;
+  for (let i = 0; i < b.length; i++) b[i] = rng.uniform() - 0.5;
+  return { a, b, c: new Float32Array(m * n) };
+}
+
+export function gemmCases(impl: string, backend: Backend, threads: number, quick: boolean): BenchCase[] {
+  return matmulShapes(quick).map(([m, n, k]) => {
+    let ops: { a: Float32Array; b: Float32Array; c: Float32Array } = { a: new Float32Array(0), b: new Float32Array(0), c: new Float32Array(0) };
+    return {
+      group: 'matmul', impl, name: `gemm ${shapeName(m, n, k)}`, threads, shape: shapeName(m, n, k), flops: 2 * m * n * k,
+      repeats: m * n * k >= 512 ** 3 && impl === 'spindiff-js' ? 3 : undefined,
+      setup: () => {
+        const o = operands(m, n, k);
+        // Storage owned by the backend (e.g. wasm memory) when it allocates.
+        const a = backend.alloc('float32', m * k) as Float32Array; a.set(o.a);
+        const b = backend.alloc('float32', k * n) as Float32Array; b.set(o.b);
+        ops = { a, b, c: backend.alloc('float32', m * n) as Float32Array };
+      },
+      fn: () => backend.gemm(false, false, m, n, k, ops.a, ops.b, ops.c, 1, 0),
+    };
+  });
+}
+
+export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
+  return [...gemmCases('spindiff-js', jsBackend, 1, o.quick)];
+}

@@ -1,0 +1,22 @@
+// npm run bench [-- --json --quick --only matmul]: bundle bench/run.ts and every bench/*.bench.ts
+// (and bench/peers/*.bench.ts) with esbuild into .bench/, then run the runner with the same args.
+// Bundling matters: tfjs registers its gradients only when bundled.
+import { build } from 'esbuild';
+import { readdirSync, rmSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const entries = ['bench/run.ts'];
+for (const dir of ['bench', 'bench/peers']) {
+  if (!existsSync(dir)) continue;
+  for (const f of readdirSync(dir)) if (f.endsWith('.bench.ts')) entries.push(`${dir}/${f}`);
+}
+rmSync('.bench', { recursive: true, force: true });
+await build({
+  entryPoints: entries, outdir: '.bench', outbase: 'bench', bundle: true, splitting: true, format: 'esm',
+  platform: 'node', target: 'es2022', sourcemap: true, logLevel: 'warning',
+  // optional native/heavy packages stay external; tfjs is bundled (gradient registration).
+  external: ['gpu.js', 'gl', 'webgpu'],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+const r = spawnSync(process.execPath, ['.bench/run.js', ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -4,3 +4,9 @@ export { empty, zeros, ones, full, tensor, fromStorage, rand, randn } from './cr
 export type { Backend } from './backend/types.js';
 export { getBackend, setBackend, withBackend } from './backend/registry.js';
 export { jsBackend, gemmReference } from './backend/js.js';
+export type { BinaryOp, UnaryOp } from './backend/types.js';
+export { erf, erfc, gelu as geluScalar, normalCdf } from './backend/math.js';
+export {
+  contiguousStrides, broadcastShapes, broadcastStrides, sameShape, astype, elementwise, mapUnary, mapUnaryGrad,
+  sumTo, expandTo, normalizeAxes, keptShapeOf, reduceSum, axpyInPlace, clone,
+} from './ops.js';

@@ -1,6 +1,8 @@
 import { allocPlain } from '../dtype.js';
 import type { Storage } from '../dtype.js';
-import type { Backend } from './types.js';
+import type { Backend, BinaryOp, UnaryOp } from './types.js';
+import { gelu, geluGrad, sigmoid } from './math.js';
+import { gemmTiled } from './gemm.js';
 
 /**
  * Reference GEMM: the plain triple loop, in float64 accumulation. It is the oracle that the
@@ -21,9 +23,163 @@ export function gemmReference(transA: boolean, transB: boolean, m: number, n: nu
   }
 }
 
+/**
+ * Drop size-1 axes and merge adjacent axes that every stride array traverses contiguously, so
+ * that most broadcasts become 1-D or 2-D loops.
+ */
+export function collapseAxes(shape: readonly number[], strides: (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const sh: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = sh.length - 1;
+    if (last >= 0 && strides.every((s, q) => st[q]![last] === s[d]! * n)) {
+      sh[last] = sh[last]! * n;
+      for (let q = 0; q < strides.length; q++) st[q]![last] = strides[q]![d]!;
+    } else {
+      sh.push(n);
+      for (let q = 0; q < strides.length; q++) st[q]!.push(strides[q]![d]!);
+    }
+  }
+  return { shape: sh, strides: st };
+}
+
+/** One output row of a strided binary kernel; the op switch sits outside the element loop. */
+function binaryRow(op: BinaryOp, a: Storage, ia: number, sa: number, b: Storage, ib: number, sb: number,
+  out: Storage, io: number, n: number): void {
+  const end = io + n;
+  switch (op) {
+    case 'add': for (; io < end; io++, ia += sa, ib += sb) out[io] = a[ia]! + b[ib]!; break;
+    case 'sub': for (; io < end; io++, ia += sa, ib += sb) out[io] = a[ia]! - b[ib]!; break;
+    case 'mul': for (; io < end; io++, ia += sa, ib += sb) out[io] = a[ia]! * b[ib]!; break;
+    case 'div': for (; io < end; io++, ia += sa, ib += sb) out[io] = a[ia]! / b[ib]!; break;
+    default: throw new Error(`binary: unknown op '${op as string}'`);
+  }
+}
+
+function binaryStrided(op: BinaryOp, shape: readonly number[], a: Storage, aStrides: readonly number[],
+  b: Storage, bStrides: readonly number[], out: Storage): void {
+  let total = 1;
+  for (const d of shape) total *= d;
+  if (total === 0) return;
+  const c = collapseAxes(shape, [aStrides, bStrides]);
+  const nd = c.shape.length;
+  if (nd === 0) {
+    binaryRow(op, a, 0, 0, b, 0, 0, out, 0, 1);
+    return;
+  }
+  const sa = c.strides[0]!, sb = c.strides[1]!;
+  const n = c.shape[nd - 1]!;
+  const rows = total / n;
+  const idx = new Array<number>(nd).fill(0);
+  let pa = 0, pb = 0;
+  for (let r = 0, po = 0; r < rows; r++, po += n) {
+    binaryRow(op, a, pa, sa[nd - 1]!, b, pb, sb[nd - 1]!, out, po, n);
+    for (let d = nd - 2; d >= 0; d--) { // odometer over the outer axes
+      pa += sa[d]!; pb += sb[d]!;
+      if (++idx[d]! < c.shape[d]!) break;
+      pa -= sa[d]! * c.shape[d]!; pb -= sb[d]! * c.shape[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+function unaryMap(op: UnaryOp, x: Storage, out: Storage, p = 1): void {
+  const n = x.length;
+  switch (op) {
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]!; break;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!); break;
+    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!); break;
+    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!); break;
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!); break;
+    case 'sigmoid': for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]!); break;
+    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : 0; } break;
+    case 'gelu': for (let i = 0; i < n; i++) out[i] = gelu(x[i]!); break;
+    case 'silu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * sigmoid(v); } break;
+    case 'sin': for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]!); break;
+    case 'cos': for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]!); break;
+    case 'pow':
+      if (p === 2) for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * v; }
+      else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, p);
+      break;
+    default: throw new Error(`unary: unknown op '${op as string}'`);
+  }
+}
+
+function unaryBackward(op: UnaryOp, x: Storage, y: Storage, g: Storage, out: Storage, p = 1): void {
+  const n = x.length;
+  switch (op) {
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -g[i]!; break;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = g[i]! * y[i]!; break;
+    case 'log': for (let i = 0; i < n; i++) out[i] = g[i]! / x[i]!; break;
+    case 'sqrt': for (let i = 0; i < n; i++) out[i] = (0.5 * g[i]!) / y[i]!; break;
+    case 'tanh': for (let i = 0; i < n; i++) { const t = y[i]!; out[i] = g[i]! * (1 - t * t); } break;
+    case 'sigmoid': for (let i = 0; i < n; i++) { const s = y[i]!; out[i] = g[i]! * s * (1 - s); } break;
+    case 'relu': for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? g[i]! : 0; break;
+    case 'gelu': for (let i = 0; i < n; i++) out[i] = g[i]! * geluGrad(x[i]!); break;
+    case 'silu': for (let i = 0; i < n; i++) { const v = x[i]!, s = sigmoid(v); out[i] = g[i]! * s * (1 + v * (1 - s)); } break;
+    case 'sin': for (let i = 0; i < n; i++) out[i] = g[i]! * Math.cos(x[i]!); break;
+    case 'cos': for (let i = 0; i < n; i++) out[i] = -g[i]! * Math.sin(x[i]!); break;
+    case 'pow':
+      if (p === 2) for (let i = 0; i < n; i++) out[i] = 2 * g[i]! * x[i]!;
+      else for (let i = 0; i < n; i++) out[i] = g[i]! * p * Math.pow(x[i]!, p - 1);
+      break;
+    default: throw new Error(`unaryGrad: unknown op '${op as string}'`);
+  }
+}
+
+function sumToStrided(shape: readonly number[], x: Storage, outStrides: readonly number[], out: Storage): void {
+  const nd0 = shape.length;
+  const xStrides = new Array<number>(nd0);
+  let total = 1;
+  for (let d = nd0 - 1; d >= 0; d--) { xStrides[d] = total; total *= shape[d]!; }
+  const acc = new Float64Array(out.length);
+  if (total > 0) {
+    const c = collapseAxes(shape, [xStrides, outStrides]);
+    const nd = c.shape.length;
+    const so = c.strides[1]!;
+    if (nd === 0) acc[0] = x[0]!;
+    else {
+      const n = c.shape[nd - 1]!, sIn = so[nd - 1]!; // x's innermost stride is 1 after collapsing
+      const rows = total / n;
+      const idx = new Array<number>(nd).fill(0);
+      let po = 0;
+      for (let r = 0, px = 0; r < rows; r++, px += n) {
+        if (sIn === 0) {
+          let s = 0;
+          for (let j = 0; j < n; j++) s += x[px + j]!;
+          acc[po] += s;
+        } else {
+          for (let j = 0, q = po; j < n; j++, q += sIn) acc[q] += x[px + j]!;
+        }
+        for (let d = nd - 2; d >= 0; d--) {
+          po += so[d]!;
+          if (++idx[d]! < c.shape[d]!) break;
+          po -= so[d]! * c.shape[d]!;
+          idx[d] = 0;
+        }
+      }
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] = acc[i]!;
+}
+
+function axpyJs(alpha: number, x: Storage, y: Storage): void {
+  const n = x.length;
+  if (y.length !== n) throw new Error(`axpy: lengths differ (${n} vs ${y.length})`);
+  if (alpha === 1) for (let i = 0; i < n; i++) y[i] += x[i]!;
+  else for (let i = 0; i < n; i++) y[i] += alpha * x[i]!;
+}
+
 /** The plain-JS backend: the specification. */
 export const jsBackend: Backend = {
   name: 'js',
   alloc: allocPlain,
-  gemm: gemmReference,
+  gemm: gemmTiled,
+  binary: binaryStrided,
+  unary: unaryMap,
+  unaryGrad: unaryBackward,
+  sumTo: sumToStrided,
+  axpy: axpyJs,
 };

@@ -1,11 +1,23 @@
 import type { DType, Storage } from '../dtype.js';
 
+/** Elementwise binary kernels. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+/** Elementwise unary kernels (`pow` takes the exponent p). */
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'silu' | 'sin' | 'cos' | 'pow';
+
 /**
- * The narrow, synchronous kernel interface. The plain-JS backend is the specification; every
- * other backend (wasm-simd, threads, gpu.js) must pass the same conformance suite against it.
+ * The narrow, synchronous kernel interface. The plain-JS backend (`jsBackend`) is the
+ * specification; every other backend (wasm-simd, threads, gpu.js) must pass the same
+ * conformance suite against it. A backend that accelerates only some kernels may spread
+ * `...jsBackend` and override the rest.
  *
  * Storage is allocated through the backend, so a backend may own tensor memory (WebAssembly
- * memory, a SharedArrayBuffer shared with workers) and the layers above never copy.
+ * memory, a SharedArrayBuffer shared with workers) and the layers above never copy. Callers must
+ * not cache `storage.buffer` (WebAssembly memory may grow and detach it).
+ *
+ * All arrays passed to one call have the same dtype; `out` never aliases an input unless stated.
+ * Strided arguments describe how a contiguous input is read when broadcast over `shape`
+ * (stride 0 along a broadcast axis); outputs are always contiguous row-major.
  */
 export interface Backend {
   readonly name: string;
@@ -13,8 +25,32 @@ export interface Backend {
   alloc(dtype: DType, size: number): Storage;
   /**
    * C = alpha·op(A)·op(B) + beta·C, row-major and contiguous, where op(A) is m×k (A is k×m
-   * when transA) and op(B) is k×n (B is n×k when transB). All arrays have the same dtype.
+   * when transA) and op(B) is k×n (B is n×k when transB). When beta is 0, C is not read
+   * (NaN in C does not propagate).
    */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
     a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void;
+  /**
+   * out[i] = a[i·aStrides] (op) b[i·bStrides] for every multi-index i of `shape`; out is
+   * contiguous with that shape. Covers same-shape maps, scalars and numpy broadcasting (e.g. a
+   * bias row: shape [m, n], aStrides [n, 1], bStrides [0, 1]). `out` may alias `a` when
+   * aStrides are the contiguous strides of `shape`.
+   */
+  binary(op: BinaryOp, shape: readonly number[], a: Storage, aStrides: readonly number[],
+    b: Storage, bStrides: readonly number[], out: Storage): void;
+  /** out[i] = f(x[i]) over x.length elements (`p`: the exponent of 'pow'). out may alias x. */
+  unary(op: UnaryOp, x: Storage, out: Storage, p?: number): void;
+  /**
+   * out[i] = g[i]·f'(x[i]), the backward of `unary`; y = f(x) is passed too (tanh, sigmoid,
+   * exp and sqrt use it). out may alias g.
+   */
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, g: Storage, out: Storage, p?: number): void;
+  /**
+   * Sum-reduction, the adjoint of broadcasting: x is contiguous with `shape`; out[j] is the sum of
+   * x[i] over all multi-indices i with i·outStrides = j (outStrides 0 on summed axes). Overwrites
+   * out. Accumulates in float64. E.g. a bias gradient (column sums of [m, n]): outStrides [0, 1].
+   */
+  sumTo(shape: readonly number[], x: Storage, outStrides: readonly number[], out: Storage): void;
+  /** y += alpha·x elementwise (gradient accumulation, optimizer updates). */
+  axpy(alpha: number, x: Storage, y: Storage): void;
 }

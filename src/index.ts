@@ -5,6 +5,7 @@
 export * from './random/index.js';
 export * from './tensor/index.js';
 export * from './autograd/index.js';
+export * from './nn/index.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export type { DecodedSafetensors, SafetensorsDType } from './io/safetensors.js';
 export * from './ising/index.js';

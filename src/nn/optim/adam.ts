@@ -1,0 +1,140 @@
+import type { Tensor } from '../../tensor/index.js';
+import { Optimizer, checkBeta, checkNonNegative, type OptimizerState } from './optimizer.js';
+import { applyHyper } from './sgd.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: readonly [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+}
+
+/**
+ * Adam exactly as torch.optim.Adam (single-tensor path), step t counted per parameter:
+ *   g ← ∇ + λ·p (L2 penalty added to the gradient);
+ *   m ← m + (1−β₁)(g − m);  v ← β₂·v + (1−β₂)·g²;  (amsgrad: v̂max ← max(v̂max, v), used for v)
+ *   p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε),
+ * i.e. p −= lr·m̂/(√v̂ + ε) with ε added after the square root of the bias-corrected v.
+ * Arithmetic in float64 on the parameter storage in place; moment buffers are float64.
+ */
+export class Adam extends Optimizer {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  /** AdamW: decay p ← p·(1 − lr·λ) instead of adding λ·p to the gradient. */
+  protected readonly decoupled: boolean;
+  private readonly m: Float64Array[];
+  private readonly v: Float64Array[];
+  private readonly vmax: (Float64Array | null)[];
+
+  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}, kind = 'Adam', decoupled = false, defaultDecay = 0) {
+    super(params, opts.lr ?? 1e-3, kind);
+    const [b1, b2] = opts.betas ?? [0.9, 0.999];
+    checkBeta(kind, 0, b1);
+    checkBeta(kind, 1, b2);
+    this.beta1 = b1;
+    this.beta2 = b2;
+    this.eps = opts.eps ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? defaultDecay;
+    this.amsgrad = opts.amsgrad ?? false;
+    checkNonNegative(kind, 'epsilon value', this.eps);
+    checkNonNegative(kind, 'weight_decay value', this.weightDecay);
+    this.decoupled = decoupled;
+    this.m = this.params.map((p) => new Float64Array(p.size));
+    this.v = this.params.map((p) => new Float64Array(p.size));
+    this.vmax = this.params.map((p) => (this.amsgrad ? new Float64Array(p.size) : null));
+  }
+
+  step(): void {
+    const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, decoupled } = this;
+    for (let k = 0; k < this.params.length; k++) {
+      const g = this.gradOf(k);
+      if (g === null) continue;
+      const p = this.params[k]!.data;
+      const m = this.m[k]!;
+      const v = this.v[k]!;
+      const vmax = this.vmax[k] ?? null;
+      const t = ++this.steps[k]!;
+      const stepSize = lr / (1 - b1 ** t);
+      const bc2Sqrt = Math.sqrt(1 - b2 ** t);
+      const decay = decoupled ? 1 - lr * wd : 1;
+      const l2 = decoupled ? 0 : wd;
+      const w1 = 1 - b1;
+      for (let i = 0; i < p.length; i++) {
+        let pi = p[i]! * decay;
+        const gi = l2 !== 0 ? g[i]! + l2 * pi : g[i]!;
+        // m.lerp_(g, 1 − β₁), with torch.lerp's two branches for rounding fidelity.
+        const mi = w1 < 0.5 ? m[i]! + w1 * (gi - m[i]!) : gi - (gi - m[i]!) * (1 - w1);
+        let vi = b2 * v[i]! + (1 - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        if (vmax !== null) {
+          if (vi > vmax[i]!) vmax[i] = vi;
+          else vi = vmax[i]!;
+        }
+        pi -= stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
+        p[i] = pi;
+      }
+    }
+  }
+
+  stateDict(): OptimizerState {
+    const has = (i: number) => this.steps[i]! > 0;
+    const named: Record<string, (Float64Array | null)[]> = {
+      exp_avg: this.m.map((a, i) => (has(i) ? a : null)),
+      exp_avg_sq: this.v.map((a, i) => (has(i) ? a : null)),
+    };
+    if (this.amsgrad) named.max_exp_avg_sq = this.vmax.map((a, i) => (has(i) ? a : null));
+    return this.exportBuffers(this.kindName(), { beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, amsgrad: this.amsgrad }, named);
+  }
+
+  loadStateDict(state: OptimizerState): void {
+    const kind = this.kindName();
+    const get = this.importCommon(kind, state);
+    if (state.hyper.amsgrad !== undefined && state.hyper.amsgrad !== this.amsgrad) {
+      throw new Error(`${kind}.loadStateDict: state has amsgrad=${state.hyper.amsgrad}, this optimizer amsgrad=${this.amsgrad}`);
+    }
+    const loaded = this.params.map((_, i) => {
+      if (state.steps[i]! === 0) return null;
+      const m = get(i, 'exp_avg');
+      const v = get(i, 'exp_avg_sq');
+      const vm = this.amsgrad ? get(i, 'max_exp_avg_sq') : null;
+      if (m === null || v === null || (this.amsgrad && vm === null)) throw new Error(`${kind}.loadStateDict: missing moment buffers for parameter ${i}`);
+      return { m, v, vm };
+    });
+    applyHyper(this, state.hyper);
+    for (let i = 0; i < this.params.length; i++) {
+      this.steps[i] = state.steps[i]!;
+      const l = loaded[i];
+      if (l) {
+        this.m[i]!.set(l.m);
+        this.v[i]!.set(l.v);
+      } else {
+        this.m[i]!.fill(0);
+        this.v[i]!.fill(0);
+      }
+      const vm = this.vmax[i];
+      if (vm) {
+        if (l?.vm) vm.set(l.vm);
+        else vm.fill(0);
+      }
+    }
+  }
+
+  protected kindName(): string {
+    return this.decoupled ? 'AdamW' : 'Adam';
+  }
+}
+
+/**
+ * AdamW exactly as torch.optim.AdamW: first p ← p·(1 − lr·λ) (decoupled weight decay, default
+ * λ = 0.01), then the Adam update without any L2 term in the gradient.
+ */
+export class AdamW extends Adam {
+  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
+    super(params, opts, 'AdamW', true, 1e-2);
+  }
+}

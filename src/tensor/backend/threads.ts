@@ -1,0 +1,109 @@
+// The threaded wasm-simd backend (Node): worker_threads share one WebAssembly.Memory (a
+// SharedArrayBuffer with a fixed maximum, so growing it never detaches anything) and split the
+// rows of C. Synchronous for the caller: the main thread takes the first share of rows itself,
+// then blocks in Atomics.wait until the workers are done. Optional and lazily loaded.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { allocPlain } from '../dtype.js';
+import type { Storage } from '../dtype.js';
+import type { Backend } from './types.js';
+import { jsBackend } from './js.js';
+import { compileGemmModule, gemmViaArena, layout, MAX_PAGES, OperandArena, wasmSimdSupported } from './wasm/module.js';
+import type { GemmCall, GemmExports, Layout } from './wasm/module.js';
+import { defaultGeometry } from './wasm/gemm.js';
+import { WORKER_SOURCE, CTL } from './threads-worker.js';
+
+export interface ThreadsOptions {
+  /** Threads including the caller's (default: the number of cores). 1 means no workers. */
+  threads?: number;
+  /** Below this many flops (2mnk) a GEMM runs on the calling thread alone (waking workers costs ~0.1 ms). */
+  minFlopsPerThread?: number;
+}
+
+export interface ThreadsBackend extends Backend {
+  readonly threads: number;
+  /** Stop the workers (the backend then runs single-threaded). */
+  terminate(): Promise<void>;
+}
+
+/** Rows per thread: a multiple of the micro-tile height, so no tile is split between threads. */
+export function rowChunk(m: number, threads: number, mr: number): number {
+  return Math.ceil(m / threads / mr) * mr;
+}
+
+export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<ThreadsBackend> {
+  if (!wasmSimdSupported()) throw new Error('threads backend: this JavaScript engine cannot compile WebAssembly SIMD (128-bit)');
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const minFlops = opts.minFlopsPerThread ?? 2e6;
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  const lay: Layout = layout(threads);
+  memory.grow(lay.operandBase / 65536);
+  const module = await compileGemmModule(true);
+  const instance = await WebAssembly.instantiate(module, { env: { mem: memory } });
+  const ex = instance.exports as unknown as GemmExports;
+  const arena = new OperandArena(memory, lay.operandBase);
+  const ctl = new Int32Array(memory.buffer, 0, CTL.size);
+  const ctlF = new Float32Array(memory.buffer, 0, CTL.size);
+  const workers: Worker[] = [];
+  await Promise.all(Array.from({ length: threads - 1 }, (_, w) => new Promise<void>((resolve, reject) => {
+    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`), {
+      workerData: { module, memory, t: w + 1, bufs: lay.threads[w + 1] },
+    });
+    // unref only once ready: an unref'd worker would not keep a top-level await alive.
+    worker.once('message', () => { worker.unref(); resolve(); });
+    worker.once('error', reject);
+    workers.push(worker);
+  })));
+  let active = workers.length > 0;
+
+  const runShare = (g: GemmCall, t: number, chunk: number, alpha: number, beta: number): void => {
+    const i0 = t * chunk, i1 = Math.min(g.m, i0 + chunk);
+    if (i0 >= i1) return;
+    const b = lay.threads[t]!;
+    ex.gemm(g.offA + 4 * i0 * g.sIa, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC + 4 * i0 * g.n, g.n, i1 - i0, g.n, g.k,
+      alpha, beta, b.bufA, b.bufB, b.scratch);
+  };
+
+  const run = (g: GemmCall, alpha: number, beta: number): void => {
+    const nt = active ? Math.min(threads, Math.max(1, Math.floor((2 * g.m * g.n * g.k) / minFlops)), Math.ceil(g.m / defaultGeometry.MR)) : 1;
+    const chunk = rowChunk(g.m, nt, defaultGeometry.MR);
+    if (nt > 1) {
+      ctl.set([g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.m, g.n, g.k, chunk, nt], CTL.args);
+      ctlF[CTL.alpha] = alpha; ctlF[CTL.beta] = beta;
+      Atomics.store(ctl, CTL.done, 0);
+      Atomics.add(ctl, CTL.seq, 1);
+      Atomics.notify(ctl, CTL.seq);
+    }
+    runShare(g, 0, chunk, alpha, beta);
+    if (nt > 1) {
+      // Workers t = 1 … nt-1 each add 1 to done; workers t ≥ nt add 1 without working.
+      for (;;) {
+        const d = Atomics.load(ctl, CTL.done);
+        if (d >= workers.length) break;
+        Atomics.wait(ctl, CTL.done, d, 1000);
+      }
+    }
+  };
+
+  return {
+    ...jsBackend,
+    name: `threads-${threads}`,
+    threads,
+    alloc: allocPlain,
+    gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
+      if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
+        jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta);
+        return;
+      }
+      gemmViaArena(arena, transA, transB, m, n, k, a, b, c, alpha, beta, (g) => run(g, alpha, beta));
+    },
+    async terminate(): Promise<void> {
+      if (!active) return;
+      active = false;
+      ctl[CTL.args + 11] = -1; // nt = -1: exit
+      Atomics.add(ctl, CTL.seq, 1);
+      Atomics.notify(ctl, CTL.seq);
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}

@@ -1,0 +1,240 @@
+// Emits the float32 GEMM of the wasm-simd backend (GotoBLAS structure): pack a kc×nc panel of
+// op(B) and an mc×kc block of op(A) into contiguous slivers, then an MR×NR register-blocked
+// f32x4 micro-kernel. Transposes are just strides in the packing routines, so the four
+// transpose cases share one kernel.
+import { Fn, T } from './encoder.js';
+
+export interface GemmGeometry {
+  /** Micro-tile rows (registers hold MR × NR/4 accumulators). */
+  MR: number;
+  /** Micro-tile columns, a multiple of 4. */
+  NR: number;
+  /** Block sizes: A block mc×kc ~ L2, B panel kc×nc ~ L3, B sliver kc×NR ~ L1. */
+  MC: number;
+  KC: number;
+  NC: number;
+  /** Unrolling of the micro-kernel's k loop. */
+  KU: number;
+}
+
+export const defaultGeometry: GemmGeometry = { MR: 4, NR: 8, MC: 128, KC: 256, NC: 512, KU: 1 };
+
+/** Bytes of packing buffers and scratch that one thread needs. */
+export function packBytes(g: GemmGeometry): { a: number; b: number; scratch: number } {
+  return { a: g.MC * g.KC * 4, b: g.KC * (g.NC + g.NR) * 4, scratch: g.MR * g.NR * 4 };
+}
+
+/** i32 min of two locals, pushed. */
+function minI32(f: Fn, x: () => void, y: () => void): void {
+  x(); y(); x(); y(); f.op('i32.lt_s', 'select');
+}
+
+/**
+ * packA(src, sI, sP, mc, kc, dst): dst[(ir/MR)·kc·MR + p·MR + r] = A(ir+r, p) for an mc×kc block
+ * whose element (i, p) is at src + 4·(i·sI + p·sP); rows past mc are zero.
+ */
+function emitPackA(g: GemmGeometry): Fn {
+  const f = new Fn('packA', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
+  const [src, sI, sP, mc, kc, dst] = [0, 1, 2, 3, 4, 5];
+  const ir = f.local(T.i32), p = f.local(T.i32), r = f.local(T.i32), sp = f.local(T.i32), rows = f.local(T.i32);
+  const sIb = f.local(T.i32), sPb = f.local(T.i32), rowOff = Array.from({ length: g.MR }, () => f.local(T.i32));
+  f.get(sI).i32(2).op('i32.shl').set(sIb);
+  f.get(sP).i32(2).op('i32.shl').set(sPb);
+  for (let q = 0; q < g.MR; q++) f.get(sIb).i32(q).op('i32.mul').set(rowOff[q]!);
+  f.for(ir, 0, () => f.get(mc), g.MR, () => {
+    minI32(f, () => f.i32(g.MR), () => f.get(mc).get(ir).op('i32.sub'));
+    f.set(rows);
+    // sp = src + ir·sI·4
+    f.get(src).get(ir).get(sIb).op('i32.mul', 'i32.add').set(sp);
+    f.get(rows).i32(g.MR).op('i32.eq');
+    f.if(() => {
+      f.for(p, 0, () => f.get(kc), 1, () => {
+        for (let q = 0; q < g.MR; q++) {
+          f.get(dst).get(sp).get(rowOff[q]!).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
+        }
+        f.inc(dst, 4 * g.MR).inc(sp, () => f.get(sPb));
+      });
+    }, () => {
+      f.for(p, 0, () => f.get(kc), 1, () => {
+        f.for(r, 0, g.MR, 1, () => {
+          f.get(r).get(rows).op('i32.lt_s');
+          f.if(() => { f.get(dst).get(sp).get(r).get(sIb).op('i32.mul', 'i32.add').mem('f32.load').mem('f32.store'); },
+            () => { f.get(dst).f32(0).mem('f32.store'); });
+          f.inc(dst, 4);
+        });
+        f.inc(sp, () => f.get(sPb));
+      });
+    });
+  });
+  return f;
+}
+
+/**
+ * packB(src, sP, sJ, kc, nc, dst): dst[(jr/NR)·kc·NR + p·NR + c] = B(p, jr+c) for a kc×nc panel
+ * whose element (p, j) is at src + 4·(p·sP + j·sJ); columns past nc are zero.
+ */
+function emitPackB(g: GemmGeometry): Fn {
+  const f = new Fn('packB', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
+  const [src, sP, sJ, kc, nc, dst] = [0, 1, 2, 3, 4, 5];
+  const jr = f.local(T.i32), p = f.local(T.i32), c = f.local(T.i32), sp = f.local(T.i32), cols = f.local(T.i32);
+  const sJb = f.local(T.i32), sPb = f.local(T.i32), colOff = Array.from({ length: g.NR }, () => f.local(T.i32));
+  f.get(sJ).i32(2).op('i32.shl').set(sJb);
+  f.get(sP).i32(2).op('i32.shl').set(sPb);
+  for (let q = 0; q < g.NR; q++) f.get(sJb).i32(q).op('i32.mul').set(colOff[q]!);
+  f.for(jr, 0, () => f.get(nc), g.NR, () => {
+    minI32(f, () => f.i32(g.NR), () => f.get(nc).get(jr).op('i32.sub'));
+    f.set(cols);
+    f.get(src).get(jr).get(sJb).op('i32.mul', 'i32.add').set(sp);
+    f.get(cols).i32(g.NR).op('i32.eq');
+    f.if(() => {
+      f.get(sJ).i32(1).op('i32.eq');
+      f.if(() => {
+        // Contiguous columns (B not transposed): vector copies.
+        f.for(p, 0, () => f.get(kc), 1, () => {
+          for (let q = 0; q < g.NR / 4; q++) f.get(dst).get(sp).mem('v128.load', 16 * q).mem('v128.store', 16 * q);
+          f.inc(dst, 4 * g.NR).inc(sp, () => f.get(sPb));
+        });
+      }, () => {
+        f.for(p, 0, () => f.get(kc), 1, () => {
+          for (let q = 0; q < g.NR; q++) f.get(dst).get(sp).get(colOff[q]!).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
+          f.inc(dst, 4 * g.NR).inc(sp, () => f.get(sPb));
+        });
+      });
+    }, () => {
+      f.for(p, 0, () => f.get(kc), 1, () => {
+        f.for(c, 0, g.NR, 1, () => {
+          f.get(c).get(cols).op('i32.lt_s');
+          f.if(() => { f.get(dst).get(sp).get(c).get(sJb).op('i32.mul', 'i32.add').mem('f32.load').mem('f32.store'); },
+            () => { f.get(dst).f32(0).mem('f32.store'); });
+          f.inc(dst, 4);
+        });
+        f.inc(sp, () => f.get(sPb));
+      });
+    });
+  });
+  return f;
+}
+
+/**
+ * kernel(Ap, Bp, C, ldc, mc, nc, kc, alpha, beta, scratch): C[0:mc, 0:nc] = alpha·Ap·Bp + beta·C
+ * (C row stride ldc elements); beta = 0 never reads C.
+ */
+function emitKernel(g: GemmGeometry): Fn {
+  const f = new Fn('kernel', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.f32, T.f32, T.i32]);
+  const [Ap, Bp, C, ldc, mc, nc, kc, alpha, beta, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const NV = g.NR / 4;
+  const jr = f.local(T.i32), ir = f.local(T.i32), pa = f.local(T.i32), pb = f.local(T.i32), pend = f.local(T.i32);
+  const pmain = f.local(T.i32), cp = f.local(T.i32), rp = f.local(T.i32), mr = f.local(T.i32), nr = f.local(T.i32), ldcb = f.local(T.i32);
+  const r = f.local(T.i32), c = f.local(T.i32), addr = f.local(T.i32);
+  const va = f.local(T.v128), vb = f.local(T.v128), av = f.local(T.v128);
+  const bv = Array.from({ length: NV }, () => f.local(T.v128));
+  const acc = Array.from({ length: g.MR * NV }, () => f.local(T.v128));
+  f.get(alpha).op('f32x4.splat').set(va);
+  f.get(beta).op('f32x4.splat').set(vb);
+  f.get(ldc).i32(2).op('i32.shl').set(ldcb);
+  f.for(jr, 0, () => f.get(nc), g.NR, () => {
+    f.for(ir, 0, () => f.get(mc), g.MR, () => {
+      for (const x of acc) f.f32(0).op('f32x4.splat').set(x);
+      f.get(Ap).get(ir).get(kc).op('i32.mul').i32(2).op('i32.shl', 'i32.add').set(pa);
+      f.get(Bp).get(jr).get(kc).op('i32.mul').i32(2).op('i32.shl', 'i32.add').tee(pb);
+      f.get(kc).i32(4 * g.NR).op('i32.mul', 'i32.add').set(pend);
+      // Main loop unrolled KU times, then the kc mod KU remainder one step at a time.
+      const steps = (u: number): void => {
+        for (let s = 0; s < u; s++) {
+          for (let q = 0; q < NV; q++) f.get(pb).mem('v128.load', 4 * (s * g.NR + 4 * q)).set(bv[q]!);
+          for (let i = 0; i < g.MR; i++) {
+            f.get(pa).mem('v128.load32_splat', 4 * (s * g.MR + i)).set(av);
+            for (let q = 0; q < NV; q++) {
+              const x = acc[i * NV + q]!;
+              f.get(x).get(av).get(bv[q]!).op('f32x4.mul', 'f32x4.add').set(x);
+            }
+          }
+        }
+        f.inc(pa, 4 * g.MR * u).inc(pb, 4 * g.NR * u);
+      };
+      if (g.KU > 1) {
+        f.get(pb).get(kc).get(kc).i32(g.KU).op('i32.rem_s', 'i32.sub').i32(4 * g.NR).op('i32.mul', 'i32.add').set(pmain);
+        f.get(pb).get(pmain).op('i32.lt_u');
+        f.if(() => f.doWhile(() => steps(g.KU), () => { f.get(pb).get(pmain).op('i32.lt_u'); }));
+      }
+      f.get(pb).get(pend).op('i32.lt_u');
+      f.if(() => f.doWhile(() => steps(1), () => { f.get(pb).get(pend).op('i32.lt_u'); }));
+      minI32(f, () => f.i32(g.MR), () => f.get(mc).get(ir).op('i32.sub'));
+      f.set(mr);
+      minI32(f, () => f.i32(g.NR), () => f.get(nc).get(jr).op('i32.sub'));
+      f.set(nr);
+      f.get(C).get(ir).get(ldc).op('i32.mul').get(jr).op('i32.add').i32(2).op('i32.shl', 'i32.add').set(cp);
+      f.get(mr).i32(g.MR).op('i32.eq').get(nr).i32(g.NR).op('i32.eq', 'i32.and');
+      f.if(() => {
+        f.get(beta).f32(0).op('f32.eq');
+        const store = (withBeta: boolean): void => {
+          f.get(cp).set(rp);
+          for (let i = 0; i < g.MR; i++) {
+            for (let q = 0; q < NV; q++) {
+              f.get(rp).get(acc[i * NV + q]!).get(va).op('f32x4.mul');
+              if (withBeta) f.get(rp).mem('v128.load', 16 * q).get(vb).op('f32x4.mul', 'f32x4.add');
+              f.mem('v128.store', 16 * q);
+            }
+            if (i + 1 < g.MR) f.inc(rp, () => f.get(ldcb));
+          }
+        };
+        f.if(() => store(false), () => store(true));
+      }, () => {
+        // Edge tile: spill the accumulators, then add the valid mr×nr part into C.
+        for (let i = 0; i < g.MR; i++) for (let q = 0; q < NV; q++) f.get(scratch).get(acc[i * NV + q]!).mem('v128.store', (i * g.NR + 4 * q) * 4);
+        f.for(r, 0, () => f.get(mr), 1, () => {
+          f.for(c, 0, () => f.get(nr), 1, () => {
+            f.get(cp).get(r).get(ldcb).op('i32.mul', 'i32.add').get(c).i32(2).op('i32.shl', 'i32.add').set(addr);
+            const scaled = (): void => {
+              f.get(scratch).get(r).i32(g.NR).op('i32.mul').get(c).op('i32.add').i32(2).op('i32.shl', 'i32.add').mem('f32.load');
+              f.get(alpha).op('f32.mul');
+            };
+            f.get(beta).f32(0).op('f32.eq');
+            f.if(() => { f.get(addr); scaled(); f.mem('f32.store'); },
+              () => { f.get(addr); scaled(); f.get(addr).mem('f32.load').get(beta).op('f32.mul', 'f32.add').mem('f32.store'); });
+          });
+        });
+      });
+    });
+  });
+  return f;
+}
+
+/**
+ * gemm(A, sIa, sPa, B, sPb, sJb, C, ldc, m, n, k, alpha, beta, bufA, bufB, scratch):
+ * C = alpha·op(A)·op(B) + beta·C, with op(A)(i, p) at A + 4·(i·sIa + p·sPa) and op(B)(p, j) at
+ * B + 4·(p·sPb + j·sJb). Requires k ≥ 1 (k = 0 is C = beta·C, done by the caller).
+ */
+function emitGemm(g: GemmGeometry, packA: number, packB: number, kernel: number): Fn {
+  const f = new Fn('gemm', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.f32, T.f32, T.i32, T.i32, T.i32]);
+  const [A, sIa, sPa, B, sPb, sJb, C, ldc, m, n, k, alpha, beta, bufA, bufB, scratch] = Array.from({ length: 16 }, (_, i) => i);
+  const jc = f.local(T.i32), pc = f.local(T.i32), ic = f.local(T.i32), nc = f.local(T.i32), kc = f.local(T.i32), mc = f.local(T.i32);
+  const bet = f.local(T.f32);
+  f.for(jc, 0, () => f.get(n!), g.NC, () => {
+    minI32(f, () => f.i32(g.NC), () => f.get(n!).get(jc).op('i32.sub'));
+    f.set(nc);
+    f.for(pc, 0, () => f.get(k!), g.KC, () => {
+      minI32(f, () => f.i32(g.KC), () => f.get(k!).get(pc).op('i32.sub'));
+      f.set(kc);
+      f.get(B!).get(pc).get(sPb!).op('i32.mul').get(jc).get(sJb!).op('i32.mul', 'i32.add').i32(2).op('i32.shl', 'i32.add');
+      f.get(sPb!).get(sJb!).get(kc).get(nc).get(bufB!).call(packB);
+      f.get(beta!).f32(1).get(pc).op('i32.eqz', 'select').set(bet);
+      f.for(ic, 0, () => f.get(m!), g.MC, () => {
+        minI32(f, () => f.i32(g.MC), () => f.get(m!).get(ic).op('i32.sub'));
+        f.set(mc);
+        f.get(A!).get(ic).get(sIa!).op('i32.mul').get(pc).get(sPa!).op('i32.mul', 'i32.add').i32(2).op('i32.shl', 'i32.add');
+        f.get(sIa!).get(sPa!).get(mc).get(kc).get(bufA!).call(packA);
+        f.get(bufA!).get(bufB!);
+        f.get(C!).get(ic).get(ldc!).op('i32.mul').get(jc).op('i32.add').i32(2).op('i32.shl', 'i32.add');
+        f.get(ldc!).get(mc).get(nc).get(kc).get(alpha!).get(bet).get(scratch!).call(kernel);
+      });
+    });
+  });
+  return f;
+}
+
+/** The GEMM functions in module order (gemm calls the others by index). */
+export function emitGemmFunctions(g: GemmGeometry = defaultGeometry): Fn[] {
+  if (g.NR % 4 !== 0 || g.MC % g.MR !== 0 || g.NC % g.NR !== 0) throw new Error('gemm geometry: NR must be a multiple of 4, MC of MR, NC of NR');
+  return [emitPackA(g), emitPackB(g), emitKernel(g), emitGemm(g, 0, 1, 2)];
+}

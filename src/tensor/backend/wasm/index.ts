@@ -1,0 +1,39 @@
+// The WebAssembly SIMD backend (float32 GEMM in wasm, everything else delegated to the JS
+// backend, which stays the specification). Loaded lazily and optional: the core never imports
+// this file, so the core bundle contains no run-time WebAssembly compilation.
+import { allocPlain } from '../../dtype.js';
+import type { Storage } from '../../dtype.js';
+import type { Backend } from '../types.js';
+import { jsBackend } from '../js.js';
+import { compileGemmModule, gemmViaArena, layout, MAX_PAGES, OperandArena, wasmSimdSupported } from './module.js';
+import type { GemmExports } from './module.js';
+import type { GemmGeometry } from './gemm.js';
+
+export { wasmSimdSupported } from './module.js';
+
+/** Build the single-threaded wasm-simd backend. Rejects where WebAssembly SIMD is unavailable. */
+export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): Promise<Backend> {
+  if (!wasmSimdSupported()) throw new Error('wasm backend: this JavaScript engine cannot compile WebAssembly SIMD (128-bit); use the js backend');
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+  const lay = layout(1, opts.geometry);
+  memory.grow(lay.operandBase / 65536);
+  const module = await compileGemmModule(false, opts.geometry);
+  const instance = await WebAssembly.instantiate(module, { env: { mem: memory } });
+  const ex = instance.exports as unknown as GemmExports;
+  const arena = new OperandArena(memory, lay.operandBase);
+  const bufs = lay.threads[0]!;
+  return {
+    ...jsBackend,
+    name: 'wasm',
+    alloc: allocPlain,
+    gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
+      if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
+        jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta); // float64: exactness over speed
+        return;
+      }
+      gemmViaArena(arena, transA, transB, m, n, k, a, b, c, alpha, beta, (g) => {
+        ex.gemm(g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.n, g.m, g.n, g.k, alpha, beta, bufs.bufA, bufs.bufB, bufs.scratch);
+      });
+    },
+  };
+}

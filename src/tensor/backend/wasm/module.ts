@@ -1,0 +1,97 @@
+// The wasm-simd GEMM module and its memory layout, shared by the single-threaded backend and
+// the worker-thread backend (which instantiates the same module over a shared memory).
+import { encodeModule } from './encoder.js';
+import { defaultGeometry, emitGemmFunctions, packBytes } from './gemm.js';
+import type { GemmGeometry } from './gemm.js';
+
+export const PAGE = 65536;
+/** Enough for a batch of 10,000 × 1024 float32 operands with room to spare (virtual reserve). */
+export const MAX_PAGES = 16384;
+/** Bytes [0, CONTROL_BYTES) hold the thread control block. */
+export const CONTROL_BYTES = 1024;
+
+export interface GemmExports {
+  gemm(A: number, sIa: number, sPa: number, B: number, sPb: number, sJb: number, C: number, ldc: number,
+    m: number, n: number, k: number, alpha: number, beta: number, bufA: number, bufB: number, scratch: number): void;
+}
+
+export interface Layout {
+  /** Per-thread pack buffers: bufA, bufB, scratch byte offsets. */
+  threads: { bufA: number; bufB: number; scratch: number }[];
+  /** Where operands are copied (grows with the memory). */
+  operandBase: number;
+}
+
+const align = (x: number, a: number): number => Math.ceil(x / a) * a;
+
+export function layout(nThreads: number, g: GemmGeometry = defaultGeometry): Layout {
+  const pb = packBytes(g);
+  const per = align(pb.a, 64) + align(pb.b, 64) + align(pb.scratch, 64);
+  const threads = Array.from({ length: nThreads }, (_, t) => {
+    const base = CONTROL_BYTES + t * per;
+    return { bufA: base, bufB: base + align(pb.a, 64), scratch: base + align(pb.a, 64) + align(pb.b, 64) };
+  });
+  return { threads, operandBase: align(CONTROL_BYTES + nThreads * per, PAGE) };
+}
+
+/** True where this JavaScript engine can compile 128-bit SIMD WebAssembly. */
+export function wasmSimdSupported(): boolean {
+  try {
+    const bytes = encodeModule(emitGemmFunctions(), { module: 'env', name: 'mem', initialPages: 1, maximumPages: 1, shared: false });
+    return typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
+  } catch {
+    return false;
+  }
+}
+
+/** Compile the GEMM module (bytes emitted from our own source) for a memory of this kind. */
+export async function compileGemmModule(shared: boolean, g: GemmGeometry = defaultGeometry): Promise<WebAssembly.Module> {
+  const bytes = encodeModule(emitGemmFunctions(g), { module: 'env', name: 'mem', initialPages: 1, maximumPages: MAX_PAGES, shared });
+  return WebAssembly.compile(bytes);
+}
+
+/**
+ * Operands live in wasm memory during a call: copied in (A, B, and C when beta ≠ 0) and C
+ * copied out. The copies cost O(mk + kn + mn), small next to the 2mnk flops for the shapes
+ * that matter (measured in bench/matmul.bench.ts).
+ */
+export class OperandArena {
+  private view: Float32Array;
+  constructor(readonly memory: WebAssembly.Memory, readonly base: number) {
+    this.view = new Float32Array(memory.buffer);
+  }
+  /** The float32 view of the whole memory, after making sure `bytes` fit past the base. */
+  reserve(bytes: number): Float32Array {
+    const need = this.base + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) {
+      const pages = Math.ceil((need - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new Error(`wasm backend: operands need ${need} bytes, more than the ${MAX_PAGES * PAGE}-byte memory`);
+      this.memory.grow(pages);
+    }
+    if (this.view.buffer !== this.memory.buffer || this.view.length * 4 !== this.memory.buffer.byteLength) this.view = new Float32Array(this.memory.buffer);
+    return this.view;
+  }
+}
+
+export interface GemmCall { offA: number; sIa: number; sPa: number; offB: number; sPb: number; sJb: number; offC: number; m: number; n: number; k: number }
+
+/**
+ * Copy the operands of C = alpha·op(A)·op(B) + beta·C into the arena; `run` does the work on
+ * the wasm copies; then C is copied back.
+ */
+export function gemmViaArena(arena: OperandArena, transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: Float32Array, b: Float32Array, c: Float32Array, alpha: number, beta: number, run: (g: GemmCall) => void): void {
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i]!;
+    return;
+  }
+  const offA = arena.base, offB = align(offA + 4 * m * k, 64), offC = align(offB + 4 * k * n, 64);
+  const mem = arena.reserve(offC + 4 * m * n - arena.base);
+  mem.set(a.length === m * k ? a : a.subarray(0, m * k), offA >> 2);
+  mem.set(b.length === k * n ? b : b.subarray(0, k * n), offB >> 2);
+  if (beta !== 0) mem.set(c.subarray(0, m * n), offC >> 2);
+  run({ offA, sIa: transA ? 1 : k, sPa: transA ? m : 1, offB, sPb: transB ? 1 : n, sJb: transB ? k : 1, offC, m, n, k });
+  c.set(mem.subarray(offC >> 2, (offC >> 2) + m * n));
+}

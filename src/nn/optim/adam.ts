@@ -63,6 +63,10 @@ export class Adam extends Optimizer {
       const decay = decoupled ? 1 - lr * wd : 1;
       const l2 = decoupled ? 0 : wd;
       const w1 = 1 - b1;
+      if (vmax === null && l2 === 0 && w1 < 0.5) {
+        adamPlain(p, g, m, v, decay, w1, b2, stepSize, bc2Sqrt, eps);
+        continue;
+      }
       for (let i = 0; i < p.length; i++) {
         let pi = p[i]! * decay;
         const gi = l2 !== 0 ? g[i]! + l2 * pi : g[i]!;
@@ -126,6 +130,20 @@ export class Adam extends Optimizer {
 
   protected kindName(): string {
     return this.decoupled ? 'AdamW' : 'Adam';
+  }
+}
+
+/** The common case (no L2 term, no amsgrad, β₁ > 0.5) without branches in the loop; same arithmetic as the general loop. */
+function adamPlain(p: Float32Array | Float64Array, g: Float32Array | Float64Array, m: Float64Array, v: Float64Array,
+  decay: number, w1: number, b2: number, stepSize: number, bc2Sqrt: number, eps: number): void {
+  const c2 = 1 - b2;
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i]!;
+    const mi = m[i]! + w1 * (gi - m[i]!);
+    const vi = b2 * v[i]! + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i]! * decay - stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
   }
 }
 

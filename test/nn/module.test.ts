@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GELU, Linear, MSELoss, Module, ReLU, Sequential, SiLU, Sigmoid, SinusoidalTimeEmbedding, Tanh, Identity } from '../../src/nn/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
-import { add, backward, concat, gelu, sum } from '../../src/autograd/index.js';
+import { add, backward, concat, gelu, gradcheck, sum } from '../../src/autograd/index.js';
 import { Rng } from '../../src/random/index.js';
 import { Tensor, fromStorage, randn, tensor } from '../../src/tensor/index.js';
 
@@ -290,5 +290,15 @@ describe('gradients through a module', () => {
       expect(p.grad!.shape, name).toEqual(p.shape);
       expect(p.grad!.data.some((v) => v !== 0), name).toBe(true);
     }
+  });
+
+  it('module gradients agree with float64 central differences (gradcheck over input and all parameters)', () => {
+    const rng = new Rng(8);
+    const o = { dtype: 'float64' as const };
+    const net = new Sequential(new Linear(3, 5, rng, o), new GELU(), new Linear(5, 4, rng, o), new Tanh(), new Linear(4, 2, rng, o));
+    const x = randn([6, 3], rng, 'float64');
+    const res = gradcheck((xx) => net.forward(xx), [x, ...net.parameters()]);
+    expect(res.ok, JSON.stringify(res.worst)).toBe(true);
+    expect(res.maxRelError).toBeLessThan(1e-6);
   });
 });

@@ -182,6 +182,13 @@ describe('safetensors round trip', () => {
     ), { numRuns: 200 });
   });
 
+  it('encodes tensors whose storage is a view into a larger buffer (backend-owned memory)', () => {
+    const big = new Float32Array([9, 9, 1.5, -2, 9]);
+    const t = fromStorage(big.subarray(2, 4), [2]);
+    const back = decodeSafetensors(encodeSafetensors({ t }));
+    expect(Array.from(back.tensors.t!.data)).toEqual([1.5, -2]);
+  });
+
   it('keeps "__proto__" and other odd names as ordinary keys', () => {
     const t = tensor([1, 2]);
     const rec: Record<string, Tensor> = Object.create(null);

@@ -2,3 +2,4 @@
 export * from './index.js';
 export { writeFileAtomic } from './io/atomic.js';
 export { main as cliMain } from './cli/main.js';
+export * from './io/files.js';

@@ -1,0 +1,45 @@
+/** Helpers shared by the Ising commands: paths, file reading with notes, progress wiring. */
+import { resolve } from 'node:path';
+import { readParamsFile, readSpinFile } from '../../io/files.js';
+import type { ParsedSpinData } from '../../io/data.js';
+import type { ParsedParams } from '../../io/params.js';
+import type { CliContext } from '../context.js';
+import { Progress } from '../progress.js';
+
+export function pathOf(ctx: CliContext, p: string): string {
+  return resolve(ctx.cwd, p);
+}
+
+/** Read a data file; says on stderr when a 0/1 file was converted. */
+export function loadData(ctx: CliContext, file: string): ParsedSpinData {
+  const d = readSpinFile(pathOf(ctx, file), file);
+  if (d.from01) ctx.stderr(`${file}: values are 0/1, read as 0 → -1, 1 → +1\n`);
+  return d;
+}
+
+export function loadParams(ctx: CliContext, file: string): ParsedParams {
+  return readParamsFile(pathOf(ctx, file), file);
+}
+
+/** An onProgress callback drawing a bar on stderr when it is a terminal. */
+export function progressFor(ctx: CliContext, label: string): { onProgress: (done: number, total: number, info?: Record<string, number>) => void; end: () => void } {
+  let bar: Progress | null = null;
+  let last = 0;
+  return {
+    onProgress(done, total, info) {
+      if (!ctx.isTTY) return;
+      bar ??= new Progress({ total, label, write: ctx.stderr, enabled: true });
+      const extra = info ? Object.entries(info).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(3)}`).join(' ') : undefined;
+      bar.tick(done - last, extra);
+      last = done;
+    },
+    end() {
+      bar?.end();
+    },
+  };
+}
+
+/** Format a number for one-line summaries. */
+export function fmt(v: number): string {
+  return Math.abs(v) >= 1e-3 || v === 0 ? v.toPrecision(4) : v.toExponential(3);
+}

@@ -1,0 +1,227 @@
+/**
+ * The paper's augmentation pipeline end to end (Lim, Lee & Jo 2025, Sec. II):
+ *   1. split the observed data into train / test halves (unless a test set is given);
+ *   2. infer θ_train from the train half (erasure machine) and Var[E_θtrain(test)];
+ *   3. train the diffusion model on the train half; every `evalEvery` iterations generate
+ *      `evalSamples` configurations and record Var[E_θtrain(generated)] / Var[E_θtrain(test)];
+ *   4. stop by the energy-variance rule (stopping.ts) and take its chosen checkpoint;
+ *   5. generate M⁺ configurations and infer the couplings from observed (train half) + generated.
+ * The observed-only inference (train half) is returned beside it for comparison.
+ */
+import { Rng } from '../random/index.js';
+import { Tensor } from '../tensor/index.js';
+import type { InferResult, IsingParams, SpinData } from '../ising/index.js';
+import { concatData, energyStats, erasureMachine, selectRows } from '../ising/index.js';
+import { NoiseMLP, presetConfig } from './network.js';
+import type { NetworkConfig, PresetName } from './network.js';
+import { DEFAULT_TRAIN, DiffusionTrainer, makePredictor } from './train.js';
+import type { TrainConfig } from './train.js';
+import { sampleLoop, thresholdSpins } from './samplers.js';
+import type { SamplerKind } from './samplers.js';
+import { energyVarianceStop } from './stopping.js';
+import type { StopDecision, StopRuleOptions } from './stopping.js';
+import { makeSchedule } from './schedule.js';
+
+export interface SamplerOptions {
+  sampler: SamplerKind;
+  /** DDIM steps (ddpm uses all T). */
+  steps: number;
+  eta: number;
+  /** Rows per network call. */
+  batch: number;
+}
+
+/** The CPU defaults, chosen by measurement (README, diffusion section). */
+export const DEFAULT_SAMPLER: SamplerOptions = { sampler: 'ddim', steps: 100, eta: 1, batch: 1000 };
+
+export type AugmentStage = 'split' | 'infer-train' | 'train' | 'evaluate' | 'generate' | 'infer';
+
+export interface AugmentOptions {
+  /** Held-out test set for the stopping rule; without it the data are split in half. */
+  test?: SpinData;
+  /** Number of generated configurations M⁺. */
+  samples?: number;
+  /** Network preset (default 'small'), or explicit config fields overriding it. */
+  preset?: PresetName;
+  network?: Partial<Omit<NetworkConfig, 'n'>>;
+  train?: Partial<TrainConfig>;
+  sampler?: Partial<SamplerOptions>;
+  /** 'energy-variance' (default) or 'none' (use the last iterate). */
+  stop?: 'energy-variance' | 'none';
+  stopRule?: StopRuleOptions;
+  /** Minimum budget of the stop rule as a fraction of the iterations (default 0.5). */
+  minFraction?: number;
+  /** Evaluate the variance ratio every this many iterations. */
+  evalEvery?: number;
+  /** Generated configurations per evaluation. */
+  evalSamples?: number;
+  /** Inference from data (default: the erasure machine with its defaults). */
+  infer?: (data: SpinData) => InferResult;
+  seed?: number;
+  /** Keep the sampling weights of every evaluated checkpoint (for studies of the stop rule). */
+  keepCheckpoints?: boolean;
+  onProgress?: (stage: AugmentStage, done: number, total: number, info?: Record<string, number>) => void;
+  signal?: { aborted: boolean };
+}
+
+export interface CurvePoint {
+  iteration: number;
+  varGenerated: number;
+  varTest: number;
+  ratio: number;
+  /** Mean training loss over the iterations since the previous point. */
+  loss: number;
+}
+
+export interface AugmentResult {
+  /** Inferred from observed (train half) + generated. */
+  params: IsingParams;
+  /** Inferred from the observed train half alone. */
+  observedParams: IsingParams;
+  /** θ_train used by the stopping rule (same as observedParams when `infer` is the EM default). */
+  thetaTrain: IsingParams;
+  generated: SpinData;
+  train: SpinData;
+  test: SpinData;
+  curve: CurvePoint[];
+  decision: StopDecision | null;
+  /** Iteration at which training stopped, and that of the checkpoint used for generation. */
+  stopIteration: number;
+  chosenIteration: number;
+  losses: number[];
+  timings: Record<AugmentStage | 'total', number>;
+  networkConfig: NetworkConfig;
+  trainConfig: TrainConfig;
+  samplerOptions: SamplerOptions;
+  /** The sampling weights used for generation (EMA if enabled). */
+  stateDict: Record<string, Tensor>;
+  checkpoints?: { iteration: number; stateDict: Record<string, Tensor> }[];
+}
+
+/** Split rows in half at random (first half train, second half test). */
+export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: SpinData } {
+  if (data.m < 4) throw new Error(`augment: need at least 4 samples to split into train/test, got ${data.m}`);
+  const perm = rng.permutation(data.m);
+  const h = Math.floor(data.m / 2);
+  return { train: selectRows(data, perm.subarray(0, h)), test: selectRows(data, perm.subarray(h)) };
+}
+
+/** Generate m spin configurations from sampling weights. */
+export function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): SpinData {
+  const sched = makeSchedule({ T: net.config.T });
+  const x = sampleLoop(makePredictor(net), sched, { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal });
+  return { n: net.config.n, m, s: thresholdSpins(x) };
+}
+
+export async function augment(data: SpinData, opts: AugmentOptions = {}): Promise<AugmentResult> {
+  const t0 = now();
+  const timings = { split: 0, 'infer-train': 0, train: 0, evaluate: 0, generate: 0, infer: 0, total: 0 };
+  const seed = opts.seed ?? 1;
+  const rng = new Rng(seed);
+  const splitRng = rng.split();
+  const evalRng = rng.split();
+  const genRng = rng.split();
+  const progress = opts.onProgress;
+  const signal = opts.signal;
+  const infer = opts.infer ?? ((d: SpinData) => erasureMachine(d, { signal }));
+
+  let tt = now();
+  const { train, test } = opts.test ? { train: data, test: opts.test } : splitHalves(data, splitRng);
+  if (test.n !== train.n) throw new Error(`augment: test data has n=${test.n}, training data n=${train.n}`);
+  timings.split = now() - tt;
+
+  tt = now();
+  progress?.('infer-train', 0, 1);
+  const observed = infer(train);
+  const thetaTrain = observed.params;
+  const varTest = energyStats(thetaTrain, test).variance;
+  if (!(varTest > 0)) throw new Error('augment: the test energies have zero variance under θ_train (constant data?)');
+  progress?.('infer-train', 1, 1);
+  timings['infer-train'] = now() - tt;
+
+  const preset = opts.preset ?? 'small';
+  const trainCfg: TrainConfig = { ...DEFAULT_TRAIN, seed, ...opts.train };
+  const netCfg: NetworkConfig = { ...presetConfig(preset, train.n, trainCfg.T), ...opts.network, n: train.n };
+  const samplerOpts: SamplerOptions = { ...DEFAULT_SAMPLER, ...opts.sampler };
+  const M = opts.samples ?? 20000;
+  const stopMode = opts.stop ?? 'energy-variance';
+  const evalEvery = opts.evalEvery ?? Math.max(1, Math.round(trainCfg.iterations / 20));
+  const evalSamples = opts.evalSamples ?? 1000;
+  const rule: StopRuleOptions = { minIterations: Math.round((opts.minFraction ?? 0.5) * trainCfg.iterations), ...opts.stopRule };
+
+  const trainer = new DiffusionTrainer(train, netCfg, trainCfg);
+  const evalNet = new NoiseMLP(netCfg, new Rng(0));
+  const curve: CurvePoint[] = [];
+  const checkpoints: { iteration: number; stateDict: Record<string, Tensor> }[] = [];
+  let decision: StopDecision | null = null;
+  let best: { iteration: number; stateDict: Record<string, Tensor> } | null = null;
+  let lastLossIndex = 0;
+  tt = now();
+  let evalTime = 0;
+  while (trainer.iteration < trainCfg.iterations) {
+    if (signal?.aborted) throw new Error('augment: aborted');
+    trainer.step();
+    const it = trainer.iteration;
+    if (it % 50 === 0 || it === trainCfg.iterations) progress?.('train', it, trainCfg.iterations, { loss: trainer.losses[it - 1]! });
+    if (stopMode === 'energy-variance' && (it % evalEvery === 0 || it === trainCfg.iterations)) {
+      const te = now();
+      const sd = trainer.samplingStateDict();
+      evalNet.loadStateDict(sd);
+      progress?.('evaluate', 0, evalSamples, { iteration: it });
+      const gen = generateSpins(evalNet, evalSamples, evalRng, samplerOpts, { signal });
+      const varGen = energyStats(thetaTrain, gen).variance;
+      let loss = 0;
+      for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
+      loss /= it - lastLossIndex;
+      lastLossIndex = it;
+      curve.push({ iteration: it, varGenerated: varGen, varTest, ratio: varGen / varTest, loss });
+      if (opts.keepCheckpoints) checkpoints.push({ iteration: it, stateDict: sd });
+      decision = energyVarianceStop(curve.map((p) => ({ iteration: p.iteration, ratio: Math.max(p.ratio, 1e-12) })), rule);
+      if (decision.bestIndex === curve.length - 1) best = { iteration: it, stateDict: sd };
+      progress?.('evaluate', evalSamples, evalSamples, { iteration: it, ratio: varGen / varTest });
+      evalTime += now() - te;
+      if (decision.stop) break;
+    }
+  }
+  timings.evaluate = evalTime;
+  timings.train = now() - tt - evalTime;
+  const stopIteration = trainer.iteration;
+  const chosen = best ?? { iteration: stopIteration, stateDict: trainer.samplingStateDict() };
+
+  tt = now();
+  const genNet = new NoiseMLP(netCfg, new Rng(0));
+  genNet.loadStateDict(chosen.stateDict);
+  const generated = generateSpins(genNet, M, genRng, samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) });
+  timings.generate = now() - tt;
+
+  tt = now();
+  progress?.('infer', 0, 1);
+  const augmented = infer(concatData([train, generated]));
+  progress?.('infer', 1, 1);
+  timings.infer = now() - tt;
+  timings.total = now() - t0;
+  return {
+    params: augmented.params,
+    observedParams: observed.params,
+    thetaTrain,
+    generated,
+    train,
+    test,
+    curve,
+    decision,
+    stopIteration,
+    chosenIteration: chosen.iteration,
+    losses: trainer.losses.slice(),
+    timings,
+    networkConfig: netCfg,
+    trainConfig: trainCfg,
+    samplerOptions: samplerOpts,
+    stateDict: chosen.stateDict,
+    ...(opts.keepCheckpoints ? { checkpoints } : {}),
+  };
+}
+
+/** Seconds since an arbitrary origin (performance.now exists in Node ≥ 16 and browsers). */
+function now(): number {
+  return performance.now() / 1000;
+}

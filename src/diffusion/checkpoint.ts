@@ -1,0 +1,140 @@
+/**
+ * Diffusion checkpoints in safetensors. The plain parameter names ('mlp_in.weight', …) hold the
+ * weights to sample with (the EMA if enabled), in float32, so the file loads in PyTorch into the
+ * thesis MLP with `load_state_dict({k: v for k, v in sd.items() if '.' in k and
+ * not k.startswith(('train.', 'optimizer.'))})`. Training state for an exact resume sits beside
+ * them: 'train.raw.<name>' (current weights), 'train.ema.<name>' (float64 EMA), 'optimizer.*'
+ * (Adam moments, via nn's optimizerStateToSafetensors) and 'train.losses'. The metadata holds
+ * the network and training configs as JSON (so `sample` can rebuild the network), and the
+ * iteration count (with the seed it determines every later random draw).
+ */
+import { Tensor } from '../tensor/index.js';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { optimizerStateFromSafetensors, optimizerStateToSafetensors } from '../nn/index.js';
+import type { SpinData } from '../ising/index.js';
+import { DiffusionTrainer, validateTrainConfig } from './train.js';
+import type { TrainConfig } from './train.js';
+import { NoiseMLP } from './network.js';
+import type { NetworkConfig } from './network.js';
+import { Rng } from '../random/index.js';
+
+export const CHECKPOINT_FORMAT = 'spindiff-diffusion-1';
+
+export interface CheckpointInfo {
+  network: NetworkConfig;
+  train: TrainConfig;
+  iteration: number;
+  /** Whether the plain weights are the EMA (else the raw weights). */
+  ema: boolean;
+  extra: Record<string, string>;
+}
+
+function f32(t: Tensor): Tensor {
+  return new Tensor(Float32Array.from(t.data), t.shape);
+}
+
+/** Serialize a trainer (sampling weights + full training state). `extra` goes to the metadata. */
+export function encodeCheckpoint(tr: DiffusionTrainer, extra: Record<string, string> = {}): Uint8Array {
+  const tensors: Record<string, Tensor> = Object.create(null);
+  const sampling = tr.samplingStateDict();
+  for (const [k, t] of Object.entries(sampling)) tensors[k] = f32(t);
+  for (const [k, t] of Object.entries(tr.net.stateDict({ copy: true }))) tensors[`train.raw.${k}`] = t;
+  if (tr.ema) for (const [k, t] of Object.entries(tr.ema.shadow)) tensors[`train.ema.${k}`] = new Tensor(t.data.slice(), t.shape);
+  const opt = optimizerStateToSafetensors(tr.optimizer.stateDict());
+  Object.assign(tensors, opt.tensors);
+  tensors['train.losses'] = new Tensor(Float64Array.from(tr.losses), [tr.losses.length]);
+  const metadata: Record<string, string> = {
+    ...extra,
+    ...opt.metadata,
+    format: CHECKPOINT_FORMAT,
+    network: JSON.stringify(tr.net.config),
+    train: JSON.stringify(tr.cfg),
+    iteration: String(tr.iteration),
+    ema: tr.ema ? 'true' : 'false',
+    ema_updates: String(tr.ema?.updates ?? 0),
+  };
+  return encodeSafetensors(tensors, metadata);
+}
+
+function parseJSON<T>(s: string | undefined, what: string, where: string): T {
+  if (s === undefined) throw new Error(`${where}: metadata '${what}' is missing (not a spindiff diffusion checkpoint?)`);
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    throw new Error(`${where}: metadata '${what}' is not valid JSON`);
+  }
+}
+
+function decode(bytes: Uint8Array, where: string): ReturnType<typeof decodeSafetensors> & { info: CheckpointInfo } {
+  let file: ReturnType<typeof decodeSafetensors>;
+  try {
+    file = decodeSafetensors(bytes);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  const md = file.metadata;
+  if (md['format'] !== CHECKPOINT_FORMAT) throw new Error(`${where}: not a spindiff diffusion checkpoint (metadata format is ${JSON.stringify(md['format'] ?? null)}, expected '${CHECKPOINT_FORMAT}')`);
+  const network = parseJSON<NetworkConfig>(md['network'], 'network', where);
+  const train = parseJSON<TrainConfig>(md['train'], 'train', where);
+  const iteration = Number(md['iteration']);
+  if (!Number.isInteger(iteration) || iteration < 0) throw new Error(`${where}: metadata 'iteration' is ${md['iteration']}`);
+  const extra: Record<string, string> = {};
+  for (const [k, v] of Object.entries(md)) if (!['format', 'network', 'train', 'iteration', 'ema', 'ema_updates', 'optimizer'].includes(k)) extra[k] = v;
+  return { ...file, info: { network, train, iteration, ema: md['ema'] === 'true', extra } };
+}
+
+/** The configs and iteration of a checkpoint. */
+export function checkpointInfo(bytes: Uint8Array, where = 'checkpoint'): CheckpointInfo {
+  return decode(bytes, where).info;
+}
+
+/** The network with the sampling weights of a checkpoint. */
+export function loadSamplingNetwork(bytes: Uint8Array, where = 'checkpoint'): { net: NoiseMLP; info: CheckpointInfo } {
+  const file = decode(bytes, where);
+  const net = new NoiseMLP(file.info.network, new Rng(0));
+  const sd: Record<string, Tensor> = {};
+  for (const [k] of net.namedParameters()) {
+    const t = file.tensors[k];
+    if (!t) throw new Error(`${where}: tensor '${k}' is missing`);
+    sd[k] = t;
+  }
+  try {
+    net.loadStateDict(sd);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  return { net, info: file.info };
+}
+
+/**
+ * Rebuild a trainer from a checkpoint to continue training on `data` (the same data for an exact
+ * resume). `iterations` may extend the run; the cosine schedule then uses the new total.
+ */
+export function resumeTrainer(bytes: Uint8Array, data: SpinData, opts: { iterations?: number } = {}, where = 'checkpoint'): DiffusionTrainer {
+  const file = decode(bytes, where);
+  const cfg: TrainConfig = { ...file.info.train, ...(opts.iterations !== undefined ? { iterations: opts.iterations } : {}) };
+  validateTrainConfig(cfg);
+  const tr = new DiffusionTrainer(data, file.info.network, cfg);
+  const raw: Record<string, Tensor> = {};
+  for (const [k] of tr.net.namedParameters()) {
+    const t = file.tensors[`train.raw.${k}`];
+    if (!t) throw new Error(`${where}: training state 'train.raw.${k}' is missing (a sampling-only file cannot be resumed)`);
+    raw[k] = t;
+  }
+  tr.net.loadStateDict(raw);
+  if (tr.ema) {
+    for (const [k, s] of Object.entries(tr.ema.shadow)) {
+      const t = file.tensors[`train.ema.${k}`];
+      if (!t) throw new Error(`${where}: training state 'train.ema.${k}' is missing`);
+      if (t.size !== s.size) throw new Error(`${where}: 'train.ema.${k}' has ${t.size} values, expected ${s.size}`);
+      s.data.set(t.data);
+    }
+    tr.ema.updates = Number(file.metadata['ema_updates'] ?? 0);
+  }
+  tr.optimizer.loadStateDict(optimizerStateFromSafetensors(file));
+  const losses = file.tensors['train.losses'];
+  if (!losses || losses.size !== file.info.iteration) throw new Error(`${where}: 'train.losses' should hold ${file.info.iteration} values`);
+  tr.losses.push(...Array.from(losses.data));
+  tr.iteration = file.info.iteration;
+  return tr;
+}

@@ -1,0 +1,162 @@
+/**
+ * The paper's noise network: the MLP "U-Net" of the thesis appendix, with PyTorch's parameter
+ * names (t_emb.1.weight, mlp_in.weight, downs.0.mlp1.weight, downs.0.temb_proj.weight,
+ * downs.0.conv_shortcut.weight, mid.…, ups.…, mlp_out.…), so a state dict loads in PyTorch.
+ *
+ *   t_emb = SinusoidalPosEmb(timeDim) → Linear(timeDim, w1) → GELU → Linear(w1, w1)
+ *   x → mlp_in (n → w0) = r; downs (skips saved); mid; ups (concat with the saved skip);
+ *   concat with r → mlp_out (2·w0 → n)
+ *   ResNetBlock(x, temb): h = mlp2(gelu(mlp1(gelu(x)) + temb_proj(gelu(temb)))); x' = shortcut(x) + h
+ *
+ * Widths generalise the thesis's (w0, w1, w2) = (128, 256, 512) to any list w0..w_{L-1}, L ≥ 2:
+ * downs w_i → w_{i+1} then w_{L-1} → w_{L-1}; mid w_{L-1} → w_{L-1}; ups mirrored. The thesis
+ * embeds t with SinusoidalPosEmb(n_steps), i.e. timeDim = T; smaller timeDim is an option.
+ * `residual: false` drops the shortcut (x' = h) and the conv_shortcut layers.
+ */
+import type { Rng } from '../random/index.js';
+import { Tensor, fromStorage } from '../tensor/index.js';
+import { add, concat, gelu, gatherRows, noGrad } from '../autograd/index.js';
+import { GELU, Linear, Module, Sequential, SinusoidalTimeEmbedding } from '../nn/index.js';
+
+export interface NetworkConfig {
+  /** Number of spins (input and output width). */
+  n: number;
+  /** Encoder widths w0, w1, …; the thesis uses [128, 256, 512] ([200, 400, 600] for n = 60). */
+  widths: number[];
+  /** Dimension of the sinusoidal time embedding (thesis: n_steps = T = 1000). */
+  timeDim: number;
+  /** Number of diffusion steps T the embedding table covers. */
+  T: number;
+  /** Residual shortcuts in the blocks (thesis: yes). */
+  residual: boolean;
+}
+
+export class ResNetBlock extends Module {
+  readonly inHidden: number;
+  readonly outHidden: number;
+  readonly residual: boolean;
+  temb_proj: Linear;
+  mlp1: Linear;
+  mlp2: Linear;
+  conv_shortcut: Linear | null;
+
+  constructor(inHidden: number, outHidden: number, temb: number, rng: Rng, residual = true) {
+    super();
+    this.inHidden = inHidden;
+    this.outHidden = outHidden;
+    this.residual = residual;
+    // Same construction order as the thesis code, so a seeded init draws in the same order.
+    this.temb_proj = new Linear(temb, outHidden, rng);
+    this.mlp1 = new Linear(inHidden, outHidden, rng);
+    this.mlp2 = new Linear(outHidden, outHidden, rng);
+    this.conv_shortcut = residual && inHidden !== outHidden ? new Linear(inHidden, outHidden, rng) : null;
+  }
+
+  /** `actTemb` is gelu(temb), shared by all blocks: [B, temb] or [1, temb] (broadcast). */
+  forward(x: Tensor, actTemb: Tensor): Tensor {
+    let h = this.mlp1.forward(gelu(x));
+    h = add(h, this.temb_proj.forward(actTemb));
+    h = this.mlp2.forward(gelu(h));
+    if (!this.residual) return h;
+    return add(this.conv_shortcut ? this.conv_shortcut.forward(x) : x, h);
+  }
+}
+
+export class NoiseMLP extends Module {
+  readonly config: NetworkConfig;
+  t_emb: Sequential;
+  mlp_in: Linear;
+  downs: ResNetBlock[];
+  mid: ResNetBlock;
+  ups: ResNetBlock[];
+  mlp_out: Linear;
+  /** sin/cos embedding of every step 0..T-1, [T, timeDim]: a constant, gathered per batch. */
+  #table: Tensor | null = null;
+
+  constructor(config: NetworkConfig, rng: Rng) {
+    super();
+    const { n, widths, timeDim, residual } = config;
+    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`NoiseMLP: n must be an integer ≥ 1, got ${n}`);
+    if (widths.length < 2 || widths.some((w) => !(Number.isInteger(w) && w >= 1))) throw new Error(`NoiseMLP: widths must be ≥ 2 positive integers, got [${widths.join(', ')}]`);
+    if (!(Number.isInteger(timeDim) && timeDim >= 4 && timeDim % 2 === 0)) throw new Error(`NoiseMLP: timeDim must be an even integer ≥ 4, got ${timeDim}`);
+    this.config = { ...config, widths: widths.slice() };
+    const L = widths.length;
+    const h1 = widths[1]!;
+    this.t_emb = new Sequential(new SinusoidalTimeEmbedding(timeDim), new Linear(timeDim, h1, rng), new GELU(), new Linear(h1, h1, rng));
+    this.mlp_in = new Linear(n, widths[0]!, rng);
+    const dIn = widths.slice(0, L);
+    const dOut = [...widths.slice(1, L), widths[L - 1]!];
+    this.downs = dIn.map((w, i) => new ResNetBlock(w, dOut[i]!, h1, rng, residual));
+    this.mid = new ResNetBlock(widths[L - 1]!, widths[L - 1]!, h1, rng, residual);
+    this.ups = [];
+    let cur = widths[L - 1]!;
+    for (let j = L - 1; j >= 0; j--) {
+      this.ups.push(new ResNetBlock(cur + dOut[j]!, dIn[j]!, h1, rng, residual));
+      cur = dIn[j]!;
+    }
+    this.mlp_out = new Linear(2 * widths[0]!, n, rng);
+  }
+
+  /** The sinusoidal table of all T steps (computed once). */
+  private table(): Tensor {
+    if (this.#table) return this.#table;
+    const T = this.config.T;
+    const steps = new Float32Array(T);
+    for (let t = 0; t < T; t++) steps[t] = t;
+    const pos = this.t_emb.at(0) as SinusoidalTimeEmbedding;
+    const table = noGrad(() => pos.forward(fromStorage(steps, [T])));
+    this.#table = table;
+    return table;
+  }
+
+  /** t_emb for the given integer steps: [len, w1]. */
+  timeEmbedding(steps: Int32Array): Tensor {
+    for (let i = 0; i < steps.length; i++) {
+      const t = steps[i]!;
+      if (!(t >= 0 && t < this.config.T)) throw new Error(`NoiseMLP: step ${t} outside 0..${this.config.T - 1}`);
+    }
+    let e = gatherRows(this.table(), steps);
+    for (let i = 1; i < this.t_emb.length; i++) e = this.t_emb.at(i).forward(e);
+    return e;
+  }
+
+  /** ε̂(x, temb) with a precomputed embedding ([B, w1], or [1, w1] shared by the batch). */
+  forwardEmb(x: Tensor, temb: Tensor): Tensor {
+    const act = gelu(temb);
+    let h = this.mlp_in.forward(x);
+    const r = h;
+    const skips: Tensor[] = [];
+    for (const b of this.downs) {
+      h = b.forward(h, act);
+      skips.push(h);
+    }
+    h = this.mid.forward(h, act);
+    for (const b of this.ups) h = b.forward(concat([h, skips.pop()!], 1), act);
+    return this.mlp_out.forward(concat([h, r], 1));
+  }
+
+  /** ε̂(x, t) for x [B, n] and integer steps t [B] (as the PyTorch module's forward). */
+  forward(x: Tensor, t: Int32Array): Tensor {
+    return this.forwardEmb(x, this.timeEmbedding(t));
+  }
+}
+
+export type PresetName = 'paper' | 'small' | 'tiny';
+
+/**
+ * Network presets. `paper`: the thesis widths (n ≥ 60 → 200-400-600, else 128-256-512) and
+ * timeDim = T. `small` (the CPU default) and `tiny` were chosen by measured speed and quality
+ * on n = 20 (see README, diffusion section).
+ */
+export function presetConfig(preset: PresetName, n: number, T = 1000): NetworkConfig {
+  switch (preset) {
+    case 'paper':
+      return { n, widths: n >= 60 ? [200, 400, 600] : [128, 256, 512], timeDim: T, T, residual: true };
+    case 'small':
+      return { n, widths: [64, 128], timeDim: 32, T, residual: true };
+    case 'tiny':
+      return { n, widths: [32, 64], timeDim: 16, T, residual: true };
+    default:
+      throw new Error(`unknown network preset '${String(preset)}' (paper|small|tiny)`);
+  }
+}

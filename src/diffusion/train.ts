@@ -1,0 +1,155 @@
+/**
+ * Training of the noise network on ±1 data as reals (analog bits): the ε-prediction MSE
+ * L = E_{t, x0, ε} ‖ε - ε̂(√ᾱ_t x0 + √(1-ᾱ_t) ε, t)‖² with Adam, optional cosine learning-rate
+ * decay, gradient clipping and an EMA of the weights (used for sampling).
+ *
+ * Determinism and resume: iteration k draws its minibatch rows, steps and noise from
+ * Rng(seed·2²¹ + k) alone, so a run resumed from a checkpoint at iteration k (weights, EMA,
+ * Adam moments, step count) follows exactly the uninterrupted run's loss trajectory.
+ */
+import { Rng } from '../random/index.js';
+import { Tensor, fromStorage } from '../tensor/index.js';
+import { backward, mseLoss, noGrad } from '../autograd/index.js';
+import { Adam, EMA, clipGradNorm } from '../nn/index.js';
+import type { SpinData } from '../ising/index.js';
+import { makeSchedule, qSample } from './schedule.js';
+import type { Schedule, ScheduleKind } from './schedule.js';
+import { NoiseMLP } from './network.js';
+import type { NetworkConfig } from './network.js';
+import type { EpsPredictor } from './samplers.js';
+
+export interface TrainConfig {
+  /** Total iterations of the run (the cosine schedule decays to 0 at this count). */
+  iterations: number;
+  batchSize: number;
+  lr: number;
+  lrSchedule: 'cosine' | 'constant';
+  /** EMA decay of the weights used for sampling; 0 turns the EMA off. */
+  emaDecay: number;
+  /** Max global gradient norm; 0 turns clipping off. */
+  gradClip: number;
+  seed: number;
+  schedule: ScheduleKind;
+  T: number;
+}
+
+export const DEFAULT_TRAIN: TrainConfig = {
+  iterations: 10000,
+  batchSize: 128,
+  lr: 1e-3,
+  lrSchedule: 'cosine',
+  emaDecay: 0.999,
+  gradClip: 1,
+  seed: 1,
+  schedule: 'linear',
+  T: 1000,
+};
+
+const MAX_ITERATIONS = 2097152; // 2^21: iteration k's generator is Rng(seed·2^21 + k)
+
+/** The learning rate at iteration k (0-based) of a run of N iterations. */
+export function learningRate(cfg: Pick<TrainConfig, 'lr' | 'lrSchedule' | 'iterations'>, k: number): number {
+  if (cfg.lrSchedule === 'constant') return cfg.lr;
+  return 0.5 * cfg.lr * (1 + Math.cos((Math.PI * Math.min(k, cfg.iterations)) / cfg.iterations));
+}
+
+export function validateTrainConfig(c: TrainConfig): void {
+  const bad = (what: string): never => {
+    throw new Error(`train config: ${what}`);
+  };
+  if (!(Number.isInteger(c.iterations) && c.iterations >= 1 && c.iterations < MAX_ITERATIONS)) bad(`iterations must be an integer in 1..${MAX_ITERATIONS - 1}, got ${c.iterations}`);
+  if (!(Number.isInteger(c.batchSize) && c.batchSize >= 1)) bad(`batchSize must be an integer ≥ 1, got ${c.batchSize}`);
+  if (!(c.lr > 0)) bad(`lr must be > 0, got ${c.lr}`);
+  if (c.lrSchedule !== 'cosine' && c.lrSchedule !== 'constant') bad(`lrSchedule must be cosine|constant, got ${String(c.lrSchedule)}`);
+  if (!(c.emaDecay >= 0 && c.emaDecay < 1)) bad(`emaDecay must be in [0, 1), got ${c.emaDecay}`);
+  if (!(c.gradClip >= 0)) bad(`gradClip must be ≥ 0, got ${c.gradClip}`);
+  if (!(Number.isInteger(c.seed) && c.seed >= 0 && c.seed < 2 ** 32)) bad(`seed must be an integer in [0, 2^32), got ${c.seed}`);
+}
+
+/** A training run in progress: network, optimizer, EMA and iteration counter. */
+export class DiffusionTrainer {
+  readonly net: NoiseMLP;
+  readonly sched: Schedule;
+  readonly cfg: TrainConfig;
+  readonly optimizer: Adam;
+  readonly ema: EMA | null;
+  /** Iterations done so far. */
+  iteration = 0;
+  /** Loss of every iteration done (index = iteration). */
+  readonly losses: number[] = [];
+  private readonly x0: Float32Array;
+  private readonly m: number;
+  private readonly n: number;
+
+  constructor(data: SpinData, netConfig: NetworkConfig, cfg: TrainConfig) {
+    validateTrainConfig(cfg);
+    if (data.n !== netConfig.n) throw new Error(`trainer: data has n=${data.n} but the network n=${netConfig.n}`);
+    if (data.m < 1) throw new Error('trainer: no training samples');
+    this.cfg = { ...cfg };
+    this.sched = makeSchedule({ kind: cfg.schedule, T: cfg.T });
+    if (netConfig.T !== cfg.T) throw new Error(`trainer: network embeds T=${netConfig.T} steps but the schedule has T=${cfg.T}`);
+    this.net = new NoiseMLP(netConfig, new Rng(cfg.seed));
+    this.optimizer = new Adam(this.net.parameters(), { lr: cfg.lr });
+    this.ema = cfg.emaDecay > 0 ? new EMA(this.net, cfg.emaDecay) : null;
+    this.n = data.n;
+    this.m = data.m;
+    this.x0 = Float32Array.from(data.s);
+  }
+
+  /** One optimisation step; returns the minibatch loss. */
+  step(): number {
+    const k = this.iteration;
+    const { batchSize: B } = this.cfg;
+    const n = this.n;
+    const rng = new Rng(this.cfg.seed * MAX_ITERATIONS + k);
+    const x0 = new Float32Array(B * n);
+    for (let b = 0; b < B; b++) {
+      const row = rng.int(this.m);
+      x0.set(this.x0.subarray(row * n, row * n + n), b * n);
+    }
+    const t = new Int32Array(B);
+    for (let b = 0; b < B; b++) t[b] = rng.int(this.sched.T);
+    const eps = rng.fillNormal(new Float32Array(B * n));
+    const xt = qSample(this.sched, x0, t, eps);
+    const pred = this.net.forward(fromStorage(xt, [B, n]), t);
+    const loss = mseLoss(pred, fromStorage(eps, [B, n]));
+    this.optimizer.zeroGrad();
+    backward(loss);
+    if (this.cfg.gradClip > 0) clipGradNorm(this.net.parameters(), this.cfg.gradClip);
+    this.optimizer.lr = learningRate(this.cfg, k);
+    this.optimizer.step();
+    this.ema?.update(this.net);
+    const value = loss.item();
+    this.losses.push(value);
+    this.iteration = k + 1;
+    return value;
+  }
+
+  /** The weights to sample with: the EMA shadow if enabled, else the raw weights (copies). */
+  samplingStateDict(): Record<string, Tensor> {
+    if (this.ema) {
+      const out: Record<string, Tensor> = {};
+      for (const [name, t] of Object.entries(this.ema.shadow)) out[name] = new Tensor(t.data.slice(), t.shape);
+      return out;
+    }
+    return this.net.stateDict({ copy: true });
+  }
+}
+
+/**
+ * An ε-predictor over a network for the samplers: no tape, the time embedding computed once per
+ * step t (one row, broadcast over the batch) and cached across batches.
+ */
+export function makePredictor(net: NoiseMLP): EpsPredictor {
+  const cache = new Map<number, Tensor>();
+  const n = net.config.n;
+  return (x, t, B) =>
+    noGrad(() => {
+      let temb = cache.get(t);
+      if (!temb) {
+        temb = net.timeEmbedding(Int32Array.of(t));
+        cache.set(t, temb);
+      }
+      return net.forwardEmb(fromStorage(x, [B, n]), temb).data;
+    });
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { NoiseMLP, presetConfig } from '../../src/diffusion/network.js';
+import { makePredictor } from '../../src/diffusion/train.js';
+import { Rng } from '../../src/random/index.js';
+import { fromStorage } from '../../src/tensor/index.js';
+import { noGrad } from '../../src/autograd/index.js';
+
+describe('NoiseMLP (thesis appendix)', () => {
+  it('paper preset: the thesis module tree, PyTorch names and shapes', () => {
+    const net = new NoiseMLP(presetConfig('paper', 40), new Rng(1));
+    const shapes = Object.fromEntries(net.namedParameters().map(([k, t]) => [k, t.shape.join('x')]));
+    // From the thesis code: SinusoidalPosEmb(n_steps=1000) → Linear(1000, 256) → GELU → Linear(256, 256).
+    expect(shapes['t_emb.1.weight']).toBe('256x1000');
+    expect(shapes['t_emb.3.weight']).toBe('256x256');
+    expect(shapes['mlp_in.weight']).toBe('128x40');
+    expect(shapes['downs.0.temb_proj.weight']).toBe('256x256');
+    expect(shapes['downs.0.mlp1.weight']).toBe('256x128');
+    expect(shapes['downs.0.mlp2.weight']).toBe('256x256');
+    expect(shapes['downs.0.conv_shortcut.weight']).toBe('256x128');
+    expect(shapes['downs.1.conv_shortcut.weight']).toBe('512x256');
+    expect(shapes['downs.2.conv_shortcut.weight']).toBeUndefined(); // 512 → 512 has none
+    expect(shapes['mid.mlp1.weight']).toBe('512x512');
+    expect(shapes['ups.0.mlp1.weight']).toBe('512x1024');
+    expect(shapes['ups.1.mlp1.weight']).toBe('256x1024');
+    expect(shapes['ups.2.mlp1.weight']).toBe('128x512');
+    expect(shapes['ups.2.conv_shortcut.weight']).toBe('128x512');
+    expect(shapes['mlp_out.weight']).toBe('40x256');
+    // DESIGN.md: the paper's n = 40 network has 4.79M parameters.
+    expect(net.numParameters()).toBeGreaterThan(4.78e6);
+    expect(net.numParameters()).toBeLessThan(4.80e6);
+    expect(presetConfig('paper', 60).widths).toEqual([200, 400, 600]);
+  });
+
+  it('a batch-shared embedding [1, w1] gives the same ε̂ as per-row embeddings, and forward() agrees', () => {
+    const cfg = { n: 6, widths: [8, 12, 16], timeDim: 8, T: 50, residual: true };
+    const net = new NoiseMLP(cfg, new Rng(2));
+    const rng = new Rng(3);
+    const B = 5;
+    const x = rng.fillNormal(new Float32Array(B * 6));
+    const t = 17;
+    const a = noGrad(() => net.forward(fromStorage(x.slice(), [B, 6]), new Int32Array(B).fill(t))).data;
+    const b = makePredictor(net)(x, t, B);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(a.length).toBe(B * 6);
+  });
+
+  it('residual blocks are switchable: no shortcuts without them, different output', () => {
+    const cfg = { n: 4, widths: [8, 16], timeDim: 8, T: 10, residual: false };
+    const net = new NoiseMLP(cfg, new Rng(4));
+    expect(net.namedParameters().some(([k]) => k.includes('conv_shortcut'))).toBe(false);
+    expect(() => new NoiseMLP({ ...cfg, widths: [8] }, new Rng(1))).toThrow(/widths/);
+    expect(() => new NoiseMLP({ ...cfg, timeDim: 7 }, new Rng(1))).toThrow(/timeDim/);
+  });
+});

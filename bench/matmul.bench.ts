@@ -1,9 +1,10 @@
 // matmul GFLOP/s for every spindiff backend (and thread count) at square sizes and the paper
 // network's real shapes. Peers (tfjs, torch) are in bench/peers/.
 import type { BenchCase, BenchOptions } from './types.js';
-import { jsBackend } from '../src/tensor/backend/js.js';
 import type { Backend } from '../src/tensor/backend/types.js';
 import { Rng } from '../src/random/index.js';
+import { gemmViaArena, OperandArena } from '../src/tensor/backend/wasm/module.js';
+import { spindiffBackends } from './peers/backends.js';
 
 /** m×n×k shapes: squares, then the n=40 network's biggest layer (batch 128 / 10,000, 1024→512). */
 export function matmulShapes(quick: boolean): [number, number, number][] {
@@ -41,6 +42,25 @@ export function gemmCases(impl: string, backend: Backend, threads: number, quick
   });
 }
 
+/** What the wasm backend pays per call to copy operands into its memory and C back out. */
+function copyOverheadCases(quick: boolean): BenchCase[] {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
+  const arena = new OperandArena(memory, 65536);
+  return matmulShapes(quick).map(([m, n, k]) => {
+    const { a, b, c } = operands(m, n, k);
+    return {
+      group: 'matmul-overhead', impl: 'wasm-copy-in-out', name: `operand copies ${shapeName(m, n, k)}`, shape: shapeName(m, n, k),
+      fn: () => gemmViaArena(arena, false, false, m, n, k, a, b, c, 1, 0, () => {}),
+    };
+  });
+}
+
 export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
-  return [...gemmCases('spindiff-js', jsBackend, 1, o.quick)];
+  const out: BenchCase[] = [];
+  for (const s of await spindiffBackends()) {
+    if (s.skip) out.push({ group: 'matmul', impl: s.impl, name: 'gemm', threads: s.threads, skip: s.skip, fn: () => {} });
+    else out.push(...gemmCases(s.impl, s.backend!, s.threads, o.quick));
+  }
+  out.push(...copyOverheadCases(o.quick));
+  return out;
 }

@@ -111,3 +111,26 @@ describe('wasm backend, larger products (several cache blocks in every dimension
     }
   });
 });
+
+// GELU in wasm (float32, erf through exp): the error of exp(−x²/2) is dominated by rounding x²/2
+// to float32 (relative ε·x²/2) plus the erfc formula (1.2e-7) and a dozen float32 roundings, so we
+// allow relative (16 + x²)·ε against the float64 JS kernel (ε = 2⁻²³).
+describe.each(backends.filter((b) => b.name !== 'js'))('backend $name: gelu kernels', ({ name, backend }) => {
+  it('gelu and its gradient over [−12, 12], odd length, against the float64 formulas', () => {
+    const be = backend();
+    const len = 20_003; // not a multiple of 4: the padded tail must be ignored
+    const x = Float32Array.from({ length: len }, (_, i) => -12 + (24 * i) / len);
+    const g = Float32Array.from({ length: len }, (_, i) => Math.cos(i));
+    const y = new Float32Array(len), y64 = new Float64Array(len), dx = new Float32Array(len), dx64 = new Float64Array(len);
+    be.unary('gelu', x, y);
+    jsBackend.unary('gelu', Float64Array.from(x), y64);
+    be.unaryGrad('gelu', x, y, g, dx);
+    jsBackend.unaryGrad('gelu', Float64Array.from(x), y64, Float64Array.from(g), dx64);
+    for (let i = 0; i < len; i++) {
+      const tol = (16 + x[i]! * x[i]!) * EPS32;
+      if (!(Math.abs(y[i]! - y64[i]!) <= tol * Math.abs(y64[i]!) + 1e-38)) expect.fail(`${name} gelu(${x[i]}) = ${y[i]}, float64 ${y64[i]}`);
+      const gradScale = Math.abs(g[i]!) * Math.max(1, Math.abs(dx64[i]! / (g[i]! || 1)));
+      if (!(Math.abs(dx[i]! - dx64[i]!) <= tol * gradScale + 1e-38)) expect.fail(`${name} gelu'(${x[i]})·g = ${dx[i]}, float64 ${dx64[i]}`);
+    }
+  });
+});

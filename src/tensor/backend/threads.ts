@@ -12,6 +12,7 @@ import { compileGemmModule, gemmViaArena, layout, MAX_PAGES, OperandArena, wasmS
 import type { GemmCall, GemmExports, Layout } from './wasm/module.js';
 import { defaultGeometry } from './wasm/gemm.js';
 import { WORKER_SOURCE, CTL } from './threads-worker.js';
+import { wasmElementwise } from './wasm/index.js';
 
 export interface ThreadsOptions {
   /** Threads including the caller's (default: the number of cores). 1 means no workers. */
@@ -87,6 +88,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
 
   return {
     ...jsBackend,
+    ...wasmElementwise(arena, ex),
     name: `threads-${threads}`,
     threads,
     alloc: allocPlain,

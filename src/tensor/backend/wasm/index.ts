@@ -5,7 +5,8 @@ import { allocPlain } from '../../dtype.js';
 import type { Storage } from '../../dtype.js';
 import type { Backend } from '../types.js';
 import { jsBackend } from '../js.js';
-import { compileGemmModule, gemmViaArena, layout, MAX_PAGES, OperandArena, wasmSimdSupported } from './module.js';
+import { compileGemmModule, ELEMENTWISE_MIN, gemmViaArena, layout, MAX_PAGES, OperandArena, unaryViaArena, wasmSimdSupported } from './module.js';
+import type { UnaryOp } from '../types.js';
 import type { GemmExports } from './module.js';
 import type { GemmGeometry } from './gemm.js';
 
@@ -24,6 +25,7 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
   const bufs = lay.threads[0]!;
   return {
     ...jsBackend,
+    ...wasmElementwise(arena, ex),
     name: 'wasm',
     alloc: allocPlain,
     gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
@@ -34,6 +36,22 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
       gemmViaArena(arena, transA, transB, m, n, k, a, b, c, alpha, beta, (g) => {
         ex.gemm(g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.n, g.m, g.n, g.k, alpha, beta, bufs.bufA, bufs.bufB, bufs.scratch);
       });
+    },
+  };
+}
+
+/** The GELU kernels in wasm (exact erf form); other elementwise ops stay in JS. */
+export function wasmElementwise(arena: OperandArena, ex: GemmExports): Pick<Backend, 'unary' | 'unaryGrad'> {
+  return {
+    unary(op: UnaryOp, x: Storage, out: Storage, p?: number): void {
+      if (op === 'gelu' && x instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
+        unaryViaArena(arena, x, null, out, (px, _pg, po, nv) => ex.gelu(px, po, nv));
+      } else jsBackend.unary(op, x, out, p);
+    },
+    unaryGrad(op: UnaryOp, x: Storage, y: Storage, g: Storage, out: Storage, p?: number): void {
+      if (op === 'gelu' && x instanceof Float32Array && g instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
+        unaryViaArena(arena, x, g, out, (px, pg, po, nv) => ex.geluGrad(px, pg, po, nv));
+      } else jsBackend.unaryGrad(op, x, y, g, out, p);
     },
   };
 }

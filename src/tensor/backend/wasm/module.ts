@@ -2,6 +2,7 @@
 // the worker-thread backend (which instantiates the same module over a shared memory).
 import { encodeModule } from './encoder.js';
 import { defaultGeometry, emitGemmFunctions, packBytes } from './gemm.js';
+import { emitElementwiseFunctions } from './elementwise.js';
 import type { GemmGeometry } from './gemm.js';
 
 export const PAGE = 65536;
@@ -13,6 +14,8 @@ export const CONTROL_BYTES = 1024;
 export interface GemmExports {
   gemm(A: number, sIa: number, sPa: number, B: number, sPb: number, sJb: number, C: number, ldc: number,
     m: number, n: number, k: number, alpha: number, beta: number, bufA: number, bufB: number, scratch: number): void;
+  gelu(x: number, out: number, nvec: number): void;
+  geluGrad(x: number, g: number, out: number, nvec: number): void;
 }
 
 export interface Layout {
@@ -37,7 +40,7 @@ export function layout(nThreads: number, g: GemmGeometry = defaultGeometry): Lay
 /** True where this JavaScript engine can compile 128-bit SIMD WebAssembly. */
 export function wasmSimdSupported(): boolean {
   try {
-    const bytes = encodeModule(emitGemmFunctions(), { module: 'env', name: 'mem', initialPages: 1, maximumPages: 1, shared: false });
+    const bytes = encodeModule([...emitGemmFunctions(), ...emitElementwiseFunctions()], { module: 'env', name: 'mem', initialPages: 1, maximumPages: 1, shared: false });
     return typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
   } catch {
     return false;
@@ -46,7 +49,7 @@ export function wasmSimdSupported(): boolean {
 
 /** Compile the GEMM module (bytes emitted from our own source) for a memory of this kind. */
 export async function compileGemmModule(shared: boolean, g: GemmGeometry = defaultGeometry): Promise<WebAssembly.Module> {
-  const bytes = encodeModule(emitGemmFunctions(g), { module: 'env', name: 'mem', initialPages: 1, maximumPages: MAX_PAGES, shared });
+  const bytes = encodeModule([...emitGemmFunctions(g), ...emitElementwiseFunctions()], { module: 'env', name: 'mem', initialPages: 1, maximumPages: MAX_PAGES, shared });
   return WebAssembly.compile(bytes);
 }
 
@@ -94,4 +97,19 @@ export function gemmViaArena(arena: OperandArena, transA: boolean, transB: boole
   if (beta !== 0) mem.set(c.subarray(0, m * n), offC >> 2);
   run({ offA, sIa: transA ? 1 : k, sPa: transA ? m : 1, offB, sPb: transB ? 1 : n, sJb: transB ? k : 1, offC, m, n, k });
   c.set(mem.subarray(offC >> 2, (offC >> 2) + m * n));
+}
+
+/** Elements below which an elementwise op stays in JS (the copies and the call cost more). */
+export const ELEMENTWISE_MIN = 256;
+
+/** out = f(x) (and the gradient form with g) through wasm memory; x, g, out are float32. */
+export function unaryViaArena(arena: OperandArena, x: Float32Array, g: Float32Array | null, out: Float32Array,
+  run: (px: number, pg: number, po: number, nvec: number) => void): void {
+  const len = x.length, padded = align(len, 4);
+  const px = arena.base, pg = px + 4 * padded, po = pg + (g ? 4 * padded : 0);
+  const mem = arena.reserve(po + 4 * padded - arena.base);
+  mem.set(x, px >> 2);
+  if (g) mem.set(g, pg >> 2);
+  run(px, pg, po, padded >> 2);
+  out.set(mem.subarray(po >> 2, (po >> 2) + len));
 }

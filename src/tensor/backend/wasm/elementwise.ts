@@ -1,0 +1,96 @@
+// Emits the elementwise kernels of the wasm-simd backend that are worth the operand copies:
+// the exact (erf) GELU and its derivative, compute-bound in JS. Four lanes at a time; lengths
+// are rounded up to a multiple of 4 by the caller (the extra lanes are ignored).
+//
+//   gelu(x) = x·Φ(x), Φ(x) = ½·erfc(−x/√2);  gelu'(x) = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π)
+//
+// erfc(z), z ≥ 0, is Numerical Recipes' erfcc: t = 1/(1 + z/2),
+// erfc ≈ t·exp(−z² + P(t)) with fractional error < 1.2e-7 everywhere; exp is a Cody–Waite
+// reduction to r ∈ [−ln2/2, ln2/2], a degree-6 Taylor polynomial, and 2ⁿ built from exponent bits.
+import { Fn, T } from './encoder.js';
+
+const LOG2E = 1.4426950408889634, LN2_HI = 0.693359375, LN2_LO = -2.12194440e-4;
+const ERFC_P = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
+
+/** Push f32x4.splat(c). */
+function splat(f: Fn, c: number): void {
+  f.f32(c).op('f32x4.splat');
+}
+
+/** out = exp(max(v, −87.3)) lane-wise (v, out: v128 locals; tmp locals given). */
+function emitExp(f: Fn, v: number, out: number, n: number, r: number): void {
+  f.get(v); splat(f, -87.3); f.op('f32x4.max').set(v);
+  f.get(v); splat(f, LOG2E); f.op('f32x4.mul', 'f32x4.nearest').set(n);
+  f.get(v).get(n); splat(f, LN2_HI); f.op('f32x4.mul', 'f32x4.sub');
+  f.get(n); splat(f, LN2_LO); f.op('f32x4.mul', 'f32x4.sub').set(r);
+  // Horner: 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r(1/120 + r/720)))))
+  splat(f, 1 / 720);
+  for (const c of [1 / 120, 1 / 24, 1 / 6, 1 / 2, 1, 1]) { f.get(r).op('f32x4.mul'); splat(f, c); f.op('f32x4.add'); }
+  // × 2ⁿ: ((n + 127) << 23) reinterpreted as float32
+  f.get(n).op('i32x4.trunc_sat_f32x4_s').i32(127).op('i32x4.splat', 'i32x4.add').i32(23).op('i32x4.shl');
+  f.op('f32x4.mul').set(out);
+}
+
+/** e = ½·erfc(z) for z ≥ 0 (z: v128 local, clamped to ≤ 9 here). */
+function emitHalfErfc(f: Fn, z: number, e: number, t: number, w: number, n: number, r: number): void {
+  f.get(z); splat(f, 9); f.op('f32x4.min').set(z);
+  splat(f, 1); splat(f, 1); f.get(z); splat(f, 0.5); f.op('f32x4.mul', 'f32x4.add', 'f32x4.div').set(t);
+  splat(f, ERFC_P[9]!);
+  for (let i = 8; i >= 0; i--) { f.get(t).op('f32x4.mul'); splat(f, ERFC_P[i]!); f.op('f32x4.add'); }
+  f.get(z).get(z).op('f32x4.mul', 'f32x4.sub').set(w); // −z² + P(t)
+  emitExp(f, w, w, n, r);
+  f.get(t).get(w).op('f32x4.mul'); splat(f, 0.5); f.op('f32x4.mul').set(e);
+}
+
+/** Φ(x) into phi (v128 local) from x; z = |x|/√2 left in z. */
+function emitPhi(f: Fn, x: number, phi: number, z: number, e: number, t: number, w: number, n: number, r: number): void {
+  f.get(x).op('f32x4.abs'); splat(f, Math.SQRT1_2); f.op('f32x4.mul').set(z);
+  f.get(z).set(w);
+  emitHalfErfc(f, w, e, t, w, n, r);
+  // Φ = x < 0 ? e : 1 − e
+  f.get(e); splat(f, 1); f.get(e).op('f32x4.sub');
+  f.get(x); splat(f, 0); f.op('f32x4.lt', 'v128.bitselect').set(phi);
+}
+
+function vecLoop(f: Fn, count: number, body: (off: number) => void): void {
+  const i = f.local(T.i32);
+  f.for(i, 0, () => f.get(count), 1, () => body(i));
+}
+
+/** gelu(x, out, nvec): out[0:4·nvec] = gelu(x[…]). */
+function emitGelu(): Fn {
+  const f = new Fn('gelu', [T.i32, T.i32, T.i32]);
+  const [px, po, nv] = [0, 1, 2];
+  const [x, phi, z, e, t, w, n, r] = Array.from({ length: 8 }, () => f.local(T.v128));
+  vecLoop(f, nv, () => {
+    f.get(px).mem('v128.load').set(x);
+    emitPhi(f, x, phi, z, e, t, w, n, r);
+    f.get(po).get(x).get(phi).op('f32x4.mul').mem('v128.store');
+    f.inc(px, 16).inc(po, 16);
+  });
+  return f;
+}
+
+/** geluGrad(x, g, out, nvec): out = g·(Φ(x) + x·φ(x)). */
+function emitGeluGrad(): Fn {
+  const f = new Fn('geluGrad', [T.i32, T.i32, T.i32, T.i32]);
+  const [px, pg, po, nv] = [0, 1, 2, 3];
+  const [x, phi, z, e, t, w, n, r, d] = Array.from({ length: 9 }, () => f.local(T.v128));
+  vecLoop(f, nv, () => {
+    f.get(px).mem('v128.load').set(x);
+    emitPhi(f, x, phi, z, e, t, w, n, r);
+    // φ(x)·√(2π) = exp(−z²) with z = |x|/√2
+    f.get(z).get(z).op('f32x4.mul', 'f32x4.neg').set(d);
+    emitExp(f, d, d, n, r);
+    f.get(po);
+    f.get(pg).mem('v128.load');
+    f.get(phi).get(x).get(d).op('f32x4.mul'); splat(f, 1 / Math.sqrt(2 * Math.PI)); f.op('f32x4.mul', 'f32x4.add');
+    f.op('f32x4.mul').mem('v128.store');
+    f.inc(px, 16).inc(pg, 16).inc(po, 16);
+  });
+  return f;
+}
+
+export function emitElementwiseFunctions(): Fn[] {
+  return [emitGelu(), emitGeluGrad()];
+}

@@ -37,6 +37,11 @@ export interface Report {
 export interface JobContext {
   onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
   signal?: { aborted: boolean };
+  /**
+   * Read a data file by path (the CLI provides it with node:fs, decompressing .gz); returns null
+   * when the file does not exist. The library itself never touches the file system.
+   */
+  readText?: (path: string) => string | null;
 }
 
 export interface Experiment<P = any> {
@@ -155,6 +160,7 @@ export async function runExperiment<P>(exp: Experiment<P>, o: RunOptions): Promi
     const t0 = now();
     const result = await exp.runJob(job, presetValues, {
       signal: o.signal,
+      ...(o.readText ? { readText: o.readText } : {}),
       onProgress: o.onProgress ? (d, t, info) => o.onProgress!(i + (t > 0 ? d / t : 0), mine.length, info) : undefined,
     });
     const rec: JobRecord = { key: job.key, setting: job.setting, seed: job.seed, result, seconds: (now() - t0) / 1000 };

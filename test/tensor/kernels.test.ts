@@ -67,6 +67,20 @@ describe('sumTo / reduceSum', () => {
 });
 
 describe('unary kernels and axpy', () => {
+  test('gelu backward from the stored float32 output matches Φ(x) + x·φ(x) in float64', () => {
+    const n = 4001;
+    const x = Float32Array.from({ length: n }, (_, i) => -20 + (40 * i) / (n - 1));
+    const y = new Float32Array(n), g = new Float32Array(n).fill(1), out = new Float32Array(n);
+    jsBackend.unary('gelu', x, y);
+    jsBackend.unaryGrad('gelu', x, y, g, out);
+    for (let i = 0; i < n; i++) {
+      const v = x[i]!;
+      const cdf = normalCdf(v), xpdf = (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI);
+      // float32 rounding of each term (they cancel near x ≈ −0.75, where GELU' = 0)
+      expect(Math.abs(out[i]! - (cdf + xpdf))).toBeLessThanOrEqual(3e-7 * (cdf + Math.abs(xpdf)) + 1e-30);
+      expect(Math.abs(y[i]! - v * normalCdf(v))).toBeLessThanOrEqual(6e-8 * Math.abs(v * normalCdf(v)) + 1e-44);
+    }
+  });
   test('unaryGrad writes in place into g when out aliases g', () => {
     const x = Float64Array.from([0.5, -0.25]), y = new Float64Array(2), g = Float64Array.from([1, 2]);
     jsBackend.unary('sin', x, y);

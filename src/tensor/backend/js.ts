@@ -1,7 +1,7 @@
 import { allocPlain } from '../dtype.js';
 import type { Storage } from '../dtype.js';
 import type { Backend, BinaryOp, UnaryOp } from './types.js';
-import { gelu, geluGrad, sigmoid } from './math.js';
+import { gelu, geluGradFromOutput, sigmoid } from './math.js';
 import { gemmTiled } from './gemm.js';
 
 /**
@@ -117,7 +117,7 @@ function unaryBackward(op: UnaryOp, x: Storage, y: Storage, g: Storage, out: Sto
     case 'tanh': for (let i = 0; i < n; i++) { const t = y[i]!; out[i] = g[i]! * (1 - t * t); } break;
     case 'sigmoid': for (let i = 0; i < n; i++) { const s = y[i]!; out[i] = g[i]! * s * (1 - s); } break;
     case 'relu': for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? g[i]! : 0; break;
-    case 'gelu': for (let i = 0; i < n; i++) out[i] = g[i]! * geluGrad(x[i]!); break;
+    case 'gelu': for (let i = 0; i < n; i++) out[i] = g[i]! * geluGradFromOutput(x[i]!, y[i]!); break;
     case 'silu': for (let i = 0; i < n; i++) { const v = x[i]!, s = sigmoid(v); out[i] = g[i]! * s * (1 + v * (1 - s)); } break;
     case 'sin': for (let i = 0; i < n; i++) out[i] = g[i]! * Math.cos(x[i]!); break;
     case 'cos': for (let i = 0; i < n; i++) out[i] = -g[i]! * Math.sin(x[i]!); break;

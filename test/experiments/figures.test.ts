@@ -30,7 +30,7 @@ const strip = (r: RunResult) => ({ ...toSaved(r), records: r.records.map((x) => 
 
 async function shardsMerge<P>(exp: Experiment<P>, overrides: Record<string, unknown>, seeds: number[], N: number): Promise<RunResult> {
   const full = await runExperiment(exp, { preset: 'quick', seeds, overrides });
-  const parts = [];
+  const parts: RunResult[] = [];
   for (let i = 1; i <= N; i++) parts.push(await runExperiment(exp, { preset: 'quick', seeds, overrides, shard: { index: i, count: N } }));
   const merged = mergeRuns(exp, parts.map((p, i) => ({ name: `s${i}`, run: JSON.parse(JSON.stringify(toSaved(p))) })));
   expect(strip(merged)).toEqual(strip(full));

@@ -46,7 +46,7 @@ describe('sharding', () => {
     const seeds = seedList(3);
     const full = await runExperiment(toy, { preset: 'quick', seeds });
     expect(full.missing).toEqual([]);
-    const shards = [];
+    const shards: Awaited<ReturnType<typeof runExperiment>>[] = [];
     for (let i = 1; i <= 4; i++) shards.push(await runExperiment(toy, { preset: 'quick', seeds, shard: { index: i, count: 4 } }));
     expect(shards.reduce((a, s) => a + s.records.length, 0)).toBe(9);
     expect(shards[0]!.missing.length).toBeGreaterThan(0);

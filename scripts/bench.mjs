@@ -16,7 +16,8 @@ await build({
   platform: 'node', target: 'es2022', sourcemap: true, logLevel: 'warning',
   // optional native/heavy packages stay external; tfjs is bundled (gradient registration).
   external: ['gpu.js', 'gl', 'webgpu'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  // CommonJS globals for bundled packages (tfjs-backend-wasm's loader reads __dirname).
+  banner: { js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" },
 });
 const r = spawnSync(process.execPath, ['.bench/run.js', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -55,13 +55,17 @@ export function backward(loss: Tensor, grad?: Tensor): void {
   noGrad(() => {
     const order = topoOrder(loss);
     const grads = new Map<Tensor, Tensor>([[loss, seed]]);
-    // Tensors whose pending gradient was allocated here (a sum), so it may be updated in place;
-    // gradients returned by backward functions may alias other tensors and are never mutated.
+    // Tensors whose pending gradient is storage of its own (a fresh result of a backward function,
+    // or a sum made here), so it may be updated in place or adopted as a leaf's .grad without a
+    // copy. A backward function returns either new storage or g itself / a view of g (add, reshape),
+    // so "storage differs from g's" identifies the fresh ones.
     const owned = new Set<Tensor>();
-    const accumulate = (t: Tensor, g: Tensor): void => {
+    const accumulate = (t: Tensor, g: Tensor, fresh: boolean): void => {
       const prev = grads.get(t);
-      if (prev === undefined) grads.set(t, g);
-      else if (owned.has(t)) axpyInPlace(1, g, prev);
+      if (prev === undefined) {
+        grads.set(t, g);
+        if (fresh) owned.add(t);
+      } else if (owned.has(t)) axpyInPlace(1, g, prev);
       else {
         grads.set(t, elementwise('add', prev, g));
         owned.add(t);
@@ -73,9 +77,10 @@ export function backward(loss: Tensor, grad?: Tensor): void {
       if (g === undefined) continue;
       grads.delete(t);
       if (t.requiresGrad) {
-        if (t.grad === null) t.grad = clone(g);
+        if (t.grad === null) t.grad = owned.has(t) && nodeOf(t) === null ? g : clone(g);
         else axpyInPlace(1, g, t.grad);
       }
+      owned.delete(t);
       const node = nodeOf(t);
       if (node === null) continue;
       const needs = node.inputs.map(needsGrad);
@@ -87,7 +92,7 @@ export function backward(loss: Tensor, grad?: Tensor): void {
         if (!sameShape(gi.shape, inp.shape)) {
           throw new Error(`backward(): op '${node.op}' returned a gradient of shape ${fmt(gi.shape)} for input ${i} of shape ${fmt(inp.shape)} (autograd bug)`);
         }
-        accumulate(inp, gi);
+        accumulate(inp, gi, gi.data !== g.data);
       }
     }
   });

@@ -4,7 +4,12 @@
  */
 import type { Tensor } from '../tensor/index.js';
 
-/** Input gradients from the output gradient g; `needs[i]` says whether input i wants one. */
+/**
+ * Input gradients from the output gradient g; `needs[i]` says whether input i wants one (return
+ * null otherwise). Each returned tensor must be either new storage used for that input only, or g
+ * itself / a view of g's storage: backward() adopts new storage without copying and never
+ * mutates g. Backward functions must not mutate g.
+ */
 export type BackwardFn = (g: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 
 export interface Node {

@@ -46,6 +46,18 @@ describe('backward', () => {
     expect(c.grad).toBeNull();
   });
 
+  test('leaf gradients never share storage (adopted fresh gradients, copied aliases)', () => {
+    const a = rt([2, 3], 7).requireGrad(), b = rt([2, 3], 8).requireGrad(), w = rt([3, 3], 9).requireGrad();
+    const seed = rt([2, 3], 10);
+    ag.backward(ag.add(ag.add(a, b), ag.matmul(a, w)), seed); // add passes g itself to a and b
+    const stores = [a.grad!.data, b.grad!.data, w.grad!.data, seed.data];
+    for (let i = 0; i < stores.length; i++) for (let j = i + 1; j < stores.length; j++) expect(stores[i]!.buffer === stores[j]!.buffer && stores[i]!.byteOffset === stores[j]!.byteOffset).toBe(false);
+    const before = Array.from(b.grad!.data);
+    a.grad!.data.fill(0);
+    expect(Array.from(b.grad!.data)).toEqual(before);
+    expect(Array.from(b.grad!.data)).toEqual(Array.from(seed.data));
+  });
+
   test('a seed gradient for a non-scalar output', () => {
     const x = rt([3], 4).requireGrad();
     const y = ag.mul(x, 3);

@@ -67,6 +67,23 @@ describe(`optimizers against torch.optim (torch ${REF.torch})`, () => {
     });
   }
 
+  it('float32 parameters: within 4 float32 ulps of PyTorch after 20 steps (PyTorch keeps float32 moments, we float64)', () => {
+    for (const [name, make] of [
+      ['adam_f32_20', (ps: Tensor[]) => new Adam(ps, { lr: 0.05 })],
+      ['adamw_f32_20', (ps: Tensor[]) => new AdamW(ps, { lr: 0.05, weightDecay: 0.3 })],
+    ] as const) {
+      const p = fromStorage(Float32Array.from(P0), [4]).requireGrad();
+      const opt = make([p]);
+      for (let t = 1; t <= 20; t++) {
+        // The gradient as float32 autograd computes it: c·(2·(p − a)), each op rounded.
+        p.grad = fromStorage(Float32Array.from(p.data, (x, i) => Math.fround(C[i]! * Math.fround(2 * Math.fround(x - A[i]!)))), [4]);
+        opt.step();
+      }
+      const want = REF.optim[name]!;
+      want.forEach((w, i) => expect(Math.abs(p.data[i]! - w), `${name} element ${i}: ${p.data[i]} vs ${w}`).toBeLessThanOrEqual(4 * 2 ** (Math.floor(Math.log2(Math.abs(w))) - 23)));
+    }
+  });
+
   it('clip_grad_norm_: same total norm and clipped gradients', () => {
     const a = fromStorage(new Float64Array(2), [2]).requireGrad();
     const b = fromStorage(new Float64Array(1), [1]).requireGrad();

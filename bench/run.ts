@@ -69,13 +69,15 @@ function fmt(x: number | undefined, digits = 3): string {
 
 interface Ratio { bench: string; shape: string; impl: string; threads: number; peer: string; peer_threads: number; speedup: number }
 
-/** Peer time / spindiff time for every (spindiff impl, peer) pair at the same bench and shape. */
+/** Peer time / spindiff time for (spindiff impl, peer) pairs at the same bench and shape. */
 function ratios(results: BenchResult[]): Ratio[] {
   const out: Ratio[] = [];
   const ok = results.filter((r) => !r.skipped);
   for (const ours of ok.filter((r) => r.impl.startsWith('spindiff'))) {
     for (const peer of ok.filter((r) => !r.impl.startsWith('spindiff'))) {
       if (peer.bench !== ours.bench || peer.shape !== ours.shape) continue;
+      // Same thread count, except single-threaded peers (tfjs), which every spindiff row faces.
+      if (peer.threads !== ours.threads && peer.impl === 'torch') continue;
       out.push({ bench: ours.bench, shape: ours.shape, impl: ours.impl, threads: ours.threads, peer: peer.impl,
         peer_threads: peer.threads, speedup: peer.ms_median / ours.ms_median });
     }

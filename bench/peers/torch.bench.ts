@@ -1,0 +1,74 @@
+// Peer: PyTorch (CPU, OpenBLAS) through python3, if some python3 can import torch (the pyenv
+// python3 on PATH usually cannot; Debian's /usr/bin/python3 with python3-torch and
+// libopenblas0-openmp can). One subprocess per thread count measures every torch case
+// (bench/peers/torch_bench.py); skipped with a message otherwise.
+import { spawnSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import type { BenchCase, BenchOptions } from '../types.js';
+import { matmulShapes, shapeName } from '../matmul.bench.js';
+import { SAMPLE_BATCH, TRAIN_BATCHES, networkFlops, sampleShape, trainShape } from './spindiff-network.bench.js';
+
+/** The first python3 that imports torch, or null. */
+function findPython(): string | null {
+  for (const py of [process.env.SPINDIFF_BENCH_PYTHON, 'python3', '/usr/bin/python3']) {
+    if (!py) continue;
+    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+/** The script sits next to this file in the source tree; the bundle runs from .bench/peers/. */
+function scriptPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, '..', '..', 'bench', 'peers', 'torch_bench.py');
+}
+
+type Times = Map<string, number[]>;
+
+function runTorch(py: string, threads: number, spec: object): Promise<Times> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(py, [scriptPath(), JSON.stringify({ threads, ...spec })], { stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) } });
+    let out = '', err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) { reject(new Error(`torch peer exited with ${code}: ${err.trim().split('\n').slice(-1)[0]}`)); return; }
+      const times: Times = new Map();
+      for (const line of out.split('\n')) {
+        if (!line.trim()) continue;
+        const r = JSON.parse(line) as { bench: string; shape: string; times_ms: number[] };
+        times.set(`${r.bench}|${r.shape}`, r.times_ms);
+      }
+      resolve(times);
+    });
+  });
+}
+
+export default function cases(o: BenchOptions): BenchCase[] {
+  const shapes = matmulShapes(o.quick);
+  const py = findPython();
+  const { forward, forwardNoTime } = networkFlops();
+  const out: BenchCase[] = [];
+  const runs = new Map<number, Promise<Times>>();
+  const spec = { repeats: o.quick ? 3 : 7, matmul: shapes, train: TRAIN_BATCHES, sample: [SAMPLE_BATCH] };
+  for (const threads of [1, 2]) {
+    const measure = (key: string) => async (): Promise<number[]> => {
+      if (!runs.has(threads)) runs.set(threads, runTorch(py!, threads, spec));
+      const t = (await runs.get(threads)!).get(key);
+      if (!t) throw new Error(`torch peer did not report ${key}`);
+      return t;
+    };
+    const skip = py ? undefined : 'no python3 can import torch (apt-get install python3-torch libopenblas0-openmp; or set SPINDIFF_BENCH_PYTHON)';
+    const add = (group: string, shape: string, flops: number): void => {
+      out.push({ group, impl: 'torch', threads, name: shape, shape, flops, skip, fn: () => {}, measure: measure(`${group}|${shape}`) });
+    };
+    for (const [m, n, k] of shapes) add('matmul', shapeName(m, n, k), 2 * m * n * k);
+    for (const b of TRAIN_BATCHES) add('train', trainShape(b), 3 * forward * b);
+    add('sample', sampleShape(SAMPLE_BATCH), forwardNoTime * SAMPLE_BATCH);
+  }
+  return out;
+}

@@ -26,7 +26,7 @@ export interface Backend {
   /**
    * C = alpha·op(A)·op(B) + beta·C, row-major and contiguous, where op(A) is m×k (A is k×m
    * when transA) and op(B) is k×n (B is n×k when transB). When beta is 0, C is not read
-   * (NaN in C does not propagate).
+   * (NaN in C does not propagate). C must not overlap A or B.
    */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
     a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void;

@@ -1,0 +1,167 @@
+/**
+ * Reconstruction of missing spins: for each sample, the hidden values that maximize
+ * p(hidden | observed) = the completion of lowest energy. Exact over all 2^h completions by a
+ * Gray-code walk (h ≤ maxExact, default 20); beyond that, iterated conditional modes from the
+ * mean-field guess plus random restarts (approximate; reported as such).
+ */
+import type { Rng } from '../random/index.js';
+import type { IsingParams, LoopHooks, SpinData } from './types.js';
+
+export interface ReconstructOptions extends LoopHooks {
+  /** Largest hidden count solved exactly (default 20). */
+  maxExact?: number;
+  /** Needed only when some sample has more than maxExact hidden spins. */
+  rng?: Rng;
+  /** Random restarts of the approximate search (default 8). */
+  restarts?: number;
+}
+
+export interface ReconstructResult {
+  /** The data with hidden spins replaced by their reconstruction. */
+  filled: SpinData;
+  /** Hidden entries whose reconstruction equals the original value. */
+  correct: number;
+  total: number;
+  accuracy: number;
+  /** Samples solved approximately (hidden count above maxExact). */
+  approximate: number;
+}
+
+function ctz(t: number): number {
+  return 31 - Math.clz32(t & -t);
+}
+
+/**
+ * Lowest-energy completion of the spins at `hidden` in row `s` (length n), written into `out`.
+ * Other entries of `s` are the observed values (hidden entries of `s` are ignored).
+ */
+export function completeExact(p: IsingParams, s: ArrayLike<number>, hidden: ArrayLike<number>, out: Int8Array): void {
+  const { n, b, w } = p;
+  const h = hidden.length;
+  const isHidden = new Uint8Array(n);
+  for (let k = 0; k < h; k++) isHidden[hidden[k]!] = 1;
+  // Field on hidden spin k from fields and observed spins.
+  const f = new Float64Array(h);
+  for (let k = 0; k < h; k++) {
+    const i = hidden[k]!;
+    let v = b[i]!;
+    for (let j = 0; j < n; j++) if (!isHidden[j]) v += w[i * n + j]! * s[j]!;
+    f[k] = v;
+  }
+  // Couplings among hidden spins, contiguous (diagonal 0, so a flip may update its own field too).
+  const wH = new Float64Array(h * h);
+  for (let k = 0; k < h; k++) for (let l = 0; l < h; l++) wH[k * h + l] = k === l ? 0 : w[hidden[k]! * n + hidden[l]!]!;
+  // Walk: x bit k set ↔ hidden k = +1; start all −1. loc[k] = f_k + Σ_{l∈H} w_kl x_l.
+  const x = new Int8Array(h).fill(-1);
+  const loc = new Float64Array(h);
+  let e = 0;
+  for (let k = 0; k < h; k++) {
+    let v = f[k]!;
+    for (let l = 0; l < h; l++) v -= wH[k * h + l]!;
+    loc[k] = v;
+    e += f[k]!;
+    for (let l = k + 1; l < h; l++) e -= wH[k * h + l]!;
+  }
+  let best = e;
+  let bestCode = 0;
+  let code = 0;
+  const size = 2 ** h;
+  for (let t = 1; t < size; t++) {
+    const k = ctz(t);
+    const old = x[k]!;
+    e += 2 * old * loc[k]!;
+    x[k] = -old;
+    const d = -2 * old;
+    const ik = k * h;
+    for (let l = 0; l < h; l++) loc[l] += d * wH[ik + l]!;
+    code ^= 1 << k;
+    if (e < best) {
+      best = e;
+      bestCode = code;
+    }
+  }
+  for (let j = 0; j < n; j++) out[j] = s[j]! > 0 ? 1 : -1;
+  for (let k = 0; k < h; k++) out[hidden[k]!] = (bestCode >> k) & 1 ? 1 : -1;
+}
+
+/** Approximate completion: iterated conditional modes from the sign of the fields, plus restarts. */
+export function completeApprox(p: IsingParams, s: ArrayLike<number>, hidden: ArrayLike<number>, out: Int8Array, rng: Rng, restarts = 8): void {
+  const { n, b, w } = p;
+  const h = hidden.length;
+  const cur = new Int8Array(n);
+  let bestE = Infinity;
+  const energyOf = (x: Int8Array) => {
+    let e = 0;
+    for (let i = 0; i < n; i++) {
+      let v = b[i]!;
+      for (let j = i + 1; j < n; j++) v += w[i * n + j]! * x[j]!;
+      e -= v * x[i]!;
+    }
+    return e;
+  };
+  for (let r = 0; r <= restarts; r++) {
+    for (let j = 0; j < n; j++) cur[j] = s[j]! > 0 ? 1 : -1;
+    for (let k = 0; k < h; k++) cur[hidden[k]!] = r === 0 ? 1 : rng.spin();
+    let changed = true;
+    for (let sweep = 0; changed && sweep < 1000; sweep++) {
+      changed = false;
+      for (let k = 0; k < h; k++) {
+        const i = hidden[k]!;
+        let v = b[i]!;
+        for (let j = 0; j < n; j++) v += w[i * n + j]! * cur[j]!;
+        const want = v >= 0 ? 1 : -1;
+        if (want !== cur[i]) {
+          cur[i] = want;
+          changed = true;
+        }
+      }
+    }
+    const e = energyOf(cur);
+    if (e < bestE) {
+      bestE = e;
+      out.set(cur);
+    }
+  }
+}
+
+/**
+ * Hide and reconstruct: `hidden` is one index list for every sample, or one list per sample.
+ * `data` holds the true values, used only to score.
+ */
+export function reconstruct(p: IsingParams, data: SpinData, hidden: ArrayLike<number> | ArrayLike<number>[], opts: ReconstructOptions = {}): ReconstructResult {
+  const { n, m } = data;
+  if (p.n !== n) throw new Error(`reconstruct: params have n=${p.n} but data has n=${n}`);
+  const perSample = Array.isArray(hidden) && hidden.length > 0 && typeof hidden[0] !== 'number';
+  if (perSample && (hidden as ArrayLike<number>[]).length !== m) throw new Error(`reconstruct: ${(hidden as unknown[]).length} hidden lists for ${m} samples`);
+  const maxExact = opts.maxExact ?? 20;
+  const filled = new Int8Array(data.s);
+  const row = new Int8Array(n);
+  let correct = 0;
+  let total = 0;
+  let approximate = 0;
+  for (let r = 0; r < m; r++) {
+    const hid = perSample ? (hidden as ArrayLike<number>[])[r]! : (hidden as ArrayLike<number>);
+    for (let k = 0; k < hid.length; k++) {
+      const i = hid[k]!;
+      if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new Error(`reconstruct: hidden index ${i} out of range 0..${n - 1}`);
+    }
+    const s = data.s.subarray(r * n, r * n + n);
+    if (hid.length <= maxExact) completeExact(p, s, hid, row);
+    else {
+      if (!opts.rng) throw new Error(`reconstruct: ${hid.length} hidden spins exceed maxExact=${maxExact}; pass an rng for the approximate search`);
+      completeApprox(p, s, hid, row, opts.rng, opts.restarts);
+      approximate++;
+    }
+    for (let k = 0; k < hid.length; k++) {
+      const i = hid[k]!;
+      if (row[i] === s[i]) correct++;
+      total++;
+      filled[r * n + i] = row[i]!;
+    }
+    if ((r & 63) === 0) {
+      if (opts.signal?.aborted) throw new Error('reconstruct: aborted');
+      opts.onProgress?.(r + 1, m);
+    }
+  }
+  return { filled: { n, m, s: filled }, correct, total, accuracy: total ? correct / total : NaN, approximate };
+}

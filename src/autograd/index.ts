@@ -10,7 +10,7 @@ export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export { add, sub, mul, div } from './ops/elementwise.js';
 export type { Operand } from './ops/elementwise.js';
-export { neg, pow, exp, log, sqrt, tanh, sigmoid, relu, gelu, silu, sin, cos } from './ops/unary.js';
+export { neg, pow, exp, log, sqrt, tanh, sigmoid, relu, gelu, silu, sin, cos, softplus, logSigmoid } from './ops/unary.js';
 export { matmul, linear } from './ops/matmul.js';
 export { sum, mean } from './ops/reduce.js';
 export { reshape, transpose, concat, slice, gatherRows } from './ops/shape.js';

@@ -60,6 +60,8 @@ describe('unary ops', () => {
     ['silu', ag.silu, (s, k) => rt(s, k, -5, 5), (v) => v / (1 + Math.exp(-v))],
     ['sin', ag.sin, (s, k) => rt(s, k, -4, 4), Math.sin],
     ['cos', ag.cos, (s, k) => rt(s, k, -4, 4), Math.cos],
+    ['softplus', ag.softplus, (s, k) => rt(s, k, -6, 6), (v) => Math.log1p(Math.exp(v))],
+    ['logSigmoid', ag.logSigmoid, (s, k) => rt(s, k, -6, 6), (v) => -Math.log1p(Math.exp(-v))],
   ];
   for (const [name, op, gen, f] of cases) {
     test(`${name}: gradcheck and forward values`, () => {
@@ -85,6 +87,12 @@ describe('unary ops', () => {
     const want = [-3 * 0.0013498980316301, -0.15865525393145707, 0.5 * 0.6914624612740131, 2 * 0.9772498680518208];
     for (let i = 0; i < 4; i++) expect(Math.abs(y.data[i]! - want[i]!)).toBeLessThan(1e-14);
   });
+});
+
+test('softplus and logSigmoid stay finite and exact far out (where log(sigmoid(x)) gives −∞)', () => {
+  const x = new Tensor(Float64Array.from([-800, -40, 40, 800]), [4]);
+  expect(Array.from(ag.logSigmoid(x).data, (v) => v + 0)).toEqual([-800, -40 - Math.log1p(Math.exp(-40)), -Math.log1p(Math.exp(-40)), 0]);
+  expect(Array.from(ag.softplus(x).data, (v) => v + 0)).toEqual([0, Math.log1p(Math.exp(-40)), 40 + Math.log1p(Math.exp(-40)), 800]);
 });
 
 describe('matmul and linear', () => {

@@ -39,3 +39,7 @@ export const silu = (x: Tensor): Tensor => unaryOp('silu', x);
 export const sin = (x: Tensor): Tensor => unaryOp('sin', x);
 /** cos x;  d/dx = −sin x */
 export const cos = (x: Tensor): Tensor => unaryOp('cos', x);
+/** ln(1 + eˣ), stable for large |x|;  d/dx = σ(x) */
+export const softplus = (x: Tensor): Tensor => unaryOp('softplus', x);
+/** ln σ(x) = −softplus(−x) (use instead of log(sigmoid(x)));  d/dx = σ(−x) = 1 − σ(x) */
+export const logSigmoid = (x: Tensor): Tensor => unaryOp('logSigmoid', x);

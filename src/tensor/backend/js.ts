@@ -1,7 +1,7 @@
 import { allocPlain } from '../dtype.js';
 import type { Storage } from '../dtype.js';
 import type { Backend, BinaryOp, UnaryOp } from './types.js';
-import { gelu, geluGradFromOutput, sigmoid } from './math.js';
+import { gelu, geluGradFromOutput, sigmoid, softplus } from './math.js';
 import { gemmTiled } from './gemm.js';
 
 /**
@@ -99,6 +99,8 @@ function unaryMap(op: UnaryOp, x: Storage, out: Storage, p = 1): void {
     case 'silu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * sigmoid(v); } break;
     case 'sin': for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]!); break;
     case 'cos': for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]!); break;
+    case 'softplus': for (let i = 0; i < n; i++) out[i] = softplus(x[i]!); break;
+    case 'logSigmoid': for (let i = 0; i < n; i++) out[i] = -softplus(-x[i]!); break;
     case 'pow':
       if (p === 2) for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * v; }
       else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, p);
@@ -121,6 +123,8 @@ function unaryBackward(op: UnaryOp, x: Storage, y: Storage, g: Storage, out: Sto
     case 'silu': for (let i = 0; i < n; i++) { const v = x[i]!, s = sigmoid(v); out[i] = g[i]! * s * (1 + v * (1 - s)); } break;
     case 'sin': for (let i = 0; i < n; i++) out[i] = g[i]! * Math.cos(x[i]!); break;
     case 'cos': for (let i = 0; i < n; i++) out[i] = -g[i]! * Math.sin(x[i]!); break;
+    case 'softplus': for (let i = 0; i < n; i++) out[i] = g[i]! * sigmoid(x[i]!); break;
+    case 'logSigmoid': for (let i = 0; i < n; i++) out[i] = g[i]! * sigmoid(-x[i]!); break;
     case 'pow':
       if (p === 2) for (let i = 0; i < n; i++) out[i] = 2 * g[i]! * x[i]!;
       else for (let i = 0; i < n; i++) out[i] = g[i]! * p * Math.pow(x[i]!, p - 1);

@@ -121,3 +121,8 @@ export function sigmoid(x: number): number {
   const e = Math.exp(x);
   return e / (1 + e);
 }
+
+/** softplus(x) = ln(1 + eˣ) without overflow or loss of precision for large |x|. */
+export function softplus(x: number): number {
+  return (x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}

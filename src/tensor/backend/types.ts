@@ -3,7 +3,8 @@ import type { DType, Storage } from '../dtype.js';
 /** Elementwise binary kernels. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 /** Elementwise unary kernels (`pow` takes the exponent p). */
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'silu' | 'sin' | 'cos' | 'pow';
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'silu' | 'sin' | 'cos' | 'pow'
+  | 'softplus' | 'logSigmoid';
 
 /**
  * The narrow, synchronous kernel interface. The plain-JS backend (`jsBackend`) is the

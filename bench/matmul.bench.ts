@@ -5,6 +5,8 @@ import type { Backend } from '../src/tensor/backend/types.js';
 import { Rng } from '../src/random/index.js';
 import { gemmViaArena, OperandArena } from '../src/tensor/backend/wasm/module.js';
 import { spindiffBackends } from './peers/backends.js';
+import { gpujsHasGpu, loadGpujsBackend } from '../src/tensor/backend/gpujs.js';
+import type { GpujsMode } from '../src/tensor/backend/gpujs.js';
 
 /** m×n×k shapes: squares, then the n=40 network's biggest layer (batch 128 / 10,000, 1024→512). */
 export function matmulShapes(quick: boolean): [number, number, number][] {
@@ -60,6 +62,18 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
   for (const s of await spindiffBackends()) {
     if (s.skip) out.push({ group: 'matmul', impl: s.impl, name: 'gemm', threads: s.threads, skip: s.skip, fn: () => {} });
     else out.push(...gemmCases(s.impl, s.backend!, s.threads, o.quick));
+  }
+  // gpu.js (optional peer): its Node modes, and the GPU where a real context exists. Slow on CPU,
+  // so only shapes up to 512³.
+  const modes: GpujsMode[] = ['webasm', 'cpu'];
+  if (await gpujsHasGpu()) modes.unshift('gpu');
+  for (const mode of modes) {
+    try {
+      const be = await loadGpujsBackend({ mode });
+      out.push(...gemmCases(`spindiff-gpujs-${mode}`, be, 1, o.quick).filter((c) => c.flops! <= 2 * 512 ** 3).map((c) => ({ ...c, repeats: 3 })));
+    } catch (e) {
+      out.push({ group: 'matmul', impl: `spindiff-gpujs-${mode}`, name: 'gemm', skip: (e as Error).message.split('\n')[0]!, fn: () => {} });
+    }
   }
   out.push(...copyOverheadCases(o.quick));
   return out;

@@ -13,6 +13,8 @@ import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/was
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
 import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
 import { Rng } from '../../src/random/index.js';
+import { loadGpujsBackend } from '../../src/tensor/backend/gpujs.js';
+import type { GpujsBackend } from '../../src/tensor/backend/gpujs.js';
 
 const EPS32 = 2 ** -23;
 const SIZES = [1, 3, 17, 65, 130];
@@ -52,7 +54,15 @@ if (wasmSimdSupported()) {
   threads = await loadThreadsBackend({ threads: 3, minFlopsPerThread: 1 });
   backends.push({ name: 'wasm', backend: () => wasm! }, { name: 'threads-3', backend: () => threads! });
 }
-afterAll(async () => { await threads?.terminate(); });
+// gpu.js (optional peer): its CPU mode runs the same suite where the package is installed.
+let gpujs: GpujsBackend | null = null;
+try {
+  gpujs = await loadGpujsBackend({ mode: 'cpu' });
+  backends.push({ name: gpujs.name, backend: () => gpujs! });
+} catch {
+  // not installed: nothing to test
+}
+afterAll(async () => { await threads?.terminate(); gpujs?.destroy(); });
 
 describe.each(backends)('backend $name: float32 gemm conformance', ({ name, backend }) => {
   it.each([[false, false], [false, true], [true, false], [true, true]])('transA=%s transB=%s over odd sizes, alpha/beta', (transA, transB) => {
@@ -115,7 +125,7 @@ describe('wasm backend, larger products (several cache blocks in every dimension
 // GELU in wasm (float32, erf through exp): the error of exp(−x²/2) is dominated by rounding x²/2
 // to float32 (relative ε·x²/2) plus the erfc formula (1.2e-7) and a dozen float32 roundings, so we
 // allow relative (16 + x²)·ε against the float64 JS kernel (ε = 2⁻²³).
-describe.each(backends.filter((b) => b.name !== 'js'))('backend $name: gelu kernels', ({ name, backend }) => {
+describe.each(backends.filter((b) => b.name === 'wasm' || b.name.startsWith('threads')))('backend $name: gelu kernels', ({ name, backend }) => {
   it('gelu and its gradient over [−12, 12], odd length, against the float64 formulas', () => {
     const be = backend();
     const len = 20_003; // not a multiple of 4: the padded tail must be ignored

@@ -17,6 +17,7 @@ import {
   experimentNames, loadExperiment, mergeRuns, parseShard, runExperiment, seedList, toSaved,
   type PresetName, type RunResult, type SavedRun,
 } from '../../experiments/index.js';
+import { BACKEND_OPTION, selectBackend } from './demo.js';
 
 /** Write a run's files into dir: SVGs and report first, results.json last (it marks completion). */
 export function writeRunFiles(dir: string, r: RunResult): string[] {
@@ -92,6 +93,7 @@ const command: Command = {
       retina: { type: 'string', help: 'fig6: path of retina50.txt(.gz) (default ../shared/data/retina50/retina50.txt.gz; skipped if absent)', meta: 'FILE' },
       json: { type: 'boolean', help: 'print the summary as one JSON line on stdout' },
       progress: { type: 'boolean', help: 'draw progress bars even when stderr is not a terminal' },
+      backend: { ...BACKEND_OPTION },
     },
   },
   async run(args, ctx: CliContext) {
@@ -119,6 +121,7 @@ const command: Command = {
     }
     if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
     const exp = await loadExperiment(name);
+    await selectBackend(args['backend'] as string, ctx);
     const preset = args['preset'] as PresetName;
     const shard = args['shard'] !== undefined ? (() => {
       try {

@@ -1,6 +1,5 @@
 import type { Tensor } from '../../tensor/index.js';
-import { Optimizer, checkBeta, checkNonNegative, type OptimizerState } from './optimizer.js';
-import { applyHyper } from './sgd.js';
+import { Optimizer, applyHyper, checkBeta, checkNonNegative, type OptimizerState } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;

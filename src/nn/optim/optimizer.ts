@@ -84,6 +84,14 @@ export abstract class Optimizer {
   }
 }
 
+/** Copy known numeric/boolean hyperparameters from a saved state onto the optimizer. */
+export function applyHyper(target: object, hyper: Record<string, number | boolean>): void {
+  const t = target as Record<string, unknown>;
+  for (const [k, v] of Object.entries(hyper)) {
+    if (k in t && typeof t[k] === typeof v) t[k] = v;
+  }
+}
+
 export function checkNonNegative(kind: string, name: string, v: number): void {
   if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${kind}: invalid ${name} ${v} (must be a finite number ≥ 0)`);
 }

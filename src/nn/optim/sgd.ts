@@ -1,5 +1,5 @@
 import type { Tensor } from '../../tensor/index.js';
-import { Optimizer, checkNonNegative, type OptimizerState } from './optimizer.js';
+import { Optimizer, applyHyper, checkNonNegative, type OptimizerState } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -79,13 +79,5 @@ export class SGD extends Optimizer {
         this.buf[i] = src.slice();
       } else if (this.momentum !== 0) this.buf[i] = new Float64Array(this.params[i]!.size);
     }
-  }
-}
-
-/** Copy known numeric/boolean hyperparameters from a saved state onto the optimizer. */
-export function applyHyper(target: object, hyper: Record<string, number | boolean>): void {
-  const t = target as Record<string, unknown>;
-  for (const [k, v] of Object.entries(hyper)) {
-    if (k in t && typeof t[k] === typeof v) t[k] = v;
   }
 }

@@ -15,6 +15,7 @@ import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
 import { Rng } from '../../src/random/index.js';
 import { loadGpujsBackend } from '../../src/tensor/backend/gpujs.js';
 import type { GpujsBackend } from '../../src/tensor/backend/gpujs.js';
+import { loadBackend } from '../../src/tensor/backend/wasm/select.js';
 
 const EPS32 = 2 ** -23;
 const SIZES = [1, 3, 17, 65, 130];
@@ -142,5 +143,13 @@ describe.each(backends.filter((b) => b.name === 'wasm' || b.name.startsWith('thr
       const gradScale = Math.abs(g[i]!) * Math.max(1, Math.abs(dx64[i]! / (g[i]! || 1)));
       if (!(Math.abs(dx[i]! - dx64[i]!) <= tol * gradScale + 1e-38)) expect.fail(`${name} gelu'(${x[i]})·g = ${dx[i]}, float64 ${dx64[i]}`);
     }
+  });
+});
+
+describe('loadBackend', () => {
+  it('loads each backend by name and rejects an unknown name with the valid ones listed', async () => {
+    expect((await loadBackend('js')).name).toBe('js');
+    if (wasm) expect((await loadBackend('wasm')).name).toBe('wasm');
+    await expect(loadBackend('cuda')).rejects.toThrow(/unknown backend 'cuda' \(expected one of js, wasm, threads, gpujs\)/);
   });
 });

@@ -21,11 +21,11 @@ export interface CheckpointParts {
  * 'optimizer.<i>.<buffer>' with its step counts and hyperparameters as JSON in metadata
  * 'optimizer'. Metadata 'format' defaults to 'pt', as safetensors.torch writes.
  */
-export function encodeCheckpoint(parts: CheckpointParts): Uint8Array {
+export function encodeTrainingCheckpoint(parts: CheckpointParts): Uint8Array {
   const tensors: Record<string, Tensor> = Object.create(null);
   for (const [name, p] of parts.model.namedParameters()) {
     if (name.startsWith(EMA_PREFIX) || name.startsWith(OPT_PREFIX)) {
-      throw new Error(`encodeCheckpoint: parameter name '${name}' clashes with the '${EMA_PREFIX}' / '${OPT_PREFIX}' prefixes of a checkpoint`);
+      throw new Error(`encodeTrainingCheckpoint: parameter name '${name}' clashes with the '${EMA_PREFIX}' / '${OPT_PREFIX}' prefixes of a checkpoint`);
     }
     tensors[name] = p;
   }
@@ -34,18 +34,18 @@ export function encodeCheckpoint(parts: CheckpointParts): Uint8Array {
   if (parts.optimizer) {
     const packed = optimizerStateToSafetensors(parts.optimizer.stateDict());
     Object.assign(tensors, packed.tensors);
-    if (metadata.optimizer !== undefined) throw new Error("encodeCheckpoint: metadata key 'optimizer' is reserved");
+    if (metadata.optimizer !== undefined) throw new Error("encodeTrainingCheckpoint: metadata key 'optimizer' is reserved");
     metadata.optimizer = packed.metadata.optimizer!;
   }
   return encodeSafetensors(tensors, metadata);
 }
 
 /**
- * Load a checkpoint written by encodeCheckpoint (or a plain PyTorch state dict file) into the
+ * Load a checkpoint written by encodeTrainingCheckpoint (or a plain PyTorch state dict file) into the
  * given model, and the EMA and optimizer when given. The model's keys are checked strictly
  * (missing, unexpected and mis-shaped names are errors). Returns the file's metadata.
  */
-export function decodeCheckpoint(bytes: Uint8Array, parts: { model: Module; ema?: EMA | null; optimizer?: Optimizer | null }): { metadata: Record<string, string> } {
+export function decodeTrainingCheckpoint(bytes: Uint8Array, parts: { model: Module; ema?: EMA | null; optimizer?: Optimizer | null }): { metadata: Record<string, string> } {
   const file = decodeSafetensors(bytes);
   const model: Record<string, Tensor> = Object.create(null);
   const ema: Record<string, Tensor> = Object.create(null);
@@ -57,9 +57,9 @@ export function decodeCheckpoint(bytes: Uint8Array, parts: { model: Module; ema?
   if (parts.ema) {
     const shadow = parts.ema.shadow;
     const missing = Object.keys(shadow).filter((n) => ema[n] === undefined);
-    if (missing.length > 0) throw new Error(`decodeCheckpoint: the file has no EMA shadow for ${missing.slice(0, 5).map((n) => `'${n}'`).join(', ')}${missing.length > 5 ? ' …' : ''}`);
+    if (missing.length > 0) throw new Error(`decodeTrainingCheckpoint: the file has no EMA shadow for ${missing.slice(0, 5).map((n) => `'${n}'`).join(', ')}${missing.length > 5 ? ' …' : ''}`);
     for (const n of Object.keys(shadow)) {
-      if (ema[n]!.size !== shadow[n]!.size) throw new Error(`decodeCheckpoint: EMA shadow '${n}' has ${ema[n]!.size} elements in the file, ${shadow[n]!.size} in the model`);
+      if (ema[n]!.size !== shadow[n]!.size) throw new Error(`decodeTrainingCheckpoint: EMA shadow '${n}' has ${ema[n]!.size} elements in the file, ${shadow[n]!.size} in the model`);
     }
   }
   const optState = parts.optimizer ? optimizerStateFromSafetensors(file) : null;

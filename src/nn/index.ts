@@ -14,5 +14,5 @@ export { Adam, AdamW } from './optim/adam.js';
 export type { AdamOptions } from './optim/adam.js';
 export { clipGradNorm } from './clip.js';
 export { EMA } from './ema.js';
-export { encodeCheckpoint, decodeCheckpoint } from './checkpoint.js';
+export { encodeTrainingCheckpoint, decodeTrainingCheckpoint } from './checkpoint.js';
 export type { CheckpointParts } from './checkpoint.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Adam, EMA, Linear, Sequential, Tanh, decodeCheckpoint, encodeCheckpoint } from '../../src/nn/index.js';
+import { Adam, EMA, Linear, Sequential, Tanh, decodeTrainingCheckpoint, encodeTrainingCheckpoint } from '../../src/nn/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { backward, mseLoss } from '../../src/autograd/index.js';
 import { Rng } from '../../src/random/index.js';
@@ -30,9 +30,9 @@ describe('checkpoints', () => {
   it('resuming from a checkpoint continues exactly like the uninterrupted run (weights, EMA, Adam moments)', () => {
     const a = setup(1);
     train(a, 5, 100);
-    const bytes = encodeCheckpoint({ model: a.net, ema: a.ema, optimizer: a.opt, metadata: { iteration: '5' } });
+    const bytes = encodeTrainingCheckpoint({ model: a.net, ema: a.ema, optimizer: a.opt, metadata: { iteration: '5' } });
     const b = setup(2);
-    const { metadata } = decodeCheckpoint(bytes, { model: b.net, ema: b.ema, optimizer: b.opt });
+    const { metadata } = decodeTrainingCheckpoint(bytes, { model: b.net, ema: b.ema, optimizer: b.opt });
     expect(metadata.iteration).toBe('5');
     expect(metadata.format).toBe('pt');
     train(a, 4, 200);
@@ -43,7 +43,7 @@ describe('checkpoints', () => {
 
   it('keeps model weights under their PyTorch names at the top level', () => {
     const a = setup(1);
-    const file = decodeSafetensors(encodeCheckpoint({ model: a.net, ema: a.ema, optimizer: a.opt }));
+    const file = decodeSafetensors(encodeTrainingCheckpoint({ model: a.net, ema: a.ema, optimizer: a.opt }));
     const names = Object.keys(file.tensors).filter((k) => !k.startsWith('ema.') && !k.startsWith('optimizer.')).sort();
     expect(names).toEqual(['0.bias', '0.weight', '2.bias', '2.weight']);
     expect(Object.keys(file.tensors).filter((k) => k.startsWith('ema.')).sort()).toEqual(['ema.0.bias', 'ema.0.weight', 'ema.2.bias', 'ema.2.weight']);
@@ -53,12 +53,12 @@ describe('checkpoints', () => {
     const a = setup(1);
     const plain = encodeSafetensors(a.net.stateDict());
     const b = setup(2);
-    decodeCheckpoint(plain, { model: b.net });
+    decodeTrainingCheckpoint(plain, { model: b.net });
     expect(bits(b.net.namedParameters())).toEqual(bits(a.net.namedParameters()));
     const c = setup(3);
     const before = bits(c.net.namedParameters());
-    expect(() => decodeCheckpoint(plain, { model: c.net, ema: c.ema })).toThrow(/no EMA shadow for '0.weight'/);
-    expect(() => decodeCheckpoint(plain, { model: c.net, optimizer: c.opt })).toThrow(/metadata key 'optimizer' not found/);
+    expect(() => decodeTrainingCheckpoint(plain, { model: c.net, ema: c.ema })).toThrow(/no EMA shadow for '0.weight'/);
+    expect(() => decodeTrainingCheckpoint(plain, { model: c.net, optimizer: c.opt })).toThrow(/metadata key 'optimizer' not found/);
     expect(bits(c.net.namedParameters())).toEqual(before); // nothing loaded on error
   });
 });

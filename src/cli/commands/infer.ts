@@ -47,6 +47,7 @@ const command: Command = {
       gamma: { type: 'number', help: 'em / mle mcmc step size', default: 0.1, min: 0 },
       mle: { type: 'string', help: `mle: exact moments (enumeration) or mcmc (Boltzmann learning); auto = exact for n ≤ ${AUTO_EXACT_MLE_N}`, default: 'auto', choices: ['auto', 'exact', 'mcmc'] },
       chains: { type: 'int', help: 'mle mcmc: persistent chains', default: 256, min: 1 },
+      lambda: { type: 'number', help: 'ple: L2 penalty on couplings (0 = plain pseudo-likelihood)', default: 0, min: 0 },
       seed: { type: 'int', help: 'em: seed of the random start (reference 13); mle mcmc: chain seed', default: 13, min: 0 },
       json: { type: 'boolean', help: 'print method, settings and diagnostics as JSON' },
     },
@@ -74,7 +75,10 @@ const command: Command = {
         break;
       }
       case 'ple':
-        r = inferPLE(data, hooks);
+        r = inferPLE(data, { lambda: a['lambda'] as number, ...hooks });
+        if (r.diagnostics['converged'] === false) {
+          ctx.stderr(`note: pseudo-likelihood did not converge for spins ${(r.diagnostics['unconvergedSpins'] as number[]).join(',')} (separable data: couplings grow without bound); try --lambda 0.001\n`);
+        }
         break;
       case 'nmf':
         r = inferNMF(data);

@@ -37,6 +37,9 @@ export function inferPLE(data: SpinData, opts: PLEOptions = {}): InferResult {
   const hK = new Float64Array(K);
   let maxIters = 0;
   let worstGrad = 0;
+  // Spins whose regression did not reach tol: typically separable data, where the conditional
+  // likelihood keeps growing as couplings go to infinity (use lambda > 0 then).
+  const unconverged: number[] = [];
   const objective = (i: number, th: Float64Array): number => {
     let f = 0;
     for (let r = 0; r < K; r++) {
@@ -103,6 +106,7 @@ export function inferPLE(data: SpinData, opts: PLEOptions = {}): InferResult {
     objective(i, theta);
     maxIters = Math.max(maxIters, it);
     worstGrad = Math.max(worstGrad, gmax);
+    if (!(gmax < tol)) unconverged.push(i);
     b[i] = theta[0]!;
     for (let j = 0, c = 1; j < n; j++) if (j !== i) raw[i * n + j] = theta[c++]!;
     opts.onProgress?.(i + 1, n);
@@ -119,6 +123,6 @@ export function inferPLE(data: SpinData, opts: PLEOptions = {}): InferResult {
     params: { n, b, w },
     method: 'ple',
     settings: { lambda, tol, maxIter },
-    diagnostics: { newtonIterationsMax: maxIters, gradMax: worstGrad, uniquePatterns: K },
+    diagnostics: { newtonIterationsMax: maxIters, gradMax: worstGrad, converged: unconverged.length === 0, unconvergedSpins: unconverged, uniquePatterns: K },
   };
 }

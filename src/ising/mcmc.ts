@@ -113,6 +113,7 @@ export function sampleMcmc(p: IsingParams, m: number, rng: Rng, opts: McmcOption
         if (opts.signal?.aborted) throw new Error('mcmc: aborted');
         opts.onProgress?.(sweeps, totalSweeps);
       }
+      if (sweeps % 4096 === 0) ch.refresh(); // recompute fields: keeps rounding drift bounded
     };
     for (let t = 0; t < burnIn; t++) {
       ch.sweep(r, gibbs);
@@ -127,7 +128,6 @@ export function sampleMcmc(p: IsingParams, m: number, rng: Rng, opts: McmcOption
       s.set(ch.s, row * n);
       row++;
     }
-    if (c % 4 === 3) ch.refresh(); // keeps rounding drift of the fields bounded
   }
   opts.onProgress?.(totalSweeps, totalSweeps);
   return { data: { n, m, s }, acceptance: proposed > 0 ? accepted / proposed : 0 };

@@ -14,9 +14,10 @@ const KC = 256;
 const MC = 128;
 const NC = 2048;
 
-// Scratch panels, grown on demand and reused (single-threaded, non-reentrant).
-let packA = new Float64Array(MC * KC);
-let packB = new Float64Array(NC * KC);
+// Scratch panels, grown on demand (at most (MC + NC)·KC doubles, 4.3 MB) and reused
+// (single-threaded, non-reentrant).
+let packA = new Float64Array(0);
+let packB = new Float64Array(0);
 const edge = new Float64Array(MR * NR);
 
 /** Pack op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels: panel q holds (p, r) at q·kc·MR + p·MR + r. */
@@ -158,7 +159,8 @@ export function gemmTiled(transA: boolean, transB: boolean, m: number, n: number
     const nc = Math.min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = Math.min(KC, k - p0);
-      const bt = p0 === 0 ? beta : 1; // later k-blocks accumulate onto the first
+      // later k-blocks accumulate onto the first (for float32 C, one float32 rounding per block)
+      const bt = p0 === 0 ? beta : 1;
       packPanelsB(transB, b, n, k, p0, kc, j0, nc);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);

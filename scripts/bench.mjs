@@ -10,14 +10,16 @@ for (const dir of ['bench', 'bench/peers']) {
   if (!existsSync(dir)) continue;
   for (const f of readdirSync(dir)) if (f.endsWith('.bench.ts')) entries.push(`${dir}/${f}`);
 }
-rmSync('.bench', { recursive: true, force: true });
+// SPINDIFF_BENCH_DIR lets two runs coexist (the runner imports bench files as it goes).
+const outdir = process.env.SPINDIFF_BENCH_DIR ?? '.bench';
+rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: entries, outdir: '.bench', outbase: 'bench', bundle: true, splitting: true, format: 'esm',
+  entryPoints: entries, outdir, outbase: 'bench', bundle: true, splitting: true, format: 'esm',
   platform: 'node', target: 'es2022', sourcemap: true, logLevel: 'warning',
   // optional native/heavy packages stay external; tfjs is bundled (gradient registration).
   external: ['gpu.js', 'gl', 'webgpu'],
   // CommonJS globals for bundled packages (tfjs-backend-wasm's loader reads __dirname).
   banner: { js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" },
 });
-const r = spawnSync(process.execPath, ['.bench/run.js', ...process.argv.slice(2)], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, [`${outdir}/run.js`, ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -5,6 +5,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { BenchCase, BenchOptions } from '../types.js';
 import { matmulShapes, shapeName } from '../matmul.bench.js';
 import { SAMPLE_BATCH, TRAIN_BATCHES, networkFlops, sampleShape, trainShape } from './spindiff-network.bench.js';
@@ -19,10 +20,11 @@ function findPython(): string | null {
   return null;
 }
 
-/** The script sits next to this file in the source tree; the bundle runs from .bench/peers/. */
+/** The script sits in the source tree (bench/peers/); the bundle runs from .bench/… */
 function scriptPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return join(here, '..', '..', 'bench', 'peers', 'torch_bench.py');
+  const fromCwd = join(process.cwd(), 'bench', 'peers', 'torch_bench.py');
+  if (existsSync(fromCwd)) return fromCwd;
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'peers', 'torch_bench.py');
 }
 
 type Times = Map<string, number[]>;

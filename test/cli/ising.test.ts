@@ -91,6 +91,30 @@ describe('spindiff sk / simulate / infer / score / reconstruct (the README tour)
     expect(r.err).toMatch(/zo\.txt: values are 0\/1, read as 0 → -1, 1 → \+1/);
   });
 
+  it('draws progress on stderr only when it is a terminal', async () => {
+    let err = '';
+    const code = await main(['infer', '--data', 'data.txt', '--eps', '0.6,0.7', '--out', 'tty.json'], { stdout: () => {}, stderr: (s) => (err += s), isTTY: true, cwd: dir, signal: { aborted: false } });
+    expect(code).toBe(0);
+    expect(err).toMatch(/\rinfer em .*200\/200/);
+    const quiet = await run('infer', '--data', 'data.txt', '--eps', '0.6,0.7', '--out', 'notty.json');
+    expect(quiet.err).toBe('');
+  });
+
+  it('an interrupted run writes nothing', async () => {
+    let err = '';
+    const code = await main(['infer', '--data', 'data.txt', '--out', 'stopped.json'], { stdout: () => {}, stderr: (s) => (err += s), isTTY: false, cwd: dir, signal: { aborted: true } });
+    expect(code).not.toBe(0);
+    expect(err).toMatch(/aborted/);
+    expect(exists('stopped.json')).toBe(false);
+  });
+
+  it('simulate --zero-one writes 0/1 that reads back to the same spins', async () => {
+    await run('simulate', '--params', 'true.json', '--samples', '50', '--seed', '9', '--out', 'pm.txt');
+    await run('simulate', '--params', 'true.json', '--samples', '50', '--seed', '9', '--zero-one', '--out', 'zo01.txt');
+    expect(read('zo01.txt')).toMatch(/^[01 \n]+$/);
+    expect(Array.from(parseSpinText(read('zo01.txt')).s)).toEqual(Array.from(parseSpinText(read('pm.txt')).s));
+  });
+
   it('--help works for every command', async () => {
     for (const c of ['sk', 'simulate', 'infer', 'score', 'reconstruct']) {
       const r = await run(c, '--help');

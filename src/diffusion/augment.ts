@@ -113,6 +113,113 @@ export function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOpti
   return { n: net.config.n, m, s: thresholdSpins(x) };
 }
 
+export interface TrainDiffusionOptions {
+  network: NetworkConfig;
+  train: TrainConfig;
+  sampler?: Partial<SamplerOptions>;
+  stop?: 'energy-variance' | 'none';
+  stopRule?: StopRuleOptions;
+  evalEvery?: number;
+  evalSamples?: number;
+  /** Test data and θ_train for the energy-variance rule (required unless stop = 'none'). */
+  test?: SpinData;
+  thetaTrain?: IsingParams;
+  /** Generator of the evaluation samples. */
+  rng?: Rng;
+  /** Continue this trainer (from resumeTrainer) instead of starting a new one. */
+  resume?: DiffusionTrainer;
+  /** The curve recorded before the resume point, and the chosen checkpoint so far. */
+  resumeCurve?: CurvePoint[];
+  resumeBest?: { iteration: number; stateDict: Record<string, Tensor> } | null;
+  /** Called every `checkpointEvery` iterations (and at the end) with the state to save. */
+  checkpointEvery?: number;
+  onCheckpoint?: (s: TrainState) => void;
+  keepCheckpoints?: boolean;
+  onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
+  onEvaluate?: (p: CurvePoint, d: StopDecision) => void;
+  signal?: { aborted: boolean };
+}
+
+/** What a training run has at a checkpoint, and at its end. */
+export interface TrainState {
+  trainer: DiffusionTrainer;
+  curve: CurvePoint[];
+  decision: StopDecision | null;
+  /** The checkpoint chosen by the stop rule so far (null: none yet, or stop = 'none'). */
+  best: { iteration: number; stateDict: Record<string, Tensor> } | null;
+}
+
+export interface TrainDiffusionResult extends TrainState {
+  stopIteration: number;
+  /** The weights to generate with: the chosen checkpoint, or the last iterate. */
+  chosen: { iteration: number; stateDict: Record<string, Tensor> };
+  evalSeconds: number;
+  checkpoints?: { iteration: number; stateDict: Record<string, Tensor> }[];
+}
+
+/**
+ * Train a diffusion model, evaluating the energy-variance ratio every `evalEvery` iterations and
+ * stopping by the rule of stopping.ts (or running all iterations with stop = 'none').
+ */
+export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): TrainDiffusionResult {
+  const stopMode = o.stop ?? 'energy-variance';
+  const samplerOpts: SamplerOptions = { ...DEFAULT_SAMPLER, ...o.sampler };
+  const cfg = o.train;
+  const evalEvery = o.evalEvery ?? Math.max(1, Math.round(cfg.iterations / 20));
+  const evalSamples = o.evalSamples ?? 1000;
+  const rule: StopRuleOptions = { minIterations: Math.round(0.5 * cfg.iterations), ...o.stopRule };
+  let varTest = 0;
+  if (stopMode === 'energy-variance') {
+    if (!o.test || !o.thetaTrain) throw new Error('trainDiffusion: the energy-variance rule needs test data and θ_train');
+    varTest = energyStats(o.thetaTrain, o.test).variance;
+    if (!(varTest > 0)) throw new Error('trainDiffusion: the test energies have zero variance under θ_train (constant data?)');
+  }
+  const evalRng = o.rng ?? new Rng(cfg.seed + 7919);
+  const trainer = o.resume ?? new DiffusionTrainer(train, o.network, cfg);
+  const evalNet = new NoiseMLP(trainer.net.config, new Rng(0));
+  const curve: CurvePoint[] = o.resumeCurve ? o.resumeCurve.slice() : [];
+  const checkpoints: { iteration: number; stateDict: Record<string, Tensor> }[] = [];
+  let best = o.resumeBest ?? null;
+  let decision: StopDecision | null = null;
+  let lastLossIndex = curve.length > 0 ? curve[curve.length - 1]!.iteration : trainer.iteration;
+  let evalSeconds = 0;
+  const state = (): TrainState => ({ trainer, curve, decision, best });
+  while (trainer.iteration < cfg.iterations) {
+    if (o.signal?.aborted) break;
+    trainer.step();
+    const it = trainer.iteration;
+    if (it % 25 === 0 || it === cfg.iterations) o.onProgress?.(it, cfg.iterations, { loss: trainer.losses[it - 1]! });
+    let stopNow = false;
+    if (stopMode === 'energy-variance' && (it % evalEvery === 0 || it === cfg.iterations)) {
+      const te = now();
+      const sd = trainer.samplingStateDict();
+      evalNet.loadStateDict(sd);
+      const gen = generateSpins(evalNet, evalSamples, evalRng, samplerOpts, { signal: o.signal });
+      const varGen = energyStats(o.thetaTrain!, gen).variance;
+      let loss = 0;
+      for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
+      loss /= Math.max(1, it - lastLossIndex);
+      lastLossIndex = it;
+      const point: CurvePoint = { iteration: it, varGenerated: varGen, varTest, ratio: varGen / varTest, loss };
+      curve.push(point);
+      if (o.keepCheckpoints) checkpoints.push({ iteration: it, stateDict: sd });
+      decision = energyVarianceStop(curve.map((p) => ({ iteration: p.iteration, ratio: Math.max(p.ratio, 1e-12) })), rule);
+      if (decision.bestIndex === curve.length - 1) best = { iteration: it, stateDict: sd };
+      evalSeconds += now() - te;
+      o.onEvaluate?.(point, decision);
+      stopNow = decision.stop;
+    }
+    if (o.onCheckpoint && o.checkpointEvery && it % o.checkpointEvery === 0 && it < cfg.iterations && !stopNow) o.onCheckpoint(state());
+    if (stopNow) break;
+  }
+  const stopIteration = trainer.iteration;
+  const chosen = best ?? { iteration: stopIteration, stateDict: trainer.samplingStateDict() };
+  return { ...state(), stopIteration, chosen, evalSeconds, ...(o.keepCheckpoints ? { checkpoints } : {}) };
+}
+
+/** Generate m spin configurations from a checkpoint's sampling weights (alias used by the CLI). */
+export const sampleDiffusion = generateSpins;
+
 export async function augment(data: SpinData, opts: AugmentOptions = {}): Promise<AugmentResult> {
   const t0 = now();
   const timings = { split: 0, 'infer-train': 0, train: 0, evaluate: 0, generate: 0, infer: 0, total: 0 };
@@ -134,8 +241,6 @@ export async function augment(data: SpinData, opts: AugmentOptions = {}): Promis
   progress?.('infer-train', 0, 1);
   const observed = infer(train);
   const thetaTrain = observed.params;
-  const varTest = energyStats(thetaTrain, test).variance;
-  if (!(varTest > 0)) throw new Error('augment: the test energies have zero variance under θ_train (constant data?)');
   progress?.('infer-train', 1, 1);
   timings['infer-train'] = now() - tt;
 
@@ -144,49 +249,24 @@ export async function augment(data: SpinData, opts: AugmentOptions = {}): Promis
   const netCfg: NetworkConfig = { ...presetConfig(preset, train.n, trainCfg.T), ...opts.network, n: train.n };
   const samplerOpts: SamplerOptions = { ...DEFAULT_SAMPLER, ...opts.sampler };
   const M = opts.samples ?? 20000;
+  if (!(Number.isInteger(M) && M >= 1)) throw new Error(`augment: samples must be an integer ≥ 1, got ${M}`);
   const stopMode = opts.stop ?? 'energy-variance';
   const evalEvery = opts.evalEvery ?? Math.max(1, Math.round(trainCfg.iterations / 20));
   const evalSamples = opts.evalSamples ?? 1000;
   const rule: StopRuleOptions = { minIterations: Math.round((opts.minFraction ?? 0.5) * trainCfg.iterations), ...opts.stopRule };
 
-  const trainer = new DiffusionTrainer(train, netCfg, trainCfg);
-  const evalNet = new NoiseMLP(netCfg, new Rng(0));
-  const curve: CurvePoint[] = [];
-  const checkpoints: { iteration: number; stateDict: Record<string, Tensor> }[] = [];
-  let decision: StopDecision | null = null;
-  let best: { iteration: number; stateDict: Record<string, Tensor> } | null = null;
-  let lastLossIndex = 0;
   tt = now();
-  let evalTime = 0;
-  while (trainer.iteration < trainCfg.iterations) {
-    if (signal?.aborted) throw new Error('augment: aborted');
-    trainer.step();
-    const it = trainer.iteration;
-    if (it % 50 === 0 || it === trainCfg.iterations) progress?.('train', it, trainCfg.iterations, { loss: trainer.losses[it - 1]! });
-    if (stopMode === 'energy-variance' && (it % evalEvery === 0 || it === trainCfg.iterations)) {
-      const te = now();
-      const sd = trainer.samplingStateDict();
-      evalNet.loadStateDict(sd);
-      progress?.('evaluate', 0, evalSamples, { iteration: it });
-      const gen = generateSpins(evalNet, evalSamples, evalRng, samplerOpts, { signal });
-      const varGen = energyStats(thetaTrain, gen).variance;
-      let loss = 0;
-      for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
-      loss /= it - lastLossIndex;
-      lastLossIndex = it;
-      curve.push({ iteration: it, varGenerated: varGen, varTest, ratio: varGen / varTest, loss });
-      if (opts.keepCheckpoints) checkpoints.push({ iteration: it, stateDict: sd });
-      decision = energyVarianceStop(curve.map((p) => ({ iteration: p.iteration, ratio: Math.max(p.ratio, 1e-12) })), rule);
-      if (decision.bestIndex === curve.length - 1) best = { iteration: it, stateDict: sd };
-      progress?.('evaluate', evalSamples, evalSamples, { iteration: it, ratio: varGen / varTest });
-      evalTime += now() - te;
-      if (decision.stop) break;
-    }
-  }
-  timings.evaluate = evalTime;
-  timings.train = now() - tt - evalTime;
-  const stopIteration = trainer.iteration;
-  const chosen = best ?? { iteration: stopIteration, stateDict: trainer.samplingStateDict() };
+  const run = trainDiffusion(train, {
+    network: netCfg, train: trainCfg, sampler: samplerOpts, stop: stopMode, stopRule: rule, evalEvery, evalSamples,
+    test, thetaTrain, rng: evalRng, keepCheckpoints: opts.keepCheckpoints, signal,
+    onProgress: (d, t, info) => progress?.('train', d, t, info),
+    onEvaluate: (p) => progress?.('evaluate', 1, 1, { iteration: p.iteration, ratio: p.ratio }),
+  });
+  timings.evaluate = run.evalSeconds;
+  timings.train = now() - tt - run.evalSeconds;
+  const { curve, decision, stopIteration, checkpoints } = run;
+  const chosen = run.chosen;
+  if (signal?.aborted) throw new Error('augment: aborted');
 
   tt = now();
   const genNet = new NoiseMLP(netCfg, new Rng(0));
@@ -211,13 +291,13 @@ export async function augment(data: SpinData, opts: AugmentOptions = {}): Promis
     decision,
     stopIteration,
     chosenIteration: chosen.iteration,
-    losses: trainer.losses.slice(),
+    losses: run.trainer.losses.slice(),
     timings,
     networkConfig: netCfg,
     trainConfig: trainCfg,
     samplerOptions: samplerOpts,
     stateDict: chosen.stateDict,
-    ...(opts.keepCheckpoints ? { checkpoints } : {}),
+    ...(checkpoints ? { checkpoints } : {}),
   };
 }
 

@@ -118,7 +118,12 @@ export class DiffusionTrainer {
     if (this.cfg.gradClip > 0) clipGradNorm(this.net.parameters(), this.cfg.gradClip);
     this.optimizer.lr = learningRate(this.cfg, k);
     this.optimizer.step();
-    this.ema?.update(this.net);
+    if (this.ema) {
+      // Warm-up of the average (as TensorFlow's ExponentialMovingAverage with num_updates):
+      // without it, a run of a few thousand steps samples from weights still near the init.
+      this.ema.decay = Math.min(this.cfg.emaDecay, (1 + k) / (10 + k));
+      this.ema.update(this.net);
+    }
     const value = loss.item();
     this.losses.push(value);
     this.iteration = k + 1;

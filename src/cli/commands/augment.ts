@@ -1,3 +1,141 @@
-import { notYet } from './not-yet.js';
+/**
+ * spindiff augment: the whole pipeline (split, θ_train, train with the energy-variance stop,
+ * generate M⁺, infer from observed + generated), with a report folder.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../args.js';
+import type { Command } from '../context.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { writeParamsFile } from '../../io/files.js';
+import { erasureMachine, mse } from '../../ising/index.js';
+import type { InferResult, IsingParams, SpinData } from '../../ising/index.js';
+import { inferExactMLE } from '../../ising/infer/mle.js';
+import { inferPLE } from '../../ising/infer/ple.js';
+import { readParamsFile } from '../../io/files.js';
+import { augment } from '../../diffusion/augment.js';
+import type { AugmentResult, AugmentStage } from '../../diffusion/augment.js';
+import type { PresetName } from '../../diffusion/network.js';
+import { chart } from '../../plot/index.js';
+import { bar, loadSpins, modelOptions, networkFromArgs, pathOf, samplerFromArgs, trainFromArgs } from './train.js';
 
-export default notYet('augment');
+const METHODS: Record<string, (d: SpinData, signal: { aborted: boolean }) => InferResult> = {
+  em: (d, signal) => erasureMachine(d, { signal }),
+  ple: (d, signal) => inferPLE(d, { signal }),
+  mle: (d, signal) => inferExactMLE(d, { signal }),
+};
+
+/** The report: markdown summary, the variance curve and loss as SVG, JSON of everything. */
+export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string }): void {
+  mkdirSync(dir, { recursive: true });
+  const curveSvg = chart({
+    title: 'Energy-variance ratio Var[E(generated)] / Var[E(test)]',
+    xLabel: 'training iteration', yLabel: 'ratio',
+    series: [{ label: 'ratio', x: r.curve.map((p) => p.iteration), y: r.curve.map((p) => p.ratio) }],
+    hLines: [{ y: 1, label: 'match' }],
+    markers: [{ x: r.chosenIteration, label: `chosen ${r.chosenIteration}` }, ...(r.stopIteration !== r.chosenIteration ? [{ x: r.stopIteration, label: `stopped ${r.stopIteration}` }] : [])],
+  });
+  writeFileAtomic(join(dir, 'variance-curve.svg'), curveSvg);
+  const every = Math.max(1, Math.floor(r.losses.length / 400));
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let k = 0; k < r.losses.length; k += every) {
+    let s = 0;
+    const e = Math.min(r.losses.length, k + every);
+    for (let j = k; j < e; j++) s += r.losses[j]!;
+    xs.push(e);
+    ys.push(s / (e - k));
+  }
+  writeFileAtomic(join(dir, 'loss.svg'), chart({ title: 'training loss (ε-prediction MSE)', xLabel: 'iteration', yLabel: 'loss', yLog: true, series: [{ label: 'loss', x: xs, y: ys }] }));
+  const lines = [
+    '# spindiff augment report', '',
+    `Command: \`${extra.command}\``, '',
+    `Observed (train half): ${r.train.m} samples, n = ${r.train.n}; test half for the stop rule: ${r.test.m}; generated M⁺ = ${r.generated.m}.`,
+    `Network: widths ${r.networkConfig.widths.join('-')}, time embedding ${r.networkConfig.timeDim}, residual ${r.networkConfig.residual}; ` +
+      `training: ${r.trainConfig.iterations} iterations max, batch ${r.trainConfig.batchSize}, Adam lr ${r.trainConfig.lr} (${r.trainConfig.lrSchedule}), EMA ${r.trainConfig.emaDecay}, clip ${r.trainConfig.gradClip}; ` +
+      `sampler ${r.samplerOptions.sampler}${r.samplerOptions.sampler === 'ddim' ? ` S=${r.samplerOptions.steps} η=${r.samplerOptions.eta}` : ''}.`,
+    '',
+    `Stop rule: training stopped at iteration ${r.stopIteration}; generation used the checkpoint of iteration ${r.chosenIteration}. ` +
+      `The smoothed ratio ${r.decision?.crossed ? `crossed 1 (first at iteration ${r.curve[r.decision.firstCrossingIndex]?.iteration})` : 'never crossed 1'}.`,
+    '', '![variance curve](variance-curve.svg)', '', '![loss](loss.svg)', '',
+    '| iteration | Var gen | Var test | ratio | mean loss |', '|---|---|---|---|---|',
+    ...r.curve.map((p) => `| ${p.iteration} | ${p.varGenerated.toFixed(4)} | ${p.varTest.toFixed(4)} | ${p.ratio.toFixed(4)} | ${p.loss.toFixed(4)} |`),
+    '', '## Timings (s)', '', ...Object.entries(r.timings).map(([k, v]) => `- ${k}: ${v.toFixed(1)}`),
+  ];
+  if (extra.truth) {
+    const a = mse(extra.truth, r.observedParams);
+    const b = mse(extra.truth, r.params);
+    lines.push('', `## MSE against the true parameters (${extra.method})`, '', '| data | MSE | MSE b | MSE w |', '|---|---|---|---|',
+      `| observed only | ${a.mse.toExponential(3)} | ${a.mse_b.toExponential(3)} | ${a.mse_w.toExponential(3)} |`,
+      `| observed + generated | ${b.mse.toExponential(3)} | ${b.mse_b.toExponential(3)} | ${b.mse_w.toExponential(3)} |`,
+      '', `Change: ${((b.mse / a.mse - 1) * 100).toFixed(1)}%.`);
+  }
+  writeFileAtomic(join(dir, 'report.md'), lines.join('\n') + '\n');
+  writeFileAtomic(join(dir, 'report.json'), JSON.stringify({ curve: r.curve, stopIteration: r.stopIteration, chosenIteration: r.chosenIteration, crossed: r.decision?.crossed ?? null, timings: r.timings, network: r.networkConfig, train: r.trainConfig, sampler: r.samplerOptions, losses: r.losses }) + '\n');
+  writeParamsFile(join(dir, 'observed-only.json'), r.observedParams, { method: extra.method, data: 'observed (train half) only' });
+}
+
+const command: Command = {
+  spec: {
+    name: 'augment',
+    summary: 'the whole pipeline: train, stop by energy variance, generate, infer from observed + generated',
+    examples: [
+      'spindiff augment --data data.txt --samples 20000 --out inferred.json --report report/',
+      'spindiff augment --data train.txt --test test.txt --samples 100000 --out inferred.json --true true.json --json',
+    ],
+    options: {
+      data: { type: 'string', help: 'observed data (text ±1 or 0/1, or .npy)', required: true, meta: 'FILE' },
+      test: { type: 'string', help: 'held-out data for the stop rule (default: split --data in half, as the paper)', meta: 'FILE' },
+      samples: { type: 'int', help: 'generated configurations M⁺', default: 20000, min: 1 },
+      out: { type: 'string', help: 'params inferred from observed + generated (JSON)', required: true, meta: 'FILE' },
+      method: { type: 'string', help: 'inference method for θ_train and the final fits', default: 'em', choices: ['em', 'ple', 'mle'] },
+      report: { type: 'string', help: 'write a report folder (markdown, SVG curve and loss, JSON)', meta: 'DIR' },
+      true: { type: 'string', help: 'true params JSON, to report MSEs', meta: 'FILE' },
+      'generated-out': { type: 'string', help: 'also write the generated configurations', meta: 'FILE' },
+      ...modelOptions,
+    },
+  },
+  async run(a, ctx) {
+    const data = loadSpins(ctx, a['data'] as string);
+    const test = a['test'] ? loadSpins(ctx, a['test'] as string) : undefined;
+    if (test && test.n !== data.n) throw new UsageError(`${a['test']}: n=${test.n}, but ${a['data']} has n=${data.n}`);
+    const truth = a['true'] ? readParamsFile(pathOf(ctx, a['true'] as string), a['true'] as string) : undefined;
+    if (truth && truth.n !== data.n) throw new UsageError(`${a['true']}: n=${truth.n}, but ${a['data']} has n=${data.n}`);
+    const method = a['method'] as string;
+    if (method === 'mle' && data.n > 24) throw new UsageError(`--method mle: exact MLE enumerates 2^n states; n=${data.n} is too large`);
+    const net = networkFromArgs(a, data.n);
+    const bars: Partial<Record<AugmentStage, ReturnType<typeof bar>>> = {};
+    const res = await augment(data, {
+      test, samples: a['samples'] as number, preset: a['preset'] as PresetName, network: net, train: trainFromArgs(a), sampler: samplerFromArgs(a),
+      stop: a['stop'] as 'energy-variance' | 'none', stopRule: { patience: a['patience'] as number }, minFraction: a['minFraction'] as number,
+      evalEvery: a['evalEvery'] as number | undefined, evalSamples: a['evalSamples'] as number, seed: a['seed'] as number,
+      infer: (d) => METHODS[method]!(d, ctx.signal), signal: ctx.signal,
+      onProgress: (stage, done, total, info) => {
+        if (stage !== 'train' && stage !== 'generate') return;
+        const b = (bars[stage] ??= bar(ctx, a, stage));
+        b.tick(done, total, info);
+        if (done >= total) b.end();
+      },
+    });
+    for (const b of Object.values(bars)) b.end();
+    const outFile = a['out'] as string;
+    writeParamsFile(pathOf(ctx, outFile), res.params, {
+      method: `${method}+diffusion`, observed: res.train.m, generated: res.generated.m, stopIteration: res.stopIteration, chosenIteration: res.chosenIteration,
+    });
+    if (a['generatedOut']) {
+      const { writeSpinFile } = await import('../../io/files.js');
+      writeSpinFile(pathOf(ctx, a['generatedOut'] as string), res.generated);
+    }
+    const command = `spindiff augment --data ${a['data']}${a['test'] ? ` --test ${a['test']}` : ''} --samples ${a['samples']} --method ${method} --preset ${a['preset']} --iters ${a['iters']} --seed ${a['seed']}`;
+    if (a['report']) writeReport(pathOf(ctx, a['report'] as string), res, { method, truth, command });
+    const scores = truth ? { observed: mse(truth, res.observedParams), augmented: mse(truth, res.params) } : null;
+    if (a['json']) {
+      ctx.stdout(JSON.stringify({ out: outFile, method, observed: res.train.m, test: res.test.m, generated: res.generated.m, stopIteration: res.stopIteration, chosenIteration: res.chosenIteration, crossed: res.decision?.crossed ?? null, curve: res.curve, timings: res.timings, ...(scores ? { mse: scores } : {}) }) + '\n');
+    } else {
+      ctx.stdout(`augmented ${res.train.m} observed with ${res.generated.m} generated (checkpoint ${res.chosenIteration}, stopped at ${res.stopIteration}, ${res.timings.total.toFixed(0)} s)` +
+        (scores ? `; ${method} MSE observed-only ${scores.observed.mse.toExponential(3)} → augmented ${scores.augmented.mse.toExponential(3)} (${((scores.augmented.mse / scores.observed.mse - 1) * 100).toFixed(1)}%)` : '') + `; wrote ${outFile}\n`);
+    }
+    return 0;
+  },
+};
+export default command;

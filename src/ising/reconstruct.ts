@@ -165,3 +165,33 @@ export function reconstruct(p: IsingParams, data: SpinData, hidden: ArrayLike<nu
   }
   return { filled: { n, m, s: filled }, correct, total, accuracy: total ? correct / total : NaN, approximate };
 }
+
+export interface HiddenCountResult {
+  hidden: number;
+  accuracy: number;
+  correct: number;
+  total: number;
+  approximate: number;
+}
+
+/**
+ * Accuracy per hidden count: for each count h, hide h spins per sample chosen at random among
+ * `candidates` (default all spins; e.g. the non-conserved ones), and reconstruct.
+ */
+export function accuracyByHiddenCount(
+  p: IsingParams,
+  data: SpinData,
+  counts: number[],
+  rng: Rng,
+  opts: ReconstructOptions & { candidates?: number[] } = {},
+): HiddenCountResult[] {
+  const cand = opts.candidates ?? Array.from({ length: data.n }, (_, i) => i);
+  return counts.map((h) => {
+    if (!(Number.isInteger(h) && h >= 1 && h <= cand.length)) throw new Error(`accuracyByHiddenCount: hidden count ${h} must be in 1..${cand.length}`);
+    const lists: number[][] = [];
+    for (let r = 0; r < data.m; r++) lists.push(Array.from(rng.permutation(cand.length).subarray(0, h), (k) => cand[k]!));
+    const res = reconstruct(p, data, lists, { ...opts, rng: opts.rng ?? rng });
+    return { hidden: h, accuracy: res.accuracy, correct: res.correct, total: res.total, approximate: res.approximate };
+  });
+}
+

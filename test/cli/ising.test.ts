@@ -82,6 +82,12 @@ describe('spindiff sk / simulate / infer / score / reconstruct (the README tour)
     expect(f.m).toBe(4000);
     const t = await run('reconstruct', '--params', 'true.json', '--data', 'data.txt', '--random-hidden', '4');
     expect(t.out).toMatch(/^accuracy [\d.]+ \(\d+\/16000 hidden spins, 4 per sample\)/);
+    const many = await run('reconstruct', '--params', 'true.json', '--data', 'data.txt', '--random-hidden', '1,3', '--json');
+    const rows = JSON.parse(many.out).byHidden;
+    expect(rows.map((r: { hiddenPerSample: number; total: number }) => [r.hiddenPerSample, r.total])).toEqual([[1, 4000], [3, 12000]]);
+    const bad = await run('reconstruct', '--params', 'true.json', '--data', 'data.txt', '--random-hidden', '1,3', '--out', 'x.txt');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--out needs a single --random-hidden count/);
   });
 
   it('reads 0/1 files and says so on stderr', async () => {

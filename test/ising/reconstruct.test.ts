@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Rng } from '../../src/random/index.js';
-import { completeApprox, completeExact, energy, reconstruct, sampleExact, skParams } from '../../src/ising/index.js';
+import { accuracyByHiddenCount, completeApprox, completeExact, energy, reconstruct, sampleExact, skParams } from '../../src/ising/index.js';
 
 describe('reconstruction of hidden spins', () => {
   it('exact completion is the lowest-energy completion (brute force over 2^h)', () => {
@@ -52,6 +52,17 @@ describe('reconstruction of hidden spins', () => {
     expect(res.approximate).toBe(0);
     // filled data keeps observed spins
     for (let r = 0; r < 300; r++) expect(res.filled.s[r * 12 + 1]).toBe(data.s[r * 12 + 1]);
+  });
+
+  it('accuracy per hidden count draws from the candidates only and counts every hidden entry', () => {
+    const p = skParams(8, 1.5, new Rng(19));
+    const data = sampleExact(p, 200, new Rng(20));
+    const rows = accuracyByHiddenCount(p, data, [1, 2, 5], new Rng(21), { candidates: [0, 2, 4, 6, 7] });
+    expect(rows.map((r) => [r.hidden, r.total])).toEqual([[1, 200], [2, 400], [5, 1000]]);
+    // All five candidates hidden: the same as a fixed hidden list of those five.
+    const all = reconstruct(p, data, [0, 2, 4, 6, 7]);
+    expect(rows[2]!.correct).toBe(all.correct);
+    expect(() => accuracyByHiddenCount(p, data, [6], new Rng(1), { candidates: [0, 1] })).toThrow(/hidden count 6 must be in 1..2/);
   });
 
   it('rejects out-of-range indices and n mismatches', () => {

@@ -1,4 +1,4 @@
-import { reconstruct } from '../../ising/reconstruct.js';
+import { accuracyByHiddenCount, reconstruct } from '../../ising/reconstruct.js';
 import { writeSpinFile } from '../../io/files.js';
 import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
@@ -17,7 +17,7 @@ const command: Command = {
       params: { type: 'string', help: 'params JSON', required: true, meta: 'FILE' },
       data: { type: 'string', help: 'data with the true values (text or .npy)', required: true, meta: 'FILE' },
       hidden: { type: 'intList', help: 'spin indices (0-based) hidden in every sample', min: 0, meta: 'I,J,…' },
-      'random-hidden': { type: 'int', help: 'instead: hide this many random spins per sample', min: 1 },
+      'random-hidden': { type: 'intList', help: 'instead: hide this many random spins per sample (a list gives accuracy per count)', min: 1, meta: 'K[,K…]' },
       seed: { type: 'int', help: 'seed for --random-hidden and the approximate search', default: 1, min: 0 },
       'max-exact': { type: 'int', help: 'largest hidden count solved exactly over 2^h completions', default: 20, min: 1, max: 26 },
       out: { type: 'string', help: 'write the reconstructed data here', meta: 'FILE' },
@@ -26,29 +26,46 @@ const command: Command = {
   },
   async run(a, ctx) {
     const hiddenList = a['hidden'] as number[] | undefined;
-    const k = a['randomHidden'] as number | undefined;
-    if ((hiddenList === undefined) === (k === undefined)) throw new UsageError('give exactly one of --hidden I,J,… or --random-hidden K');
+    const ks = a['randomHidden'] as number[] | undefined;
+    if ((hiddenList === undefined) === (ks === undefined)) throw new UsageError('give exactly one of --hidden I,J,… or --random-hidden K');
+    const out = a['out'] as string | undefined;
+    if (ks && ks.length > 1 && out) throw new UsageError('--out needs a single --random-hidden count');
     const p = loadParams(ctx, a['params'] as string);
     const data = loadData(ctx, a['data'] as string);
     if (p.n !== data.n) throw new UsageError(`${a['params']} has n=${p.n} but ${a['data']} has n=${data.n}`);
     const rng = new Rng(a['seed'] as number);
-    let hidden: number[] | number[][];
-    if (hiddenList) {
-      for (const i of hiddenList) if (i >= p.n) throw new UsageError(`--hidden: index ${i} out of range 0..${p.n - 1}`);
-      if (new Set(hiddenList).size !== hiddenList.length) throw new UsageError('--hidden: repeated index');
-      hidden = hiddenList;
-    } else {
-      if (k! > p.n) throw new UsageError(`--random-hidden: ${k} exceeds n=${p.n}`);
-      const lists: number[][] = [];
-      for (let r = 0; r < data.m; r++) lists.push(Array.from(rng.permutation(p.n).subarray(0, k!)));
-      hidden = lists;
+    const maxExact = a['maxExact'] as number;
+    if (ks) {
+      for (const k of ks) if (k > p.n) throw new UsageError(`--random-hidden: ${k} exceeds n=${p.n}`);
+      const prog = progressFor(ctx, 'reconstruct');
+      let results;
+      let filled = null;
+      if (ks.length === 1) {
+        // Keep the filled data for --out.
+        const lists: number[][] = [];
+        for (let r = 0; r < data.m; r++) lists.push(Array.from(rng.permutation(p.n).subarray(0, ks[0]!)));
+        const res = reconstruct(p, data, lists, { maxExact, rng, onProgress: prog.onProgress, signal: ctx.signal });
+        filled = res.filled;
+        results = [{ hidden: ks[0]!, accuracy: res.accuracy, correct: res.correct, total: res.total, approximate: res.approximate }];
+      } else results = accuracyByHiddenCount(p, data, ks, rng, { maxExact, signal: ctx.signal });
+      prog.end();
+      if (out && filled) writeSpinFile(pathOf(ctx, out), filled);
+      if (a['json']) {
+        const rows = results.map((r) => ({ accuracy: r.accuracy, correct: r.correct, total: r.total, hiddenPerSample: r.hidden, samples: data.m, approximate: r.approximate }));
+        ctx.stdout(JSON.stringify(rows.length === 1 ? { ...rows[0], ...(out ? { out } : {}) } : { byHidden: rows }) + '\n');
+      } else {
+        for (const r of results) ctx.stdout(`accuracy ${fmt(r.accuracy)} (${r.correct}/${r.total} hidden spins, ${r.hidden} per sample${r.approximate ? `, ${r.approximate} samples approximate` : ''})${out ? `; wrote ${out}` : ''}\n`);
+      }
+      return 0;
     }
+    const hidden = hiddenList!;
+    for (const i of hidden) if (i >= p.n) throw new UsageError(`--hidden: index ${i} out of range 0..${p.n - 1}`);
+    if (new Set(hidden).size !== hidden.length) throw new UsageError('--hidden: repeated index');
     const prog = progressFor(ctx, 'reconstruct');
-    const res = reconstruct(p, data, hidden, { maxExact: a['maxExact'] as number, rng, onProgress: prog.onProgress, signal: ctx.signal });
+    const res = reconstruct(p, data, hidden, { maxExact, rng, onProgress: prog.onProgress, signal: ctx.signal });
     prog.end();
-    const out = a['out'] as string | undefined;
     if (out) writeSpinFile(pathOf(ctx, out), res.filled);
-    const h = hiddenList ? hiddenList.length : k!;
+    const h = hidden.length;
     if (a['json']) ctx.stdout(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, hiddenPerSample: h, samples: data.m, approximate: res.approximate, ...(out ? { out } : {}) }) + '\n');
     else ctx.stdout(`accuracy ${fmt(res.accuracy)} (${res.correct}/${res.total} hidden spins, ${h} per sample${res.approximate ? `, ${res.approximate} samples approximate` : ''})${out ? `; wrote ${out}` : ''}\n`);
     return 0;

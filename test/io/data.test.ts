@@ -19,6 +19,21 @@ describe('spin data text', () => {
     );
   });
 
+  it('any mix of separators and number spellings parses to the written values', () => {
+    const plus = ['1', '+1', '1.0', '1e0', '01'];
+    const minus = ['-1', '-1.0', '-1e0', '-01'];
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.array(fc.tuple(fc.boolean(), fc.nat(4), fc.constantFrom(' ', '\t', '  ', ' \t ')), { minLength: 8, maxLength: 8 }), { minLength: 1, maxLength: 10 }), fc.boolean(), (n, rows, commas) => {
+        const lines = rows.map((r) => r.slice(0, n).map(([pos, k, sep], i) => (i ? (commas ? ',' + sep : sep) : '') + (pos ? plus[k % plus.length] : minus[k % minus.length])).join(''));
+        const text = lines.join('\r\n') + '\n';
+        const d = parseSpinText(text);
+        expect([d.n, d.m]).toEqual([n, rows.length]);
+        expect(Array.from(d.s)).toEqual(rows.flatMap((r) => r.slice(0, n).map(([pos]) => (pos ? 1 : -1))));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('accepts spaces, tabs, commas, comments, blank lines, CRLF and 1.0-style numbers', () => {
     const d = parseSpinText('# header\r\n1,\t-1 , 1\r\n\r\n-1.0 +1 1e0\n', 'x.csv');
     expect([d.n, d.m]).toEqual([3, 2]);

@@ -116,17 +116,24 @@ function isBlank(c: number): boolean {
 /** Format spin data as text, one sample per line, space separated (±1, or 0/1 when asked). */
 export function formatSpinText(data: SpinData, opts: { zeroOne?: boolean; header?: string } = {}): string {
   const { n, m, s } = data;
-  const parts: string[] = [];
-  if (opts.header) for (const l of opts.header.split('\n')) parts.push(`# ${l}`);
-  const row = new Array<string>(n);
+  const head = opts.header ? opts.header.split('\n').map((l) => `# ${l}\n`).join('') : '';
+  // Bytes first, decoded once: "-1" is at most 2 bytes plus a separator.
+  const out = new Uint8Array(m * n * 3);
+  let o = 0;
+  const zo = Boolean(opts.zeroOne);
   for (let k = 0; k < m; k++) {
     for (let i = 0; i < n; i++) {
       const v = s[k * n + i]!;
-      row[i] = opts.zeroOne ? (v > 0 ? '1' : '0') : v > 0 ? '1' : '-1';
+      if (zo) out[o++] = v > 0 ? 49 : 48;
+      else if (v > 0) out[o++] = 49;
+      else {
+        out[o++] = 45;
+        out[o++] = 49;
+      }
+      out[o++] = i === n - 1 ? 10 : 32;
     }
-    parts.push(row.join(' '));
   }
-  return parts.join('\n') + '\n';
+  return head + new TextDecoder().decode(out.subarray(0, o));
 }
 
 /** Rows `rows` of a data set, as a new data set. */

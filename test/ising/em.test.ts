@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.js';
-import { erasureMachine, erasureFit, defaultEpsGrid, linspace, mse, sampleExact, skParams, paramsToOps, opsToParams, reconstruct, type SpinData } from '../../src/ising/index.js';
+import { combineEpsRuns, erasureMachine, erasureFit, defaultEpsGrid, linspace, mse, sampleExact, skParams, paramsToOps, opsToParams, reconstruct, type SpinData } from '../../src/ising/index.js';
 import { smokingProtocol } from './smoking-protocol.js';
 
 /** The reweighted moments ⟨s⟩_{f_ε}, ⟨s s⟩_{f_ε}, written directly from the definition. */
@@ -75,6 +75,17 @@ describe('erasure machine', () => {
     const a = erasureMachine(d, { epsGrid: [0.5, 0.7], iterations: 30 });
     const b = erasureMachine(dd, { epsGrid: [0.5, 0.7], iterations: 30 });
     expect(mse(a.params, b.params).mse).toBeLessThan(1e-26);
+  });
+
+  it('runs over parts of the grid combine to the run over the whole grid (ε values are independent)', () => {
+    const p = skParams(7, 1, new Rng(51));
+    const data = sampleExact(p, 200, new Rng(52));
+    const grid = [0.5, 0.6, 0.7, 0.8];
+    const whole = erasureMachine(data, { epsGrid: grid, iterations: 40 });
+    const parts = combineEpsRuns(grid.map((e) => erasureMachine(data, { epsGrid: [e], iterations: 40 })));
+    expect(parts.diagnostics['epsilon']).toBe(whole.diagnostics['epsilon']);
+    expect(parts.diagnostics['scores']).toEqual(whole.diagnostics['scores']);
+    expect(Array.from(parts.params.w)).toEqual(Array.from(whole.params.w));
   });
 
   it('reference value: MSE for SK n=20, g=1, M=1000 (3 seeds) within ±35% of the published 0.012', () => {

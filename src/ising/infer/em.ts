@@ -186,3 +186,37 @@ export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {})
     },
   };
 }
+
+/**
+ * Combine erasure-machine runs over parts of an ε grid (e.g. one ε per worker or cluster job):
+ * every ε starts from the same point, so the runs are independent and the combination equals
+ * one run over the whole grid. Keeps the fit with the largest score (first on ties, in order).
+ */
+export function combineEpsRuns(runs: InferResult[]): InferResult {
+  if (runs.length === 0) throw new Error('combineEpsRuns: no runs');
+  const epsGrid: number[] = [];
+  const scores: number[] = [];
+  let best = -1;
+  let bestRun = runs[0]!;
+  for (const r of runs) {
+    const g = r.settings['epsGrid'] as number[];
+    const sc = r.diagnostics['scores'] as number[];
+    if (!g || !sc) throw new Error('combineEpsRuns: not an erasure-machine result');
+    for (let k = 0; k < g.length; k++) {
+      epsGrid.push(g[k]!);
+      scores.push(sc[k]!);
+    }
+    const i = scores.indexOf(Math.max(...sc), scores.length - sc.length);
+    if (best < 0 || scores[i]! > scores[best]!) {
+      best = i;
+      bestRun = r;
+    }
+  }
+  return {
+    params: bestRun.params,
+    method: 'em',
+    settings: { ...bestRun.settings, epsGrid },
+    diagnostics: { ...bestRun.diagnostics, epsilon: epsGrid[best], scores },
+  };
+}
+

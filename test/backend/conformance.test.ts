@@ -153,3 +153,19 @@ describe('loadBackend', () => {
     await expect(loadBackend('cuda')).rejects.toThrow(/unknown backend 'cuda' \(expected one of js, wasm, threads, gpujs\)/);
   });
 });
+
+describe('threads backend protocol', () => {
+  it.runIf(wasmSimdSupported())('400 back-to-back split products in a row match the JS backend (no lost or stale chunk)', () => {
+    const rng = new Rng(11);
+    for (let r = 0; r < 400; r++) {
+      const m = 1 + rng.int(40), n = 1 + rng.int(20), k = 1 + rng.int(20);
+      const a = randomArray(rng, m * k), b = randomArray(rng, k * n);
+      const c = new Float32Array(m * n), cjs = new Float32Array(m * n);
+      threads!.gemm(false, false, m, n, k, a, b, c, 1, 0);
+      jsBackend.gemm(false, false, m, n, k, a, b, cjs, 1, 0);
+      for (let i = 0; i < m * n; i++) {
+        if (!(Math.abs(c[i]! - cjs[i]!) <= 2 * (k + 4) * EPS32 * k)) expect.fail(`product ${r} (${m}×${n}×${k}) C[${i}]: ${c[i]} vs ${cjs[i]}`);
+      }
+    }
+  });
+});

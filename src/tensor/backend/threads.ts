@@ -1,7 +1,8 @@
 // The threaded wasm-simd backend (Node): worker_threads share one WebAssembly.Memory (a
 // SharedArrayBuffer with a fixed maximum, so growing it never detaches anything) and split the
-// rows of C. Synchronous for the caller: the main thread takes the first share of rows itself,
-// then blocks in Atomics.wait until the workers are done. Optional and lazily loaded.
+// rows of C into one chunk per thread. Synchronous for the caller: the main thread takes chunks
+// too (all of them if the workers are slow to wake), then blocks in Atomics.wait until every
+// chunk is done. Optional and lazily loaded.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { allocPlain } from '../dtype.js';
@@ -27,7 +28,7 @@ export interface ThreadsBackend extends Backend {
   terminate(): Promise<void>;
 }
 
-/** Rows per thread: a multiple of the micro-tile height, so no tile is split between threads. */
+/** Rows per chunk: a multiple of the micro-tile height, so no tile is split between threads. */
 export function rowChunk(m: number, threads: number, mr: number): number {
   return Math.ceil(m / threads / mr) * mr;
 }
@@ -57,8 +58,11 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
   })));
   let active = workers.length > 0;
 
-  const runShare = (g: GemmCall, t: number, chunk: number, alpha: number, beta: number): void => {
-    const i0 = t * chunk, i1 = Math.min(g.m, i0 + chunk);
+  let seq = Atomics.load(ctl, CTL.seq);
+
+  /** Compute row chunk c of the current job with participant t's pack buffers. */
+  const runChunk = (g: GemmCall, c: number, chunk: number, t: number, alpha: number, beta: number): void => {
+    const i0 = c * chunk, i1 = Math.min(g.m, i0 + chunk);
     if (i0 >= i1) return;
     const b = lay.threads[t]!;
     ex.gemm(g.offA + 4 * i0 * g.sIa, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC + 4 * i0 * g.n, g.n, i1 - i0, g.n, g.k,
@@ -66,23 +70,32 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
   };
 
   const run = (g: GemmCall, alpha: number, beta: number): void => {
-    const nt = active ? Math.min(threads, Math.max(1, Math.floor((2 * g.m * g.n * g.k) / minFlops)), Math.ceil(g.m / defaultGeometry.MR)) : 1;
-    const chunk = rowChunk(g.m, nt, defaultGeometry.MR);
-    if (nt > 1) {
-      ctl.set([g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.m, g.n, g.k, chunk, nt], CTL.args);
-      ctlF[CTL.alpha] = alpha; ctlF[CTL.beta] = beta;
-      Atomics.store(ctl, CTL.done, 0);
-      Atomics.add(ctl, CTL.seq, 1);
-      Atomics.notify(ctl, CTL.seq);
+    const nChunks = active ? Math.min(threads, Math.max(1, Math.floor((2 * g.m * g.n * g.k) / minFlops)), Math.ceil(g.m / defaultGeometry.MR)) : 1;
+    const chunk = rowChunk(g.m, nChunks, defaultGeometry.MR);
+    if (nChunks === 1) { runChunk(g, 0, chunk, 0, alpha, beta); return; }
+    // Publish the job, then take chunks like any worker (a chunk word tagged with the job, so a
+    // worker waking late for an earlier job cannot take one). When the workers are slow to wake
+    // (a loaded machine), the caller simply computes every chunk itself.
+    seq = (seq + 1) | 0;
+    const tag = seq & 0xffff;
+    ctl.set([g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.m, g.n, g.k, chunk, nChunks], CTL.args);
+    ctlF[CTL.alpha] = alpha; ctlF[CTL.beta] = beta;
+    Atomics.store(ctl, CTL.done, 0);
+    Atomics.store(ctl, CTL.word, tag << 16);
+    Atomics.store(ctl, CTL.seq, seq);
+    Atomics.notify(ctl, CTL.seq);
+    for (;;) {
+      const v = Atomics.load(ctl, CTL.word);
+      const c = v & 0xffff;
+      if (c >= nChunks) break;
+      if (Atomics.compareExchange(ctl, CTL.word, v, v + 1) !== v) continue;
+      runChunk(g, c, chunk, 0, alpha, beta);
+      Atomics.add(ctl, CTL.done, 1);
     }
-    runShare(g, 0, chunk, alpha, beta);
-    if (nt > 1) {
-      // Workers t = 1 … nt-1 each add 1 to done; workers t ≥ nt add 1 without working.
-      for (;;) {
-        const d = Atomics.load(ctl, CTL.done);
-        if (d >= workers.length) break;
-        Atomics.wait(ctl, CTL.done, d, 1000);
-      }
+    for (;;) {
+      const d = Atomics.load(ctl, CTL.done);
+      if (d >= nChunks) break;
+      Atomics.wait(ctl, CTL.done, d, 1000);
     }
   };
 
@@ -102,8 +115,9 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     async terminate(): Promise<void> {
       if (!active) return;
       active = false;
-      ctl[CTL.args + 11] = -1; // nt = -1: exit
-      Atomics.add(ctl, CTL.seq, 1);
+      ctl[CTL.args + 11] = -1; // nChunks = -1: exit
+      seq = (seq + 1) | 0;
+      Atomics.store(ctl, CTL.seq, seq);
       Atomics.notify(ctl, CTL.seq);
       await Promise.all(workers.map((w) => w.terminate()));
     },

@@ -7,6 +7,7 @@
  *
  *   npx esbuild scripts/diffusion-science.ts --bundle --platform=node --format=esm --outfile=/tmp/sci.mjs
  *   node /tmp/sci.mjs --seeds 1,2,3 --n 20 --g 1 --m 2000 [--iters 4000] [--samples 20000] [--checkpoints]
+ *     [--backend wasm|js] [--ck-samples 5000 --ck-steps 50]  (per-checkpoint EM MSE at a reduced M⁺)
  */
 import { Rng } from '../src/random/index.js';
 import { concatData, erasureMachine, mse, sampleExact, skParams } from '../src/ising/index.js';
@@ -15,6 +16,8 @@ import type { IsingParams, SpinData } from '../src/ising/index.js';
 import { augment, generateSpins } from '../src/diffusion/augment.js';
 import { NoiseMLP } from '../src/diffusion/network.js';
 import type { PresetName } from '../src/diffusion/network.js';
+import { setBackend } from '../src/tensor/index.js';
+import { loadWasmBackend } from '../src/tensor/backend/wasm/index.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,6 +43,9 @@ const anyIsing = ising as Record<string, unknown>;
 if (typeof anyIsing['inferExactMLE'] === 'function') extra.push(['mle', (d) => (anyIsing['inferExactMLE'] as (d: SpinData) => { params: IsingParams })(d).params]);
 if (typeof anyIsing['inferPLE'] === 'function') extra.push(['ple', (d) => (anyIsing['inferPLE'] as (d: SpinData) => { params: IsingParams })(d).params]);
 
+const ckSamples = Number(arg('ck-samples', '5000'));
+const ckSteps = Number(arg('ck-steps', '50'));
+if (arg('backend', 'wasm') === 'wasm') setBackend(await loadWasmBackend());
 const rows: Record<string, unknown>[] = [];
 for (const seed of seeds) {
   const t0 = performance.now();
@@ -75,7 +81,7 @@ for (const seed of seeds) {
     const net = new NoiseMLP(res.networkConfig, new Rng(0));
     for (const c of res.checkpoints) {
       net.loadStateDict(c.stateDict);
-      const gen = generateSpins(net, samples, new Rng(77 + seed), res.samplerOptions);
+      const gen = generateSpins(net, ckSamples, new Rng(77 + seed), { ...res.samplerOptions, steps: ckSteps });
       per.push([c.iteration, mse(truth, erasureMachine(concatData([train, gen])).params).mse]);
     }
     row['checkpoint_em'] = per;

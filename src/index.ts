@@ -9,3 +9,4 @@ export * from './nn/index.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export type { DecodedSafetensors, SafetensorsDType } from './io/safetensors.js';
 export * from './ising/index.js';
+export * from './diffusion/index.js';

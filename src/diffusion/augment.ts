@@ -9,7 +9,8 @@
  * The observed-only inference (train half) is returned beside it for comparison.
  */
 import { Rng } from '../random/index.js';
-import { Tensor } from '../tensor/index.js';
+import { Tensor, getBackend, setBackend } from '../tensor/index.js';
+import type { Backend } from '../tensor/index.js';
 import type { InferResult, IsingParams, SpinData } from '../ising/index.js';
 import { concatData, energyStats, erasureMachine, selectRows } from '../ising/index.js';
 import { NoiseMLP, presetConfig } from './network.js';
@@ -33,6 +34,9 @@ export interface SamplerOptions {
 
 /** The CPU defaults, chosen by measurement (README, diffusion section). */
 export const DEFAULT_SAMPLER: SamplerOptions = { sampler: 'ddim', steps: 100, eta: 1, batch: 1000 };
+
+/** Pipeline defaults (README, diffusion section, gives the measurements behind them). */
+export const AUGMENT_DEFAULTS = { samples: 20000, evalSamples: 1000, evalFraction: 0.1, minFraction: 0.5 } as const;
 
 export type AugmentStage = 'split' | 'infer-train' | 'train' | 'evaluate' | 'generate' | 'infer';
 
@@ -58,6 +62,8 @@ export interface AugmentOptions {
   /** Inference from data (default: the erasure machine with its defaults). */
   infer?: (data: SpinData) => InferResult;
   seed?: number;
+  /** Tensor backend to run on (default: the current one); e.g. `await loadWasmBackend()`. */
+  backend?: Backend;
   /** Keep the sampling weights of every evaluated checkpoint (for studies of the stop rule). */
   keepCheckpoints?: boolean;
   onProgress?: (stage: AugmentStage, done: number, total: number, info?: Record<string, number>) => void;
@@ -165,9 +171,9 @@ export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Train
   const stopMode = o.stop ?? 'energy-variance';
   const samplerOpts: SamplerOptions = { ...DEFAULT_SAMPLER, ...o.sampler };
   const cfg = o.train;
-  const evalEvery = o.evalEvery ?? Math.max(1, Math.round(cfg.iterations / 20));
-  const evalSamples = o.evalSamples ?? 1000;
-  const rule: StopRuleOptions = { minIterations: Math.round(0.5 * cfg.iterations), ...o.stopRule };
+  const evalEvery = o.evalEvery ?? Math.max(1, Math.round(cfg.iterations * AUGMENT_DEFAULTS.evalFraction));
+  const evalSamples = o.evalSamples ?? AUGMENT_DEFAULTS.evalSamples;
+  const rule: StopRuleOptions = { minIterations: Math.round(AUGMENT_DEFAULTS.minFraction * cfg.iterations), ...o.stopRule };
   let varTest = 0;
   if (stopMode === 'energy-variance') {
     if (!o.test || !o.thetaTrain) throw new Error('trainDiffusion: the energy-variance rule needs test data and θ_train');
@@ -221,6 +227,18 @@ export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Train
 export const sampleDiffusion = generateSpins;
 
 export async function augment(data: SpinData, opts: AugmentOptions = {}): Promise<AugmentResult> {
+  if (!opts.backend) return augmentImpl(data, opts);
+  // Run on the given backend (e.g. wasm-simd from loadWasmBackend), restoring the previous one.
+  const prev = getBackend();
+  setBackend(opts.backend);
+  try {
+    return augmentImpl(data, opts);
+  } finally {
+    setBackend(prev);
+  }
+}
+
+function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   const t0 = now();
   const timings = { split: 0, 'infer-train': 0, train: 0, evaluate: 0, generate: 0, infer: 0, total: 0 };
   const seed = opts.seed ?? 1;
@@ -248,12 +266,12 @@ export async function augment(data: SpinData, opts: AugmentOptions = {}): Promis
   const trainCfg: TrainConfig = { ...DEFAULT_TRAIN, seed, ...opts.train };
   const netCfg: NetworkConfig = { ...presetConfig(preset, train.n, trainCfg.T), ...opts.network, n: train.n };
   const samplerOpts: SamplerOptions = { ...DEFAULT_SAMPLER, ...opts.sampler };
-  const M = opts.samples ?? 20000;
+  const M = opts.samples ?? AUGMENT_DEFAULTS.samples;
   if (!(Number.isInteger(M) && M >= 1)) throw new Error(`augment: samples must be an integer ≥ 1, got ${M}`);
   const stopMode = opts.stop ?? 'energy-variance';
-  const evalEvery = opts.evalEvery ?? Math.max(1, Math.round(trainCfg.iterations / 20));
-  const evalSamples = opts.evalSamples ?? 1000;
-  const rule: StopRuleOptions = { minIterations: Math.round((opts.minFraction ?? 0.5) * trainCfg.iterations), ...opts.stopRule };
+  const evalEvery = opts.evalEvery ?? Math.max(1, Math.round(trainCfg.iterations * AUGMENT_DEFAULTS.evalFraction));
+  const evalSamples = opts.evalSamples ?? AUGMENT_DEFAULTS.evalSamples;
+  const rule: StopRuleOptions = { minIterations: Math.round((opts.minFraction ?? AUGMENT_DEFAULTS.minFraction) * trainCfg.iterations), ...opts.stopRule };
 
   tt = now();
   const run = trainDiffusion(train, {

@@ -34,9 +34,9 @@ export interface TrainConfig {
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
-  iterations: 10000,
+  iterations: 4000,
   batchSize: 128,
-  lr: 1e-3,
+  lr: 2e-3,
   lrSchedule: 'cosine',
   emaDecay: 0.999,
   gradClip: 1,

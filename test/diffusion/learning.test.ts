@@ -4,6 +4,8 @@ import { generateSpins } from '../../src/diffusion/augment.js';
 import { NoiseMLP } from '../../src/diffusion/network.js';
 import { probabilities, sampleExact, skParams } from '../../src/ising/index.js';
 import { Rng } from '../../src/random/index.js';
+import { getBackend, setBackend } from '../../src/tensor/index.js';
+import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
 
 /** Pattern index of each row (bit i set ↔ s_i = +1), as ising's enumeration. */
 function frequencies(s: Int8Array, n: number): Float64Array {
@@ -30,11 +32,25 @@ function expectedSamplingTV(p: ArrayLike<number>, m: number): number {
   return d / 2;
 }
 
+// About 10 s of CPU on an idle core with wasm-simd (600 Adam steps of a 32-64 network, 2000 samples × 50 steps).
 describe('learning an enumerated SK distribution (n = 5)', () => {
-  it('generated pattern frequencies are within the stated total-variation bound of the truth', () => {
+  it('generated pattern frequencies are within the stated total-variation bound of the truth', async () => {
+    // On the wasm-simd backend where available (3-5× faster; the JS backend is its specification).
+    const prev = getBackend();
+    if (wasmSimdSupported()) setBackend(await loadWasmBackend());
+    try {
+      check();
+    } finally {
+      setBackend(prev);
+    }
+  }, 300_000);
+});
+
+function check(): void {
+  {
     const n = 5;
     const rng = new Rng(2024);
-    const truth = skParams(n, 2, rng); // g = 2: strongly non-uniform (TV to uniform printed below)
+    const truth = skParams(n, 2, rng); // g = 2: strongly non-uniform (TV to uniform 0.81)
     const p = probabilities(truth);
     const M = 2000;
     const data = sampleExact(truth, M, rng);
@@ -56,8 +72,8 @@ describe('learning an enumerated SK distribution (n = 5)', () => {
     expect(dTrain).toBeLessThan(2 * expectedSamplingTV(p, M)); // sanity of the TV estimate
     expect(tv(uniform, p)).toBeGreaterThan(10 * bound - 0.1);
     expect(d).toBeLessThan(bound);
-  });
-});
+  }
+}
 const ITERS = 600;
 const W = 32;
 const BATCH = 128;

@@ -13,11 +13,11 @@ import type { InferResult, IsingParams, SpinData } from '../../ising/index.js';
 import { inferExactMLE } from '../../ising/infer/mle.js';
 import { inferPLE } from '../../ising/infer/ple.js';
 import { readParamsFile } from '../../io/files.js';
-import { augment } from '../../diffusion/augment.js';
+import { AUGMENT_DEFAULTS, augment } from '../../diffusion/augment.js';
 import type { AugmentResult, AugmentStage } from '../../diffusion/augment.js';
 import type { PresetName } from '../../diffusion/network.js';
 import { chart } from '../../plot/index.js';
-import { bar, loadSpins, modelOptions, networkFromArgs, pathOf, samplerFromArgs, trainFromArgs } from './train.js';
+import { bar, loadSpins, modelOptions, networkFromArgs, pathOf, samplerFromArgs, trainFromArgs, chooseBackend } from './train.js';
 
 const METHODS: Record<string, (d: SpinData, signal: { aborted: boolean }) => InferResult> = {
   em: (d, signal) => erasureMachine(d, { signal }),
@@ -86,7 +86,7 @@ const command: Command = {
     options: {
       data: { type: 'string', help: 'observed data (text ±1 or 0/1, or .npy)', required: true, meta: 'FILE' },
       test: { type: 'string', help: 'held-out data for the stop rule (default: split --data in half, as the paper)', meta: 'FILE' },
-      samples: { type: 'int', help: 'generated configurations M⁺', default: 20000, min: 1 },
+      samples: { type: 'int', help: 'generated configurations M⁺', default: AUGMENT_DEFAULTS.samples, min: 1 },
       out: { type: 'string', help: 'params inferred from observed + generated (JSON)', required: true, meta: 'FILE' },
       method: { type: 'string', help: 'inference method for θ_train and the final fits', default: 'em', choices: ['em', 'ple', 'mle'] },
       report: { type: 'string', help: 'write a report folder (markdown, SVG curve and loss, JSON)', meta: 'DIR' },
@@ -104,12 +104,13 @@ const command: Command = {
     const method = a['method'] as string;
     if (method === 'mle' && data.n > 24) throw new UsageError(`--method mle: exact MLE enumerates 2^n states; n=${data.n} is too large`);
     const net = networkFromArgs(a, data.n);
+    const backend = await chooseBackend(a);
     const bars: Partial<Record<AugmentStage, ReturnType<typeof bar>>> = {};
     const res = await augment(data, {
       test, samples: a['samples'] as number, preset: a['preset'] as PresetName, network: net, train: trainFromArgs(a), sampler: samplerFromArgs(a),
       stop: a['stop'] as 'energy-variance' | 'none', stopRule: { patience: a['patience'] as number }, minFraction: a['minFraction'] as number,
       evalEvery: a['evalEvery'] as number | undefined, evalSamples: a['evalSamples'] as number, seed: a['seed'] as number,
-      infer: (d) => METHODS[method]!(d, ctx.signal), signal: ctx.signal,
+      infer: (d) => METHODS[method]!(d, ctx.signal), signal: ctx.signal, backend,
       onProgress: (stage, done, total, info) => {
         if (stage !== 'train' && stage !== 'generate') return;
         const b = (bars[stage] ??= bar(ctx, a, stage));

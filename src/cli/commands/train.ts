@@ -9,7 +9,8 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { readSpinFile } from '../../io/files.js';
 import { decodeSafetensors, encodeSafetensors } from '../../io/safetensors.js';
 import { Rng } from '../../random/index.js';
-import { Tensor } from '../../tensor/index.js';
+import { Tensor, getBackend, setBackend } from '../../tensor/index.js';
+import type { Backend } from '../../tensor/index.js';
 import { erasureMachine } from '../../ising/index.js';
 import type { SpinData } from '../../ising/index.js';
 import { presetConfig } from '../../diffusion/network.js';
@@ -34,7 +35,7 @@ export const modelOptions: Record<string, OptionSpec> = {
   clip: { type: 'number', help: 'max gradient norm (0 = off)', default: DEFAULT_TRAIN.gradClip, min: 0 },
   schedule: { type: 'string', help: 'noise schedule (paper: linear 1e-4..0.02, T=1000)', default: 'linear', choices: ['linear', 'cosine'] },
   stop: { type: 'string', help: 'stopping rule', default: 'energy-variance', choices: ['energy-variance', 'none'] },
-  'eval-every': { type: 'int', help: 'evaluate the energy-variance ratio every K iterations (default iters/20)', min: 1, meta: 'K' },
+  'eval-every': { type: 'int', help: 'evaluate the energy-variance ratio every K iterations (default iters/10)', min: 1, meta: 'K' },
   'eval-samples': { type: 'int', help: 'generated samples per evaluation', default: 1000, min: 2 },
   'min-fraction': { type: 'number', help: 'stop rule: never choose a checkpoint before this fraction of the iterations', default: 0.5, min: 0, max: 1 },
   patience: { type: 'int', help: 'stop rule: evaluations without improvement before stopping', default: 5, min: 1 },
@@ -42,9 +43,33 @@ export const modelOptions: Record<string, OptionSpec> = {
   steps: { type: 'int', help: 'DDIM steps', default: DEFAULT_SAMPLER.steps, min: 1, max: 1000 },
   eta: { type: 'number', help: 'DDIM η (1 = stochastic, 0 = deterministic)', default: DEFAULT_SAMPLER.eta, min: 0 },
   seed: { type: 'int', help: 'seed (init, minibatches, noise, split, generation)', default: 1, min: 0 },
+  backend: { type: 'string', help: 'tensor backend: auto (wasm-simd where available), wasm, js', default: 'auto', choices: ['auto', 'wasm', 'js'] },
   progress: { type: 'boolean', help: 'draw progress bars even when stderr is not a terminal' },
   json: { type: 'boolean', help: 'print a JSON summary' },
 };
+
+/** The tensor backend asked for (wasm-simd is 3-5× faster here on these networks). */
+export async function chooseBackend(a: Args): Promise<Backend> {
+  const want = a['backend'] as string | undefined;
+  if (want === 'js' || want === undefined) return getBackend();
+  const wasm = await import('../../tensor/backend/wasm/index.js');
+  if (!wasm.wasmSimdSupported()) {
+    if (want === 'wasm') throw new UsageError('--backend wasm: this JavaScript engine has no WebAssembly SIMD; use --backend js');
+    return getBackend();
+  }
+  return wasm.loadWasmBackend();
+}
+
+/** Run fn on the backend chosen by --backend, restoring the previous one afterwards. */
+export async function onBackend<T>(a: Args, fn: () => Promise<T>): Promise<T> {
+  const prev = getBackend();
+  setBackend(await chooseBackend(a));
+  try {
+    return await fn();
+  } finally {
+    setBackend(prev);
+  }
+}
 
 export type Args = ParsedArgs & { positionals: string[] };
 
@@ -163,6 +188,12 @@ const command: Command = {
   },
   async run(a, ctx) {
     const dataFile = a['data'] as string;
+    return onBackend(a, () => runTrain(a, ctx, dataFile));
+  },
+};
+
+async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<number> {
+  {
     let train = loadSpins(ctx, dataFile);
     let test: SpinData | undefined = a['test'] ? loadSpins(ctx, a['test'] as string) : undefined;
     if (test && test.n !== train.n) throw new UsageError(`${a['test']}: n=${test.n}, but ${dataFile} has n=${train.n}`);
@@ -224,6 +255,6 @@ const command: Command = {
         (stop === 'energy-variance' ? `; stop rule chose iteration ${res.chosen.iteration}${last ? ` (last ratio ${last.ratio.toFixed(3)}, ${res.decision?.crossed ? 'crossed 1' : 'never crossed 1'})` : ''}` : '') + `; wrote ${a['out']}\n`);
     }
     return ctx.signal.aborted ? 130 : 0;
-  },
-};
+  }
+}
 export default command;

@@ -1,0 +1,8 @@
+/** Diffusion-model data augmentation: schedule, noise network, training, samplers, stop rule, pipeline. */
+export * from './schedule.js';
+export * from './samplers.js';
+export * from './stopping.js';
+export * from './network.js';
+export * from './train.js';
+export * from './checkpoint.js';
+export * from './augment.js';

@@ -1,8 +1,12 @@
 // Diffusion: training iterations per second (batch 128, n = 20) and sampling throughput
-// (network evaluations per second of a 1000-row batch at one step, i.e. samples × steps / s)
-// for the CPU default ('small'), 'tiny' and the paper network (n = 20: 128-256-512, timeDim 1000).
+// (one network call on a batch at one step; rows/s = samples × steps / s) for the CPU default
+// ('small'), 'tiny' and the paper network (n = 20: 128-256-512, timeDim 1000), on the JS backend
+// and on the wasm-simd backend (what the CLI uses by default where available).
 import type { BenchCase, BenchOptions } from './types.js';
 import { Rng } from '../src/random/index.js';
+import { withBackend, getBackend } from '../src/tensor/index.js';
+import type { Backend } from '../src/tensor/index.js';
+import { loadWasmBackend, wasmSimdSupported } from '../src/tensor/backend/wasm/index.js';
 import { DEFAULT_TRAIN, DiffusionTrainer, makePredictor } from '../src/diffusion/train.js';
 import { presetConfig } from '../src/diffusion/network.js';
 import type { PresetName } from '../src/diffusion/network.js';
@@ -15,30 +19,34 @@ function data(n: number, m: number): SpinData {
   return { n, m, s };
 }
 
-export default function cases(o: BenchOptions): BenchCase[] {
+export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
   const n = 20;
   const out: BenchCase[] = [];
-  for (const preset of ['tiny', 'small', 'paper'] as PresetName[]) {
-    const cfg = presetConfig(preset, n);
-    let tr: DiffusionTrainer | null = null;
-    const ready = (): DiffusionTrainer => (tr ??= new DiffusionTrainer(data(n, 2000), cfg, { ...DEFAULT_TRAIN, iterations: 100000 }));
-    const itersPerCall = preset === 'paper' ? 1 : 5;
-    out.push({
-      group: 'train', impl: 'spindiff-js', name: `diffusion train step, ${preset} (${cfg.widths.join('-')}, tdim ${cfg.timeDim})`,
-      shape: `batch=128,n=20,steps=${itersPerCall}`, repeats: o.quick ? 2 : 5,
-      setup: () => ready().step(),
-      fn: () => {
-        for (let i = 0; i < itersPerCall; i++) ready().step();
-      },
-    });
-    const B = preset === 'paper' ? 256 : 1000;
-    const x = new Rng(4).fillNormal(new Float32Array(B * n));
-    out.push({
-      group: 'sample', impl: 'spindiff-js', name: `diffusion sampler network call, ${preset}, ${B} rows`,
-      shape: `rows=${B},n=20`, repeats: o.quick ? 2 : 5,
-      setup: () => makePredictor(ready().net)(x, 500, B),
-      fn: () => makePredictor(ready().net)(x, 500, B),
-    });
+  const backends: [string, Backend][] = [['spindiff-js', getBackend()]];
+  if (wasmSimdSupported()) backends.push(['spindiff-wasm', await loadWasmBackend()]);
+  for (const [impl, be] of backends) {
+    for (const preset of ['tiny', 'small', 'paper'] as PresetName[]) {
+      const cfg = presetConfig(preset, n);
+      let tr: DiffusionTrainer | null = null;
+      const ready = (): DiffusionTrainer => (tr ??= withBackend(be, () => new DiffusionTrainer(data(n, 2000), cfg, { ...DEFAULT_TRAIN, iterations: 100000 })));
+      const steps = preset === 'paper' ? 1 : 5;
+      out.push({
+        group: 'train', impl, name: `diffusion train, ${preset} (${cfg.widths.join('-')}, tdim ${cfg.timeDim}), ${steps} steps`,
+        shape: `batch=128,n=20,steps=${steps}`, repeats: o.quick ? 2 : 5,
+        setup: () => withBackend(be, () => ready().step()),
+        fn: () => withBackend(be, () => {
+          for (let i = 0; i < steps; i++) ready().step();
+        }),
+      });
+      const B = preset === 'paper' ? 256 : 1000;
+      const x = new Rng(4).fillNormal(new Float32Array(B * n));
+      out.push({
+        group: 'sample', impl, name: `diffusion sampler call, ${preset}, ${B} rows`,
+        shape: `rows=${B},n=20`, repeats: o.quick ? 2 : 5,
+        setup: () => withBackend(be, () => makePredictor(ready().net)(x, 500, B)),
+        fn: () => withBackend(be, () => makePredictor(ready().net)(x, 500, B)),
+      });
+    }
   }
   return out;
 }

@@ -119,6 +119,7 @@ async function main(): Promise<void> {
   const log = (s: string): void => { process.stderr.write(s + '\n'); };
   const opts = { quick: args.quick };
   const results: BenchResult[] = [];
+  const seenGroups = new Set<string>(), seenImpls = new Set<string>();
   const meta = (): object => ({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? '', loadavg: loadavg() });
   mkdirSync(dirname(args.out), { recursive: true });
   const save = (rs: BenchResult[], extra: object = {}): void => {
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
     const mod = (await import(pathToFileURL(file).href)) as { default?: BenchModule };
     if (typeof mod.default !== 'function') throw new Error(`${relative(here, file)}: default export must be a function returning BenchCase[]`);
     let cases = await mod.default(opts);
+    for (const c of cases) { seenGroups.add(c.group); seenImpls.add(c.impl); }
     if (args.only) cases = cases.filter((c) => args.only!.includes(c.group));
     if (args.impl) cases = cases.filter((c) => args.impl!.some((s) => c.impl.includes(s)));
     for (const c of cases) {
@@ -155,6 +157,9 @@ async function main(): Promise<void> {
       if (args.json) process.stdout.write(JSON.stringify(res) + '\n');
       save(results); // after every case, so an interrupted run keeps what it measured
     }
+  }
+  if (results.length === 0) {
+    throw new Error(`no bench case matched${args.only ? ` --only ${args.only.join(',')}` : ''}${args.impl ? ` --impl ${args.impl.join(',')}` : ''} (groups: ${[...seenGroups].sort().join(', ')}; impls: ${[...seenImpls].sort().join(', ')})`);
   }
   const rs = ratios(results);
   if (args.json) for (const q of rs) process.stdout.write(JSON.stringify({ kind: 'ratio', ...q }) + '\n');

@@ -71,6 +71,8 @@ describe('spindiff train / sample / augment', () => {
     const s = JSON.parse(r.out);
     expect(s.generated).toBe(100);
     expect(s.mse.observed.mse).toBeGreaterThan(0);
+    expect(Object.keys(s.compare).sort()).toEqual(['mle', 'ple']); // exact MLE and PLE beside EM
+    expect(readFileSync(join(dir, 'rep', 'report.md'), 'utf8')).toMatch(/\| mle \|/);
     expect(paramsFromJSON(readFileSync(join(dir, 'aug.json'), 'utf8'), 'aug.json').n).toBe(6);
     for (const f of ['report.md', 'variance-curve.svg', 'loss.svg', 'report.json', 'observed-only.json']) expect(existsSync(join(dir, 'rep', f))).toBe(true);
     expect(readFileSync(join(dir, 'rep', 'variance-curve.svg'), 'utf8')).toMatch(/^<svg|<\?xml/);

@@ -8,7 +8,7 @@ import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { writeParamsFile } from '../../io/files.js';
-import { erasureMachine, mse } from '../../ising/index.js';
+import { concatData, erasureMachine, mse } from '../../ising/index.js';
 import type { InferResult, IsingParams, SpinData } from '../../ising/index.js';
 import { inferExactMLE } from '../../ising/infer/mle.js';
 import { inferPLE } from '../../ising/infer/ple.js';
@@ -26,7 +26,19 @@ const METHODS: Record<string, (d: SpinData, signal: { aborted: boolean }) => Inf
 };
 
 /** The report: markdown summary, the variance curve and loss as SVG, JSON of everything. */
-export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string }): void {
+export interface Comparison {
+  method: string;
+  observed: IsingParams;
+  augmented: IsingParams;
+}
+
+/** Fit other methods on observed-only and observed + generated data, for the report. */
+export function compareMethods(r: AugmentResult, methods: string[], signal: { aborted: boolean }): Comparison[] {
+  const both = concatData([r.train, r.generated]);
+  return methods.map((m) => ({ method: m, observed: METHODS[m]!(r.train, signal).params, augmented: METHODS[m]!(both, signal).params }));
+}
+
+export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string; comparisons?: Comparison[] }): void {
   mkdirSync(dir, { recursive: true });
   const curveSvg = chart({
     title: 'Energy-variance ratio Var[E(generated)] / Var[E(test)]',
@@ -69,6 +81,15 @@ export function writeReport(dir: string, r: AugmentResult, extra: { method: stri
       `| observed only | ${a.mse.toExponential(3)} | ${a.mse_b.toExponential(3)} | ${a.mse_w.toExponential(3)} |`,
       `| observed + generated | ${b.mse.toExponential(3)} | ${b.mse_b.toExponential(3)} | ${b.mse_w.toExponential(3)} |`,
       '', `Change: ${((b.mse / a.mse - 1) * 100).toFixed(1)}%.`);
+    if (extra.comparisons?.length) {
+      lines.push('', '## Other inference methods on the same data', '', '| method | observed only | observed + generated | change |', '|---|---|---|---|');
+      for (const c of extra.comparisons) {
+        const o = mse(extra.truth, c.observed).mse;
+        const g = mse(extra.truth, c.augmented).mse;
+        lines.push(`| ${c.method} | ${o.toExponential(3)} | ${g.toExponential(3)} | ${((g / o - 1) * 100).toFixed(1)}% |`);
+      }
+      lines.push('', 'Exact MLE on the observed data alone can beat EM with augmentation (n = 20): compare the rows.');
+    }
   }
   writeFileAtomic(join(dir, 'report.md'), lines.join('\n') + '\n');
   writeFileAtomic(join(dir, 'report.json'), JSON.stringify({ curve: r.curve, stopIteration: r.stopIteration, chosenIteration: r.chosenIteration, crossed: r.decision?.crossed ?? null, timings: r.timings, network: r.networkConfig, train: r.trainConfig, sampler: r.samplerOptions, losses: r.losses }) + '\n');
@@ -91,6 +112,7 @@ const command: Command = {
       method: { type: 'string', help: 'inference method for θ_train and the final fits', default: 'em', choices: ['em', 'ple', 'mle'] },
       report: { type: 'string', help: 'write a report folder (markdown, SVG curve and loss, JSON)', meta: 'DIR' },
       true: { type: 'string', help: 'true params JSON, to report MSEs', meta: 'FILE' },
+      compare: { type: 'string', help: "with --true: also fit these methods on observed-only and observed + generated (comma list of em,ple,mle; 'auto' = ple, plus mle for n ≤ 20; 'none')", default: 'auto', meta: 'LIST' },
       'generated-out': { type: 'string', help: 'also write the generated configurations', meta: 'FILE' },
       ...modelOptions,
     },
@@ -128,13 +150,19 @@ const command: Command = {
       writeSpinFile(pathOf(ctx, a['generatedOut'] as string), res.generated);
     }
     const command = `spindiff augment --data ${a['data']}${a['test'] ? ` --test ${a['test']}` : ''} --samples ${a['samples']} --method ${method} --preset ${a['preset']} --iters ${a['iters']} --seed ${a['seed']}`;
-    if (a['report']) writeReport(pathOf(ctx, a['report'] as string), res, { method, truth, command });
+    const cmp = a['compare'] as string;
+    const list = !truth || cmp === 'none' ? [] : cmp === 'auto' ? (data.n <= 20 ? ['ple', 'mle'] : ['ple']) : cmp.split(',').map((x) => x.trim());
+    for (const m of list) if (!METHODS[m]) throw new UsageError(`--compare: unknown method '${m}' (em, ple, mle)`);
+    const comparisons = compareMethods(res, list.filter((m) => m !== method), ctx.signal);
+    if (a['report']) writeReport(pathOf(ctx, a['report'] as string), res, { method, truth, command, comparisons });
     const scores = truth ? { observed: mse(truth, res.observedParams), augmented: mse(truth, res.params) } : null;
+    const cmpScores = truth ? Object.fromEntries(comparisons.map((c) => [c.method, { observed: mse(truth, c.observed).mse, augmented: mse(truth, c.augmented).mse }])) : {};
     if (a['json']) {
-      ctx.stdout(JSON.stringify({ out: outFile, method, observed: res.train.m, test: res.test.m, generated: res.generated.m, stopIteration: res.stopIteration, chosenIteration: res.chosenIteration, crossed: res.decision?.crossed ?? null, curve: res.curve, timings: res.timings, ...(scores ? { mse: scores } : {}) }) + '\n');
+      ctx.stdout(JSON.stringify({ out: outFile, method, observed: res.train.m, test: res.test.m, generated: res.generated.m, stopIteration: res.stopIteration, chosenIteration: res.chosenIteration, crossed: res.decision?.crossed ?? null, curve: res.curve, timings: res.timings, ...(scores ? { mse: scores, compare: cmpScores } : {}) }) + '\n');
     } else {
       ctx.stdout(`augmented ${res.train.m} observed with ${res.generated.m} generated (checkpoint ${res.chosenIteration}, stopped at ${res.stopIteration}, ${res.timings.total.toFixed(0)} s)` +
-        (scores ? `; ${method} MSE observed-only ${scores.observed.mse.toExponential(3)} → augmented ${scores.augmented.mse.toExponential(3)} (${((scores.augmented.mse / scores.observed.mse - 1) * 100).toFixed(1)}%)` : '') + `; wrote ${outFile}\n`);
+        (scores ? `; ${method} MSE observed-only ${scores.observed.mse.toExponential(3)} → augmented ${scores.augmented.mse.toExponential(3)} (${((scores.augmented.mse / scores.observed.mse - 1) * 100).toFixed(1)}%)` : '') +
+        Object.entries(cmpScores).map(([m, v]) => `; ${m} ${v.observed.toExponential(3)} → ${v.augmented.toExponential(3)}`).join('') + `; wrote ${outFile}\n`);
     }
     return 0;
   },

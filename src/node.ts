@@ -3,3 +3,6 @@ export * from './index.js';
 export { writeFileAtomic } from './io/atomic.js';
 export { main as cliMain } from './cli/main.js';
 export * from './io/files.js';
+// Optional accelerated backends (wasm-simd, threads, gpu.js), imported on demand; Node only,
+// kept out of the browser core so that it never contains WebAssembly compilation.
+export { loadBackend } from './tensor/backend/wasm/select.js';

@@ -16,10 +16,10 @@ export const fig3: Experiment<Fig3Preset> = {
   name: 'fig3',
   title: 'Fig. 3 — MSE vs coupling strength g',
   presets: {
-    quick: { n: 20, gs: [0.5, 1, 1.5], M: 2000, samples: 10000, diffusion: { net: 'tiny', iterations: 2000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } } },
+    quick: { n: 20, gs: [0.5, 1, 1.5], M: 2000, samples: 10000, diffusion: { net: 'small', iterations: 4000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } } },
     paper: { n: 40, gs: [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2], M: 4000, samples: 100000, diffusion: { net: 'paper', iterations: 100000, evalEvery: 2000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 } } },
   },
-  estimate: { quick: '≈5 min per (g, seed) job on 2 cores', paper: 'days on 2 cores (70 jobs); hours per job on a cluster node' },
+  estimate: { quick: '≈3.5 min of CPU per (g, seed) job, ≈10 min per seed; wall time was 5–8× that on the shared 2-core machine', paper: 'days on 2 cores (70 jobs); hours per job on a cluster node' },
   jobs: (p, seeds) => gridJobs(p.gs.map((g) => ({ g })), seeds),
   async runJob(job, p, ctx) {
     return augmentJob(p.n, job.setting['g'] as number, p.M, job.seed, [p.samples], p.diffusion, ctx);

@@ -27,14 +27,14 @@ export const fig4: Experiment<Fig4Preset> = {
   presets: {
     quick: {
       ns: [20], g: 1, Ms: [500, 1000, 2000], MforSamples: [1000], samples: [1000, 3000, 10000],
-      diffusion: [{ net: 'tiny', iterations: 2000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } }],
+      diffusion: [{ net: 'small', iterations: 4000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } }],
     },
     paper: {
       ns: [20, 40, 60], g: 1, Ms: [1000, 2000, 4000, 8000, 16000], MforSamples: [4000, 4000, 8000], samples: [10000, 30000, 100000, 300000],
       diffusion: [paperDiff('paper'), paperDiff('paper'), paperDiff('paper')],
     },
   },
-  estimate: { quick: '≈15 min for 1 seed on 2 cores', paper: 'weeks on 2 cores (150 jobs); hours per job on a cluster node' },
+  estimate: { quick: '≈11 min of CPU per seed (3 jobs); wall time was 5–8× that on the shared 2-core machine', paper: 'weeks on 2 cores (150 jobs); hours per job on a cluster node' },
   jobs(p, seeds) {
     const settings: Setting[] = [];
     p.ns.forEach((n, k) => {

@@ -37,7 +37,7 @@ export const fig5: Experiment<Fig5Preset> = {
   presets: {
     quick: {
       n: 20, g: 1, Ms: [2000], samples: 10000, models: ['diffusion', 'rbm', 'vae', 'gan'],
-      diffusion: { net: 'tiny', iterations: 2000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } },
+      diffusion: { net: 'small', iterations: 4000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } },
       rbm: { epochs: 100 }, vae: { epochs: 100 }, gan: { epochs: 60 },
     },
     paper: {
@@ -46,7 +46,7 @@ export const fig5: Experiment<Fig5Preset> = {
       rbm: { epochs: 200 }, vae: { epochs: 300 }, gan: { epochs: 300 },
     },
   },
-  estimate: { quick: '≈10–15 min for 1 seed on 2 cores', paper: 'days on 2 cores (40 jobs of 100k diffusion iterations with the paper network); hours per job on a cluster node' },
+  estimate: { quick: '≈5 min of CPU per seed; wall time was 5–8× that on the shared 2-core machine', paper: 'days on 2 cores (40 jobs of 100k diffusion iterations with the paper network); hours per job on a cluster node' },
   jobs: (p, seeds) => gridJobs(p.Ms.flatMap((M) => p.models.map((model) => ({ M, model }))), seeds),
 
   async runJob(job, p, ctx) {

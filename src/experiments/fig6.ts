@@ -41,14 +41,14 @@ export const fig6: Experiment<Fig6Preset> = {
   presets: {
     quick: {
       datasets: [SMOKING, RETINA(2000, 500)], hidden: [2, 6, 10, 14], samples: 10000,
-      diffusion: { net: 'tiny', iterations: 1500, evalEvery: 250, evalSamples: 500, sampler: { steps: 50 } },
+      diffusion: { net: 'small', iterations: 4000, evalEvery: 250, evalSamples: 500, sampler: { steps: 50 } },
     },
     paper: {
       datasets: [SMOKING, RETINA(8000, 1000)], hidden: [2, 4, 6, 8, 10, 12, 14], samples: 100000,
       diffusion: { net: 'paper', iterations: 100000, evalEvery: 2000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 } },
     },
   },
-  estimate: { quick: '≈10–15 min for 1 seed on 2 cores', paper: 'days on 2 cores (20 jobs of 100k iterations); hours per job on a cluster node' },
+  estimate: { quick: '≈8 min of CPU per seed (2 data sets); wall time was 5–8× that on the shared 2-core machine', paper: 'days on 2 cores (20 jobs of 100k iterations); hours per job on a cluster node' },
   jobs: (p, seeds) => gridJobs(p.datasets.map((d) => ({ dataset: d.name })), seeds),
 
   async runJob(job, p, ctx) {

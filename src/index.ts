@@ -10,3 +10,5 @@ export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export type { DecodedSafetensors, SafetensorsDType } from './io/safetensors.js';
 export * from './ising/index.js';
 export * from './diffusion/index.js';
+export * from './plot/index.js';
+export * from './models/index.js';

@@ -6,3 +6,4 @@ export * from './network.js';
 export * from './train.js';
 export * from './checkpoint.js';
 export * from './augment.js';
+export * from './compare.js';

@@ -30,6 +30,10 @@ describe('spindiff demo', () => {
     expect(readFileSync(join(rep, 'report.md'), 'utf8')).toMatch(/^# spindiff demo/);
     const res = JSON.parse(readFileSync(join(rep, 'results.json'), 'utf8'));
     expect(res.summary).toEqual(last);
+    // n ≤ 20: PLE and exact MLE are fitted beside EM on the same observed / augmented data.
+    expect(res.details.compare.map((c: { method: string }) => c.method)).toEqual(['ple', 'mle']);
+    for (const c of res.details.compare) for (const k of ['mse_obs', 'mse_aug_obs']) expect(c[k]).toBeGreaterThan(0);
+    expect(readFileSync(join(rep, 'report.md'), 'utf8')).toMatch(/MLE observed \+ generated/);
     for (const f of ['true.json', 'inferred_obs.json', 'inferred_aug.json']) expect(JSON.parse(readFileSync(join(rep, f), 'utf8')).n).toBe(8);
     for (const f of readdirSync(rep).filter((f) => f.endsWith('.svg'))) checkSvg(readFileSync(join(rep, f), 'utf8'));
     expect(readdirSync(rep).filter((f) => f.endsWith('.svg')).length).toBe(2);
@@ -41,6 +45,9 @@ describe('spindiff demo', () => {
     const ctx = ctxFor(tmpdir());
     expect(await main(['demo', '--n', '1'], ctx)).toBe(2);
     expect(ctx.err.join('')).toMatch(/--n: must be ≥ 2/);
+    const c2 = ctxFor(mkdtempSync(join(tmpdir(), 'spindiff-demo-')));
+    expect(await main(['demo', '--quick', '--compare', 'ple,xx'], c2)).toBe(2);
+    expect(c2.err.join('')).toMatch(/--compare: unknown method 'xx'/);
   });
 });
 

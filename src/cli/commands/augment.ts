@@ -8,35 +8,16 @@ import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { writeParamsFile } from '../../io/files.js';
-import { concatData, erasureMachine, mse } from '../../ising/index.js';
-import type { InferResult, IsingParams, SpinData } from '../../ising/index.js';
-import { inferExactMLE } from '../../ising/infer/mle.js';
-import { inferPLE } from '../../ising/infer/ple.js';
+import { mse } from '../../ising/index.js';
+import type { IsingParams } from '../../ising/index.js';
+import { COMPARE_METHODS, compareMethods, parseCompareList } from '../../diffusion/compare.js';
+import type { Comparison, CompareMethod } from '../../diffusion/compare.js';
 import { readParamsFile } from '../../io/files.js';
 import { AUGMENT_DEFAULTS, augment } from '../../diffusion/augment.js';
 import type { AugmentResult, AugmentStage } from '../../diffusion/augment.js';
 import type { PresetName } from '../../diffusion/network.js';
 import { chart } from '../../plot/index.js';
 import { bar, loadSpins, modelOptions, networkFromArgs, pathOf, samplerFromArgs, trainFromArgs, chooseBackend } from './train.js';
-
-const METHODS: Record<string, (d: SpinData, signal: { aborted: boolean }) => InferResult> = {
-  em: (d, signal) => erasureMachine(d, { signal }),
-  ple: (d, signal) => inferPLE(d, { signal }),
-  mle: (d, signal) => inferExactMLE(d, { signal }),
-};
-
-/** The report: markdown summary, the variance curve and loss as SVG, JSON of everything. */
-export interface Comparison {
-  method: string;
-  observed: IsingParams;
-  augmented: IsingParams;
-}
-
-/** Fit other methods on observed-only and observed + generated data, for the report. */
-export function compareMethods(r: AugmentResult, methods: string[], signal: { aborted: boolean }): Comparison[] {
-  const both = concatData([r.train, r.generated]);
-  return methods.map((m) => ({ method: m, observed: METHODS[m]!(r.train, signal).params, augmented: METHODS[m]!(both, signal).params }));
-}
 
 export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string; comparisons?: Comparison[] }): void {
   mkdirSync(dir, { recursive: true });
@@ -123,8 +104,15 @@ const command: Command = {
     if (test && test.n !== data.n) throw new UsageError(`${a['test']}: n=${test.n}, but ${a['data']} has n=${data.n}`);
     const truth = a['true'] ? readParamsFile(pathOf(ctx, a['true'] as string), a['true'] as string) : undefined;
     if (truth && truth.n !== data.n) throw new UsageError(`${a['true']}: n=${truth.n}, but ${a['data']} has n=${data.n}`);
-    const method = a['method'] as string;
+    const method = a['method'] as CompareMethod;
     if (method === 'mle' && data.n > 24) throw new UsageError(`--method mle: exact MLE enumerates 2^n states; n=${data.n} is too large`);
+    // Checked before training, so a typo does not cost minutes.
+    let list: CompareMethod[] = [];
+    try {
+      list = truth ? parseCompareList(a['compare'] as string, data.n) : [];
+    } catch (e) {
+      throw new UsageError(`--compare: ${(e as Error).message}`);
+    }
     const net = networkFromArgs(a, data.n);
     const backend = await chooseBackend(a);
     const bars: Partial<Record<AugmentStage, ReturnType<typeof bar>>> = {};
@@ -132,7 +120,7 @@ const command: Command = {
       test, samples: a['samples'] as number, preset: a['preset'] as PresetName, network: net, train: trainFromArgs(a), sampler: samplerFromArgs(a),
       stop: a['stop'] as 'energy-variance' | 'none', stopRule: { patience: a['patience'] as number }, minFraction: a['minFraction'] as number,
       evalEvery: a['evalEvery'] as number | undefined, evalSamples: a['evalSamples'] as number, seed: a['seed'] as number,
-      infer: (d) => METHODS[method]!(d, ctx.signal), signal: ctx.signal, backend,
+      infer: (d) => COMPARE_METHODS[method](d, ctx.signal), signal: ctx.signal, backend,
       onProgress: (stage, done, total, info) => {
         if (stage !== 'train' && stage !== 'generate') return;
         const b = (bars[stage] ??= bar(ctx, a, stage));
@@ -150,10 +138,7 @@ const command: Command = {
       writeSpinFile(pathOf(ctx, a['generatedOut'] as string), res.generated);
     }
     const command = `spindiff augment --data ${a['data']}${a['test'] ? ` --test ${a['test']}` : ''} --samples ${a['samples']} --method ${method} --preset ${a['preset']} --iters ${a['iters']} --seed ${a['seed']}`;
-    const cmp = a['compare'] as string;
-    const list = !truth || cmp === 'none' ? [] : cmp === 'auto' ? (data.n <= 20 ? ['ple', 'mle'] : ['ple']) : cmp.split(',').map((x) => x.trim());
-    for (const m of list) if (!METHODS[m]) throw new UsageError(`--compare: unknown method '${m}' (em, ple, mle)`);
-    const comparisons = compareMethods(res, list.filter((m) => m !== method), ctx.signal);
+    const comparisons = compareMethods(res.train, res.generated, list.filter((m) => m !== method), ctx.signal);
     if (a['report']) writeReport(pathOf(ctx, a['report'] as string), res, { method, truth, command, comparisons });
     const scores = truth ? { observed: mse(truth, res.observedParams), augmented: mse(truth, res.params) } : null;
     const cmpScores = truth ? Object.fromEntries(comparisons.map((c) => [c.method, { observed: mse(truth, c.observed).mse, augmented: mse(truth, c.augmented).mse }])) : {};

@@ -6,9 +6,10 @@
  */
 import { Rng } from '../random/index.js';
 import { Tensor, fromStorage } from '../tensor/index.js';
-import { add, backward, log, mean, mul, noGrad, relu, sigmoid, sub, tanh, detach } from '../autograd/index.js';
-import { Module, Linear, Adam } from '../nn/index.js';
+import { add, backward, log, mean, mul, noGrad, sigmoid, sub, tanh, detach } from '../autograd/index.js';
+import { Adam } from '../nn/index.js';
 import { makeSpinData, type SpinData } from '../ising/types.js';
+import { MLP } from './mlp.js';
 import type { FitHistory, FitHooks, GenerativeModel } from './types.js';
 
 export interface GANOptions {
@@ -17,23 +18,6 @@ export interface GANOptions {
   lr?: number;
   epochs?: number;
   batchSize?: number;
-}
-
-class MLP extends Module {
-  layers: Linear[];
-  constructor(widths: number[], rng: Rng) {
-    super();
-    this.layers = [];
-    for (let k = 0; k + 1 < widths.length; k++) this.layers.push(new Linear(widths[k]!, widths[k + 1]!, rng));
-  }
-  forward(x: Tensor): Tensor {
-    let h = x;
-    this.layers.forEach((l, k) => {
-      h = l.forward(h);
-      if (k + 1 < this.layers.length) h = relu(h);
-    });
-    return h;
-  }
 }
 
 const EPS = 1e-6;

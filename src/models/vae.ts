@@ -10,6 +10,7 @@ import { Tensor, fromStorage } from '../tensor/index.js';
 import { add, backward, exp, log, mean, mul, noGrad, relu, sigmoid, sub, sum } from '../autograd/index.js';
 import { Module, Linear, Adam } from '../nn/index.js';
 import { makeSpinData, type SpinData } from '../ising/types.js';
+import { MLP } from './mlp.js';
 import type { FitHistory, FitHooks, GenerativeModel } from './types.js';
 
 export interface VAEOptions {
@@ -24,24 +25,6 @@ export interface VAEOptions {
 
 export function vaeWidths(n: number, o: VAEOptions = {}): { hidden: number[]; latent: number } {
   return { hidden: o.hidden ?? [Math.max(2, Math.round(0.75 * n)), Math.max(2, Math.round(0.5 * n))], latent: o.latent ?? Math.max(1, Math.round(0.25 * n)) };
-}
-
-class MLP extends Module {
-  layers: Linear[];
-  constructor(widths: number[], rng: Rng) {
-    super();
-    this.layers = [];
-    for (let k = 0; k + 1 < widths.length; k++) this.layers.push(new Linear(widths[k]!, widths[k + 1]!, rng));
-  }
-  /** ReLU between layers, none after the last. */
-  forward(x: Tensor): Tensor {
-    let h = x;
-    this.layers.forEach((l, k) => {
-      h = l.forward(h);
-      if (k + 1 < this.layers.length) h = relu(h);
-    });
-    return h;
-  }
 }
 
 export class VAENet extends Module {

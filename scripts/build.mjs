@@ -5,7 +5,7 @@ const common = { bundle: true, format: 'esm', sourcemap: true, target: 'es2022',
 
 await Promise.all([
   build({ ...common, platform: 'node', entryPoints: { cli: 'src/cli/run.ts', index: 'src/node.ts' }, outdir: 'dist/node',
-    splitting: true, external: ['mathjs', 'gpu.js', '@tensorflow/*'],
+    splitting: true, external: ['gpu.js', '@tensorflow/*'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } }),
   build({ ...common, platform: 'browser', entryPoints: { spindiff: 'src/index.ts' }, outdir: 'dist/browser',
     external: ['gpu.js'] }),

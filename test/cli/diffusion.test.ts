@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runIn } from './run-in.js';
 import { parseSpinText, paramsFromJSON } from '../../src/ising/index.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { checkpointInfo } from '../../src/diffusion/checkpoint.js';
@@ -13,12 +13,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), isTTY: false, cwd: dir, signal: { aborted: false } });
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runIn(dir, argv);
 const bytes = (f: string) => new Uint8Array(readFileSync(join(dir, f)));
 const noTemp = () => expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 // A tiny network and run, so the whole file takes seconds.

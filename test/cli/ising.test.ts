@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { runIn } from './run-in.js';
 import { enumerate, mse, paramsFromJSON, parseSpinText, dataMoments, parseNpy } from '../../src/ising/index.js';
 
 let dir: string;
@@ -11,12 +12,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), isTTY: false, cwd: dir, signal: { aborted: false } });
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runIn(dir, argv);
 const read = (f: string) => readFileSync(join(dir, f), 'utf8');
 const exists = (f: string) => existsSync(join(dir, f));
 const noTemp = () => expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);

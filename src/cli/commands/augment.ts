@@ -17,7 +17,8 @@ import { AUGMENT_DEFAULTS, augment } from '../../diffusion/augment.js';
 import type { AugmentResult, AugmentStage } from '../../diffusion/augment.js';
 import type { PresetName } from '../../diffusion/network.js';
 import { chart } from '../../plot/index.js';
-import { bar, loadSpins, modelOptions, networkFromArgs, pathOf, samplerFromArgs, trainFromArgs, chooseBackend } from './train.js';
+import { bar, modelOptions, networkFromArgs, samplerFromArgs, trainFromArgs, chooseBackend } from './train.js';
+import { loadData, pathOf } from './common.js';
 
 export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string; comparisons?: Comparison[] }): void {
   mkdirSync(dir, { recursive: true });
@@ -99,8 +100,8 @@ const command: Command = {
     },
   },
   async run(a, ctx) {
-    const data = loadSpins(ctx, a['data'] as string);
-    const test = a['test'] ? loadSpins(ctx, a['test'] as string) : undefined;
+    const data = loadData(ctx, a['data'] as string);
+    const test = a['test'] ? loadData(ctx, a['test'] as string) : undefined;
     if (test && test.n !== data.n) throw new UsageError(`${a['test']}: n=${test.n}, but ${a['data']} has n=${data.n}`);
     const truth = a['true'] ? readParamsFile(pathOf(ctx, a['true'] as string), a['true'] as string) : undefined;
     if (truth && truth.n !== data.n) throw new UsageError(`${a['true']}: n=${truth.n}, but ${a['data']} has n=${data.n}`);

@@ -8,7 +8,7 @@ import { paramsToJSON } from '../../io/params.js';
 import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { fmt, loadData, pathOf, progressFor } from './ising-common.js';
+import { fmt, loadData, pathOf, progressFor } from './common.js';
 
 /** Exact MLE enumerates 2^n states per step: fine to n ≈ 20. */
 const AUTO_EXACT_MLE_N = 16;

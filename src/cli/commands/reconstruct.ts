@@ -3,7 +3,7 @@ import { writeSpinFile } from '../../io/files.js';
 import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { fmt, loadData, loadParams, pathOf, progressFor } from './ising-common.js';
+import { fmt, loadData, loadParams, pathOf, progressFor } from './common.js';
 
 const command: Command = {
   spec: {

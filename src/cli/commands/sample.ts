@@ -5,7 +5,8 @@ import { writeSpinFile } from '../../io/files.js';
 import { Rng } from '../../random/index.js';
 import { loadSamplingNetwork } from '../../diffusion/checkpoint.js';
 import { sampleDiffusion, DEFAULT_SAMPLER } from '../../diffusion/augment.js';
-import { bar, modelOptions, onBackend, pathOf } from './train.js';
+import { bar, modelOptions, onBackend } from './train.js';
+import { pathOf } from './common.js';
 
 const command: Command = {
   spec: {

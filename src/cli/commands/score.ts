@@ -1,7 +1,7 @@
 import { mse, paramCorrelation } from '../../ising/metrics.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { fmt, loadParams } from './ising-common.js';
+import { fmt, loadParams } from './common.js';
 
 const command: Command = {
   spec: {

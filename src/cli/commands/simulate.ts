@@ -4,7 +4,7 @@ import { writeSpinFile } from '../../io/files.js';
 import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { fmt, loadParams, pathOf, progressFor } from './ising-common.js';
+import { fmt, loadParams, pathOf, progressFor } from './common.js';
 
 /** Exact sampling builds a 2^n table: up to n = 20 it takes under a second and 8 MiB. */
 const AUTO_EXACT_N = 20;

@@ -3,7 +3,7 @@ import { paramsToJSON } from '../../io/params.js';
 import { writeParamsFile } from '../../io/files.js';
 import { Rng } from '../../random/index.js';
 import type { Command } from '../context.js';
-import { pathOf } from './ising-common.js';
+import { pathOf } from './common.js';
 
 const command: Command = {
   spec: {

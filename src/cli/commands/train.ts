@@ -1,12 +1,11 @@
 /** spindiff train: train the diffusion model on spin data, with the energy-variance stop rule. */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { UsageError } from '../args.js';
 import type { OptionSpec, ParsedArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 import { Progress } from '../progress.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { readSpinFile } from '../../io/files.js';
+import { loadData, pathOf } from './common.js';
 import { decodeSafetensors, encodeSafetensors } from '../../io/safetensors.js';
 import { Rng } from '../../random/index.js';
 import { Tensor, getBackend, setBackend } from '../../tensor/index.js';
@@ -72,16 +71,6 @@ export async function onBackend<T>(a: Args, fn: () => Promise<T>): Promise<T> {
 }
 
 export type Args = ParsedArgs & { positionals: string[] };
-
-export function pathOf(ctx: CliContext, p: string): string {
-  return resolve(ctx.cwd, p);
-}
-
-export function loadSpins(ctx: CliContext, file: string): SpinData {
-  const d = readSpinFile(pathOf(ctx, file), file);
-  if (d.from01) ctx.stderr(`${file}: values are 0/1, read as 0 → -1, 1 → +1\n`);
-  return d;
-}
 
 export function networkFromArgs(a: Args, n: number): NetworkConfig {
   const base = presetConfig(a['preset'] as PresetName, n);
@@ -194,8 +183,8 @@ const command: Command = {
 
 async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<number> {
   {
-    let train = loadSpins(ctx, dataFile);
-    let test: SpinData | undefined = a['test'] ? loadSpins(ctx, a['test'] as string) : undefined;
+    let train: SpinData = loadData(ctx, dataFile);
+    let test: SpinData | undefined = a['test'] ? loadData(ctx, a['test'] as string) : undefined;
     if (test && test.n !== train.n) throw new UsageError(`${a['test']}: n=${test.n}, but ${dataFile} has n=${train.n}`);
     const stop = a['stop'] as 'energy-variance' | 'none';
     if (stop === 'energy-variance' && !test) {

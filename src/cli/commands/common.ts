@@ -1,4 +1,4 @@
-/** Helpers shared by the Ising commands: paths, file reading with notes, progress wiring. */
+/** Helpers shared by the commands: paths, file reading with notes, progress wiring. */
 import { resolve } from 'node:path';
 import { readParamsFile, readSpinFile } from '../../io/files.js';
 import type { ParsedSpinData } from '../../io/data.js';

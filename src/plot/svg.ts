@@ -63,7 +63,10 @@ export function linearTicks(lo: number, hi: number, target = 6): number[] {
   return out;
 }
 
-/** Log ticks: each decade, or 1-2-5 within decades when the range spans fewer than 3. */
+/**
+ * Log ticks: each decade, or 1-2-5 within decades when the range spans fewer than 3; a range too
+ * narrow for two of those (e.g. 0.0044–0.0092) gets nice linear ticks, which are readable there.
+ */
 export function logTicks(lo: number, hi: number): number[] {
   const a = Math.floor(Math.log10(lo));
   const b = Math.ceil(Math.log10(hi));
@@ -73,7 +76,9 @@ export function logTicks(lo: number, hi: number): number[] {
     const v = m * Math.pow(10, e);
     if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
   }
-  return out.length >= 2 ? out : [lo, hi];
+  if (out.length >= 2) return out;
+  const lin = linearTicks(lo, hi, 5).filter((v) => v > 0);
+  return lin.length >= 2 ? lin : [lo, hi];
 }
 
 /** Short tick label. */

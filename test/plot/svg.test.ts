@@ -98,6 +98,10 @@ describe('ticks', () => {
   it('log ticks are decades for wide ranges', () => {
     expect(logTicks(0.003, 20)).toEqual([0.01, 0.1, 1, 10]);
     expect(logTicks(0.02, 0.3)).toEqual([0.02, 0.05, 0.1, 0.2]);
+    // Narrower than two 1-2-5 ticks: linear nice ticks inside the range instead of the endpoints.
+    const narrow = logTicks(0.00442, 0.00915);
+    expect(narrow.length).toBeGreaterThanOrEqual(4);
+    for (const v of narrow) expect(v >= 0.00442 && v <= 0.00915).toBe(true);
   });
   it('escapes the five XML characters', () => {
     expect(escapeXml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { NoiseMLP, presetConfig } from '../../src/diffusion/network.js';
 import { makePredictor } from '../../src/diffusion/train.js';
 import { Rng } from '../../src/random/index.js';
-import { fromStorage } from '../../src/tensor/index.js';
+import { readFileSync } from 'node:fs';
+import { fromStorage, tensor } from '../../src/tensor/index.js';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { noGrad } from '../../src/autograd/index.js';
 
 describe('NoiseMLP (thesis appendix)', () => {
@@ -50,5 +52,22 @@ describe('NoiseMLP (thesis appendix)', () => {
     expect(net.namedParameters().some(([k]) => k.includes('conv_shortcut'))).toBe(false);
     expect(() => new NoiseMLP({ ...cfg, widths: [8] }, new Rng(1))).toThrow(/widths/);
     expect(() => new NoiseMLP({ ...cfg, timeDim: 7 }, new Rng(1))).toThrow(/timeDim/);
+  });
+});
+
+describe('NoiseMLP against PyTorch (the thesis module, run by PyTorch once to make the fixture)', () => {
+  // test/nn/fixtures/pytorch_reference.py: MLP(5, n_dim=4, n_hidden1=6, n_hidden2=8), n_steps = 10.
+  const REF = JSON.parse(readFileSync(new URL('../nn/fixtures/pytorch-reference.json', import.meta.url), 'utf8')) as {
+    mlp: { names: string[]; shapes: number[][]; safetensors: string; x: number[][]; time: number[]; y: number[][] };
+  };
+  it('has the same parameter names and shapes, loads its state dict and reproduces its outputs', () => {
+    const net = new NoiseMLP({ n: 5, widths: [4, 6, 8], timeDim: 10, T: 10, residual: true }, new Rng(1));
+    expect(net.namedParameters().map(([k]) => k)).toEqual(REF.mlp.names);
+    expect(net.namedParameters().map(([, p]) => p.shape)).toEqual(REF.mlp.shapes);
+    net.loadStateDict(decodeSafetensors(new Uint8Array(Buffer.from(REF.mlp.safetensors, 'base64'))).tensors);
+    const y = noGrad(() => net.forward(tensor(REF.mlp.x), Int32Array.from(REF.mlp.time)));
+    expect(y.shape).toEqual([3, 5]);
+    // float32 forward of a few small layers: a few float32 ulps of the O(1) outputs.
+    REF.mlp.y.flat().forEach((w, i) => expect(Math.abs(y.data[i]! - w), `output ${i}`).toBeLessThan(2e-6));
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { Rng } from '../random/index.js';
 import type { IsingParams, LoopHooks, SpinData } from './types.js';
+import { ctz, grayEnergies } from './gray.js';
 
 export interface Enumeration {
   n: number;
@@ -25,9 +26,6 @@ export interface Enumeration {
 /** Largest n enumerate() accepts (2^30 states take minutes). */
 export const MAX_ENUM_N = 30;
 
-function ctz(t: number): number {
-  return 31 - Math.clz32(t & -t);
-}
 
 /**
  * Exact log Z, moments, entropy and energy statistics by enumeration.
@@ -41,32 +39,9 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
   const sizeA = 1 << na;
   const sizeB = 2 ** nb;
   // E0A[xA]: energy of block A alone (its fields and couplings), spins i = 0..na-1 as bits of xA.
-  const E0A = new Float64Array(sizeA);
-  {
-    const s = new Int8Array(na).fill(-1);
-    const h = new Float64Array(na); // local fields inside A: b_i + Σ_{k∈A} w_ik s_k
-    let e = 0;
-    for (let i = 0; i < na; i++) {
-      let hi = b[i]!;
-      for (let k = 0; k < na; k++) hi += w[i * n + k]! * s[k]!;
-      h[i] = hi;
-    }
-    for (let i = 0; i < na; i++) {
-      e -= b[i]! * s[i]!;
-      for (let k = i + 1; k < na; k++) e -= w[i * n + k]! * s[i]! * s[k]!;
-    }
-    let x = 0;
-    E0A[0] = e;
-    for (let t = 1; t < sizeA; t++) {
-      const i = ctz(t);
-      const old = s[i]!;
-      e += 2 * old * h[i]!; // ΔE = 2 s_i h_i (old s_i)
-      s[i] = -old;
-      for (let k = 0; k < na; k++) h[k] += -2 * old * w[k * n + i]!;
-      x ^= 1 << i;
-      E0A[x] = e;
-    }
-  }
+  const WA = new Float64Array(na * na);
+  for (let i = 0; i < na; i++) for (let k = 0; k < na; k++) WA[i * na + k] = w[i * n + k]!;
+  const E0A = grayEnergies(na, b.subarray(0, na), WA);
   const run = (pass: 0 | 1, shift: number) => {
     // Outer state over B.
     const sB = new Int8Array(nb).fill(-1);
@@ -207,39 +182,16 @@ export const MAX_TABLE_N = 24;
 export function probabilities(p: IsingParams): Float64Array {
   const { n, b, w } = p;
   if (n > MAX_TABLE_N) throw new Error(`probabilities: n=${n} exceeds ${MAX_TABLE_N} (the 2^n table would not fit in memory)`);
-  const size = 2 ** n;
-  const out = new Float64Array(size);
-  const s = new Int8Array(n).fill(-1);
-  const h = new Float64Array(n);
-  let e = 0;
-  for (let i = 0; i < n; i++) {
-    let v = b[i]!;
-    for (let k = 0; k < n; k++) v -= w[i * n + k]!;
-    h[i] = v;
-    e += b[i]!;
-    for (let k = i + 1; k < n; k++) e -= w[i * n + k]!;
-  }
-  let x = 0;
-  let emin = e;
-  out[0] = -e;
-  for (let t = 1; t < size; t++) {
-    const i = ctz(t);
-    const old = s[i]!;
-    e += 2 * old * h[i]!;
-    s[i] = -old;
-    const row = i * n;
-    for (let k = 0; k < n; k++) h[k] += -2 * old * w[row + k]!;
-    x ^= 1 << i;
-    out[x] = -e;
-    if (e < emin) emin = e;
-  }
+  const out = grayEnergies(n, b, w);
+  let emin = Infinity;
+  for (let k = 0; k < out.length; k++) if (out[k]! < emin) emin = out[k]!;
   let z = 0;
-  for (let k = 0; k < size; k++) {
-    const q = Math.exp(out[k]! + emin);
+  for (let k = 0; k < out.length; k++) {
+    const q = Math.exp(emin - out[k]!);
     out[k] = q;
     z += q;
   }
-  for (let k = 0; k < size; k++) out[k] /= z;
+  for (let k = 0; k < out.length; k++) out[k] /= z;
   return out;
 }
 

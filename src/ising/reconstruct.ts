@@ -6,6 +6,7 @@
  */
 import type { Rng } from '../random/index.js';
 import type { IsingParams, LoopHooks, SpinData } from './types.js';
+import { grayEnergies } from './gray.js';
 
 export interface ReconstructOptions extends LoopHooks {
   /** Largest hidden count solved exactly (default 20). */
@@ -25,10 +26,6 @@ export interface ReconstructResult {
   accuracy: number;
   /** Samples solved approximately (hidden count above maxExact). */
   approximate: number;
-}
-
-function ctz(t: number): number {
-  return 31 - Math.clz32(t & -t);
 }
 
 /**
@@ -51,34 +48,13 @@ export function completeExact(p: IsingParams, s: ArrayLike<number>, hidden: Arra
   // Couplings among hidden spins, contiguous (diagonal 0, so a flip may update its own field too).
   const wH = new Float64Array(h * h);
   for (let k = 0; k < h; k++) for (let l = 0; l < h; l++) wH[k * h + l] = k === l ? 0 : w[hidden[k]! * n + hidden[l]!]!;
-  // Walk: x bit k set ↔ hidden k = +1; start all −1. loc[k] = f_k + Σ_{l∈H} w_kl x_l.
-  const x = new Int8Array(h).fill(-1);
-  const loc = new Float64Array(h);
-  let e = 0;
-  for (let k = 0; k < h; k++) {
-    let v = f[k]!;
-    for (let l = 0; l < h; l++) v -= wH[k * h + l]!;
-    loc[k] = v;
-    e += f[k]!;
-    for (let l = k + 1; l < h; l++) e -= wH[k * h + l]!;
-  }
-  let best = e;
+  // Energy of every completion (bit k set ↔ hidden k = +1). Ties go to the completion met first
+  // in the walk's order, the Gray code t ^ (t >> 1).
+  const e = grayEnergies(h, f, wH);
   let bestCode = 0;
-  let code = 0;
-  const size = 2 ** h;
-  for (let t = 1; t < size; t++) {
-    const k = ctz(t);
-    const old = x[k]!;
-    e += 2 * old * loc[k]!;
-    x[k] = -old;
-    const d = -2 * old;
-    const ik = k * h;
-    for (let l = 0; l < h; l++) loc[l] += d * wH[ik + l]!;
-    code ^= 1 << k;
-    if (e < best) {
-      best = e;
-      bestCode = code;
-    }
+  for (let t = 1; t < e.length; t++) {
+    const code = t ^ (t >>> 1);
+    if (e[code]! < e[bestCode]!) bestCode = code;
   }
   for (let j = 0; j < n; j++) out[j] = s[j]! > 0 ? 1 : -1;
   for (let k = 0; k < h; k++) out[hidden[k]!] = (bestCode >> k) & 1 ? 1 : -1;

@@ -7,6 +7,7 @@ import { Rng } from '../src/random/index.js';
 import { withBackend, getBackend } from '../src/tensor/index.js';
 import type { Backend } from '../src/tensor/index.js';
 import { loadWasmBackend, wasmSimdSupported } from '../src/tensor/backend/wasm/index.js';
+import { enableRelaxedSimd } from '../src/tensor/backend/wasm/node-flags.js';
 import { DEFAULT_TRAIN, DiffusionTrainer, makePredictor } from '../src/diffusion/train.js';
 import { presetConfig } from '../src/diffusion/network.js';
 import type { PresetName } from '../src/diffusion/network.js';
@@ -23,7 +24,10 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
   const n = 20;
   const out: BenchCase[] = [];
   const backends: [string, Backend][] = [['spindiff-js', getBackend()]];
-  if (wasmSimdSupported()) backends.push(['spindiff-wasm', await loadWasmBackend()]);
+  if (wasmSimdSupported()) {
+    await enableRelaxedSimd();
+    backends.push(['spindiff-wasm', await loadWasmBackend()]);
+  }
   for (const [impl, be] of backends) {
     for (const preset of ['tiny', 'small', 'paper'] as PresetName[]) {
       const cfg = presetConfig(preset, n);

@@ -5,6 +5,7 @@ import type { Backend } from '../../src/tensor/backend/types.js';
 import { jsBackend } from '../../src/tensor/backend/js.js';
 import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
+import { enableRelaxedSimd } from '../../src/tensor/backend/wasm/node-flags.js';
 import { availableParallelism } from 'node:os';
 
 export interface SpindiffBackend { impl: string; threads: number; backend?: Backend; skip?: string }
@@ -18,6 +19,7 @@ export function spindiffBackends(): Promise<SpindiffBackend[]> {
       out.push({ impl: 'spindiff-wasm', threads: 1, skip: 'WebAssembly SIMD unavailable' });
       return out;
     }
+    await enableRelaxedSimd(); // fused multiply-add in the GEMM where V8 has relaxed SIMD
     out.push({ impl: 'spindiff-wasm', threads: 1, backend: await loadWasmBackend() });
     const counts = [...new Set([2, availableParallelism()])].filter((t) => t >= 2);
     for (const t of counts) out.push({ impl: 'spindiff-threads', threads: t, backend: await loadThreadsBackend({ threads: t }) });

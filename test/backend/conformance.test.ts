@@ -9,7 +9,9 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { jsBackend } from '../../src/tensor/backend/js.js';
 import type { Backend } from '../../src/tensor/backend/types.js';
-import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
+import { loadWasmBackend, relaxedSimdSupported, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
+import { defaultGeometry } from '../../src/tensor/backend/wasm/gemm.js';
+import { enableRelaxedSimd } from '../../src/tensor/backend/wasm/node-flags.js';
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
 import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
 import { Rng } from '../../src/random/index.js';
@@ -50,10 +52,16 @@ const backends: Named[] = [{ name: 'js', backend: () => jsBackend }];
 let wasm: Backend | null = null;
 let threads: ThreadsBackend | null = null;
 if (wasmSimdSupported()) {
-  wasm = await loadWasmBackend();
+  // Both micro-kernels: plain multiply + add, and relaxed SIMD's fused multiply-add.
+  wasm = await loadWasmBackend({ geometry: { ...defaultGeometry, fma: false } });
+  backends.push({ name: 'wasm', backend: () => wasm! });
+  if (await enableRelaxedSimd() && relaxedSimdSupported()) {
+    const fma = await loadWasmBackend({ geometry: { ...defaultGeometry, fma: true } });
+    backends.push({ name: 'wasm-fma', backend: () => fma });
+  }
   // minFlopsPerThread 1: split even the smallest products across threads, to test the splitting.
   threads = await loadThreadsBackend({ threads: 3, minFlopsPerThread: 1 });
-  backends.push({ name: 'wasm', backend: () => wasm! }, { name: 'threads-3', backend: () => threads! });
+  backends.push({ name: 'threads-3', backend: () => threads! });
 }
 // gpu.js (optional peer): its CPU mode runs the same suite where the package is installed.
 let gpujs: GpujsBackend | null = null;

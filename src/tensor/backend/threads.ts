@@ -12,8 +12,11 @@ import { jsBackend } from './js.js';
 import { compileGemmModule, gemmViaArena, layout, MAX_PAGES, OperandArena, wasmSimdSupported } from './wasm/module.js';
 import type { GemmCall, GemmExports, Layout } from './wasm/module.js';
 import { defaultGeometry } from './wasm/gemm.js';
-import { WORKER_SOURCE, CTL } from './threads-worker.js';
+import { WORKER_SOURCE, CTL, GEMM_RECORD_AT } from './threads-worker.js';
+import { PlanResidence, planChunks, wasmPlanRunner, writeLinearRecord } from './wasm/plan.js';
+
 import { wasmElementwise } from './wasm/index.js';
+import { enableRelaxedSimd } from './wasm/node-flags.js';
 
 export interface ThreadsOptions {
   /** Threads including the caller's (default: the number of cores). 1 means no workers. */
@@ -35,6 +38,7 @@ export function rowChunk(m: number, threads: number, mr: number): number {
 
 export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<ThreadsBackend> {
   if (!wasmSimdSupported()) throw new Error('threads backend: this JavaScript engine cannot compile WebAssembly SIMD (128-bit)');
+  await enableRelaxedSimd();
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const minFlops = opts.minFlopsPerThread ?? 2e6;
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
@@ -45,11 +49,10 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
   const ex = instance.exports as unknown as GemmExports;
   const arena = new OperandArena(memory, lay.operandBase);
   const ctl = new Int32Array(memory.buffer, 0, CTL.size);
-  const ctlF = new Float32Array(memory.buffer, 0, CTL.size);
   const workers: Worker[] = [];
   await Promise.all(Array.from({ length: threads - 1 }, (_, w) => new Promise<void>((resolve, reject) => {
     const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`), {
-      workerData: { module, memory, t: w + 1, bufs: lay.threads[w + 1] },
+      workerData: { module, memory, bufs: lay.threads[w + 1] },
     });
     // unref only once ready: an unref'd worker would not keep a top-level await alive.
     worker.once('message', () => { worker.unref(); resolve(); });
@@ -59,27 +62,21 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
   let active = workers.length > 0;
 
   let seq = Atomics.load(ctl, CTL.seq);
+  const i32 = new Int32Array(memory.buffer), f32 = new Float32Array(memory.buffer);
+  const home = new PlanResidence(arena, lay.operandBase);
 
-  /** Compute row chunk c of the current job with participant t's pack buffers. */
-  const runChunk = (g: GemmCall, c: number, chunk: number, t: number, alpha: number, beta: number): void => {
-    const i0 = c * chunk, i1 = Math.min(g.m, i0 + chunk);
-    if (i0 >= i1) return;
-    const b = lay.threads[t]!;
-    ex.gemm(g.offA + 4 * i0 * g.sIa, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC + 4 * i0 * g.n, g.n, i1 - i0, g.n, g.k,
-      alpha, beta, b.bufA, b.bufB, b.scratch);
-  };
-
-  const run = (g: GemmCall, alpha: number, beta: number): void => {
-    const nChunks = active ? Math.min(threads, Math.max(1, Math.floor((2 * g.m * g.n * g.k) / minFlops)), Math.ceil(g.m / defaultGeometry.MR)) : 1;
-    const chunk = rowChunk(g.m, nChunks, defaultGeometry.MR);
-    if (nChunks === 1) { runChunk(g, 0, chunk, 0, alpha, beta); return; }
-    // Publish the job, then take chunks like any worker (a chunk word tagged with the job, so a
-    // worker waking late for an earlier job cannot take one). When the workers are slow to wake
-    // (a loaded machine), the caller simply computes every chunk itself.
+  /**
+   * Run the records at `plan` on rows [0, rows) in `nChunks` chunks of `chunk` rows: publish the
+   * job, then take chunks like any worker (the chunk word is tagged with the job, so a worker
+   * waking late for an earlier job cannot take one). When the workers are slow to wake (a loaded
+   * machine), the caller simply computes every chunk itself.
+   */
+  const runJob = (plan: number, nOps: number, rows: number, chunk: number, nChunks: number): void => {
+    const mine = lay.threads[0]!;
+    if (nChunks <= 1 || !active) { ex.runPlan(plan, nOps, 0, rows, mine.bufA, mine.bufB, mine.scratch); return; }
     seq = (seq + 1) | 0;
     const tag = seq & 0xffff;
-    ctl.set([g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.m, g.n, g.k, chunk, nChunks], CTL.args);
-    ctlF[CTL.alpha] = alpha; ctlF[CTL.beta] = beta;
+    ctl.set([plan, nOps, rows, chunk, nChunks], CTL.plan);
     Atomics.store(ctl, CTL.done, 0);
     Atomics.store(ctl, CTL.word, tag << 16);
     Atomics.store(ctl, CTL.seq, seq);
@@ -89,7 +86,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
       const c = v & 0xffff;
       if (c >= nChunks) break;
       if (Atomics.compareExchange(ctl, CTL.word, v, v + 1) !== v) continue;
-      runChunk(g, c, chunk, 0, alpha, beta);
+      ex.runPlan(plan, nOps, c * chunk, Math.min(rows, (c + 1) * chunk), mine.bufA, mine.bufB, mine.scratch);
       Atomics.add(ctl, CTL.done, 1);
     }
     for (;;) {
@@ -99,12 +96,29 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     }
   };
 
+  /** A plain GEMM: a one-record plan, rows of C split into one chunk per thread. */
+  const run = (g: GemmCall, alpha: number, beta: number): void => {
+    const nChunks = Math.min(threads, Math.max(1, Math.floor((2 * g.m * g.n * g.k) / minFlops)), Math.ceil(g.m / defaultGeometry.MR));
+    writeLinearRecord(i32, f32, GEMM_RECORD_AT, {
+      A: g.offA, sIa: g.sIa, sPa: g.sPa, B: g.offB, sPb: g.sPb, sJb: g.sJb, C: g.offC, ldc: g.n, n: g.n, k: g.k,
+      bias: 0, gdst: 0, ldg: 0, act: 0, alpha, beta,
+    });
+    runJob(GEMM_RECORD_AT, 1, g.m, rowChunk(g.m, nChunks, defaultGeometry.MR), nChunks);
+  };
+
+  /** A plan over all rows, in chunks (see planChunks). */
+  const runPlanRows = (plan: number, nOps: number, rows: number): void => {
+    const { chunk, nChunks } = planChunks(rows, threads);
+    runJob(plan, nOps, rows, chunk, nChunks);
+  };
+
   return {
     ...jsBackend,
     ...wasmElementwise(arena, ex),
     name: `threads-${threads}`,
     threads,
     alloc: allocPlain,
+    compilePlan: (plan) => wasmPlanRunner(plan, home, runPlanRows),
     gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
       if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
         jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta);
@@ -115,7 +129,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     async terminate(): Promise<void> {
       if (!active) return;
       active = false;
-      ctl[CTL.args + 11] = -1; // nChunks = -1: exit
+      ctl[CTL.nChunks] = -1; // exit
       seq = (seq + 1) | 0;
       Atomics.store(ctl, CTL.seq, seq);
       Atomics.notify(ctl, CTL.seq);

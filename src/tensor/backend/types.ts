@@ -1,4 +1,5 @@
 import type { DType, Storage } from '../dtype.js';
+import type { Plan, PlanRunner } from './plan.js';
 
 /** Elementwise binary kernels. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
@@ -54,4 +55,9 @@ export interface Backend {
   sumTo(shape: readonly number[], x: Storage, outStrides: readonly number[], out: Storage): void;
   /** y += alpha·x elementwise (gradient accumulation, optimizer updates). */
   axpy(alpha: number, x: Storage, y: Storage): void;
+  /**
+   * Optional: a fused, resident runner for a forward plan (see plan.ts). Without it,
+   * `compilePlan` falls back to the reference runner over the kernels above.
+   */
+  compilePlan?(plan: Plan): PlanRunner;
 }

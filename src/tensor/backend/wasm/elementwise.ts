@@ -52,6 +52,16 @@ function emitPhi(f: Fn, x: number, phi: number, z: number, e: number, t: number,
   f.get(x); splat(f, 0); f.op('f32x4.lt', 'v128.bitselect').set(phi);
 }
 
+/**
+ * Emit out = gelu(x) for one v128 local x into the v128 local out, with fresh scratch locals
+ * (the GEMM epilogue inlines this).
+ */
+export function emitGeluVector(f: Fn, x: number, out: number): void {
+  const [phi, z, e, t, w, n, r] = Array.from({ length: 7 }, () => f.local(T.v128));
+  emitPhi(f, x, phi, z, e, t, w, n, r);
+  f.get(x).get(phi).op('f32x4.mul').set(out);
+}
+
 function vecLoop(f: Fn, count: number, body: (off: number) => void): void {
   const i = f.local(T.i32);
   f.for(i, 0, () => f.get(count), 1, () => body(i));

@@ -3,6 +3,7 @@
 // f32x4 micro-kernel. Transposes are just strides in the packing routines, so the four
 // transpose cases share one kernel.
 import { Fn, T } from './encoder.js';
+import { emitGeluVector } from './elementwise.js';
 
 export interface GemmGeometry {
   /** Micro-tile rows (registers hold MR × NR/4 accumulators). */
@@ -15,6 +16,8 @@ export interface GemmGeometry {
   NC: number;
   /** Unrolling of the micro-kernel's k loop. */
   KU: number;
+  /** Use relaxed SIMD's fused multiply-add in the micro-kernel (where the engine supports it). */
+  fma?: boolean;
 }
 
 export const defaultGeometry: GemmGeometry = { MR: 4, NR: 8, MC: 128, KC: 256, NC: 512, KU: 1 };
@@ -146,7 +149,8 @@ function emitKernel(g: GemmGeometry): Fn {
             f.get(pa).mem('v128.load32_splat', 4 * (s * g.MR + i)).set(av);
             for (let q = 0; q < NV; q++) {
               const x = acc[i * NV + q]!;
-              f.get(x).get(av).get(bv[q]!).op('f32x4.mul', 'f32x4.add').set(x);
+              if (g.fma) f.get(av).get(bv[q]!).get(x).op('f32x4.relaxed_madd').set(x);
+              else f.get(x).get(av).get(bv[q]!).op('f32x4.mul', 'f32x4.add').set(x);
             }
           }
         }
@@ -200,16 +204,69 @@ function emitKernel(g: GemmGeometry): Fn {
   return f;
 }
 
+/** Epilogue flags: apply GELU to C in place (else C keeps the linear value). */
+export const EPI_GELU_INPLACE = 1;
+
 /**
- * gemm(A, sIa, sPa, B, sPb, sJb, C, ldc, m, n, k, alpha, beta, bufA, bufB, scratch):
- * C = alpha·op(A)·op(B) + beta·C, with op(A)(i, p) at A + 4·(i·sIa + p·sPa) and op(B)(p, j) at
- * B + 4·(p·sPb + j·sJb). Requires k ≥ 1 (k = 0 is C = beta·C, done by the caller).
+ * epilogue(C, ldc, mc, nc, bias, gdst, ldg, act) on an mc×nc tile of C, just written and still in
+ * cache: v = C + bias[j] (bias 0: none); C = act & EPI_GELU_INPLACE ? gelu(v) : v; and when
+ * gdst ≠ 0 also G[i, j] = gelu(v) (row stride ldg), so a layer's output and its activation are
+ * produced in one pass.
  */
-function emitGemm(g: GemmGeometry, packA: number, packB: number, kernel: number): Fn {
-  const f = new Fn('gemm', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.f32, T.f32, T.i32, T.i32, T.i32]);
-  const [A, sIa, sPa, B, sPb, sJb, C, ldc, m, n, k, alpha, beta, bufA, bufB, scratch] = Array.from({ length: 16 }, (_, i) => i);
+function emitEpilogue(): Fn {
+  const f = new Fn('epilogue', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
+  const [C, ldc, mc, nc, bias, gdst, ldg, act] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const i = f.local(T.i32), j = f.local(T.i32), cp = f.local(T.i32), gp = f.local(T.i32), bp = f.local(T.i32), nv = f.local(T.i32);
+  const v = f.local(T.v128), gv = f.local(T.v128);
+  const needGelu = f.local(T.i32), inplace = f.local(T.i32);
+  f.get(act).i32(EPI_GELU_INPLACE).op('i32.and').set(inplace);
+  f.get(inplace).get(gdst).op('i32.or').set(needGelu);
+  f.get(nc).i32(-4).op('i32.and').set(nv);
+  // One group of elements at cp (bp, gp): 4 lanes, or lane 0 only for the tail.
+  const group = (vector: boolean): void => {
+    const load = (addr: number): void => {
+      if (vector) f.get(addr).mem('v128.load'); else f.get(addr).mem('f32.load').op('f32x4.splat');
+    };
+    const store = (addr: number, val: number): void => {
+      f.get(addr).get(val);
+      if (vector) f.mem('v128.store'); else f.op('f32x4.extract_lane0').mem('f32.store');
+    };
+    load(cp); f.set(v);
+    f.get(bias);
+    f.if(() => { f.get(v); load(bp); f.op('f32x4.add').set(v); });
+    f.get(needGelu);
+    f.if(() => emitGeluVector(f, v, gv));
+    f.get(inplace);
+    f.if(() => store(cp, gv), () => store(cp, v));
+    f.get(gdst);
+    f.if(() => store(gp, gv));
+    const step = vector ? 16 : 4;
+    f.inc(cp, step).inc(gp, step).inc(bp, step);
+  };
+  f.for(i, 0, () => f.get(mc), 1, () => {
+    f.get(C).get(i).get(ldc).op('i32.mul').i32(2).op('i32.shl', 'i32.add').set(cp);
+    f.get(gdst).get(i).get(ldg).op('i32.mul').i32(2).op('i32.shl', 'i32.add').set(gp);
+    f.get(bias).set(bp);
+    f.for(j, 0, () => f.get(nv), 4, () => group(true));
+    f.for(j, () => f.get(nv), () => f.get(nc), 1, () => group(false));
+  });
+  return f;
+}
+
+/**
+ * gemm(A, sIa, sPa, B, sPb, sJb, C, ldc, m, n, k, alpha, beta, bufA, bufB, scratch, bias, gdst,
+ * ldg, act): C = epilogue(alpha·op(A)·op(B) + beta·C), with op(A)(i, p) at A + 4·(i·sIa + p·sPa)
+ * and op(B)(p, j) at B + 4·(p·sPb + j·sJb); the epilogue (bias, GELU; see emitEpilogue) runs on
+ * each tile after its last k block when bias, gdst or act is non-zero. Requires k ≥ 1 (k = 0 is
+ * C = beta·C, done by the caller).
+ */
+function emitGemm(g: GemmGeometry, packA: number, packB: number, kernel: number, epilogue: number): Fn {
+  const f = new Fn('gemm', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.f32, T.f32, T.i32, T.i32, T.i32,
+    T.i32, T.i32, T.i32, T.i32]);
+  const [A, sIa, sPa, B, sPb, sJb, C, ldc, m, n, k, alpha, beta, bufA, bufB, scratch, bias, gdst, ldg, act] = Array.from({ length: 20 }, (_, i) => i);
   const jc = f.local(T.i32), pc = f.local(T.i32), ic = f.local(T.i32), nc = f.local(T.i32), kc = f.local(T.i32), mc = f.local(T.i32);
-  const bet = f.local(T.f32);
+  const bet = f.local(T.f32), ep = f.local(T.i32);
+  f.get(bias!).get(gdst!).get(act!).op('i32.or', 'i32.or').i32(0).op('i32.ne').set(ep);
   f.for(jc, 0, () => f.get(n!), g.NC, () => {
     minI32(f, () => f.i32(g.NC), () => f.get(n!).get(jc).op('i32.sub'));
     f.set(nc);
@@ -227,14 +284,27 @@ function emitGemm(g: GemmGeometry, packA: number, packB: number, kernel: number)
         f.get(bufA!).get(bufB!);
         f.get(C!).get(ic).get(ldc!).op('i32.mul').get(jc).op('i32.add').i32(2).op('i32.shl', 'i32.add');
         f.get(ldc!).get(mc).get(nc).get(kc).get(alpha!).get(bet).get(scratch!).call(kernel);
+        // After the last k block, the epilogue on this tile (still in cache).
+        f.get(ep).get(pc).get(kc).op('i32.add').get(k!).op('i32.ge_s', 'i32.and');
+        f.if(() => {
+          f.get(C!).get(ic).get(ldc!).op('i32.mul').get(jc).op('i32.add').i32(2).op('i32.shl', 'i32.add');
+          f.get(ldc!).get(mc).get(nc);
+          // select(x + offset, 0, x): a null pointer stays null.
+          f.get(bias!).get(jc).i32(2).op('i32.shl', 'i32.add').i32(0).get(bias!).op('select');
+          f.get(gdst!).get(ic).get(ldg!).op('i32.mul').get(jc).op('i32.add').i32(2).op('i32.shl', 'i32.add').i32(0).get(gdst!).op('select');
+          f.get(ldg!).get(act!).call(epilogue);
+        });
       });
     });
   });
   return f;
 }
 
+/** Index of `gemm` in the module: the GEMM functions come first, in this order. */
+export const GEMM_FN_INDEX = 4;
+
 /** The GEMM functions in module order (gemm calls the others by index). */
 export function emitGemmFunctions(g: GemmGeometry = defaultGeometry): Fn[] {
   if (g.NR % 4 !== 0 || g.MC % g.MR !== 0 || g.NC % g.NR !== 0) throw new Error('gemm geometry: NR must be a multiple of 4, MC of MR, NC of NR');
-  return [emitPackA(g), emitPackB(g), emitKernel(g), emitGemm(g, 0, 1, 2)];
+  return [emitPackA(g), emitPackB(g), emitKernel(g), emitEpilogue(), emitGemm(g, 0, 1, 2, 3)];
 }

@@ -9,10 +9,14 @@ import { compileGemmModule, ELEMENTWISE_MIN, gemmViaArena, layout, MAX_PAGES, Op
 import type { UnaryOp } from '../types.js';
 import type { GemmExports } from './module.js';
 import type { GemmGeometry } from './gemm.js';
+import { PlanResidence, planChunks, wasmPlanRunner } from './plan.js';
 
-export { wasmSimdSupported } from './module.js';
+export { wasmSimdSupported, relaxedSimdSupported } from './module.js';
 
-/** Build the single-threaded wasm-simd backend. Rejects where WebAssembly SIMD is unavailable. */
+/**
+ * Build the single-threaded wasm-simd backend. Rejects where WebAssembly SIMD is unavailable.
+ * The GEMM uses relaxed SIMD's fused multiply-add where the engine compiles it (tunedGeometry).
+ */
 export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): Promise<Backend> {
   if (!wasmSimdSupported()) throw new Error('wasm backend: this JavaScript engine cannot compile WebAssembly SIMD (128-bit); use the js backend');
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
@@ -23,18 +27,23 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
   const ex = instance.exports as unknown as GemmExports;
   const arena = new OperandArena(memory, lay.operandBase);
   const bufs = lay.threads[0]!;
+  const home = new PlanResidence(arena, lay.operandBase);
   return {
     ...jsBackend,
     ...wasmElementwise(arena, ex),
     name: 'wasm',
     alloc: allocPlain,
+    compilePlan: (plan) => wasmPlanRunner(plan, home, (p, nOps, rows) => {
+      const { chunk } = planChunks(rows, 1);
+      for (let r = 0; r < rows; r += chunk) ex.runPlan(p, nOps, r, Math.min(rows, r + chunk), bufs.bufA, bufs.bufB, bufs.scratch);
+    }),
     gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
       if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
         jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta); // float64: exactness over speed
         return;
       }
       gemmViaArena(arena, transA, transB, m, n, k, a, b, c, alpha, beta, (g) => {
-        ex.gemm(g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.n, g.m, g.n, g.k, alpha, beta, bufs.bufA, bufs.bufB, bufs.scratch);
+        ex.gemm(g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.n, g.m, g.n, g.k, alpha, beta, bufs.bufA, bufs.bufB, bufs.scratch, 0, 0, 0, 0);
       });
     },
   };

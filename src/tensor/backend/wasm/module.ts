@@ -1,8 +1,10 @@
 // The wasm-simd GEMM module and its memory layout, shared by the single-threaded backend and
 // the worker-thread backend (which instantiates the same module over a shared memory).
-import { encodeModule } from './encoder.js';
+import { encodeModule, Fn, T } from './encoder.js';
 import { defaultGeometry, emitGemmFunctions, packBytes } from './gemm.js';
 import { emitElementwiseFunctions } from './elementwise.js';
+import { emitRunPlan } from './plan.js';
+import type { PlanRunExports } from './plan.js';
 import type { GemmGeometry } from './gemm.js';
 
 export const PAGE = 65536;
@@ -11,9 +13,10 @@ export const MAX_PAGES = 16384;
 /** Bytes [0, CONTROL_BYTES) hold the thread control block. */
 export const CONTROL_BYTES = 1024;
 
-export interface GemmExports {
+export interface GemmExports extends PlanRunExports {
   gemm(A: number, sIa: number, sPa: number, B: number, sPb: number, sJb: number, C: number, ldc: number,
-    m: number, n: number, k: number, alpha: number, beta: number, bufA: number, bufB: number, scratch: number): void;
+    m: number, n: number, k: number, alpha: number, beta: number, bufA: number, bufB: number, scratch: number,
+    bias: number, gdst: number, ldg: number, act: number): void;
   gelu(x: number, out: number, nvec: number): void;
   geluGrad(x: number, g: number, out: number, nvec: number): void;
 }
@@ -40,16 +43,45 @@ export function layout(nThreads: number, g: GemmGeometry = defaultGeometry): Lay
 /** True where this JavaScript engine can compile 128-bit SIMD WebAssembly. */
 export function wasmSimdSupported(): boolean {
   try {
-    const bytes = encodeModule([...emitGemmFunctions(), ...emitElementwiseFunctions()], { module: 'env', name: 'mem', initialPages: 1, maximumPages: 1, shared: false });
+    const bytes = encodeModule(moduleFunctions(defaultGeometry), { module: 'env', name: 'mem', initialPages: 1, maximumPages: 1, shared: false });
     return typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
   } catch {
     return false;
   }
 }
 
+/** The module's functions: GEMM first (their indices are fixed), then elementwise, then plans. */
+function moduleFunctions(g: GemmGeometry) {
+  return [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitRunPlan()];
+}
+
+/**
+ * True where the engine compiles relaxed SIMD (f32x4.relaxed_madd: a fused multiply-add on CPUs
+ * with FMA, ~20% faster GEMM here). On by default in V8 ≥ 11.4 (Chrome 114, Node 22); Node 20
+ * needs the V8 flag, which the Node loaders set (wasm/node-flags.ts).
+ */
+export function relaxedSimdSupported(): boolean {
+  try {
+    const f = new Fn('probe', [T.v128, T.v128, T.v128], [T.v128]);
+    f.get(0).get(1).get(2).op('f32x4.relaxed_madd');
+    return typeof WebAssembly === 'object' && WebAssembly.validate(encodeModule([f], { module: 'env', name: 'mem', initialPages: 1, maximumPages: 1, shared: false }));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The default geometry, with the fused multiply-add where the engine has relaxed SIMD (unless the
+ * environment variable SPINDIFF_WASM_FMA=0, read where there is a `process`).
+ */
+export function tunedGeometry(): GemmGeometry {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return { ...defaultGeometry, fma: env?.['SPINDIFF_WASM_FMA'] !== '0' && relaxedSimdSupported() };
+}
+
 /** Compile the GEMM module (bytes emitted from our own source) for a memory of this kind. */
-export async function compileGemmModule(shared: boolean, g: GemmGeometry = defaultGeometry): Promise<WebAssembly.Module> {
-  const bytes = encodeModule([...emitGemmFunctions(g), ...emitElementwiseFunctions()], { module: 'env', name: 'mem', initialPages: 1, maximumPages: MAX_PAGES, shared });
+export async function compileGemmModule(shared: boolean, g: GemmGeometry = tunedGeometry()): Promise<WebAssembly.Module> {
+  const bytes = encodeModule(moduleFunctions(g), { module: 'env', name: 'mem', initialPages: 1, maximumPages: MAX_PAGES, shared });
   return WebAssembly.compile(bytes);
 }
 
@@ -60,8 +92,12 @@ export async function compileGemmModule(shared: boolean, g: GemmGeometry = defau
  */
 export class OperandArena {
   private view: Float32Array;
-  constructor(readonly memory: WebAssembly.Memory, readonly base: number) {
+  constructor(readonly memory: WebAssembly.Memory, public base: number) {
     this.view = new Float32Array(memory.buffer);
+  }
+  /** Start the arena at a new byte offset (a resident plan below it grew or shrank). */
+  moveBase(base: number): void {
+    this.base = align(base, 64);
   }
   /** The float32 view of the whole memory, after making sure `bytes` fit past the base. */
   reserve(bytes: number): Float32Array {

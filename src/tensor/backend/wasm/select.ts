@@ -1,5 +1,5 @@
-// Choosing a backend by name (for the CLI and library users): `await loadBackend('wasm')`, then
-// setBackend(b). Backends are chosen explicitly, never silently. The optional backends are
+// Choosing a backend by name (for the CLI and library users, Node): `await loadBackend('wasm')`,
+// then setBackend(b). Backends are chosen explicitly, never silently. The optional backends are
 // imported on demand, so importing this file pulls in neither worker_threads nor gpu.js.
 import type { Backend } from '../types.js';
 import { jsBackend } from '../js.js';
@@ -24,6 +24,7 @@ export async function loadBackend(name: string, opts: LoadBackendOptions = {}): 
     case 'js':
       return jsBackend;
     case 'wasm':
+      await (await import('./node-flags.js')).enableRelaxedSimd();
       return (await import('./index.js')).loadWasmBackend();
     case 'threads':
       return (await import('../threads.js')).loadThreadsBackend(opts.threads === undefined ? {} : { threads: opts.threads });

@@ -1,0 +1,187 @@
+// Forward plans in wasm: `runPlan` interprets a table of op records in memory for a range of
+// rows, calling the fused GEMM (bias + GELU epilogue) and row copies. Weights (stored
+// transposed, so packing B is a vector copy), vectors, activation buffers and the records stay
+// resident in the backend's memory between runs; only the input and output rows are copied.
+// The threads backend runs the same records with rows split between workers.
+import { Fn, T } from './encoder.js';
+import { EPI_GELU_INPLACE, GEMM_FN_INDEX } from './gemm.js';
+import type { OperandArena } from './module.js';
+import type { Plan, PlanRegion, PlanRunner } from '../plan.js';
+import { checkInput, checkVector, validatePlan } from '../plan.js';
+
+/** i32 fields per op record, and its bytes. */
+export const RECORD_FIELDS = 20;
+export const RECORD_BYTES = 4 * RECORD_FIELDS;
+export const OP_LINEAR = 1, OP_COPY = 2;
+
+/**
+ * A linear record: C = epilogue(alpha·op(A)·op(B) + beta·C) on the rows of A and C, with
+ * op(A)(i, p) at A + 4·(i·sIa + p·sPa) and op(B)(p, j) at B + 4·(p·sPb + j·sJb); see
+ * emitEpilogue for bias, gdst, ldg, act. Field order of the record (alpha, beta are f32 bits).
+ */
+export interface LinearRecord {
+  A: number; sIa: number; sPa: number; B: number; sPb: number; sJb: number; C: number; ldc: number;
+  n: number; k: number; bias: number; gdst: number; ldg: number; act: number; alpha: number; beta: number;
+}
+
+/** Write a linear record at byte offset `at` of the memory (views over the whole memory). */
+export function writeLinearRecord(i32: Int32Array, f32: Float32Array, at: number, r: LinearRecord): void {
+  const q = at >> 2;
+  i32.set([OP_LINEAR, r.A, r.sIa, r.sPa, r.B, r.sPb, r.sJb, r.C, r.ldc, r.n, r.k, r.bias, r.gdst, r.ldg, r.act], q);
+  f32[q + 15] = r.alpha;
+  f32[q + 16] = r.beta;
+}
+
+/**
+ * runPlan(plan, nOps, r0, r1, bufA, bufB, scratch): run each record on rows [r0, r1).
+ * linear: [1, A, sIa, sPa, B, sPb, sJb, C, ldc, n, k, bias, gdst, ldg, act, alpha, beta] (see
+ * LinearRecord); copy: [2, src, lds, dst, ldd, width].
+ */
+export function emitRunPlan(): Fn {
+  const f = new Fn('runPlan', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
+  const [plan, nOps, r0, r1, bufA, bufB, scratch] = [0, 1, 2, 3, 4, 5, 6];
+  const o = f.local(T.i32), rec = f.local(T.i32), r = f.local(T.i32), gdst = f.local(T.i32);
+  const field = (i: number): void => { f.get(rec).mem('i32.load', 4 * i); };
+  /** field(ptr) + 4·r0·field(stride) */
+  const rowPtr = (ptr: number, stride: number): void => {
+    field(ptr); f.get(r0); field(stride); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+  };
+  f.get(r1).get(r0).op('i32.gt_s');
+  f.if(() => {
+    f.for(o, 0, () => f.get(nOps), 1, () => {
+      f.get(plan).get(o).i32(RECORD_BYTES).op('i32.mul', 'i32.add').set(rec);
+      field(0); f.i32(OP_LINEAR).op('i32.eq');
+      f.if(() => {
+        field(12); f.set(gdst);
+        rowPtr(1, 2); field(2); field(3);            // A, sIa, sPa
+        field(4); field(5); field(6);                // B, sPb, sJb
+        rowPtr(7, 8); field(8);                      // C, ldc
+        f.get(r1).get(r0).op('i32.sub'); field(9); field(10); // m, n, k
+        f.get(rec).mem('f32.load', 4 * 15); f.get(rec).mem('f32.load', 4 * 16); // alpha, beta
+        f.get(bufA).get(bufB).get(scratch);
+        field(11);                                    // bias
+        rowPtr(12, 13); f.i32(0).get(gdst).op('select'); // gdst (null stays null)
+        field(13); field(14);
+        f.call(GEMM_FN_INDEX);
+      }, () => {
+        f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
+          field(3); f.get(r); field(4); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+          field(1); f.get(r); field(2); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+          field(5); f.i32(2).op('i32.shl');
+          f.op('memory.copy');
+        });
+      });
+    });
+  });
+  return f;
+}
+
+/**
+ * How a plan run splits its rows: chunks of about PLAN_CHUNK_ROWS rows (a chunk's activations
+ * then stay in cache — one 10,000-row pass of the paper network is ~2× slower than 20 chunks of
+ * 500 — and each chunk packs every weight once, a few ms), never under PLAN_MIN_ROWS, and at
+ * least two per thread where the rows allow, so a late-waking worker leaves little idle time.
+ * SPINDIFF_PLAN_CHUNK_ROWS overrides the target (for measurements).
+ */
+export function planChunks(rows: number, threads: number): { chunk: number; nChunks: number } {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const target = Number(env?.['SPINDIFF_PLAN_CHUNK_ROWS'] ?? PLAN_CHUNK_ROWS) || PLAN_CHUNK_ROWS;
+  const nChunks = Math.max(1, Math.min(Math.floor(rows / PLAN_MIN_ROWS), Math.max(threads > 1 ? 2 * threads : 1, Math.round(rows / target)), 0xffff));
+  const chunk = Math.ceil(rows / nChunks / 4) * 4;
+  return { chunk, nChunks: Math.ceil(rows / chunk) };
+}
+const PLAN_CHUNK_ROWS = 512, PLAN_MIN_ROWS = 128;
+
+export interface PlanRunExports {
+  runPlan(plan: number, nOps: number, r0: number, r1: number, bufA: number, bufB: number, scratch: number): void;
+}
+
+/**
+ * The one plan resident in a backend's memory, between the pack buffers and the operand
+ * arena. A runner whose plan was displaced by another uploads it again on its next run.
+ */
+export class PlanResidence {
+  owner: object | null = null;
+  constructor(readonly arena: OperandArena, readonly start: number) {}
+}
+
+const align64 = (x: number): number => Math.ceil(x / 64) * 64;
+
+/**
+ * A runner over resident wasm memory. `exec(planPtr, nOps, rows)` runs the records on all rows
+ * (the single-threaded backend calls runPlan once; the threads backend splits the rows).
+ */
+export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: number, nOps: number, rows: number) => void): PlanRunner {
+  validatePlan(plan);
+  const vectors = plan.vectors.map((v) => Float32Array.from(v));
+  const token = {};
+  let capRows = 0;
+  // Byte offsets, fixed at upload.
+  let wOff: number[] = [], vOff: number[] = [], bOff: number[] = [], recOff = 0;
+
+  const upload = (rows: number): void => {
+    capRows = Math.max(rows, capRows, 1);
+    let p = home.start;
+    recOff = p; p = align64(p + RECORD_BYTES * plan.ops.length);
+    wOff = plan.weights.map((w) => { const at = p; p = align64(p + 4 * w.data.length); return at; });
+    vOff = vectors.map((v) => { const at = p; p = align64(p + 4 * v.length); return at; });
+    bOff = plan.buffers.map((w) => { const at = p; p = align64(p + 4 * w * capRows); return at; });
+    home.arena.moveBase(p);
+    const mem = home.arena.reserve(0);
+    const i32 = new Int32Array(mem.buffer, mem.byteOffset, mem.length);
+    i32.fill(0, recOff >> 2, (recOff >> 2) + RECORD_FIELDS * plan.ops.length);
+    // Weights transposed: B = Wᵀ, k×n row-major.
+    plan.weights.forEach((w, q) => {
+      const base = wOff[q]! >> 2;
+      for (let j = 0; j < w.rows; j++) for (let c = 0; c < w.cols; c++) mem[base + c * w.rows + j] = w.data[j * w.cols + c]!;
+    });
+    vectors.forEach((v, q) => mem.set(v, vOff[q]! >> 2));
+    const at = (r: PlanRegion): [number, number] => [bOff[r.buf]! + 4 * r.col, plan.buffers[r.buf]!];
+    plan.ops.forEach((op, q) => {
+      const rec = recOff + RECORD_BYTES * q;
+      if (op.kind === 'copy') {
+        i32.set([OP_COPY, ...at(op.from), ...at(op.to), op.from.width], rec >> 2);
+        return;
+      }
+      const [A, sIa] = at(op.x), [C, ldc] = at(op.out);
+      const [gdst, ldg] = op.gelu === null || op.gelu === 'inplace' ? [0, 0] : at(op.gelu);
+      writeLinearRecord(i32, mem, rec, {
+        A, sIa, sPa: 1, B: wOff[op.weight]!, sPb: op.out.width, sJb: 1, C, ldc, n: op.out.width, k: op.x.width,
+        bias: op.bias === null ? 0 : vOff[op.bias]!, gdst, ldg, act: op.gelu === 'inplace' ? EPI_GELU_INPLACE : 0,
+        alpha: 1, beta: op.accumulate ? 1 : 0,
+      });
+    });
+    home.owner = token;
+  };
+
+  const copyRegion = (mem: Float32Array, r: PlanRegion, rows: number, src: Float32Array | null, dst: Float32Array | null): void => {
+    const w = plan.buffers[r.buf]!, base = (bOff[r.buf]! >> 2) + r.col;
+    if (r.col === 0 && r.width === w) {
+      if (src) mem.set(src.subarray(0, rows * w), base);
+      else dst!.set(mem.subarray(base, base + rows * w));
+      return;
+    }
+    for (let i = 0; i < rows; i++) {
+      if (src) mem.set(src.subarray(i * r.width, (i + 1) * r.width), base + i * w);
+      else dst!.set(mem.subarray(base + i * w, base + i * w + r.width), i * r.width);
+    }
+  };
+
+  return {
+    setVector(i, values) {
+      checkVector(plan, i, values);
+      vectors[i]!.set(values);
+      if (home.owner === token) home.arena.reserve(0).set(vectors[i]!, vOff[i]! >> 2);
+    },
+    run(x, rows) {
+      checkInput(plan, x, rows);
+      const out = new Float32Array(rows * plan.output.width);
+      if (rows === 0) return out;
+      if (home.owner !== token || rows > capRows) upload(rows);
+      copyRegion(home.arena.reserve(0), plan.input, rows, x, null);
+      exec(recOff, plan.ops.length, rows);
+      copyRegion(home.arena.reserve(0), plan.output, rows, null, out);
+      return out;
+    },
+  };
+}

@@ -8,8 +8,12 @@
  * Adam moments, step count) follows exactly the uninterrupted run's loss trajectory.
  */
 import { Rng } from '../random/index.js';
-import { Tensor, fromStorage } from '../tensor/index.js';
-import { backward, mseLoss, noGrad } from '../autograd/index.js';
+import { Tensor, fromStorage, getBackend } from '../tensor/index.js';
+import type { Backend } from '../tensor/index.js';
+import { compilePlan } from '../tensor/backend/plan.js';
+import type { PlanRunner } from '../tensor/backend/plan.js';
+import { noisePlan } from './plan.js';
+import { backward, mseLoss } from '../autograd/index.js';
 import { Adam, EMA, clipGradNorm } from '../nn/index.js';
 import type { SpinData } from '../ising/index.js';
 import { makeSchedule, qSample } from './schedule.js';
@@ -142,19 +146,28 @@ export class DiffusionTrainer {
 }
 
 /**
- * An ε-predictor over a network for the samplers: no tape, the time embedding computed once per
- * step t (one row, broadcast over the batch) and cached across batches.
+ * An ε-predictor over a network for the samplers: the network compiled into a fused forward plan
+ * (diffusion/plan.ts) that runs on the current backend — resident in wasm memory and split over
+ * threads where the backend can — with the time path computed once per step t and cached.
+ * The predictor snapshots the weights: make a new one after they change.
  */
 export function makePredictor(net: NoiseMLP): EpsPredictor {
-  const cache = new Map<number, Tensor>();
-  const n = net.config.n;
-  return (x, t, B) =>
-    noGrad(() => {
-      let temb = cache.get(t);
-      if (!temb) {
-        temb = net.timeEmbedding(Int32Array.of(t));
-        cache.set(t, temb);
-      }
-      return net.forwardEmb(fromStorage(x, [B, n]), temb).data;
-    });
+  const { plan, stepVectors } = noisePlan(net);
+  const perStep = new Map<number, Map<number, Float32Array>>();
+  let runner: PlanRunner | null = null, runnerBackend: Backend | null = null, stepSet = -1;
+  return (x, t, B) => {
+    const be = getBackend();
+    if (!runner || runnerBackend !== be) {
+      runner = compilePlan(be, plan);
+      runnerBackend = be;
+      stepSet = -1;
+    }
+    if (t !== stepSet) {
+      let v = perStep.get(t);
+      if (!v) perStep.set(t, (v = stepVectors(t)));
+      for (const [i, values] of v) runner.setVector(i, values);
+      stepSet = t;
+    }
+    return runner.run(x, B);
+  };
 }

@@ -17,7 +17,8 @@ import { AUGMENT_DEFAULTS, augment } from '../../diffusion/augment.js';
 import type { AugmentResult, AugmentStage } from '../../diffusion/augment.js';
 import type { PresetName } from '../../diffusion/network.js';
 import { chart } from '../../plot/index.js';
-import { bar, modelOptions, networkFromArgs, samplerFromArgs, trainFromArgs, chooseBackend } from './train.js';
+import { bar, modelOptions, networkFromArgs, samplerFromArgs, trainFromArgs } from './train.js';
+import { chooseBackend } from './common.js';
 import { loadData, pathOf } from './common.js';
 
 export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string; comparisons?: Comparison[] }): void {
@@ -115,7 +116,7 @@ const command: Command = {
       throw new UsageError(`--compare: ${(e as Error).message}`);
     }
     const net = networkFromArgs(a, data.n);
-    const backend = await chooseBackend(a);
+    const backend = await chooseBackend(a, ctx);
     const bars: Partial<Record<AugmentStage, ReturnType<typeof bar>>> = {};
     const res = await augment(data, {
       test, samples: a['samples'] as number, preset: a['preset'] as PresetName, network: net, train: trainFromArgs(a), sampler: samplerFromArgs(a),

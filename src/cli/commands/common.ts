@@ -5,6 +5,47 @@ import type { ParsedSpinData } from '../../io/data.js';
 import type { ParsedParams } from '../../io/params.js';
 import type { CliContext } from '../context.js';
 import { Progress } from '../progress.js';
+import { UsageError } from '../args.js';
+import type { ParsedArgs } from '../args.js';
+import { getBackend, setBackend } from '../../tensor/index.js';
+import type { Backend } from '../../tensor/index.js';
+
+/**
+ * --backend: auto = wasm-simd where the engine has WebAssembly SIMD (else js); threads = the
+ * wasm kernels with GEMMs and sampler batches split over worker threads (one per core); js =
+ * the plain-JS specification.
+ */
+export const BACKEND_OPTION = {
+  type: 'string', default: 'auto', choices: ['auto', 'wasm', 'threads', 'js'],
+  help: 'tensor backend: auto (wasm-simd where available, else js), wasm, threads (wasm split over one worker per core), js',
+} as const;
+
+/** The backend asked for by --backend (an explicit wasm/threads without SIMD is a usage error). */
+export async function chooseBackend(a: ParsedArgs, ctx: CliContext): Promise<Backend> {
+  const want = (a['backend'] as string | undefined) ?? 'auto';
+  if (want === 'js') return getBackend();
+  const { wasmSimdSupported } = await import('../../tensor/backend/wasm/module.js');
+  if (!wasmSimdSupported()) {
+    if (want !== 'auto') throw new UsageError(`--backend ${want}: this JavaScript engine has no WebAssembly SIMD; use --backend js`);
+    ctx.stderr('WebAssembly SIMD is not available here; using the JS backend\n');
+    return getBackend();
+  }
+  const { loadBackend } = await import('../../tensor/backend/wasm/select.js');
+  return loadBackend(want === 'threads' ? 'threads' : 'wasm');
+}
+
+/** Run fn on the backend chosen by --backend, restoring the previous one afterwards. */
+export async function onBackend<T>(a: ParsedArgs, ctx: CliContext, fn: () => Promise<T>): Promise<T> {
+  const prev = getBackend();
+  const be = await chooseBackend(a, ctx);
+  setBackend(be);
+  try {
+    return await fn();
+  } finally {
+    setBackend(prev);
+    await (be as { terminate?: () => Promise<void> }).terminate?.();
+  }
+}
 
 export function pathOf(ctx: CliContext, p: string): string {
   return resolve(ctx.cwd, p);

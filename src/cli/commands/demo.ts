@@ -14,19 +14,8 @@ import { runDemo, type DemoOptions } from '../../experiments/demo.js';
 import { AUGMENT_DEFAULTS, DEFAULT_SAMPLER } from '../../diffusion/augment.js';
 import { DEFAULT_TRAIN } from '../../diffusion/train.js';
 import { setBackend } from '../../tensor/backend/registry.js';
+import { BACKEND_OPTION, chooseBackend } from './common.js';
 
-/** --backend: wasm (SIMD GEMM and GELU kernels, several times the JS speed) unless unsupported. */
-export const BACKEND_OPTION = { type: 'string', help: 'tensor backend: wasm (default, if WebAssembly SIMD works) or js', choices: ['wasm', 'js'], default: 'wasm' } as const;
-
-export async function selectBackend(name: string, ctx: CliContext): Promise<void> {
-  if (name !== 'wasm') return;
-  const { wasmSimdSupported, loadWasmBackend } = await import('../../tensor/backend/wasm/index.js');
-  if (!wasmSimdSupported()) {
-    ctx.stderr('WebAssembly SIMD is not available here; using the JS backend\n');
-    return;
-  }
-  setBackend(await loadWasmBackend());
-}
 
 /**
  * The demo runs the augment pipeline on its own defaults (diffusion layer: the 'small' network
@@ -70,7 +59,7 @@ const command: Command = {
     },
   },
   async run(a, ctx: CliContext) {
-    await selectBackend(a['backend'] as string, ctx);
+    setBackend(await chooseBackend(a, ctx));
     const quick = Boolean(a['quick']);
     const { samples: defaultSamples, ...defaultAugment } = DEFAULTS;
     const augmentOpts: NonNullable<DemoOptions['augment']> = { ...(quick ? QUICK.augment : defaultAugment) };

@@ -17,7 +17,8 @@ import {
   experimentNames, loadExperiment, mergeRuns, parseShard, runExperiment, seedList, toSaved,
   type PresetName, type RunResult, type SavedRun,
 } from '../../experiments/index.js';
-import { BACKEND_OPTION, selectBackend } from './demo.js';
+import { BACKEND_OPTION, chooseBackend } from './common.js';
+import { setBackend } from '../../tensor/index.js';
 
 /** Write a run's files into dir: SVGs and report first, results.json last (it marks completion). */
 export function writeRunFiles(dir: string, r: RunResult): string[] {
@@ -121,7 +122,7 @@ const command: Command = {
     }
     if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
     const exp = await loadExperiment(name);
-    await selectBackend(args['backend'] as string, ctx);
+    setBackend(await chooseBackend(args, ctx));
     const preset = args['preset'] as PresetName;
     const shard = args['shard'] !== undefined ? (() => {
       try {

@@ -5,11 +5,10 @@ import type { OptionSpec, ParsedArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 import { Progress } from '../progress.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { loadData, pathOf } from './common.js';
+import { BACKEND_OPTION, loadData, onBackend, pathOf } from './common.js';
 import { decodeSafetensors, encodeSafetensors } from '../../io/safetensors.js';
 import { Rng } from '../../random/index.js';
-import { Tensor, getBackend, setBackend } from '../../tensor/index.js';
-import type { Backend } from '../../tensor/index.js';
+import { Tensor } from '../../tensor/index.js';
 import { erasureMachine } from '../../ising/index.js';
 import type { SpinData } from '../../ising/index.js';
 import { presetConfig } from '../../diffusion/network.js';
@@ -42,33 +41,11 @@ export const modelOptions: Record<string, OptionSpec> = {
   steps: { type: 'int', help: 'DDIM steps', default: DEFAULT_SAMPLER.steps, min: 1, max: 1000 },
   eta: { type: 'number', help: 'DDIM η (1 = stochastic, 0 = deterministic)', default: DEFAULT_SAMPLER.eta, min: 0 },
   seed: { type: 'int', help: 'seed (init, minibatches, noise, split, generation)', default: 1, min: 0 },
-  backend: { type: 'string', help: 'tensor backend: auto (wasm-simd where available), wasm, js', default: 'auto', choices: ['auto', 'wasm', 'js'] },
+  backend: { ...BACKEND_OPTION },
   progress: { type: 'boolean', help: 'draw progress bars even when stderr is not a terminal' },
   json: { type: 'boolean', help: 'print a JSON summary' },
 };
 
-/** The tensor backend asked for (wasm-simd is 3-5× faster here on these networks). */
-export async function chooseBackend(a: Args): Promise<Backend> {
-  const want = a['backend'] as string | undefined;
-  if (want === 'js' || want === undefined) return getBackend();
-  const wasm = await import('../../tensor/backend/wasm/index.js');
-  if (!wasm.wasmSimdSupported()) {
-    if (want === 'wasm') throw new UsageError('--backend wasm: this JavaScript engine has no WebAssembly SIMD; use --backend js');
-    return getBackend();
-  }
-  return wasm.loadWasmBackend();
-}
-
-/** Run fn on the backend chosen by --backend, restoring the previous one afterwards. */
-export async function onBackend<T>(a: Args, fn: () => Promise<T>): Promise<T> {
-  const prev = getBackend();
-  setBackend(await chooseBackend(a));
-  try {
-    return await fn();
-  } finally {
-    setBackend(prev);
-  }
-}
 
 export type Args = ParsedArgs & { positionals: string[] };
 
@@ -177,7 +154,7 @@ const command: Command = {
   },
   async run(a, ctx) {
     const dataFile = a['data'] as string;
-    return onBackend(a, () => runTrain(a, ctx, dataFile));
+    return onBackend(a, ctx, () => runTrain(a, ctx, dataFile));
   },
 };
 

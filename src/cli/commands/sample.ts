@@ -6,8 +6,7 @@ import { Rng } from '../../random/index.js';
 import { loadSamplingNetwork } from '../../diffusion/checkpoint.js';
 import { sampleDiffusion, DEFAULT_SAMPLER } from '../../diffusion/augment.js';
 import { bar, modelOptions } from './train.js';
-import { onBackend } from './common.js';
-import { pathOf } from './common.js';
+import { onBackend, pathOf } from './common.js';
 
 const command: Command = {
   spec: {

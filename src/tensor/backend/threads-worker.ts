@@ -3,10 +3,16 @@
 // the shared memory, then loops: wait for a new job sequence number, take row chunks of that
 // job (a plan of op records, see wasm/plan.ts) until none is left, counting each one done.
 
-/** Int32 slots of the control block at byte 0 of the shared memory. */
-export const CTL = { seq: 0, done: 1, plan: 2, nOps: 3, rows: 4, chunk: 5, nChunks: 6, word: 7, size: 8 } as const;
-/** Byte offset, inside the control block, of the one-record plan that a plain GEMM call uses. */
+/**
+ * Int32 slots of the control block at byte 0 of the shared memory. A job runs `nOps` records at
+ * `plan` in `nChunks` chunks: chunk c is rows [c·chunk, (c+1)·chunk) of every record, or, when
+ * perRecord = 1, record c alone on all rows (a GEMM split by columns: one record per column block).
+ */
+export const CTL = { seq: 0, done: 1, plan: 2, nOps: 3, rows: 4, chunk: 5, nChunks: 6, perRecord: 7, word: 8, size: 9 } as const;
+/** Byte offset, inside the control block, of the records that a plain GEMM call uses. */
 export const GEMM_RECORD_AT = 256;
+
+import { RECORD_BYTES } from './wasm/plan.js';
 
 export const WORKER_SOURCE = `
 import { parentPort, workerData } from 'node:worker_threads';
@@ -20,6 +26,7 @@ for (;;) {
   Atomics.wait(ctl, ${CTL.seq}, seen);
   seen = Atomics.load(ctl, ${CTL.seq});
   const plan = ctl[${CTL.plan}], nOps = ctl[${CTL.nOps}], rows = ctl[${CTL.rows}], chunk = ctl[${CTL.chunk}], nChunks = ctl[${CTL.nChunks}];
+  const perRecord = ctl[${CTL.perRecord}] === 1;
   if (nChunks < 0) break;
   const tag = seen & 0xffff;
   // Take chunks while the chunk word carries this job's tag (the args read above belong to it then).
@@ -29,8 +36,11 @@ for (;;) {
     const c = v & 0xffff;
     if (c >= nChunks) break;
     if (Atomics.compareExchange(ctl, ${CTL.word}, v, v + 1) !== v) continue;
-    const r0 = c * chunk, r1 = Math.min(rows, r0 + chunk);
-    if (r0 < r1) runPlan(plan, nOps, r0, r1, bufs.bufA, bufs.bufB, bufs.scratch);
+    if (perRecord) runPlan(plan + c * ${RECORD_BYTES}, 1, 0, rows, bufs.bufA, bufs.bufB, bufs.scratch);
+    else {
+      const r0 = c * chunk, r1 = Math.min(rows, r0 + chunk);
+      if (r0 < r1) runPlan(plan, nOps, r0, r1, bufs.bufA, bufs.bufB, bufs.scratch);
+    }
     Atomics.add(ctl, ${CTL.done}, 1);
     Atomics.notify(ctl, ${CTL.done});
   }

@@ -9,11 +9,14 @@ import { allocPlain } from '../dtype.js';
 import type { Storage } from '../dtype.js';
 import type { Backend } from './types.js';
 import { jsBackend } from './js.js';
-import { compileGemmModule, gemmViaArena, layout, MAX_PAGES, OperandArena, wasmSimdSupported } from './wasm/module.js';
+import { compileGemmModule, CONTROL_BYTES, gemmViaArena, layout, MAX_PAGES, OperandArena, wasmSimdSupported } from './wasm/module.js';
 import type { GemmCall, GemmExports, Layout } from './wasm/module.js';
 import { defaultGeometry } from './wasm/gemm.js';
 import { WORKER_SOURCE, CTL, GEMM_RECORD_AT } from './threads-worker.js';
-import { PlanResidence, planChunks, wasmPlanRunner, writeLinearRecord } from './wasm/plan.js';
+import { PlanResidence, planChunks, RECORD_BYTES, wasmPlanRunner, writeLinearRecord } from './wasm/plan.js';
+
+/** GEMM records fit in the control block after GEMM_RECORD_AT. */
+const MAX_GEMM_CHUNKS = Math.floor((CONTROL_BYTES - GEMM_RECORD_AT) / RECORD_BYTES);
 
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
@@ -71,12 +74,19 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
    * waking late for an earlier job cannot take one). When the workers are slow to wake (a loaded
    * machine), the caller simply computes every chunk itself.
    */
-  const runJob = (plan: number, nOps: number, rows: number, chunk: number, nChunks: number): void => {
+  const runJob = (plan: number, nOps: number, rows: number, chunk: number, nChunks: number, perRecord = false): void => {
     const mine = lay.threads[0]!;
-    if (nChunks <= 1 || !active) { ex.runPlan(plan, nOps, 0, rows, mine.bufA, mine.bufB, mine.scratch); return; }
+    const runChunk = (c: number): void => {
+      if (perRecord) ex.runPlan(plan + c * RECORD_BYTES, 1, 0, rows, mine.bufA, mine.bufB, mine.scratch);
+      else ex.runPlan(plan, nOps, c * chunk, Math.min(rows, (c + 1) * chunk), mine.bufA, mine.bufB, mine.scratch);
+    };
+    if (nChunks <= 1 || !active) {
+      for (let c = 0; c < nChunks; c++) runChunk(c);
+      return;
+    }
     seq = (seq + 1) | 0;
     const tag = seq & 0xffff;
-    ctl.set([plan, nOps, rows, chunk, nChunks], CTL.plan);
+    ctl.set([plan, nOps, rows, chunk, nChunks, perRecord ? 1 : 0], CTL.plan);
     Atomics.store(ctl, CTL.done, 0);
     Atomics.store(ctl, CTL.word, tag << 16);
     Atomics.store(ctl, CTL.seq, seq);
@@ -86,7 +96,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
       const c = v & 0xffff;
       if (c >= nChunks) break;
       if (Atomics.compareExchange(ctl, CTL.word, v, v + 1) !== v) continue;
-      ex.runPlan(plan, nOps, c * chunk, Math.min(rows, (c + 1) * chunk), mine.bufA, mine.bufB, mine.scratch);
+      runChunk(c);
       Atomics.add(ctl, CTL.done, 1);
     }
     for (;;) {
@@ -96,14 +106,29 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     }
   };
 
-  /** A plain GEMM: a one-record plan, rows of C split into one chunk per thread. */
+  /**
+   * A plain GEMM, one chunk per thread. Split by rows of C (one record, every thread packs all of
+   * op(B)) when C has at least as many rows as columns, else by columns (one record per column
+   * block: every thread packs all of op(A), only its part of op(B)) — the training shapes, 128
+   * rows against 256–1024 columns of weights, then pack each weight once instead of per thread.
+   */
   const run = (g: GemmCall, alpha: number, beta: number): void => {
-    const nChunks = Math.min(threads, Math.max(1, Math.floor((2 * g.m * g.n * g.k) / minFlops)), Math.ceil(g.m / defaultGeometry.MR));
-    writeLinearRecord(i32, f32, GEMM_RECORD_AT, {
-      A: g.offA, sIa: g.sIa, sPa: g.sPa, B: g.offB, sPb: g.sPb, sJb: g.sJb, C: g.offC, ldc: g.n, n: g.n, k: g.k,
-      bias: 0, gdst: 0, ldg: 0, act: 0, alpha, beta,
-    });
-    runJob(GEMM_RECORD_AT, 1, g.m, rowChunk(g.m, nChunks, defaultGeometry.MR), nChunks);
+    const { MR, NR } = defaultGeometry;
+    const want = Math.min(threads, MAX_GEMM_CHUNKS, Math.max(1, Math.floor((2 * g.m * g.n * g.k) / minFlops)));
+    const rec = { A: g.offA, sIa: g.sIa, sPa: g.sPa, B: g.offB, sPb: g.sPb, sJb: g.sJb, C: g.offC, ldc: g.n, n: g.n, k: g.k, bias: 0, gdst: 0, ldg: 0, act: 0, alpha, beta };
+    if (g.m >= g.n || want === 1) {
+      const nChunks = Math.min(want, Math.ceil(g.m / MR));
+      writeLinearRecord(i32, f32, GEMM_RECORD_AT, rec);
+      runJob(GEMM_RECORD_AT, 1, g.m, rowChunk(g.m, nChunks, MR), nChunks);
+      return;
+    }
+    const cols = rowChunk(g.n, Math.min(want, Math.ceil(g.n / NR)), NR);
+    const nChunks = Math.ceil(g.n / cols);
+    for (let c = 0; c < nChunks; c++) {
+      const j0 = c * cols;
+      writeLinearRecord(i32, f32, GEMM_RECORD_AT + c * RECORD_BYTES, { ...rec, B: g.offB + 4 * j0 * g.sJb, C: g.offC + 4 * j0, n: Math.min(cols, g.n - j0) });
+    }
+    runJob(GEMM_RECORD_AT, 1, g.m, 0, nChunks, true);
   };
 
   /** A plan over all rows, in chunks (see planChunks). */

@@ -11,7 +11,7 @@ export const PAGE = 65536;
 /** Enough for a batch of 10,000 × 1024 float32 operands with room to spare (virtual reserve). */
 export const MAX_PAGES = 16384;
 /** Bytes [0, CONTROL_BYTES) hold the thread control block. */
-export const CONTROL_BYTES = 1024;
+export const CONTROL_BYTES = 4096;
 
 export interface GemmExports extends PlanRunExports {
   gemm(A: number, sIa: number, sPa: number, B: number, sPb: number, sJb: number, C: number, ldc: number,

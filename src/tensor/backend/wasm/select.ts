@@ -14,20 +14,34 @@ export interface LoadBackendOptions {
   gpujsMode?: 'gpu' | 'cpu' | 'webasm';
 }
 
+/** One wasm backend and one thread pool per thread count per process (workers are not free). */
+let wasmOnce: Promise<Backend> | null = null;
+const pools = new Map<number | undefined, Promise<Backend>>();
+
 /**
  * js: the plain-JS specification. wasm: WebAssembly SIMD GEMM and GELU on the calling thread.
- * threads: the wasm kernels with the GEMM split over worker_threads (Node). gpujs: gpu.js
- * matmul (optional peer dependency).
+ * threads: the wasm kernels with GEMMs and plans split over worker_threads (Node). gpujs:
+ * gpu.js matmul (optional peer dependency). wasm and threads backends are created once per
+ * process (per thread count) and shared by later calls.
  */
 export async function loadBackend(name: string, opts: LoadBackendOptions = {}): Promise<Backend> {
   switch (name) {
     case 'js':
       return jsBackend;
     case 'wasm':
-      await (await import('./node-flags.js')).enableRelaxedSimd();
-      return (await import('./index.js')).loadWasmBackend();
-    case 'threads':
-      return (await import('../threads.js')).loadThreadsBackend(opts.threads === undefined ? {} : { threads: opts.threads });
+      wasmOnce ??= (async () => {
+        await (await import('./node-flags.js')).enableRelaxedSimd();
+        return (await import('./index.js')).loadWasmBackend();
+      })();
+      return wasmOnce;
+    case 'threads': {
+      let pool = pools.get(opts.threads);
+      if (!pool) {
+        pool = import('../threads.js').then((m) => m.loadThreadsBackend(opts.threads === undefined ? {} : { threads: opts.threads }));
+        pools.set(opts.threads, pool);
+      }
+      return pool;
+    }
     case 'gpujs':
       return (await import('../gpujs.js')).loadGpujsBackend({ mode: opts.gpujsMode ?? 'gpu' });
     default:

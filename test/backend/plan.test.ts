@@ -13,6 +13,7 @@ import { compilePlan, referencePlanRunner, validatePlan } from '../../src/tensor
 import type { Plan, PlanOp, PlanRegion } from '../../src/tensor/backend/plan.js';
 import { loadWasmBackend, wasmSimdSupported, relaxedSimdSupported } from '../../src/tensor/backend/wasm/index.js';
 import { defaultGeometry } from '../../src/tensor/backend/wasm/gemm.js';
+import { MAX_RESIDENT_ROWS } from '../../src/tensor/backend/wasm/plan.js';
 import { enableRelaxedSimd } from '../../src/tensor/backend/wasm/node-flags.js';
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
 import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
@@ -179,6 +180,15 @@ describe.each(backends)('backend $name: plan runner conformance', ({ name, backe
       expectClose(ra.run(xa, rows), refA.run(xa, rows), tol(a.kmax, a.plan.ops.length), `${name} plan a, round ${round}`);
       expectClose(rb.run(xb, rows - round), refB.run(xb, rows - round), tol(b.kmax, b.plan.ops.length), `${name} plan b, round ${round}`);
     }
+  });
+
+  it('a run of more rows than stay resident is sliced and still equals the reference runner', () => {
+    const rng = new Rng(13);
+    const { plan, kmax } = randomPlan(rng);
+    const rows = MAX_RESIDENT_ROWS + 37;
+    const x = new Float32Array(rows * plan.input.width).map(() => rng.uniform() * 2 - 1);
+    const tol = 4 * plan.ops.length * (kmax + 4) * EPS32;
+    expectClose(compilePlan(backend, plan).run(x, rows), referencePlanRunner(jsBackend, plan).run(x, rows), (v) => tol * (1 + Math.abs(v)), `${name} ${rows} rows`);
   });
 
   it('the noise network plan equals its autograd forward (residual and not, 2 and 3 widths)', () => {

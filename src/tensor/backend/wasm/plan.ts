@@ -108,6 +108,12 @@ export class PlanResidence {
 const align64 = (x: number): number => Math.ceil(x / 64) * 64;
 
 /**
+ * Rows of activations resident at once (the paper n = 40 network needs ~21 KB a row, so ~350 MB
+ * here); larger runs are sliced. Chunks inside a slice are what keeps the caches warm.
+ */
+export const MAX_RESIDENT_ROWS = 16384;
+
+/**
  * A runner over resident wasm memory. `exec(planPtr, nOps, rows)` runs the records on all rows
  * (the single-threaded backend calls runPlan once; the threads backend splits the rows).
  */
@@ -176,11 +182,16 @@ export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: 
     run(x, rows) {
       checkInput(plan, x, rows);
       const out = new Float32Array(rows * plan.output.width);
-      if (rows === 0) return out;
-      if (home.owner !== token || rows > capRows) upload(rows);
-      copyRegion(home.arena.reserve(0), plan.input, rows, x, null);
-      exec(recOff, plan.ops.length, rows);
-      copyRegion(home.arena.reserve(0), plan.output, rows, null, out);
+      const inW = plan.input.width, outW = plan.output.width;
+      // At most MAX_RESIDENT_ROWS rows are resident at a time (memory is bounded); bigger
+      // calls run in slices through the same buffers.
+      for (let r0 = 0; r0 < rows; r0 += MAX_RESIDENT_ROWS) {
+        const n = Math.min(MAX_RESIDENT_ROWS, rows - r0);
+        if (home.owner !== token || n > capRows) upload(n);
+        copyRegion(home.arena.reserve(0), plan.input, n, x.subarray(r0 * inW, (r0 + n) * inW), null);
+        exec(recOff, plan.ops.length, n);
+        copyRegion(home.arena.reserve(0), plan.output, n, null, out.subarray(r0 * outW, (r0 + n) * outW));
+      }
       return out;
     },
   };

@@ -60,6 +60,26 @@ describe('spindiff train / sample / augment', () => {
     noTemp();
   });
 
+  it('sample gives the same configurations on every backend (same kernels, same seed)', async () => {
+    const files: string[] = [];
+    for (const be of [['--backend', 'js'], ['--backend', 'wasm'], ['--backend', 'threads', '--threads', '3']]) {
+      const out = `gen-${be[1]}.txt`;
+      const r = await run('sample', '--model', 'm.safetensors', '--samples', '300', '--steps', '5', '--out', out, ...be);
+      expect(r.code).toBe(0);
+      files.push(readFileSync(join(dir, out), 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n'));
+    }
+    // wasm and threads run identical kernels (row chunks do not change any sum); js sums in
+    // another order, so a rare value within rounding of 0 may flip sign: allow 1% of the spins.
+    expect(files[2]).toBe(files[1]);
+    const a = files[0]!.split(/\s+/), b = files[1]!.split(/\s+/);
+    expect(a.length).toBe(b.length);
+    expect(a.filter((v, i) => v !== b[i]).length).toBeLessThanOrEqual(Math.ceil(0.01 * a.length));
+    const r = await run('sample', '--model', 'm.safetensors', '--samples', '5', '--out', 'z.txt', '--threads', '0');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--threads/);
+    expect(existsSync(join(dir, 'z.txt'))).toBe(false);
+  });
+
   it('augment writes params, the observed-only comparison and a report', async () => {
     const r = await run('augment', '--data', 'data.txt', '--samples', '100', '--out', 'aug.json', '--report', 'rep', '--true', 'true.json', '--iters', '30', '--eval-every', '10', ...small, '--json');
     expect(r.code).toBe(0);

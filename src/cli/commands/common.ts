@@ -23,6 +23,9 @@ export const BACKEND_OPTION = {
   help: 'tensor backend: auto (threads on several cores, else wasm; js without WebAssembly SIMD), wasm, threads (one worker per core), js',
 } as const;
 
+/** --threads: workers of the threads backend, the caller included (default: the core count). */
+export const THREADS_OPTION = { type: 'int', help: 'threads for --backend threads/auto, the caller included (default: the number of cores)', min: 1, max: 64 } as const;
+
 /** The backend asked for by --backend (an explicit wasm/threads without SIMD is a usage error). */
 export async function chooseBackend(a: ParsedArgs, ctx: CliContext): Promise<Backend> {
   const want = (a['backend'] as string | undefined) ?? 'auto';
@@ -34,8 +37,9 @@ export async function chooseBackend(a: ParsedArgs, ctx: CliContext): Promise<Bac
     return getBackend();
   }
   const { loadBackend } = await import('../../tensor/backend/wasm/select.js');
-  const threads = want === 'threads' || (want === 'auto' && availableParallelism() > 1);
-  return loadBackend(threads ? 'threads' : 'wasm');
+  const count = (a['threads'] as number | undefined) ?? availableParallelism();
+  const threads = want === 'threads' || (want === 'auto' && count > 1);
+  return loadBackend(threads ? 'threads' : 'wasm', { threads: count });
 }
 
 /** Run fn on the backend chosen by --backend, restoring the previous one afterwards. */

@@ -14,7 +14,7 @@ import { runDemo, type DemoOptions } from '../../experiments/demo.js';
 import { AUGMENT_DEFAULTS, DEFAULT_SAMPLER } from '../../diffusion/augment.js';
 import { DEFAULT_TRAIN } from '../../diffusion/train.js';
 import { setBackend } from '../../tensor/backend/registry.js';
-import { BACKEND_OPTION, chooseBackend } from './common.js';
+import { BACKEND_OPTION, THREADS_OPTION, chooseBackend } from './common.js';
 
 
 /**
@@ -56,6 +56,7 @@ const command: Command = {
       json: { type: 'boolean', help: 'end with one JSON line {n, M, mse_obs, mse_aug_obs, stop_iteration, seconds}' },
       progress: { type: 'boolean', help: 'draw progress bars even when stderr is not a terminal' },
       backend: { ...BACKEND_OPTION },
+      threads: { ...THREADS_OPTION },
     },
   },
   async run(a, ctx: CliContext) {

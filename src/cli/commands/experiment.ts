@@ -17,7 +17,7 @@ import {
   experimentNames, loadExperiment, mergeRuns, parseShard, runExperiment, seedList, toSaved,
   type PresetName, type RunResult, type SavedRun,
 } from '../../experiments/index.js';
-import { BACKEND_OPTION, chooseBackend } from './common.js';
+import { BACKEND_OPTION, THREADS_OPTION, chooseBackend } from './common.js';
 import { setBackend } from '../../tensor/index.js';
 
 /** Write a run's files into dir: SVGs and report first, results.json last (it marks completion). */
@@ -95,6 +95,7 @@ const command: Command = {
       json: { type: 'boolean', help: 'print the summary as one JSON line on stdout' },
       progress: { type: 'boolean', help: 'draw progress bars even when stderr is not a terminal' },
       backend: { ...BACKEND_OPTION },
+      threads: { ...THREADS_OPTION },
     },
   },
   async run(args, ctx: CliContext) {

@@ -27,6 +27,7 @@ const command: Command = {
       'zero-one': { type: 'boolean', help: 'write 0/1 instead of ±1 (text output)' },
       seed: { type: 'int', help: 'seed of the sampler noise', default: 1, min: 0 },
       backend: modelOptions['backend']!,
+      threads: modelOptions['threads']!,
       progress: { type: 'boolean', help: 'draw a progress bar even when stderr is not a terminal' },
       json: { type: 'boolean', help: 'print a JSON summary' },
     },

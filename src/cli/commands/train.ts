@@ -5,7 +5,7 @@ import type { OptionSpec, ParsedArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 import { Progress } from '../progress.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { BACKEND_OPTION, loadData, onBackend, pathOf } from './common.js';
+import { BACKEND_OPTION, THREADS_OPTION, loadData, onBackend, pathOf } from './common.js';
 import { decodeSafetensors, encodeSafetensors } from '../../io/safetensors.js';
 import { Rng } from '../../random/index.js';
 import { Tensor } from '../../tensor/index.js';
@@ -42,6 +42,7 @@ export const modelOptions: Record<string, OptionSpec> = {
   eta: { type: 'number', help: 'DDIM η (1 = stochastic, 0 = deterministic)', default: DEFAULT_SAMPLER.eta, min: 0 },
   seed: { type: 'int', help: 'seed (init, minibatches, noise, split, generation)', default: 1, min: 0 },
   backend: { ...BACKEND_OPTION },
+  threads: { ...THREADS_OPTION },
   progress: { type: 'boolean', help: 'draw progress bars even when stderr is not a terminal' },
   json: { type: 'boolean', help: 'print a JSON summary' },
 };

@@ -115,7 +115,8 @@ export const MAX_RESIDENT_ROWS = 16384;
 
 /**
  * A runner over resident wasm memory. `exec(planPtr, nOps, rows)` runs the records on all rows
- * (the single-threaded backend calls runPlan once; the threads backend splits the rows).
+ * (the single-threaded backend in row chunks on the caller; the threads backend shares the
+ * chunks out between threads; see planChunks).
  */
 export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: number, nOps: number, rows: number) => void): PlanRunner {
   validatePlan(plan);

@@ -1,5 +1,5 @@
 // The worker side of the threads backend, as an ES module source text started through a
-// data: URL (so it travels inside any bundle). It instantiates the same compiled module over
+// data: URL in Node and a Blob URL in browsers (so it travels inside any bundle). It instantiates the same compiled module over
 // the shared memory, then loops: wait for a new job sequence number, take row chunks of that
 // job (a plan of op records, see wasm/plan.ts) until none is left, counting each one done.
 
@@ -14,14 +14,22 @@ export const GEMM_RECORD_AT = 256;
 
 import { RECORD_BYTES } from './wasm/plan.js';
 
+// Platform-neutral: in Node the port is worker_threads' parentPort, in a browser the worker's
+// global scope. The first message carries the compiled module, the shared memory and this
+// worker's pack buffers; the worker answers 'ready' and then only talks through Atomics.
 export const WORKER_SOURCE = `
-import { parentPort, workerData } from 'node:worker_threads';
-const { module, memory, bufs } = workerData;
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
+const port = isNode ? (await import('node:worker_threads')).parentPort : self;
+const init = await new Promise((resolve) => {
+  if (isNode) port.once('message', resolve);
+  else self.addEventListener('message', (e) => resolve(e.data), { once: true });
+});
+const { module, memory, bufs } = init;
 const inst = new WebAssembly.Instance(module, { env: { mem: memory } });
 const runPlan = inst.exports.runPlan;
 const ctl = new Int32Array(memory.buffer, 0, ${CTL.size});
 let seen = Atomics.load(ctl, ${CTL.seq});
-parentPort.postMessage('ready');
+port.postMessage('ready');
 for (;;) {
   Atomics.wait(ctl, ${CTL.seq}, seen);
   seen = Atomics.load(ctl, ${CTL.seq});
@@ -45,4 +53,5 @@ for (;;) {
     Atomics.notify(ctl, ${CTL.done});
   }
 }
+if (!isNode) self.close();
 `;

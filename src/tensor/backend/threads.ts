@@ -1,10 +1,11 @@
-// The threaded wasm-simd backend (Node): worker_threads share one WebAssembly.Memory (a
-// SharedArrayBuffer with a fixed maximum, so growing it never detaches anything) and split the
-// rows of C into one chunk per thread. Synchronous for the caller: the main thread takes chunks
-// too (all of them if the workers are slow to wake), then blocks in Atomics.wait until every
-// chunk is done. Optional and lazily loaded.
-import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+// The threaded wasm-simd backend: workers (Node worker_threads, or browser Web Workers) share one
+// WebAssembly.Memory (a SharedArrayBuffer with a fixed maximum, so growing it never detaches
+// anything) and split jobs (op records over rows, wasm/plan.ts) into chunks. Synchronous for the
+// caller: it takes chunks too (all of them if the workers are slow to wake), then waits until
+// every chunk is done — in Atomics.wait where the thread may block (Node, a browser worker), by
+// spinning on a page's main thread (where Atomics.wait is not allowed). Browsers need
+// cross-origin isolation (COOP/COEP headers) for shared memory. Optional and lazily loaded; no
+// static Node imports, so it bundles for browsers.
 import { allocPlain } from '../dtype.js';
 import type { Storage } from '../dtype.js';
 import type { Backend } from './types.js';
@@ -21,9 +22,59 @@ const MAX_GEMM_CHUNKS = Math.floor((CONTROL_BYTES - GEMM_RECORD_AT) / RECORD_BYT
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
 
+/** What the backend needs from its platform. */
+export interface ThreadHost {
+  /** Hardware threads (the default thread count). */
+  cores: number;
+  /** May the calling thread block in Atomics.wait? (Not a browser page's main thread.) */
+  canBlock: boolean;
+  /** Start a module worker from `source`, post it `init`, resolve once it answers. */
+  spawn(source: string, init: unknown): Promise<{ terminate(): unknown }>;
+}
+
+const isNode = (): boolean => typeof process !== 'undefined' && !!process.versions?.node;
+
+/** Node: worker_threads from a data: URL; unref'd once ready, so they never keep a process alive. */
+export async function nodeThreadHost(): Promise<ThreadHost> {
+  const { Worker } = await import('node:worker_threads');
+  const { availableParallelism } = await import('node:os');
+  return {
+    cores: availableParallelism(),
+    canBlock: true,
+    spawn: (source, init) => new Promise((resolve, reject) => {
+      const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`));
+      w.once('message', () => { w.unref(); resolve(w); });
+      w.once('error', reject);
+      w.postMessage(init);
+    }),
+  };
+}
+
+/** Browsers: module Web Workers from a Blob URL (not exercised by the Node test suite). */
+function webHost(): ThreadHost {
+  const g = globalThis as unknown as {
+    crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number }; WorkerGlobalScope?: unknown;
+    Worker: new (url: string, o: { type: 'module' }) => { onmessage: unknown; onerror: unknown; postMessage(m: unknown): void; terminate(): void };
+    Blob: new (parts: string[], o: { type: string }) => unknown; URL: { createObjectURL(b: unknown): string };
+  };
+  if (g.crossOriginIsolated === false) throw new Error('threads backend: shared memory needs a cross-origin isolated page (COOP/COEP headers); use the wasm backend');
+  return {
+    cores: g.navigator?.hardwareConcurrency ?? 1,
+    canBlock: typeof g.WorkerGlobalScope !== 'undefined',
+    spawn: (source, init) => new Promise((resolve, reject) => {
+      const w = new g.Worker(g.URL.createObjectURL(new g.Blob([source], { type: 'text/javascript' })), { type: 'module' });
+      w.onmessage = () => resolve(w);
+      w.onerror = reject;
+      w.postMessage(init);
+    }),
+  };
+}
+
 export interface ThreadsOptions {
   /** Threads including the caller's (default: the number of cores). 1 means no workers. */
   threads?: number;
+  /** The platform (default: Node's worker_threads in Node, Web Workers elsewhere). */
+  host?: ThreadHost;
   /** Below this many flops (2mnk) a GEMM runs on the calling thread alone (waking workers costs ~0.1 ms). */
   minFlopsPerThread?: number;
 }
@@ -41,8 +92,9 @@ export function rowChunk(m: number, threads: number, mr: number): number {
 
 export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<ThreadsBackend> {
   if (!wasmSimdSupported()) throw new Error('threads backend: this JavaScript engine cannot compile WebAssembly SIMD (128-bit)');
-  await enableRelaxedSimd();
-  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  if (isNode()) await enableRelaxedSimd();
+  const host = opts.host ?? (isNode() ? await nodeThreadHost() : webHost());
+  const threads = Math.max(1, Math.floor(opts.threads ?? host.cores));
   const minFlops = opts.minFlopsPerThread ?? 2e6;
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const lay: Layout = layout(threads);
@@ -52,16 +104,8 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
   const ex = instance.exports as unknown as GemmExports;
   const arena = new OperandArena(memory, lay.operandBase);
   const ctl = new Int32Array(memory.buffer, 0, CTL.size);
-  const workers: Worker[] = [];
-  await Promise.all(Array.from({ length: threads - 1 }, (_, w) => new Promise<void>((resolve, reject) => {
-    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`), {
-      workerData: { module, memory, bufs: lay.threads[w + 1] },
-    });
-    // unref only once ready: an unref'd worker would not keep a top-level await alive.
-    worker.once('message', () => { worker.unref(); resolve(); });
-    worker.once('error', reject);
-    workers.push(worker);
-  })));
+  const workers = await Promise.all(Array.from({ length: threads - 1 }, (_, w) =>
+    host.spawn(WORKER_SOURCE, { module, memory, bufs: lay.threads[w + 1] })));
   let active = workers.length > 0;
 
   let seq = Atomics.load(ctl, CTL.seq);
@@ -102,7 +146,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     for (;;) {
       const d = Atomics.load(ctl, CTL.done);
       if (d >= nChunks) break;
-      Atomics.wait(ctl, CTL.done, d, 1000);
+      if (host.canBlock) Atomics.wait(ctl, CTL.done, d, 1000);
     }
   };
 

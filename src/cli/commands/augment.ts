@@ -18,8 +18,7 @@ import type { AugmentResult, AugmentStage } from '../../diffusion/augment.js';
 import type { PresetName } from '../../diffusion/network.js';
 import { chart } from '../../plot/index.js';
 import { bar, modelOptions, networkFromArgs, samplerFromArgs, trainFromArgs } from './train.js';
-import { chooseBackend } from './common.js';
-import { loadData, pathOf } from './common.js';
+import { chooseBackend, loadData, pathOf } from './common.js';
 
 export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string; comparisons?: Comparison[] }): void {
   mkdirSync(dir, { recursive: true });

@@ -15,12 +15,11 @@ import type { GemmCall, GemmExports, Layout } from './wasm/module.js';
 import { defaultGeometry } from './wasm/gemm.js';
 import { WORKER_SOURCE, CTL, GEMM_RECORD_AT } from './threads-worker.js';
 import { PlanResidence, planChunks, RECORD_BYTES, wasmPlanRunner, writeLinearRecord } from './wasm/plan.js';
+import { wasmElementwise } from './wasm/index.js';
+import { enableRelaxedSimd } from './wasm/node-flags.js';
 
 /** GEMM records fit in the control block after GEMM_RECORD_AT. */
 const MAX_GEMM_CHUNKS = Math.floor((CONTROL_BYTES - GEMM_RECORD_AT) / RECORD_BYTES);
-
-import { wasmElementwise } from './wasm/index.js';
-import { enableRelaxedSimd } from './wasm/node-flags.js';
 
 /** What the backend needs from its platform. */
 export interface ThreadHost {

@@ -7,6 +7,7 @@
 // erfc(z), z ≥ 0, is Numerical Recipes' erfcc: t = 1/(1 + z/2),
 // erfc ≈ t·exp(−z² + P(t)) with fractional error < 1.2e-7 everywhere; exp is a Cody–Waite
 // reduction to r ∈ [−ln2/2, ln2/2], a degree-6 Taylor polynomial, and 2ⁿ built from exponent bits.
+// Both polynomials are evaluated by Estrin's scheme (emitPoly).
 import { Fn, T } from './encoder.js';
 
 const LOG2E = 1.4426950408889634, LN2_HI = 0.693359375, LN2_LO = -2.12194440e-4;
@@ -17,15 +18,48 @@ function splat(f: Fn, c: number): void {
   f.f32(c).op('f32x4.splat');
 }
 
+/**
+ * out = c₀ + c₁x + … + c_d·x^d by Estrin's scheme: pairs (c₂ᵢ + c₂ᵢ₊₁·x), then pairs of those
+ * with x², x⁴, …: ⌈log₂(d+1)⌉ dependent multiply-adds instead of Horner's d. The GELU is
+ * latency-bound (one erfc and one exp polynomial in a row), so this shortens its chain.
+ */
+function emitPoly(f: Fn, x: number, c: readonly number[], out: number): void {
+  let terms: number[] = [];
+  for (let i = 0; i < c.length; i += 2) {
+    const q = f.local(T.v128);
+    if (i + 1 < c.length) { f.get(x); splat(f, c[i + 1]!); f.op('f32x4.mul'); splat(f, c[i]!); f.op('f32x4.add'); } else splat(f, c[i]!);
+    f.set(q);
+    terms.push(q);
+  }
+  let power = x;
+  while (terms.length > 1) {
+    const sq = f.local(T.v128);
+    f.get(power).get(power).op('f32x4.mul').set(sq);
+    power = sq;
+    const next: number[] = [];
+    for (let i = 0; i < terms.length; i += 2) {
+      if (i + 1 === terms.length) { next.push(terms[i]!); continue; }
+      const q = f.local(T.v128);
+      f.get(terms[i + 1]!).get(power).op('f32x4.mul').get(terms[i]!).op('f32x4.add').set(q);
+      next.push(q);
+    }
+    terms = next;
+  }
+  f.get(terms[0]!).set(out);
+}
+
+const EXP_TAYLOR = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720];
+
 /** out = exp(max(v, −87.3)) lane-wise (v, out: v128 locals; tmp locals given). */
 function emitExp(f: Fn, v: number, out: number, n: number, r: number): void {
   f.get(v); splat(f, -87.3); f.op('f32x4.max').set(v);
   f.get(v); splat(f, LOG2E); f.op('f32x4.mul', 'f32x4.nearest').set(n);
   f.get(v).get(n); splat(f, LN2_HI); f.op('f32x4.mul', 'f32x4.sub');
   f.get(n); splat(f, LN2_LO); f.op('f32x4.mul', 'f32x4.sub').set(r);
-  // Horner: 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r(1/120 + r/720)))))
-  splat(f, 1 / 720);
-  for (const c of [1 / 120, 1 / 24, 1 / 6, 1 / 2, 1, 1]) { f.get(r).op('f32x4.mul'); splat(f, c); f.op('f32x4.add'); }
+  // 1 + r + r²/2 + … + r⁶/720
+  const p = f.local(T.v128);
+  emitPoly(f, r, EXP_TAYLOR, p);
+  f.get(p);
   // × 2ⁿ: ((n + 127) << 23) reinterpreted as float32
   f.get(n).op('i32x4.trunc_sat_f32x4_s').i32(127).op('i32x4.splat', 'i32x4.add').i32(23).op('i32x4.shl');
   f.op('f32x4.mul').set(out);
@@ -35,9 +69,9 @@ function emitExp(f: Fn, v: number, out: number, n: number, r: number): void {
 function emitHalfErfc(f: Fn, z: number, e: number, t: number, w: number, n: number, r: number): void {
   f.get(z); splat(f, 9); f.op('f32x4.min').set(z);
   splat(f, 1); splat(f, 1); f.get(z); splat(f, 0.5); f.op('f32x4.mul', 'f32x4.add', 'f32x4.div').set(t);
-  splat(f, ERFC_P[9]!);
-  for (let i = 8; i >= 0; i--) { f.get(t).op('f32x4.mul'); splat(f, ERFC_P[i]!); f.op('f32x4.add'); }
-  f.get(z).get(z).op('f32x4.mul', 'f32x4.sub').set(w); // −z² + P(t)
+  const p = f.local(T.v128);
+  emitPoly(f, t, ERFC_P, p);
+  f.get(p).get(z).get(z).op('f32x4.mul', 'f32x4.sub').set(w); // −z² + P(t)
   emitExp(f, w, w, n, r);
   f.get(t).get(w).op('f32x4.mul'); splat(f, 0.5); f.op('f32x4.mul').set(e);
 }

@@ -10,9 +10,10 @@
  *   y += H·W2ᵀ + b2, and gelu(y) stored for the consumer       one op
  */
 import type { Plan, PlanOp, PlanRegion } from '../tensor/backend/plan.js';
-import type { Linear } from '../nn/index.js';
+import { GELU, Linear, SinusoidalTimeEmbedding } from '../nn/index.js';
 import type { NoiseMLP, ResNetBlock } from './network.js';
-import { gelu, noGrad } from '../autograd/index.js';
+import { noGrad } from '../autograd/index.js';
+import { geluScalar } from '../tensor/index.js';
 
 export interface NoisePlan {
   plan: Plan;
@@ -87,27 +88,47 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
   ops.push({ kind: 'linear', x: whole(fin), weight: weightOf(net.mlp_out), bias: biasOf(net.mlp_out), out: whole(output), accumulate: false, gelu: null });
 
   const plan: Plan = { buffers, weights, vectors, ops, input: whole(input), output: whole(output) };
-  // The time path's weights, copied now like the rest (the plan is a snapshot of the network).
-  const timePath = stepIndex.map(({ block: b, index }) => ({
-    index, proj: b.temb_proj.weight.data.slice(), projBias: b.temb_proj.bias?.data.slice() ?? null, mlp1Bias: b.mlp1.bias?.data.slice() ?? null,
-    rows: b.temb_proj.outFeatures, cols: b.temb_proj.inFeatures,
-  }));
+  // The time path, copied now like the rest (the plan is a snapshot of the network): t_emb's
+  // layers after the sinusoidal table, and each block's temb_proj and mlp1 bias.
+  const pos = net.t_emb.at(0);
+  if (!(pos instanceof SinusoidalTimeEmbedding)) throw new Error('noisePlan: t_emb must start with the sinusoidal embedding');
+  const tembLayers = Array.from({ length: net.t_emb.length - 1 }, (_, i) => {
+    const m = net.t_emb.at(i + 1);
+    if (m instanceof GELU) return null;
+    if (m instanceof Linear) return linearSnapshot(m);
+    throw new Error('noisePlan: t_emb may hold only Linear and GELU layers after the table');
+  });
+  const timePath = stepIndex.map(({ block: b, index }) => ({ index, proj: linearSnapshot(b.temb_proj), mlp1Bias: b.mlp1.bias?.data.slice() ?? null }));
   return {
     plan,
     stepVectors(t: number): Map<number, Float32Array> {
-      const act = noGrad(() => gelu(net.timeEmbedding(Int32Array.of(t)))).data;
+      if (!(Number.isInteger(t) && t >= 0 && t < net.config.T)) throw new Error(`noisePlan: step ${t} outside 0..${net.config.T - 1}`);
+      // In float64 from the float32 weights, rounded once at the end.
+      let e: ArrayLike<number> = noGrad(() => pos.forward([t])).data;
+      for (const l of tembLayers) e = l ? l.apply(e) : Array.from(e, geluScalar);
+      const act = Array.from(e, geluScalar);
       const out = new Map<number, Float32Array>();
       for (const p of timePath) {
-        // mlp1.bias + temb_proj(act), in float64 then rounded once.
-        const v = new Float32Array(p.rows);
-        for (let j = 0; j < p.rows; j++) {
-          let s = (p.projBias?.[j] ?? 0) as number;
-          for (let c = 0; c < p.cols; c++) s += p.proj[j * p.cols + c]! * act[c]!;
-          v[j] = s + (p.mlp1Bias?.[j] ?? 0);
-        }
-        out.set(p.index, v);
+        const v = p.proj.apply(act);
+        out.set(p.index, Float32Array.from(v, (x, j) => x + (p.mlp1Bias?.[j] ?? 0)));
       }
       return out;
+    },
+  };
+}
+
+/** A copy of a Linear layer's weights, applied in float64: y = W·x + b. */
+function linearSnapshot(l: Linear): { apply(x: ArrayLike<number>): Float64Array } {
+  const w = l.weight.data.slice(), b = l.bias?.data.slice() ?? null, rows = l.outFeatures, cols = l.inFeatures;
+  return {
+    apply(x) {
+      const y = new Float64Array(rows);
+      for (let j = 0; j < rows; j++) {
+        let s = b ? b[j]! : 0;
+        for (let c = 0; c < cols; c++) s += w[j * cols + c]! * x[c]!;
+        y[j] = s;
+      }
+      return y;
     },
   };
 }

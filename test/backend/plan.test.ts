@@ -182,6 +182,27 @@ describe.each(backends)('backend $name: plan runner conformance', ({ name, backe
     }
   });
 
+  it('ops wider and deeper than one GEMM block (k > KC, n > NC, rows > MC): epilogue after the last k block only', () => {
+    const rng = new Rng(17);
+    for (const [k, n, rows, accumulate, dual] of [[300, 601, 150, true, true], [530, 1030, 133, false, false], [257, 515, 7, true, false]] as const) {
+      const w = (): Float32Array => new Float32Array(n * k).map(() => (rng.uniform() - 0.5) / 10);
+      const gelu = dual ? { buf: 2, col: 1, width: n } : 'inplace' as const;
+      const plan: Plan = {
+        buffers: [k + 2, n + 3, n + 1],
+        weights: [{ rows: n, cols: k, data: w() }, { rows: n, cols: k, data: w() }],
+        vectors: [new Float32Array(n).map(() => rng.uniform() - 0.5)],
+        ops: [
+          { kind: 'linear', x: { buf: 0, col: 1, width: k }, weight: 1, bias: null, out: { buf: 1, col: 2, width: n }, accumulate: false, gelu: null },
+          { kind: 'linear', x: { buf: 0, col: 1, width: k }, weight: 0, bias: 0, out: { buf: 1, col: 2, width: n }, accumulate, gelu },
+        ],
+        input: { buf: 0, col: 1, width: k }, output: dual ? { buf: 2, col: 1, width: n } : { buf: 1, col: 2, width: n },
+      };
+      const x = new Float32Array(rows * k).map(() => rng.uniform() - 0.5);
+      const tol = 4 * 2 * (k + 4) * EPS32;
+      expectClose(compilePlan(backend, plan).run(x, rows), referencePlanRunner(jsBackend, plan).run(x, rows), (v) => tol * (1 + Math.abs(v)), `${name} k=${k} n=${n} rows=${rows}`);
+    }
+  });
+
   it('a run of more rows than stay resident is sliced and still equals the reference runner', () => {
     const rng = new Rng(13);
     const { plan, kmax } = randomPlan(rng);

@@ -47,6 +47,17 @@ describe('NoiseMLP (thesis appendix)', () => {
     expect(a.length).toBe(B * 6);
   });
 
+  it('the predictor is a snapshot: changing the weights afterwards (time path included) does not change it', () => {
+    const net = new NoiseMLP({ n: 4, widths: [8, 12], timeDim: 8, T: 20, residual: true }, new Rng(5));
+    const x = new Rng(6).fillNormal(new Float32Array(3 * 4));
+    const predict = makePredictor(net);
+    const before = Array.from(predict(x, 9, 3));
+    for (const [, p] of net.namedParameters()) p.data.fill(0.5);
+    expect(Array.from(predict(x, 9, 3))).toEqual(before);
+    expect(Array.from(predict(x, 11, 3))).not.toEqual(before); // an uncached step, still the old weights
+    expect(Array.from(makePredictor(net)(x, 9, 3))).not.toEqual(before);
+  });
+
   it('residual blocks are switchable: no shortcuts without them, different output', () => {
     const cfg = { n: 4, widths: [8, 16], timeDim: 8, T: 10, residual: false };
     const net = new NoiseMLP(cfg, new Rng(4));

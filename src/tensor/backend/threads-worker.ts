@@ -33,8 +33,11 @@ port.postMessage('ready');
 for (;;) {
   Atomics.wait(ctl, ${CTL.seq}, seen);
   seen = Atomics.load(ctl, ${CTL.seq});
-  const plan = ctl[${CTL.plan}], nOps = ctl[${CTL.nOps}], rows = ctl[${CTL.rows}], chunk = ctl[${CTL.chunk}], nChunks = ctl[${CTL.nChunks}];
-  const perRecord = ctl[${CTL.perRecord}] === 1;
+  // Atomic reads: the caller closes the chunk word before it writes a job's arguments, so
+  // arguments read while a newer job is being published never pass the tag check below.
+  const plan = Atomics.load(ctl, ${CTL.plan}), nOps = Atomics.load(ctl, ${CTL.nOps}), rows = Atomics.load(ctl, ${CTL.rows});
+  const chunk = Atomics.load(ctl, ${CTL.chunk}), nChunks = Atomics.load(ctl, ${CTL.nChunks});
+  const perRecord = Atomics.load(ctl, ${CTL.perRecord}) === 1;
   if (nChunks < 0) break;
   const tag = seen & 0xffff;
   // Take chunks while the chunk word carries this job's tag (the args read above belong to it then).

@@ -27,8 +27,8 @@ export interface ThreadHost {
   cores: number;
   /** May the calling thread block in Atomics.wait? (Not a browser page's main thread.) */
   canBlock: boolean;
-  /** Start a module worker from `source`, post it `init`, resolve once it answers. */
-  spawn(source: string, init: unknown): Promise<{ terminate(): unknown }>;
+  /** Start a module worker from `source`, post it `init`, resolve once it answers; later errors go to onError. */
+  spawn(source: string, init: unknown, onError: (e: unknown) => void): Promise<{ terminate(): unknown }>;
 }
 
 const isNode = (): boolean => typeof process !== 'undefined' && !!process.versions?.node;
@@ -40,10 +40,11 @@ export async function nodeThreadHost(): Promise<ThreadHost> {
   return {
     cores: availableParallelism(),
     canBlock: true,
-    spawn: (source, init) => new Promise((resolve, reject) => {
+    spawn: (source, init, onError) => new Promise((resolve, reject) => {
       const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`));
-      w.once('message', () => { w.unref(); resolve(w); });
-      w.once('error', reject);
+      let ready = false;
+      w.once('message', () => { ready = true; w.unref(); resolve(w); });
+      w.on('error', (e) => (ready ? onError(e) : reject(e)));
       w.postMessage(init);
     }),
   };
@@ -60,10 +61,11 @@ function webHost(): ThreadHost {
   return {
     cores: g.navigator?.hardwareConcurrency ?? 1,
     canBlock: typeof g.WorkerGlobalScope !== 'undefined',
-    spawn: (source, init) => new Promise((resolve, reject) => {
+    spawn: (source, init, onError) => new Promise((resolve, reject) => {
       const w = new g.Worker(g.URL.createObjectURL(new g.Blob([source], { type: 'text/javascript' })), { type: 'module' });
-      w.onmessage = () => resolve(w);
-      w.onerror = reject;
+      let ready = false;
+      w.onmessage = () => { ready = true; resolve(w); };
+      w.onerror = (e: unknown) => (ready ? onError(e) : reject(e));
       w.postMessage(init);
     }),
   };
@@ -103,9 +105,15 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
   const ex = instance.exports as unknown as GemmExports;
   const arena = new OperandArena(memory, lay.operandBase);
   const ctl = new Int32Array(memory.buffer, 0, CTL.size);
+  // A worker that dies (a trap, an exception) fails the job in flight; later jobs run on the
+  // caller alone.
+  let failed: Error | null = null;
+  const onWorkerError = (e: unknown): void => {
+    failed ??= new Error(`threads backend: a worker failed (${e instanceof Error ? e.message : String(e)}); continuing on one thread`);
+  };
   const workers = await Promise.all(Array.from({ length: threads - 1 }, (_, w) =>
-    host.spawn(WORKER_SOURCE, { module, memory, bufs: lay.threads[w + 1] })));
-  let active = workers.length > 0;
+    host.spawn(WORKER_SOURCE, { module, memory, bufs: lay.threads[w + 1] }, onWorkerError)));
+  let active = workers.length > 0, terminated = false;
 
   let seq = Atomics.load(ctl, CTL.seq);
   const i32 = new Int32Array(memory.buffer), f32 = new Float32Array(memory.buffer);
@@ -123,30 +131,45 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
       if (perRecord) ex.runPlan(plan + c * RECORD_BYTES, 1, 0, rows, mine.bufA, mine.bufB, mine.scratch);
       else ex.runPlan(plan, nOps, c * chunk, Math.min(rows, (c + 1) * chunk), mine.bufA, mine.bufB, mine.scratch);
     };
+    if (failed) active = false; // a worker died between jobs: carry on with the caller alone
     if (nChunks <= 1 || !active) {
       for (let c = 0; c < nChunks; c++) runChunk(c);
       return;
     }
     seq = (seq + 1) | 0;
     const tag = seq & 0xffff;
-    ctl.set([plan, nOps, rows, chunk, nChunks, perRecord ? 1 : 0], CTL.plan);
+    // Close the chunk word first (new tag, no chunk left): a worker still holding the previous
+    // job's sequence number then cannot take a chunk while the new arguments are being written.
+    Atomics.store(ctl, CTL.word, (tag << 16) | 0xffff);
+    const args = [plan, nOps, rows, chunk, nChunks, perRecord ? 1 : 0];
+    for (let i = 0; i < args.length; i++) Atomics.store(ctl, CTL.plan + i, args[i]!);
     Atomics.store(ctl, CTL.done, 0);
     Atomics.store(ctl, CTL.word, tag << 16);
     Atomics.store(ctl, CTL.seq, seq);
     Atomics.notify(ctl, CTL.seq);
-    for (;;) {
-      const v = Atomics.load(ctl, CTL.word);
-      const c = v & 0xffff;
-      if (c >= nChunks) break;
-      if (Atomics.compareExchange(ctl, CTL.word, v, v + 1) !== v) continue;
-      runChunk(c);
-      Atomics.add(ctl, CTL.done, 1);
+    let error: unknown = null;
+    try {
+      for (;;) {
+        const v = Atomics.load(ctl, CTL.word);
+        const c = v & 0xffff;
+        if (c >= nChunks) break;
+        if (Atomics.compareExchange(ctl, CTL.word, v, v + 1) !== v) continue;
+        runChunk(c);
+        Atomics.add(ctl, CTL.done, 1);
+      }
+    } catch (e) {
+      error = e;
     }
+    // Wait for the chunks taken (all of them; after an error on the caller, the ones handed out
+    // before it — the failed chunk itself is never counted done).
+    const taken = error === null ? nChunks : Math.min(Atomics.exchange(ctl, CTL.word, (tag << 16) | 0xffff) & 0xffff, nChunks) - 1;
     for (;;) {
       const d = Atomics.load(ctl, CTL.done);
-      if (d >= nChunks) break;
-      if (host.canBlock) Atomics.wait(ctl, CTL.done, d, 1000);
+      if (d >= taken) break;
+      if (failed) { active = false; throw failed; } // this job's output is incomplete
+      if (host.canBlock) Atomics.wait(ctl, CTL.done, d, 100);
     }
+    if (error !== null) throw error;
   };
 
   /**
@@ -195,9 +218,10 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
       gemmViaArena(arena, transA, transB, m, n, k, a, b, c, alpha, beta, (g) => run(g, alpha, beta));
     },
     async terminate(): Promise<void> {
-      if (!active) return;
+      if (terminated) return;
+      terminated = true;
       active = false;
-      ctl[CTL.nChunks] = -1; // exit
+      Atomics.store(ctl, CTL.nChunks, -1); // exit
       seq = (seq + 1) | 0;
       Atomics.store(ctl, CTL.seq, seq);
       Atomics.notify(ctl, CTL.seq);

@@ -5,6 +5,7 @@
 // The threads backend runs the same records with rows split between workers.
 import { Fn, T } from './encoder.js';
 import { EPI_GELU_INPLACE, GEMM_FN_INDEX } from './gemm.js';
+import { MAX_PAGES, PAGE } from './module.js';
 import type { OperandArena } from './module.js';
 import type { Plan, PlanRegion, PlanRunner } from '../plan.js';
 import { checkInput, checkVector, validatePlan } from '../plan.js';
@@ -109,7 +110,9 @@ const align64 = (x: number): number => Math.ceil(x / 64) * 64;
 
 /**
  * Rows of activations resident at once (the paper n = 40 network needs ~21 KB a row, so ~350 MB
- * here); larger runs are sliced. Chunks inside a slice are what keeps the caches warm.
+ * here), fewer where a row is wider: a plan may take at most half of the memory's maximum (the
+ * rest stays for the operand arena). Larger runs are sliced. Chunks inside a slice are what keeps
+ * the caches warm.
  */
 export const MAX_RESIDENT_ROWS = 16384;
 
@@ -125,6 +128,13 @@ export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: 
   let capRows = 0;
   // Byte offsets, fixed at upload.
   let wOff: number[] = [], vOff: number[] = [], bOff: number[] = [], recOff = 0;
+  // Rows per slice: what fits in the plan's share of the memory, at most MAX_RESIDENT_ROWS.
+  const fixedBytes = RECORD_BYTES * plan.ops.length + plan.weights.reduce((s, w) => s + 4 * w.data.length + 64, 0)
+    + vectors.reduce((s, v) => s + 4 * v.length + 64, 0) + 64;
+  const rowBytes = plan.buffers.reduce((s, w) => s + 4 * w, 0) + 64 * plan.buffers.length;
+  const planBytesMax = (MAX_PAGES * PAGE) / 2; // (read here: module.ts and this file import each other)
+  const sliceRows = Math.min(MAX_RESIDENT_ROWS, Math.floor((planBytesMax - home.start - fixedBytes) / rowBytes));
+  if (sliceRows < 1) throw new Error(`plan: its weights need ${fixedBytes} bytes, more than the wasm backend keeps for a plan (${planBytesMax} bytes)`);
 
   const upload = (rows: number): void => {
     capRows = Math.max(rows, capRows, 1);
@@ -133,8 +143,18 @@ export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: 
     wOff = plan.weights.map((w) => { const at = p; p = align64(p + 4 * w.data.length); return at; });
     vOff = vectors.map((v) => { const at = p; p = align64(p + 4 * v.length); return at; });
     bOff = plan.buffers.map((w) => { const at = p; p = align64(p + 4 * w * capRows); return at; });
+    // Claim the region only once the memory has it (a failed grow must leave the arena usable).
+    const base = home.arena.base;
+    home.owner = null;
     home.arena.moveBase(p);
-    const mem = home.arena.reserve(0);
+    let mem: Float32Array;
+    try {
+      mem = home.arena.reserve(0);
+    } catch (e) {
+      home.arena.moveBase(base);
+      capRows = 0;
+      throw e;
+    }
     const i32 = new Int32Array(mem.buffer, mem.byteOffset, mem.length);
     i32.fill(0, recOff >> 2, (recOff >> 2) + RECORD_FIELDS * plan.ops.length);
     // Weights transposed: B = Wᵀ, k×n row-major.
@@ -184,10 +204,10 @@ export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: 
       checkInput(plan, x, rows);
       const out = new Float32Array(rows * plan.output.width);
       const inW = plan.input.width, outW = plan.output.width;
-      // At most MAX_RESIDENT_ROWS rows are resident at a time (memory is bounded); bigger
-      // calls run in slices through the same buffers.
-      for (let r0 = 0; r0 < rows; r0 += MAX_RESIDENT_ROWS) {
-        const n = Math.min(MAX_RESIDENT_ROWS, rows - r0);
+      // At most sliceRows rows are resident at a time (memory is bounded); bigger calls run in
+      // slices through the same buffers.
+      for (let r0 = 0; r0 < rows; r0 += sliceRows) {
+        const n = Math.min(sliceRows, rows - r0);
         if (home.owner !== token || n > capRows) upload(n);
         copyRegion(home.arena.reserve(0), plan.input, n, x.subarray(r0 * inW, (r0 + n) * inW), null);
         exec(recOff, plan.ops.length, n);

@@ -32,12 +32,13 @@ export async function loadBackend(name: string, opts: LoadBackendOptions = {}): 
       wasmOnce ??= (async () => {
         await (await import('./node-flags.js')).enableRelaxedSimd();
         return (await import('./index.js')).loadWasmBackend();
-      })();
+      })().catch((e: unknown) => { wasmOnce = null; throw e; }); // a failure is not cached
       return wasmOnce;
     case 'threads': {
       let pool = pools.get(opts.threads);
       if (!pool) {
-        pool = import('../threads.js').then((m) => m.loadThreadsBackend(opts.threads === undefined ? {} : { threads: opts.threads }));
+        pool = import('../threads.js').then((m) => m.loadThreadsBackend(opts.threads === undefined ? {} : { threads: opts.threads }))
+          .catch((e: unknown) => { pools.delete(opts.threads); throw e; });
         pools.set(opts.threads, pool);
       }
       return pool;

@@ -1,4 +1,6 @@
+import { getBackend } from '../../tensor/index.js';
 import type { Tensor } from '../../tensor/index.js';
+import type { AdamKernel } from '../../tensor/backend/types.js';
 import { Optimizer, applyHyper, checkBeta, checkNonNegative, type OptimizerState } from './optimizer.js';
 
 export interface AdamOptions {
@@ -7,6 +9,11 @@ export interface AdamOptions {
   eps?: number;
   weightDecay?: number;
   amsgrad?: boolean;
+  /**
+   * Keep the moments in the current backend and update there when it has an Adam kernel (wasm,
+   * threads; float32 parameters, no amsgrad) — same numbers bit for bit (default true).
+   */
+  backendKernel?: boolean;
 }
 
 /**
@@ -15,7 +22,9 @@ export interface AdamOptions {
  *   m ← m + (1−β₁)(g − m);  v ← β₂·v + (1−β₂)·g²;  (amsgrad: v̂max ← max(v̂max, v), used for v)
  *   p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε),
  * i.e. p −= lr·m̂/(√v̂ + ε) with ε added after the square root of the bias-corrected v.
- * Arithmetic in float64 on the parameter storage in place; moment buffers are float64.
+ * Arithmetic in float64 on the parameter storage in place; moment buffers are float64 — in the
+ * backend's memory when it has an Adam kernel (Backend.adamKernel), which then runs the plain
+ * update (no L2 term) with the same operations in the same order.
  */
 export class Adam extends Optimizer {
   beta1: number;
@@ -28,6 +37,8 @@ export class Adam extends Optimizer {
   private readonly m: Float64Array[];
   private readonly v: Float64Array[];
   private readonly vmax: (Float64Array | null)[];
+  /** The backend's kernel holding m and v (then this.m, this.v are empty), or null. */
+  private readonly kernel: AdamKernel | null;
 
   constructor(params: Iterable<Tensor>, opts: AdamOptions = {}, kind = 'Adam', decoupled = false, defaultDecay = 0) {
     super(params, opts.lr ?? 1e-3, kind);
@@ -42,19 +53,51 @@ export class Adam extends Optimizer {
     checkNonNegative(kind, 'epsilon value', this.eps);
     checkNonNegative(kind, 'weight_decay value', this.weightDecay);
     this.decoupled = decoupled;
-    this.m = this.params.map((p) => new Float64Array(p.size));
-    this.v = this.params.map((p) => new Float64Array(p.size));
+    const float32 = this.params.every((p) => p.data instanceof Float32Array);
+    this.kernel = opts.backendKernel !== false && float32 && !this.amsgrad && this.params.length > 0
+      ? getBackend().adamKernel?.(this.params.map((p) => p.size)) ?? null : null;
+    this.m = this.kernel ? [] : this.params.map((p) => new Float64Array(p.size));
+    this.v = this.kernel ? [] : this.params.map((p) => new Float64Array(p.size));
     this.vmax = this.params.map((p) => (this.amsgrad ? new Float64Array(p.size) : null));
   }
 
+  /** Whether the moments live in the backend (its Adam kernel runs the plain steps). */
+  get residentMoments(): boolean {
+    return this.kernel !== null;
+  }
+
+  /** Parameter k's moments: the buffers themselves, or copies from the kernel (see step). */
+  private moments(k: number): { m: Float64Array; v: Float64Array } {
+    return this.kernel ? this.kernel.read(k) : { m: this.m[k]!, v: this.v[k]! };
+  }
+
+  /** The whole step in the backend's kernel, when every parameter takes the plain update at one t. */
+  private kernelStep(): boolean {
+    const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, decoupled } = this;
+    const w1 = 1 - b1;
+    if (!this.kernel || (!decoupled && wd !== 0) || !(w1 < 0.5)) return false;
+    const grads: Float32Array[] = [];
+    for (let k = 0; k < this.params.length; k++) {
+      const g = this.gradOf(k);
+      if (!(g instanceof Float32Array)) return false;
+      grads.push(g);
+    }
+    const t = this.steps[0]! + 1;
+    if (this.steps.some((s) => s + 1 !== t)) return false;
+    this.kernel.step(this.params.map((p) => p.data as Float32Array), grads,
+      { decay: decoupled ? 1 - lr * wd : 1, w1, b2, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t), eps });
+    this.steps.fill(t);
+    return true;
+  }
+
   step(): void {
+    if (this.kernelStep()) return;
     const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, decoupled } = this;
     for (let k = 0; k < this.params.length; k++) {
       const g = this.gradOf(k);
       if (g === null) continue;
       const p = this.params[k]!.data;
-      const m = this.m[k]!;
-      const v = this.v[k]!;
+      const { m, v } = this.moments(k);
       const vmax = this.vmax[k] ?? null;
       const t = ++this.steps[k]!;
       const stepSize = lr / (1 - b1 ** t);
@@ -64,6 +107,7 @@ export class Adam extends Optimizer {
       const w1 = 1 - b1;
       if (vmax === null && l2 === 0 && w1 < 0.5) {
         adamPlain(p, g, m, v, decay, w1, b2, stepSize, bc2Sqrt, eps);
+        this.kernel?.write(k, m, v);
         continue;
       }
       for (let i = 0; i < p.length; i++) {
@@ -81,14 +125,16 @@ export class Adam extends Optimizer {
         pi -= stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
         p[i] = pi;
       }
+      this.kernel?.write(k, m, v);
     }
   }
 
   stateDict(): OptimizerState {
     const has = (i: number) => this.steps[i]! > 0;
+    const mv = this.params.map((_, i) => (has(i) ? this.moments(i) : null));
     const named: Record<string, (Float64Array | null)[]> = {
-      exp_avg: this.m.map((a, i) => (has(i) ? a : null)),
-      exp_avg_sq: this.v.map((a, i) => (has(i) ? a : null)),
+      exp_avg: mv.map((x) => x?.m ?? null),
+      exp_avg_sq: mv.map((x) => x?.v ?? null),
     };
     if (this.amsgrad) named.max_exp_avg_sq = this.vmax.map((a, i) => (has(i) ? a : null));
     return this.exportBuffers(this.kindName(), { beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, amsgrad: this.amsgrad }, named);
@@ -112,7 +158,9 @@ export class Adam extends Optimizer {
     for (let i = 0; i < this.params.length; i++) {
       this.steps[i] = state.steps[i]!;
       const l = loaded[i];
-      if (l) {
+      const size = this.params[i]!.size;
+      if (this.kernel) this.kernel.write(i, l ? l.m : new Float64Array(size), l ? l.v : new Float64Array(size));
+      else if (l) {
         this.m[i]!.set(l.m);
         this.v[i]!.set(l.v);
       } else {

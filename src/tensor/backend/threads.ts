@@ -14,7 +14,8 @@ import { compileGemmModule, CONTROL_BYTES, gemmViaArena, layout, MAX_PAGES, Oper
 import type { GemmCall, GemmExports, Layout } from './wasm/module.js';
 import { defaultGeometry } from './wasm/gemm.js';
 import { WORKER_SOURCE, CTL, GEMM_RECORD_AT } from './threads-worker.js';
-import { PlanResidence, planChunks, RECORD_BYTES, wasmPlanRunner, writeLinearRecord } from './wasm/plan.js';
+import { OP_ADAM, PlanResidence, planChunks, RECORD_BYTES, wasmPlanRunner, writeLinearRecord } from './wasm/plan.js';
+import { residentAdam } from './wasm/adam.js';
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
 
@@ -197,6 +198,13 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     runJob(GEMM_RECORD_AT, 1, g.m, 0, nChunks, true);
   };
 
+  /** Adam over element pairs, one record, about two chunks per thread. */
+  const runAdam = (p: number, g: number, m: number, v: number, pairs: number, h: number): void => {
+    i32.set([OP_ADAM, p, g, m, v, h], GEMM_RECORD_AT >> 2);
+    const nChunks = Math.max(1, Math.min(2 * threads, Math.floor(pairs / 16384)));
+    runJob(GEMM_RECORD_AT, 1, pairs, Math.ceil(pairs / nChunks), nChunks);
+  };
+
   /** A plan over all rows, in chunks (see planChunks). */
   const runPlanRows = (plan: number, nOps: number, rows: number): void => {
     const { chunk, nChunks } = planChunks(rows, threads);
@@ -210,6 +218,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     threads,
     alloc: allocPlain,
     compilePlan: (plan) => wasmPlanRunner(plan, home, runPlanRows),
+    adamKernel: (sizes) => residentAdam(home, arena, sizes, runAdam),
     gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
       if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
         jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta);

@@ -60,4 +60,22 @@ export interface Backend {
    * `compilePlan` falls back to the reference runner over the kernels above.
    */
   compilePlan?(plan: Plan): PlanRunner;
+  /**
+   * Optional: Adam's float64 moments resident in the backend for float32 parameters of these
+   * sizes, and its plain update (no L2 term, no amsgrad) over all of them at once, bit-identical
+   * to the JS loop in nn/optim/adam.ts. Null where it cannot (no room).
+   */
+  adamKernel?(sizes: readonly number[]): AdamKernel | null;
+}
+
+/** Adam's per-step constants (nn/optim/adam.ts): p ← p·decay − stepSize·m / (√v / bc2Sqrt + eps). */
+export interface AdamHyper { decay: number; w1: number; b2: number; stepSize: number; bc2Sqrt: number; eps: number }
+
+export interface AdamKernel {
+  /** Copies of parameter i's moments. */
+  read(i: number): { m: Float64Array; v: Float64Array };
+  /** Set parameter i's moments. */
+  write(i: number, m: ArrayLike<number>, v: ArrayLike<number>): void;
+  /** One update of every parameter (in place) from its gradient. */
+  step(params: readonly Float32Array[], grads: readonly Float32Array[], h: AdamHyper): void;
 }

@@ -26,6 +26,9 @@ const OPS: Record<string, number[]> = {
   // Relaxed SIMD (a·b + c, fused where the CPU has FMA); only emitted after a validation probe.
   'f32x4.relaxed_madd': [0xfd, 0x85, 0x02],
   'f32x4.extract_lane0': [0xfd, 0x1f, 0x00],
+  'f64x2.splat': [0xfd, 0x14], 'f64x2.add': [0xfd, 0xf0, 0x01], 'f64x2.sub': [0xfd, 0xf1, 0x01],
+  'f64x2.mul': [0xfd, 0xf2, 0x01], 'f64x2.div': [0xfd, 0xf3, 0x01], 'f64x2.sqrt': [0xfd, 0xef, 0x01],
+  'f64x2.promote_low_f32x4': [0xfd, 0x5f], 'f32x4.demote_f64x2_zero': [0xfd, 0x5e],
   // Bulk memory: memory.copy(dst, src, len) within memory 0.
   'memory.copy': [0xfc, 0x0a, 0x00, 0x00],
 };
@@ -34,6 +37,9 @@ const OPS: Record<string, number[]> = {
 const MEMOPS: Record<string, [number[], number]> = {
   'i32.load': [[0x28], 2], 'f32.load': [[0x2a], 2], 'i32.store': [[0x36], 2], 'f32.store': [[0x38], 2],
   'v128.load': [[0xfd, 0x00], 4], 'v128.store': [[0xfd, 0x0b], 4], 'v128.load32_splat': [[0xfd, 0x09], 2],
+  'f64.load': [[0x2b], 3], 'v128.load64_zero': [[0xfd, 0x5d], 3],
+  // store64_lane with lane index 0 (the lane byte follows the memarg; see mem()).
+  'v128.store64_lane0': [[0xfd, 0x5b], 3],
 };
 
 export function uleb(n: number): number[] {
@@ -94,6 +100,7 @@ export class Fn {
     const m = MEMOPS[name];
     if (!m) throw new Error(`wasm encoder: unknown memory op ${name}`);
     this.code.push(...m[0], ...uleb(m[1]), ...uleb(offset));
+    if (name.endsWith('_lane0')) this.code.push(0x00);
     return this;
   }
   i32(v: number): this { this.code.push(0x41, ...sleb(v | 0)); return this; }

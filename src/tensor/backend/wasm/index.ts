@@ -10,6 +10,7 @@ import type { UnaryOp } from '../types.js';
 import type { GemmExports } from './module.js';
 import type { GemmGeometry } from './gemm.js';
 import { PlanResidence, planChunks, wasmPlanRunner } from './plan.js';
+import { residentAdam } from './adam.js';
 
 export { wasmSimdSupported, relaxedSimdSupported } from './module.js';
 
@@ -33,6 +34,7 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
     ...wasmElementwise(arena, ex),
     name: 'wasm',
     alloc: allocPlain,
+    adamKernel: (sizes) => residentAdam(home, arena, sizes, (p, g, m, v, np, h) => ex.adam(p, g, m, v, np, h)),
     compilePlan: (plan) => wasmPlanRunner(plan, home, (p, nOps, rows) => {
       const { chunk } = planChunks(rows, 1);
       for (let r = 0; r < rows; r += chunk) ex.runPlan(p, nOps, r, Math.min(rows, r + chunk), bufs.bufA, bufs.bufB, bufs.scratch);

@@ -4,6 +4,7 @@ import { encodeModule, Fn, T } from './encoder.js';
 import { defaultGeometry, emitGemmFunctions, packBytes } from './gemm.js';
 import { emitElementwiseFunctions } from './elementwise.js';
 import { emitRunPlan } from './plan.js';
+import { emitAdam } from './adam.js';
 import type { PlanRunExports } from './plan.js';
 import type { GemmGeometry } from './gemm.js';
 
@@ -18,6 +19,7 @@ export interface GemmExports extends PlanRunExports {
     m: number, n: number, k: number, alpha: number, beta: number, bufA: number, bufB: number, scratch: number,
     bias: number, gdst: number, ldg: number, act: number): void;
   gelu(x: number, out: number, nvec: number): void;
+  adam(p: number, g: number, m: number, v: number, npairs: number, h: number): void;
   geluGrad(x: number, g: number, out: number, nvec: number): void;
 }
 
@@ -52,7 +54,8 @@ export function wasmSimdSupported(): boolean {
 
 /** The module's functions: GEMM first (their indices are fixed), then elementwise, then plans. */
 function moduleFunctions(g: GemmGeometry) {
-  return [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitRunPlan()];
+  const head = [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitAdam()];
+  return [...head, emitRunPlan(head.length - 1)];
 }
 
 /**

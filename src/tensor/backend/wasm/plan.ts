@@ -13,7 +13,7 @@ import { checkInput, checkVector, validatePlan } from '../plan.js';
 /** i32 fields per op record, and its bytes. */
 export const RECORD_FIELDS = 20;
 export const RECORD_BYTES = 4 * RECORD_FIELDS;
-export const OP_LINEAR = 1, OP_COPY = 2;
+export const OP_LINEAR = 1, OP_COPY = 2, OP_ADAM = 3;
 
 /**
  * A linear record: C = epilogue(alpha·op(A)·op(B) + beta·C) on the rows of A and C, with
@@ -36,9 +36,10 @@ export function writeLinearRecord(i32: Int32Array, f32: Float32Array, at: number
 /**
  * runPlan(plan, nOps, r0, r1, bufA, bufB, scratch): run each record on rows [r0, r1).
  * linear: [1, A, sIa, sPa, B, sPb, sJb, C, ldc, n, k, bias, gdst, ldg, act, alpha, beta] (see
- * LinearRecord); copy: [2, src, lds, dst, ldd, width].
+ * LinearRecord); copy: [2, src, lds, dst, ldd, width]; adam: [3, p, g, m, v, h] over element
+ * pairs [r0, r1) (wasm/adam.ts).
  */
-export function emitRunPlan(): Fn {
+export function emitRunPlan(adamIndex: number): Fn {
   const f = new Fn('runPlan', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
   const [plan, nOps, r0, r1, bufA, bufB, scratch] = [0, 1, 2, 3, 4, 5, 6];
   const o = f.local(T.i32), rec = f.local(T.i32), r = f.local(T.i32), gdst = f.local(T.i32);
@@ -65,11 +66,22 @@ export function emitRunPlan(): Fn {
         field(13); field(14);
         f.call(GEMM_FN_INDEX);
       }, () => {
+        field(0); f.i32(OP_ADAM).op('i32.eq');
+        f.if(() => {
+          field(1); f.get(r0).i32(3).op('i32.shl', 'i32.add');
+          field(2); f.get(r0).i32(3).op('i32.shl', 'i32.add');
+          field(3); f.get(r0).i32(4).op('i32.shl', 'i32.add');
+          field(4); f.get(r0).i32(4).op('i32.shl', 'i32.add');
+          f.get(r1).get(r0).op('i32.sub');
+          field(5);
+          f.call(adamIndex);
+        }, () => {
         f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
           field(3); f.get(r); field(4); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
           field(1); f.get(r); field(2); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
           field(5); f.i32(2).op('i32.shl');
           f.op('memory.copy');
+        });
         });
       });
     });
@@ -93,20 +105,61 @@ export function planChunks(rows: number, threads: number): { chunk: number; nChu
 }
 const PLAN_CHUNK_ROWS = 512, PLAN_MIN_ROWS = 128;
 
+const align64 = (x: number): number => Math.ceil(x / 64) * 64;
+
 export interface PlanRunExports {
   runPlan(plan: number, nOps: number, r0: number, r1: number, bufA: number, bufB: number, scratch: number): void;
 }
 
 /**
- * The one plan resident in a backend's memory, between the pack buffers and the operand
- * arena. A runner whose plan was displaced by another uploads it again on its next run.
+ * What stays in a backend's memory between calls, after the pack buffers: first long-lived
+ * blocks (optimizer state, allocated and freed in stack order), then the one resident plan, then
+ * the operand arena. A runner whose plan was displaced by another (or by a block) uploads it
+ * again on its next run.
  */
 export class PlanResidence {
   owner: object | null = null;
-  constructor(readonly arena: OperandArena, readonly start: number) {}
+  private end: number;
+  private readonly blocks: { at: number; bytes: number; live: boolean }[] = [];
+  constructor(readonly arena: OperandArena, readonly base: number) {
+    this.end = base;
+  }
+  /** Where the plan region starts (after the blocks). */
+  get start(): number {
+    return this.end;
+  }
+  /** A long-lived block of `bytes` (64-aligned offset), or -1 where the memory has no room. */
+  allocBlock(bytes: number): number {
+    const at = this.end, end = align64(at + bytes);
+    if (end > (MAX_PAGES * PAGE) / 2) return -1;
+    const arenaBase = this.arena.base;
+    this.arena.moveBase(Math.max(arenaBase, end));
+    try {
+      this.arena.reserve(0);
+    } catch {
+      this.arena.moveBase(arenaBase);
+      return -1;
+    }
+    this.blocks.push({ at, bytes, live: true });
+    this.relayout(end);
+    return at;
+  }
+  /** Release a block; the space comes back once every block after it is released too. */
+  freeBlock(at: number): void {
+    const b = this.blocks.find((x) => x.at === at && x.live);
+    if (!b) return;
+    b.live = false;
+    while (this.blocks.length > 0 && !this.blocks[this.blocks.length - 1]!.live) this.blocks.pop();
+    const top = this.blocks[this.blocks.length - 1];
+    this.relayout(top ? align64(top.at + top.bytes) : this.base);
+  }
+  private relayout(end: number): void {
+    if (end === this.end) return;
+    this.end = end;
+    this.owner = null; // the plan region moved
+    this.arena.moveBase(end);
+  }
 }
-
-const align64 = (x: number): number => Math.ceil(x / 64) * 64;
 
 /**
  * Rows of activations resident at once (the paper n = 40 network needs ~21 KB a row, so ~350 MB

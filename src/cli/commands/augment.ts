@@ -125,7 +125,7 @@ const command: Command = {
       onProgress: (stage, done, total, info) => {
         if (stage !== 'train' && stage !== 'generate') return;
         const b = (bars[stage] ??= bar(ctx, a, stage));
-        b.tick(done, total, info);
+        b.onProgress(done, total, info);
         if (done >= total) b.end();
       },
     });

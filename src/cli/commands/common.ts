@@ -69,20 +69,25 @@ export function loadParams(ctx: CliContext, file: string): ParsedParams {
   return readParamsFile(pathOf(ctx, file), file);
 }
 
-/** An onProgress callback drawing a bar on stderr when it is a terminal. */
-export function progressFor(ctx: CliContext, label: string): { onProgress: (done: number, total: number, info?: Record<string, number>) => void; end: () => void } {
+/**
+ * An onProgress callback drawing a bar on stderr, when `enabled` (default: stderr is a
+ * terminal); end() finishes the bar, and the next onProgress starts a new one.
+ */
+export function progressFor(ctx: CliContext, label: string, enabled = ctx.isTTY): { onProgress: (done: number, total: number, info?: Record<string, number>) => void; end: () => void } {
   let bar: Progress | null = null;
   let last = 0;
   return {
     onProgress(done, total, info) {
-      if (!ctx.isTTY) return;
+      if (!enabled) return;
       bar ??= new Progress({ total, label, write: ctx.stderr, enabled: true });
-      const extra = info ? Object.entries(info).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(3)}`).join(' ') : undefined;
+      const extra = info ? Object.entries(info).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`).join(' ') : undefined;
       bar.tick(done - last, extra);
       last = done;
     },
     end() {
       bar?.end();
+      bar = null;
+      last = 0;
     },
   };
 }

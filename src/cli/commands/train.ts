@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../args.js';
 import type { OptionSpec, ParsedArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
-import { Progress } from '../progress.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { BACKEND_OPTION, THREADS_OPTION, loadData, onBackend, pathOf } from './common.js';
+import { BACKEND_OPTION, THREADS_OPTION, loadData, onBackend, pathOf, progressFor } from './common.js';
 import { decodeSafetensors, encodeSafetensors } from '../../io/safetensors.js';
 import { Rng } from '../../random/index.js';
 import { Tensor } from '../../tensor/index.js';
@@ -77,25 +76,9 @@ export function samplerFromArgs(a: Args): SamplerOptions {
   return { ...DEFAULT_SAMPLER, sampler: a['sampler'] as 'ddpm' | 'ddim', steps: a['steps'] as number, eta: a['eta'] as number };
 }
 
-/** A progress bar wired to onProgress; `enabled` when stderr is a TTY or --progress. */
-export function bar(ctx: CliContext, a: Args, label: string): { tick: (done: number, total: number, info?: Record<string, number>) => void; end: () => void } {
-  let p: Progress | null = null;
-  let last = 0;
-  const enabled = ctx.isTTY || Boolean(a['progress']);
-  return {
-    tick(done, total, info) {
-      if (!enabled) return;
-      p ??= new Progress({ total, label, write: ctx.stderr, enabled: true });
-      const extra = info ? Object.entries(info).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`).join(' ') : undefined;
-      p.tick(done - last, extra);
-      last = done;
-    },
-    end() {
-      p?.end();
-      p = null;
-      last = 0;
-    },
-  };
+/** A progress bar (progressFor) shown when stderr is a TTY or with --progress. */
+export function bar(ctx: CliContext, a: Args, label: string): ReturnType<typeof progressFor> {
+  return progressFor(ctx, label, ctx.isTTY || Boolean(a['progress']));
 }
 
 /** Metadata of the stop rule's state, so a resumed run continues the same curve. */
@@ -203,7 +186,7 @@ async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<num
       resume: resumeState?.trainer, resumeCurve: resumeState?.curve, resumeBest: resumeState?.best,
       checkpointEvery: a['checkpointEvery'] as number,
       onCheckpoint: (s) => writeFileAtomic(out, checkpointBytes(s, false)),
-      onProgress: (d, t, info) => b.tick(d, t, info),
+      onProgress: b.onProgress,
       signal: ctx.signal,
     });
     b.end();

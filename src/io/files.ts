@@ -7,7 +7,8 @@ import { formatSpinText, parseSpinText, type ParsedSpinData } from './data.js';
 import { encodeNpy, parseNpy } from './npy.js';
 import { paramsFromJSON, paramsToJSON, type ParsedParams } from './params.js';
 
-function readBytes(path: string, name = path): Buffer {
+/** A file's bytes; a failure names the file and why (no such file, a directory, permission). */
+export function readBytes(path: string, name = path): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {

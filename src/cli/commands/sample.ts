@@ -1,7 +1,6 @@
 /** spindiff sample: generate spin configurations with a trained diffusion checkpoint. */
-import { readFileSync } from 'node:fs';
 import type { Command } from '../context.js';
-import { writeSpinFile } from '../../io/files.js';
+import { readBytes, writeSpinFile } from '../../io/files.js';
 import { Rng } from '../../random/index.js';
 import { loadSamplingNetwork } from '../../diffusion/checkpoint.js';
 import { sampleDiffusion, DEFAULT_SAMPLER } from '../../diffusion/augment.js';
@@ -34,12 +33,7 @@ const command: Command = {
   },
   async run(a, ctx) {
     const file = a['model'] as string;
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(pathOf(ctx, file)));
-    } catch {
-      throw new Error(`cannot read ${file}`);
-    }
+    const bytes = new Uint8Array(readBytes(pathOf(ctx, file), file));
     const { net, info } = loadSamplingNetwork(bytes, file);
 
     const m = a['samples'] as number;

@@ -1,5 +1,5 @@
 /** spindiff train: train the diffusion model on spin data, with the energy-variance stop rule. */
-import { readFileSync } from 'node:fs';
+import { readBytes } from '../../io/files.js';
 import { UsageError } from '../args.js';
 import type { OptionSpec, ParsedArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
@@ -160,12 +160,7 @@ async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<num
     let trainCfg = trainFromArgs(a);
     if (a['resume']) {
       const rf = a['resume'] as string;
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(readFileSync(pathOf(ctx, rf)));
-      } catch {
-        throw new Error(`cannot read ${rf}`);
-      }
+      const bytes = new Uint8Array(readBytes(pathOf(ctx, rf), rf));
       const trainer = resumeTrainer(bytes, train, { iterations: a['iters'] as number }, rf);
       const md = decodeSafetensors(bytes).metadata;
       const curve = md['curve'] ? (JSON.parse(md['curve']) as CurvePoint[]) : [];

@@ -73,13 +73,17 @@ export function relaxedSimdSupported(): boolean {
   }
 }
 
+/** An environment variable where there is a `process` (Node), else undefined (browsers). */
+export function envVar(name: string): string | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+}
+
 /**
  * The default geometry, with the fused multiply-add where the engine has relaxed SIMD (unless the
  * environment variable SPINDIFF_WASM_FMA=0, read where there is a `process`).
  */
 export function tunedGeometry(): GemmGeometry {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return { ...defaultGeometry, fma: env?.['SPINDIFF_WASM_FMA'] !== '0' && relaxedSimdSupported() };
+  return { ...defaultGeometry, fma: envVar('SPINDIFF_WASM_FMA') !== '0' && relaxedSimdSupported() };
 }
 
 /** Compile the GEMM module (bytes emitted from our own source) for a memory of this kind. */

@@ -5,7 +5,7 @@
 // The threads backend runs the same records with rows split between workers.
 import { Fn, T } from './encoder.js';
 import { EPI_GELU_INPLACE, GEMM_FN_INDEX } from './gemm.js';
-import { MAX_PAGES, PAGE } from './module.js';
+import { envVar, MAX_PAGES, PAGE } from './module.js';
 import type { OperandArena } from './module.js';
 import type { Plan, PlanRegion, PlanRunner } from '../plan.js';
 import { checkInput, checkVector, validatePlan } from '../plan.js';
@@ -97,8 +97,7 @@ export function emitRunPlan(adamIndex: number): Fn {
  * SPINDIFF_PLAN_CHUNK_ROWS overrides the target (for measurements).
  */
 export function planChunks(rows: number, threads: number): { chunk: number; nChunks: number } {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const target = Number(env?.['SPINDIFF_PLAN_CHUNK_ROWS'] ?? PLAN_CHUNK_ROWS) || PLAN_CHUNK_ROWS;
+  const target = Number(envVar('SPINDIFF_PLAN_CHUNK_ROWS') ?? PLAN_CHUNK_ROWS) || PLAN_CHUNK_ROWS;
   const nChunks = Math.max(1, Math.min(Math.floor(rows / PLAN_MIN_ROWS), Math.max(threads > 1 ? 2 * threads : 1, Math.round(rows / target)), 0xffff));
   const chunk = Math.ceil(rows / nChunks / 4) * 4;
   return { chunk, nChunks: Math.ceil(rows / chunk) };

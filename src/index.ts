@@ -3,6 +3,7 @@
  * Node-only helpers (files, CLI) are exported from ./node.ts.
  */
 export * from './random/index.js';
+export * from './util/index.js';
 export * from './tensor/index.js';
 export * from './autograd/index.js';
 export * from './nn/index.js';

@@ -3,12 +3,8 @@
  * declaration gives parsing, validation, defaults and the --help text.
  */
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError } from '../util/errors.js';
+export { UsageError };
 
 export type OptionType = 'string' | 'number' | 'int' | 'boolean' | 'intList';
 

@@ -4,13 +4,15 @@
  * Errors name the file, line and column.
  */
 import type { SpinData } from '../ising/types.js';
+import { DataError } from '../util/errors.js';
 
 export interface ParsedSpinData extends SpinData {
   /** True when the file was all 0/1 and was converted to ±1. */
   from01: boolean;
 }
 
-export class DataFormatError extends Error {
+/** A malformed data file; a DataError, so the CLI maps it like any data error. */
+export class DataFormatError extends DataError {
   constructor(message: string) {
     super(message);
     this.name = 'DataFormatError';

@@ -179,6 +179,37 @@ export class Rng {
     return new Rng(st);
   }
 
+  /**
+   * A named, order-independent child stream, as jax's `fold_in`: the child is a hash of this
+   * generator's current state and the labels, and this generator is NOT advanced, so
+   * `key.fold('train', k)` and `key.fold('eval')` give the same streams whichever is made first
+   * and however many others are made. Labels are strings or integers in [0, 2^53).
+   */
+  fold(...labels: (string | number)[]): Rng {
+    const st = Uint32Array.from(this.state);
+    for (const label of labels) {
+      const words: number[] = [];
+      if (typeof label === 'string') {
+        words.push(0x53545247, label.length); // tag 'STRG' + length, so 'a','b' ≠ 'ab'
+        for (let i = 0; i < label.length; i++) words.push(label.charCodeAt(i));
+      } else {
+        if (!(Number.isInteger(label) && label >= 0 && label <= Number.MAX_SAFE_INTEGER)) throw new Error(`Rng.fold: integer labels must be in [0, 2^53), got ${label}`);
+        words.push(0x494e5447, label >>> 0, Math.floor(label / TWO_POW_32) >>> 0); // tag 'INTG'
+      }
+      // Absorb each word into all four state words through splitmix32 (a full-avalanche mix).
+      for (const w of words) {
+        let x = (st[0]! ^ Math.imul(w, 0x9e3779b1)) | 0;
+        for (let i = 0; i < 4; i++) {
+          const [nx, z] = splitmix32(x ^ st[i]!);
+          x = nx;
+          st[i] = z ^ Math.imul(w + i, 0x85ebca6b);
+        }
+      }
+    }
+    if ((st[0]! | st[1]! | st[2]! | st[3]!) === 0) st[0] = 1;
+    return new Rng(st);
+  }
+
   /** k independent streams (see split). */
   splitN(k: number): Rng[] {
     const out: Rng[] = [];

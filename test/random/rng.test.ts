@@ -91,3 +91,34 @@ describe('Rng', () => {
     expect([a.normal(), a.uniform()]).toEqual([b.normal(), b.uniform()]);
   });
 });
+
+describe('Rng.fold (named streams)', () => {
+  it('does not advance the parent and is order-independent', () => {
+    const a = new Rng(7), b = new Rng(7);
+    const a1 = a.fold('train', 3).nextU32();
+    a.fold('eval');
+    const b2 = b.fold('eval').nextU32();
+    const b1 = b.fold('train', 3).nextU32();
+    expect(b1).toBe(a1);
+    expect(a.fold('eval').nextU32()).toBe(b2);
+    expect(a.nextU32()).toBe(new Rng(7).nextU32());
+  });
+  it('gives distinct streams for distinct labels', () => {
+    const k = new Rng(1);
+    const firsts = new Set<number>();
+    const labels: (string | number)[][] = [['a'], ['b'], ['ab'], ['a', 'b'], ['train', 0], ['train', 1], ['train', 2 ** 32], [0], [1], ['eval']];
+    for (const l of labels) firsts.add(k.fold(...l).nextU32());
+    expect(firsts.size).toBe(labels.length);
+  });
+  it('gives uniform output (mean of 20000 uniforms within 4 standard errors)', () => {
+    const r = new Rng(3).fold('x', 5);
+    let s = 0;
+    const N = 20000;
+    for (let i = 0; i < N; i++) s += r.uniform();
+    expect(Math.abs(s / N - 0.5)).toBeLessThan(4 * Math.sqrt(1 / 12 / N));
+  });
+  it('rejects bad integer labels', () => {
+    expect(() => new Rng(1).fold(-1)).toThrow(/fold/);
+    expect(() => new Rng(1).fold(1.5)).toThrow(/fold/);
+  });
+});

@@ -8,18 +8,19 @@
  *   5. generate M⁺ configurations and infer the couplings from observed (train half) + generated.
  * The observed-only inference (train half) is returned beside it for comparison.
  */
-import { Rng } from '../random/index.js';
+import type { Rng } from '../random/index.js';
 import { Tensor, getBackend, setBackend } from '../tensor/index.js';
 import type { Backend } from '../tensor/index.js';
 import type { InferResult, IsingParams, SpinData } from '../ising/index.js';
 import { concatData, energyStats, erasureMachine, selectRows } from '../ising/index.js';
-import { NoiseMLP, presetConfig } from './network.js';
+import { DEFAULT_PRESET, NoiseMLP, presetConfig } from './network.js';
 import type { NetworkConfig, PresetName } from './network.js';
 import { DEFAULT_TRAIN, DiffusionTrainer, makePredictor } from './train.js';
 import type { TrainConfig } from './train.js';
 import { sampleLoop, thresholdSpins } from './samplers.js';
 import type { SamplerKind } from './samplers.js';
 import { energyVarianceStop } from './stopping.js';
+import { runStreams } from './streams.js';
 import type { StopDecision, StopRuleOptions } from './stopping.js';
 import { makeSchedule } from './schedule.js';
 
@@ -36,7 +37,7 @@ export interface SamplerOptions {
 export const DEFAULT_SAMPLER: SamplerOptions = { sampler: 'ddim', steps: 100, eta: 1, batch: 1000 };
 
 /** Pipeline defaults (README, diffusion section, gives the measurements behind them). */
-export const AUGMENT_DEFAULTS = { samples: 20000, evalSamples: 1000, evalFraction: 0.1, minFraction: 0.5 } as const;
+export const AUGMENT_DEFAULTS = { samples: 20000, stop: 'energy-variance', evalSamples: 1000, evalFraction: 0.1, minFraction: 0.5 } as const;
 
 export type AugmentStage = 'split' | 'infer-train' | 'train' | 'evaluate' | 'generate' | 'infer';
 
@@ -45,7 +46,7 @@ export interface AugmentOptions {
   test?: SpinData;
   /** Number of generated configurations M⁺. */
   samples?: number;
-  /** Network preset (default 'small'), or explicit config fields overriding it. */
+  /** Network preset (default DEFAULT_PRESET), or explicit config fields overriding it. */
   preset?: PresetName;
   network?: Partial<Omit<NetworkConfig, 'n'>>;
   train?: Partial<TrainConfig>;
@@ -61,6 +62,7 @@ export interface AugmentOptions {
   evalSamples?: number;
   /** Inference from data (default: the erasure machine with its defaults). */
   infer?: (data: SpinData) => InferResult;
+  /** The run's seed: every random stream of the run (streams.ts) derives from it; overrides train.seed. */
   seed?: number;
   /** Tensor backend to run on (default: the current one); e.g. `await loadWasmBackend()`. */
   backend?: Backend;
@@ -104,6 +106,11 @@ export interface AugmentResult {
   checkpoints?: { iteration: number; stateDict: Record<string, Tensor> }[];
 }
 
+/** The train / test halves of a run with this seed when no test set is given (its 'split' stream). */
+export function splitForSeed(data: SpinData, seed: number): { train: SpinData; test: SpinData } {
+  return splitHalves(data, runStreams(seed).split());
+}
+
 /** Split rows in half at random (first half train, second half test). */
 export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: SpinData } {
   if (data.m < 4) throw new Error(`augment: need at least 4 samples to split into train/test, got ${data.m}`);
@@ -130,8 +137,8 @@ export interface TrainDiffusionOptions {
   /** Test data and θ_train for the energy-variance rule (required unless stop = 'none'). */
   test?: SpinData;
   thetaTrain?: IsingParams;
-  /** Generator of the evaluation samples. */
-  rng?: Rng;
+  /** Minimum budget of the stop rule as a fraction of the iterations (default 0.5; stopRule.minIterations wins). */
+  minFraction?: number;
   /** Continue this trainer (from resumeTrainer) instead of starting a new one. */
   resume?: DiffusionTrainer;
   /** The curve recorded before the resume point, and the chosen checkpoint so far. */
@@ -168,21 +175,23 @@ export interface TrainDiffusionResult extends TrainState {
  * stopping by the rule of stopping.ts (or running all iterations with stop = 'none').
  */
 export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): TrainDiffusionResult {
-  const stopMode = o.stop ?? 'energy-variance';
+  const stopMode = o.stop ?? AUGMENT_DEFAULTS.stop;
   const samplerOpts: SamplerOptions = { ...DEFAULT_SAMPLER, ...o.sampler };
   const cfg = o.train;
   const evalEvery = o.evalEvery ?? Math.max(1, Math.round(cfg.iterations * AUGMENT_DEFAULTS.evalFraction));
   const evalSamples = o.evalSamples ?? AUGMENT_DEFAULTS.evalSamples;
-  const rule: StopRuleOptions = { minIterations: Math.round(AUGMENT_DEFAULTS.minFraction * cfg.iterations), ...o.stopRule };
+  const rule: StopRuleOptions = { minIterations: Math.round((o.minFraction ?? AUGMENT_DEFAULTS.minFraction) * cfg.iterations), ...o.stopRule };
   let varTest = 0;
   if (stopMode === 'energy-variance') {
     if (!o.test || !o.thetaTrain) throw new Error('trainDiffusion: the energy-variance rule needs test data and θ_train');
     varTest = energyStats(o.thetaTrain, o.test).variance;
     if (!(varTest > 0)) throw new Error('trainDiffusion: the test energies have zero variance under θ_train (constant data?)');
   }
-  const evalRng = o.rng ?? new Rng(cfg.seed + 7919);
+  // Each evaluation's samples come from the stream named by its iteration: a resumed run draws
+  // exactly what the uninterrupted run drew.
+  const streams = runStreams(cfg.seed);
   const trainer = o.resume ?? new DiffusionTrainer(train, o.network, cfg);
-  const evalNet = new NoiseMLP(trainer.net.config, new Rng(0));
+  const evalNet = new NoiseMLP(trainer.net.config, null);
   const curve: CurvePoint[] = o.resumeCurve ? o.resumeCurve.slice() : [];
   const checkpoints: { iteration: number; stateDict: Record<string, Tensor> }[] = [];
   let best = o.resumeBest ?? null;
@@ -200,7 +209,7 @@ export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Train
       const te = now();
       const sd = trainer.samplingStateDict();
       evalNet.loadStateDict(sd);
-      const gen = generateSpins(evalNet, evalSamples, evalRng, samplerOpts, { signal: o.signal });
+      const gen = generateSpins(evalNet, evalSamples, streams.eval(it), samplerOpts, { signal: o.signal });
       const varGen = energyStats(o.thetaTrain!, gen).variance;
       let loss = 0;
       for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
@@ -241,17 +250,14 @@ export async function augment(data: SpinData, opts: AugmentOptions = {}): Promis
 function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   const t0 = now();
   const timings = { split: 0, 'infer-train': 0, train: 0, evaluate: 0, generate: 0, infer: 0, total: 0 };
-  const seed = opts.seed ?? 1;
-  const rng = new Rng(seed);
-  const splitRng = rng.split();
-  const evalRng = rng.split();
-  const genRng = rng.split();
+  const trainCfg: TrainConfig = { ...DEFAULT_TRAIN, ...opts.train, seed: opts.seed ?? opts.train?.seed ?? DEFAULT_TRAIN.seed };
+  const streams = runStreams(trainCfg.seed);
   const progress = opts.onProgress;
   const signal = opts.signal;
   const infer = opts.infer ?? ((d: SpinData) => erasureMachine(d, { signal }));
 
   let tt = now();
-  const { train, test } = opts.test ? { train: data, test: opts.test } : splitHalves(data, splitRng);
+  const { train, test } = opts.test ? { train: data, test: opts.test } : splitHalves(data, streams.split());
   if (test.n !== train.n) throw new Error(`augment: test data has n=${test.n}, training data n=${train.n}`);
   timings.split = now() - tt;
 
@@ -262,21 +268,16 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   progress?.('infer-train', 1, 1);
   timings['infer-train'] = now() - tt;
 
-  const preset = opts.preset ?? 'small';
-  const trainCfg: TrainConfig = { ...DEFAULT_TRAIN, seed, ...opts.train };
+  const preset = opts.preset ?? DEFAULT_PRESET;
   const netCfg: NetworkConfig = { ...presetConfig(preset, train.n, trainCfg.T), ...opts.network, n: train.n };
   const samplerOpts: SamplerOptions = { ...DEFAULT_SAMPLER, ...opts.sampler };
   const M = opts.samples ?? AUGMENT_DEFAULTS.samples;
   if (!(Number.isInteger(M) && M >= 1)) throw new Error(`augment: samples must be an integer ≥ 1, got ${M}`);
-  const stopMode = opts.stop ?? 'energy-variance';
-  const evalEvery = opts.evalEvery ?? Math.max(1, Math.round(trainCfg.iterations * AUGMENT_DEFAULTS.evalFraction));
-  const evalSamples = opts.evalSamples ?? AUGMENT_DEFAULTS.evalSamples;
-  const rule: StopRuleOptions = { minIterations: Math.round((opts.minFraction ?? AUGMENT_DEFAULTS.minFraction) * trainCfg.iterations), ...opts.stopRule };
 
   tt = now();
   const run = trainDiffusion(train, {
-    network: netCfg, train: trainCfg, sampler: samplerOpts, stop: stopMode, stopRule: rule, evalEvery, evalSamples,
-    test, thetaTrain, rng: evalRng, keepCheckpoints: opts.keepCheckpoints, signal,
+    network: netCfg, train: trainCfg, sampler: samplerOpts, stop: opts.stop, stopRule: opts.stopRule, minFraction: opts.minFraction,
+    evalEvery: opts.evalEvery, evalSamples: opts.evalSamples, test, thetaTrain, keepCheckpoints: opts.keepCheckpoints, signal,
     onProgress: (d, t, info) => progress?.('train', d, t, info),
     onEvaluate: (p) => progress?.('evaluate', 1, 1, { iteration: p.iteration, ratio: p.ratio }),
   });
@@ -287,9 +288,8 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   if (signal?.aborted) throw new Error('augment: aborted');
 
   tt = now();
-  const genNet = new NoiseMLP(netCfg, new Rng(0));
-  genNet.loadStateDict(chosen.stateDict);
-  const generated = generateSpins(genNet, M, genRng, samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) });
+  const genNet = NoiseMLP.fromStateDict(netCfg, chosen.stateDict);
+  const generated = generateSpins(genNet, M, streams.generate(), samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) });
   timings.generate = now() - tt;
 
   tt = now();

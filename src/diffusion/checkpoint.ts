@@ -7,6 +7,11 @@
  * (Adam moments, via nn's optimizerStateToSafetensors) and 'train.losses'. The metadata holds
  * the network and training configs as JSON (so `sample` can rebuild the network), and the
  * iteration count (with the seed it determines every later random draw).
+ *
+ * A training run (trainDiffusion) adds the stop rule's state: metadata 'curve' (the evaluations so
+ * far, JSON) and 'chosen_iteration'; when the rule has chosen a checkpoint, its weights under
+ * 'train.best.<name>' and its iteration as 'best_iteration'; in the final file the plain names
+ * hold the chosen weights ('sampling_weights' says which). This file alone knows the layout.
  */
 import { Tensor } from '../tensor/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
@@ -16,7 +21,7 @@ import { DiffusionTrainer, validateTrainConfig } from './train.js';
 import type { TrainConfig } from './train.js';
 import { NoiseMLP } from './network.js';
 import type { NetworkConfig } from './network.js';
-import { Rng } from '../random/index.js';
+import type { CurvePoint, TrainState } from './augment.js';
 
 export const CHECKPOINT_FORMAT = 'spindiff-diffusion-1';
 
@@ -35,6 +40,11 @@ function f32(t: Tensor): Tensor {
 
 /** Serialize a trainer (sampling weights + full training state). `extra` goes to the metadata. */
 export function encodeCheckpoint(tr: DiffusionTrainer, extra: Record<string, string> = {}): Uint8Array {
+  const { tensors, metadata } = checkpointParts(tr, extra);
+  return encodeSafetensors(tensors, metadata);
+}
+
+function checkpointParts(tr: DiffusionTrainer, extra: Record<string, string>): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   const tensors: Record<string, Tensor> = Object.create(null);
   const sampling = tr.samplingStateDict();
   for (const [k, t] of Object.entries(sampling)) tensors[k] = f32(t);
@@ -53,7 +63,49 @@ export function encodeCheckpoint(tr: DiffusionTrainer, extra: Record<string, str
     ema: tr.ema ? 'true' : 'false',
     ema_updates: String(tr.ema?.updates ?? 0),
   };
-  return encodeSafetensors(tensors, metadata);
+  return { tensors, metadata };
+}
+
+const BEST = 'train.best.';
+
+/**
+ * A training run's checkpoint: the trainer, the stop rule's curve, and the chosen weights under
+ * 'train.best.*' when known. `final`: the plain names hold the chosen weights (else the current
+ * sampling weights, so a file written mid-run samples from where training is).
+ */
+export function encodeTrainState(s: TrainState, final: boolean): Uint8Array {
+  const { tensors, metadata } = checkpointParts(s.trainer, { curve: JSON.stringify(s.curve), chosen_iteration: String(s.best?.iteration ?? s.trainer.iteration) });
+  if (!s.best) return encodeSafetensors(tensors, metadata);
+  for (const [k, t] of Object.entries(s.best.stateDict)) {
+    const w = f32(t);
+    tensors[`${BEST}${k}`] = w;
+    if (final) tensors[k] = w;
+  }
+  return encodeSafetensors(tensors, { ...metadata, best_iteration: String(s.best.iteration), sampling_weights: final ? `chosen checkpoint (iteration ${s.best.iteration})` : 'current EMA' });
+}
+
+/** What trainDiffusion needs to continue a run from its checkpoint (see its resume options). */
+export interface ResumedRun {
+  resume: DiffusionTrainer;
+  resumeCurve: CurvePoint[];
+  resumeBest: { iteration: number; stateDict: Record<string, Tensor> } | null;
+}
+
+/** Continue a run written by encodeTrainState: the trainer (see resumeTrainer), the curve and the chosen checkpoint so far. */
+export function resumeRun(bytes: Uint8Array, data: SpinData, opts: { iterations?: number } = {}, where = 'checkpoint'): ResumedRun {
+  const file = decode(bytes, where);
+  const md = file.metadata;
+  const resumeCurve = md['curve'] === undefined ? [] : parseJSON<CurvePoint[]>(md['curve'], 'curve', where);
+  if (!Array.isArray(resumeCurve)) throw new Error(`${where}: metadata 'curve' is not a list of evaluations`);
+  let resumeBest: ResumedRun['resumeBest'] = null;
+  if (md['best_iteration'] !== undefined) {
+    const iteration = Number(md['best_iteration']);
+    if (!Number.isInteger(iteration) || iteration < 0) throw new Error(`${where}: metadata 'best_iteration' is ${md['best_iteration']}`);
+    const stateDict: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(file.tensors)) if (k.startsWith(BEST)) stateDict[k.slice(BEST.length)] = t;
+    resumeBest = { iteration, stateDict };
+  }
+  return { resume: trainerFrom(file, data, opts, where), resumeCurve, resumeBest };
 }
 
 function parseJSON<T>(s: string | undefined, what: string, where: string): T {
@@ -91,19 +143,13 @@ export function checkpointInfo(bytes: Uint8Array, where = 'checkpoint'): Checkpo
 /** The network with the sampling weights of a checkpoint. */
 export function loadSamplingNetwork(bytes: Uint8Array, where = 'checkpoint'): { net: NoiseMLP; info: CheckpointInfo } {
   const file = decode(bytes, where);
-  const net = new NoiseMLP(file.info.network, new Rng(0));
   const sd: Record<string, Tensor> = {};
-  for (const [k] of net.namedParameters()) {
-    const t = file.tensors[k];
-    if (!t) throw new Error(`${where}: tensor '${k}' is missing`);
-    sd[k] = t;
-  }
+  for (const [k, t] of Object.entries(file.tensors)) if (!k.startsWith('train.') && !k.startsWith('optimizer.')) sd[k] = t;
   try {
-    net.loadStateDict(sd);
+    return { net: NoiseMLP.fromStateDict(file.info.network, sd), info: file.info };
   } catch (e) {
     throw new Error(`${where}: ${(e as Error).message}`);
   }
-  return { net, info: file.info };
 }
 
 /**
@@ -111,17 +157,21 @@ export function loadSamplingNetwork(bytes: Uint8Array, where = 'checkpoint'): { 
  * resume). `iterations` may extend the run; the cosine schedule then uses the new total.
  */
 export function resumeTrainer(bytes: Uint8Array, data: SpinData, opts: { iterations?: number } = {}, where = 'checkpoint'): DiffusionTrainer {
-  const file = decode(bytes, where);
+  return trainerFrom(decode(bytes, where), data, opts, where);
+}
+
+function trainerFrom(file: ReturnType<typeof decode>, data: SpinData, opts: { iterations?: number }, where: string): DiffusionTrainer {
   const cfg: TrainConfig = { ...file.info.train, ...(opts.iterations !== undefined ? { iterations: opts.iterations } : {}) };
   validateTrainConfig(cfg);
-  const tr = new DiffusionTrainer(data, file.info.network, cfg);
   const raw: Record<string, Tensor> = {};
-  for (const [k] of tr.net.namedParameters()) {
-    const t = file.tensors[`train.raw.${k}`];
-    if (!t) throw new Error(`${where}: training state 'train.raw.${k}' is missing (a sampling-only file cannot be resumed)`);
-    raw[k] = t;
+  for (const [k, t] of Object.entries(file.tensors)) if (k.startsWith('train.raw.')) raw[k.slice('train.raw.'.length)] = t;
+  if (Object.keys(raw).length === 0) throw new Error(`${where}: training state 'train.raw.*' is missing (a sampling-only file cannot be resumed)`);
+  let tr: DiffusionTrainer;
+  try {
+    tr = new DiffusionTrainer(data, file.info.network, cfg, raw);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
   }
-  tr.net.loadStateDict(raw);
   if (tr.ema) {
     for (const [k, s] of Object.entries(tr.ema.shadow)) {
       const t = file.tensors[`train.ema.${k}`];

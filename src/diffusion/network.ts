@@ -12,6 +12,10 @@
  * downs w_i → w_{i+1} then w_{L-1} → w_{L-1}; mid w_{L-1} → w_{L-1}; ups mirrored. The thesis
  * embeds t with SinusoidalPosEmb(n_steps), i.e. timeDim = T; smaller timeDim is an option.
  * `residual: false` drops the shortcut (x' = h) and the conv_shortcut layers.
+ *
+ * The dataflow between the layers is written once, in `NoiseMLP.wire`, over an abstract value
+ * type: `forwardEmb` runs it on autograd tensors and `noisePlan` (plan.ts) on plan buffers, so a
+ * new layer or a changed connection is edited here only.
  */
 import type { Rng } from '../random/index.js';
 import { Tensor, fromStorage } from '../tensor/index.js';
@@ -40,7 +44,8 @@ export class ResNetBlock extends Module {
   mlp2: Linear;
   conv_shortcut: Linear | null;
 
-  constructor(inHidden: number, outHidden: number, temb: number, rng: Rng, residual = true) {
+  /** `rng` null: zero parameters, to be loaded (see NoiseMLP.fromStateDict). */
+  constructor(inHidden: number, outHidden: number, temb: number, rng: Rng | null, residual = true) {
     super();
     this.inHidden = inHidden;
     this.outHidden = outHidden;
@@ -62,6 +67,17 @@ export class ResNetBlock extends Module {
   }
 }
 
+/**
+ * The operations the network's dataflow is made of. A block reads gelu(temb) on its own (the time
+ * path is the same for every block), so only the value path is wired.
+ */
+export interface NoiseWiring<V> {
+  linear(layer: Linear, x: V): V;
+  block(block: ResNetBlock, x: V): V;
+  /** Columns of `a` then columns of `b`. */
+  concat(a: V, b: V): V;
+}
+
 export class NoiseMLP extends Module {
   readonly config: NetworkConfig;
   t_emb: Sequential;
@@ -73,7 +89,11 @@ export class NoiseMLP extends Module {
   /** sin/cos embedding of every step 0..T-1, [T, timeDim]: a constant, gathered per batch. */
   #table: Tensor | null = null;
 
-  constructor(config: NetworkConfig, rng: Rng) {
+  /**
+   * A network initialised from `rng` (PyTorch's default init, in the thesis code's order); with
+   * `rng` null the parameters are zeros, to be loaded (use fromStateDict).
+   */
+  constructor(config: NetworkConfig, rng: Rng | null) {
     super();
     const { n, widths, timeDim, residual } = config;
     if (!(Number.isInteger(n) && n >= 1)) throw new Error(`NoiseMLP: n must be an integer ≥ 1, got ${n}`);
@@ -95,6 +115,13 @@ export class NoiseMLP extends Module {
       cur = dIn[j]!;
     }
     this.mlp_out = new Linear(2 * widths[0]!, n, rng);
+  }
+
+  /** A network with the weights of `sd` (strict: every name, matching shapes), without drawing an init. */
+  static fromStateDict(config: NetworkConfig, sd: Record<string, Tensor>): NoiseMLP {
+    const net = new NoiseMLP(config, null);
+    net.loadStateDict(sd);
+    return net;
   }
 
   /** The sinusoidal table of all T steps (computed once). */
@@ -123,16 +150,25 @@ export class NoiseMLP extends Module {
   /** ε̂(x, temb) with a precomputed embedding ([B, w1], or [1, w1] shared by the batch). */
   forwardEmb(x: Tensor, temb: Tensor): Tensor {
     const act = gelu(temb);
-    let h = this.mlp_in.forward(x);
+    return this.wire<Tensor>(x, {
+      linear: (l, v) => l.forward(v),
+      block: (b, v) => b.forward(v, act),
+      concat: (a, b) => concat([a, b], 1),
+    });
+  }
+
+  /** The network's dataflow from the input x to ε̂ (the one definition; see the file comment). */
+  wire<V>(x: V, w: NoiseWiring<V>): V {
+    let h = w.linear(this.mlp_in, x);
     const r = h;
-    const skips: Tensor[] = [];
+    const skips: V[] = [];
     for (const b of this.downs) {
-      h = b.forward(h, act);
+      h = w.block(b, h);
       skips.push(h);
     }
-    h = this.mid.forward(h, act);
-    for (const b of this.ups) h = b.forward(concat([h, skips.pop()!], 1), act);
-    return this.mlp_out.forward(concat([h, r], 1));
+    h = w.block(this.mid, h);
+    for (const b of this.ups) h = w.block(b, w.concat(h, skips.pop()!));
+    return w.linear(this.mlp_out, w.concat(h, r));
   }
 
   /** ε̂(x, t) for x [B, n] and integer steps t [B] (as the PyTorch module's forward). */
@@ -142,6 +178,9 @@ export class NoiseMLP extends Module {
 }
 
 export type PresetName = 'paper' | 'small' | 'tiny';
+
+/** The preset of the commands and of augment when none is given. */
+export const DEFAULT_PRESET: PresetName = 'small';
 
 /**
  * Network presets. `paper`: the thesis widths (n ≥ 60 → 200-400-600, else 128-256-512) and

@@ -3,6 +3,8 @@
  * becomes one fused op (GEMM + bias + GELU epilogue), concatenations become adjacent column
  * regions, and the time path — gelu(t_emb(t)) through each block's temb_proj — is a per-step
  * vector folded into that block's mlp1 bias (all rows of a sampler call share one step t).
+ * The connections are not restated here: the network's own `wire` (network.ts) is traced on
+ * symbolic values and this file only lays out buffers and fuses each kind of layer.
  *
  * Block (x → y), with x's activation gelu(x) already stored by x's producer:
  *   H  = gelu(gelu(x)·W1ᵀ + b1 + temb_proj(gelu(temb)))     one op, GELU in place
@@ -21,11 +23,46 @@ export interface NoisePlan {
   stepVectors(t: number): Map<number, Float32Array>;
 }
 
+/** A value of the traced dataflow: its width, and how plan ops reach it. */
+interface Sym { width: number }
+type Step =
+  | { kind: 'linear'; layer: Linear; x: Sym; y: Sym }
+  | { kind: 'block'; block: ResNetBlock; x: Sym; y: Sym }
+  | { kind: 'concat'; a: Sym; b: Sym; y: Sym };
+
+/** The network's own dataflow (NoiseMLP.wire), recorded on symbolic values. */
+function trace(net: NoiseMLP): { input: Sym; output: Sym; steps: Step[] } {
+  const steps: Step[] = [];
+  const check = (what: string, x: Sym, width: number): void => {
+    if (x.width !== width) throw new Error(`noisePlan: ${what} reads ${width} columns but its input has ${x.width}`);
+  };
+  const input: Sym = { width: net.config.n };
+  const output = net.wire<Sym>(input, {
+    linear(layer, x) {
+      check('a linear layer', x, layer.inFeatures);
+      const y = { width: layer.outFeatures };
+      steps.push({ kind: 'linear', layer, x, y });
+      return y;
+    },
+    block(block, x) {
+      check('a block', x, block.inHidden);
+      const y = { width: block.outHidden };
+      steps.push({ kind: 'block', block, x, y });
+      return y;
+    },
+    concat(a, b) {
+      const y = { width: a.width + b.width };
+      steps.push({ kind: 'concat', a, b, y });
+      return y;
+    },
+  });
+  return { input, output, steps };
+}
+
 /** Compile `net` (its current weights, copied) into a plan: input x [B, n] → ε̂ [B, n]. */
 export function noisePlan(net: NoiseMLP): NoisePlan {
-  const { n, widths, residual } = net.config;
-  const L = widths.length;
-  const w0 = widths[0]!;
+  const { residual } = net.config;
+  const { input, output, steps } = trace(net);
   const buffers: number[] = [];
   const weights: Plan['weights'] = [];
   const vectors: Float32Array[] = [];
@@ -36,15 +73,46 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
   const weightOf = (l: Linear): number => weights.push({ rows: l.outFeatures, cols: l.inFeatures, data: Float32Array.from(l.weight.data) }) - 1;
   const biasOf = (l: Linear): number | null => (l.bias ? vectors.push(Float32Array.from(l.bias.data)) - 1 : null);
 
-  const input = buffer(n);
-  const fin = buffer(2 * w0); // [h | r], the input of mlp_out
-  const gr = buffer(w0); // gelu(r)
-  const maxOut = Math.max(...[...net.downs, net.mid, ...net.ups].map((b) => b.outHidden));
-  const scratch = buffer(maxOut);
-  const output = buffer(n);
-  // Up block u reads concat([h, skip]) as values and as activations: two buffers each.
-  const upV = net.ups.map((b) => buffer(b.inHidden));
-  const upG = net.ups.map((b) => buffer(b.inHidden));
+  // Layout. A block reads its input x and gelu(x), so a value that feeds a block also has an
+  // activation region, written by its producer's epilogue. A concatenation is one buffer whose
+  // parts are written in place by their producers (and a mirror buffer for the activations when
+  // the concatenation feeds a block): no copies.
+  const home = new Map<Sym, PlanRegion>();
+  const act = new Map<Sym, PlanRegion>();
+  const feedsBlock = new Set<Sym>();
+  for (const st of steps) if (st.kind === 'block') feedsBlock.add(st.x);
+  const place = (v: Sym): PlanRegion => {
+    let r = home.get(v);
+    if (!r) home.set(v, (r = whole(buffer(v.width))));
+    return r;
+  };
+  home.set(input, whole(buffer(input.width)));
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const st = steps[i]!;
+    if (st.kind !== 'concat') continue;
+    if (home.has(st.a) || home.has(st.b)) throw new Error('noisePlan: a value used by two concatenations (or the input concatenated) is not supported');
+    const y = place(st.y);
+    const gy = feedsBlock.has(st.y) ? act.get(st.y) ?? whole(buffer(st.y.width)) : null;
+    if (gy) act.set(st.y, gy);
+    home.set(st.a, region(y.buf, y.col, st.a.width));
+    home.set(st.b, region(y.buf, y.col + st.a.width, st.b.width));
+    if (gy) {
+      act.set(st.a, region(gy.buf, gy.col, st.a.width));
+      act.set(st.b, region(gy.buf, gy.col + st.a.width, st.b.width));
+    }
+  }
+  const blocks = steps.flatMap((st) => (st.kind === 'block' ? [st.block] : []));
+  const scratch = buffer(Math.max(...blocks.map((b) => b.outHidden)));
+  for (const st of steps) {
+    if (st.kind === 'concat') continue;
+    place(st.y);
+    if (feedsBlock.has(st.y) && !act.has(st.y)) act.set(st.y, whole(buffer(st.y.width)));
+  }
+  const actOf = (v: Sym): PlanRegion => {
+    const g = act.get(v);
+    if (!g) throw new Error('noisePlan: a block reads a value no op produces its activation for (the input?)');
+    return g;
+  };
 
   /** A block's per-step vector: mlp1.bias + temb_proj(gelu(temb)), filled by stepVectors. */
   const stepIndex: { block: ResNetBlock; index: number }[] = [];
@@ -59,35 +127,12 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
     }
     ops.push({ kind: 'linear', x: H, weight: weightOf(b.mlp2), bias: biasOf(b.mlp2), out: y, accumulate: residual, gelu: gy });
   };
-
-  // mlp_in: r into the right half of fin, gelu(r) for the first block.
-  const r = region(fin, w0, w0);
-  ops.push({ kind: 'linear', x: whole(input), weight: weightOf(net.mlp_in), bias: biasOf(net.mlp_in), out: r, accumulate: false, gelu: whole(gr) });
-  // Skip i (output of down i) is the right part of up block L-1-i's input.
-  const skip = (i: number): [PlanRegion, PlanRegion] => {
-    const u = L - 1 - i, w = net.downs[i]!.outHidden, col = buffers[upV[u]!]! - w;
-    return [region(upV[u]!, col, w), region(upG[u]!, col, w)];
-  };
-  let x = r, gx = whole(gr);
-  net.downs.forEach((b, i) => {
-    const [y, gy] = skip(i);
-    block(b, x, gx, y, gy);
-    [x, gx] = [y, gy];
-  });
-  // mid and ups write h into the left part of the next up's input; the last up into fin.
-  const left = (u: number, w: number): [PlanRegion, PlanRegion | null] =>
-    u < L ? [region(upV[u]!, 0, w), region(upG[u]!, 0, w)] : [region(fin, 0, w), null];
-  {
-    const [y, gy] = left(0, net.mid.outHidden);
-    block(net.mid, x, gx, y, gy);
+  for (const st of steps) {
+    if (st.kind === 'linear') ops.push({ kind: 'linear', x: home.get(st.x)!, weight: weightOf(st.layer), bias: biasOf(st.layer), out: home.get(st.y)!, accumulate: false, gelu: act.get(st.y) ?? null });
+    else if (st.kind === 'block') block(st.block, home.get(st.x)!, actOf(st.x), home.get(st.y)!, act.get(st.y) ?? null);
   }
-  net.ups.forEach((b, u) => {
-    const [y, gy] = left(u + 1, b.outHidden);
-    block(b, whole(upV[u]!), whole(upG[u]!), y, gy);
-  });
-  ops.push({ kind: 'linear', x: whole(fin), weight: weightOf(net.mlp_out), bias: biasOf(net.mlp_out), out: whole(output), accumulate: false, gelu: null });
 
-  const plan: Plan = { buffers, weights, vectors, ops, input: whole(input), output: whole(output) };
+  const plan: Plan = { buffers, weights, vectors, ops, input: home.get(input)!, output: home.get(output)! };
   // The time path, copied now like the rest (the plan is a snapshot of the network): t_emb's
   // layers after the sinusoidal table, and each block's temb_proj and mlp1 bias.
   const pos = net.t_emb.at(0);

@@ -3,11 +3,11 @@
  * L = E_{t, x0, ε} ‖ε - ε̂(√ᾱ_t x0 + √(1-ᾱ_t) ε, t)‖² with Adam, optional cosine learning-rate
  * decay, gradient clipping and an EMA of the weights (used for sampling).
  *
- * Determinism and resume: iteration k draws its minibatch rows, steps and noise from
- * Rng(seed·2²¹ + k) alone, so a run resumed from a checkpoint at iteration k (weights, EMA,
- * Adam moments, step count) follows exactly the uninterrupted run's loss trajectory.
+ * Determinism and resume: iteration k draws its minibatch rows, steps and noise from the named
+ * stream ('train', k) of the seed alone (streams.ts), so a run resumed from a checkpoint at
+ * iteration k (weights, EMA, Adam moments, step count) follows exactly the uninterrupted run's
+ * loss trajectory.
  */
-import { Rng } from '../random/index.js';
 import { Tensor, fromStorage, getBackend } from '../tensor/index.js';
 import type { Backend } from '../tensor/index.js';
 import { compilePlan } from '../tensor/backend/plan.js';
@@ -21,6 +21,7 @@ import type { Schedule, ScheduleKind } from './schedule.js';
 import { NoiseMLP } from './network.js';
 import type { NetworkConfig } from './network.js';
 import type { EpsPredictor } from './samplers.js';
+import { runStreams } from './streams.js';
 
 export interface TrainConfig {
   /** Total iterations of the run (the cosine schedule decays to 0 at this count). */
@@ -49,7 +50,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   T: 1000,
 };
 
-const MAX_ITERATIONS = 2097152; // 2^21: iteration k's generator is Rng(seed·2^21 + k)
+const MAX_ITERATIONS = 2097152; // 2^21, a bound on the run length (the cosine schedule, losses kept in memory)
 
 /** The learning rate at iteration k (0-based) of a run of N iterations. */
 export function learningRate(cfg: Pick<TrainConfig, 'lr' | 'lrSchedule' | 'iterations'>, k: number): number {
@@ -85,14 +86,18 @@ export class DiffusionTrainer {
   private readonly m: number;
   private readonly n: number;
 
-  constructor(data: SpinData, netConfig: NetworkConfig, cfg: TrainConfig) {
+  /**
+   * A new run, its network initialised from the seed's 'init' stream, or from `weights` (a state
+   * dict, e.g. a checkpoint's raw weights: nothing is drawn then).
+   */
+  constructor(data: SpinData, netConfig: NetworkConfig, cfg: TrainConfig, weights?: Record<string, Tensor>) {
     validateTrainConfig(cfg);
     if (data.n !== netConfig.n) throw new Error(`trainer: data has n=${data.n} but the network n=${netConfig.n}`);
     if (data.m < 1) throw new Error('trainer: no training samples');
     this.cfg = { ...cfg };
     this.sched = makeSchedule({ kind: cfg.schedule, T: cfg.T });
     if (netConfig.T !== cfg.T) throw new Error(`trainer: network embeds T=${netConfig.T} steps but the schedule has T=${cfg.T}`);
-    this.net = new NoiseMLP(netConfig, new Rng(cfg.seed));
+    this.net = weights ? NoiseMLP.fromStateDict(netConfig, weights) : new NoiseMLP(netConfig, runStreams(cfg.seed).init());
     this.optimizer = new Adam(this.net.parameters(), { lr: cfg.lr });
     this.ema = cfg.emaDecay > 0 ? new EMA(this.net, cfg.emaDecay) : null;
     this.n = data.n;
@@ -105,7 +110,7 @@ export class DiffusionTrainer {
     const k = this.iteration;
     const { batchSize: B } = this.cfg;
     const n = this.n;
-    const rng = new Rng(this.cfg.seed * MAX_ITERATIONS + k);
+    const rng = runStreams(this.cfg.seed).train(k);
     const x0 = new Float32Array(B * n);
     for (let b = 0; b < B; b++) {
       const row = rng.int(this.m);

@@ -161,9 +161,7 @@ export async function runDiffusion(
 
 /** Generate from a checkpoint's sampling weights (fig2: every evaluated checkpoint). */
 export function generateFromStateDict(r: AugmentResult, stateDict: AugmentResult['stateDict'], m: number, rng: Rng): SpinData {
-  const net = new NoiseMLP(r.networkConfig, new Rng(0));
-  net.loadStateDict(stateDict);
-  return generateSpins(net, m, rng, r.samplerOptions);
+  return generateSpins(NoiseMLP.fromStateDict(r.networkConfig, stateDict), m, rng, r.samplerOptions);
 }
 
 /** A 32-bit seed from labelled parts: the same parts give the same stream in every experiment. */

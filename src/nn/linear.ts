@@ -11,7 +11,8 @@ export interface LinearOptions {
 /**
  * y = x·Wᵀ + b with W of shape [out, in], as torch.nn.Linear. PyTorch's default init:
  * kaiming_uniform_(W, a=√5) has bound gain·√(3/in) with gain = √(2/(1+5)), i.e. 1/√in, and the
- * bias is U(-1/√in, 1/√in) too. Drawn from `rng`: W row-major first, then b.
+ * bias is U(-1/√in, 1/√in) too. Drawn from `rng`: W row-major first, then b. With `rng` null the
+ * parameters are zeros, to be filled by loadStateDict (no initialisation thrown away).
  */
 export class Linear extends Module {
   readonly inFeatures: number;
@@ -19,7 +20,7 @@ export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | null;
 
-  constructor(inFeatures: number, outFeatures: number, rng: Rng, opts: LinearOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, rng: Rng | null, opts: LinearOptions = {}) {
     super();
     for (const [what, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new Error(`Linear: ${what} must be an integer ≥ 0, got ${v}`);
@@ -41,9 +42,9 @@ export class Linear extends Module {
   }
 }
 
-/** A parameter tensor with entries U(-bound, bound). */
-export function uniformInit(shape: readonly number[], bound: number, rng: Rng, dtype: DType = 'float32'): Tensor {
+/** A parameter tensor with entries U(-bound, bound) (zeros without an rng). */
+export function uniformInit(shape: readonly number[], bound: number, rng: Rng | null, dtype: DType = 'float32'): Tensor {
   const t = empty(shape, dtype);
-  for (let i = 0; i < t.size; i++) t.data[i] = (2 * rng.uniform() - 1) * bound;
+  if (rng) for (let i = 0; i < t.size; i++) t.data[i] = (2 * rng.uniform() - 1) * bound;
   return t.requireGrad();
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runIn } from './run-in.js';
+import { main } from '../../src/cli/main.js';
 import { parseSpinText, paramsFromJSON } from '../../src/ising/index.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { checkpointInfo } from '../../src/diffusion/checkpoint.js';
@@ -50,6 +51,23 @@ describe('spindiff train / sample / augment', () => {
     const fa = decodeSafetensors(bytes('full.safetensors')).tensors['mlp_out.weight']!;
     const fb = decodeSafetensors(bytes('b.safetensors')).tensors['mlp_out.weight']!;
     expect(Array.from(fb.data)).toEqual(Array.from(fa.data));
+  });
+
+  it('interrupted and resumed with the energy-variance stop: the same file as an uninterrupted run (issue #13, 7)', async () => {
+    // The evaluations draw from streams named by their iteration, so the resumed run's curve, stop
+    // decision and chosen weights are the uninterrupted run's. The "Ctrl-C" is a signal that turns
+    // on once the first periodic checkpoint (iteration 25, between evaluations) is on disk.
+    const common = ['--data', 'data.txt', '--iters', '60', '--eval-every', '10', '--checkpoint-every', '25', ...small];
+    expect((await run('train', ...common, '--out', 'full-ev.safetensors')).code).toBe(0);
+    const out = join(dir, 'cut-ev.safetensors');
+    const signal = { get aborted() { return existsSync(out); } };
+    const code = await main(['train', ...common, '--out', 'cut-ev.safetensors'], { stdout: () => {}, stderr: () => {}, isTTY: false, cwd: dir, signal });
+    expect(code).toBe(130);
+    expect(checkpointInfo(bytes('cut-ev.safetensors')).iteration).toBe(25);
+    expect((await run('train', ...common, '--resume', 'cut-ev.safetensors', '--out', 'resumed-ev.safetensors')).code).toBe(0);
+    const full = bytes('full-ev.safetensors');
+    expect(decodeSafetensors(full).metadata['curve']).toBe(decodeSafetensors(bytes('resumed-ev.safetensors')).metadata['curve']);
+    expect(Buffer.from(bytes('resumed-ev.safetensors')).equals(Buffer.from(full))).toBe(true);
   });
 
   it('sample generates ±1 configurations from a checkpoint', async () => {

@@ -90,7 +90,7 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
   for (let i = steps.length - 1; i >= 0; i--) {
     const st = steps[i]!;
     if (st.kind !== 'concat') continue;
-    if (home.has(st.a) || home.has(st.b)) throw new Error('noisePlan: a value used by two concatenations (or the input concatenated) is not supported');
+    if (st.a === st.b || home.has(st.a) || home.has(st.b)) throw new Error('noisePlan: a value used by two concatenations (or the input concatenated) needs a copy, which the layout does not make');
     const y = place(st.y);
     const gy = feedsBlock.has(st.y) ? act.get(st.y) ?? whole(buffer(st.y.width)) : null;
     if (gy) act.set(st.y, gy);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NoiseMLP, presetConfig } from '../../src/diffusion/network.js';
+import type { NoiseWiring } from '../../src/diffusion/network.js';
+import { noisePlan } from '../../src/diffusion/plan.js';
 import { makePredictor } from '../../src/diffusion/train.js';
 import { Rng } from '../../src/random/index.js';
 import { readFileSync } from 'node:fs';
@@ -56,6 +58,51 @@ describe('NoiseMLP (thesis appendix)', () => {
     expect(Array.from(predict(x, 9, 3))).toEqual(before);
     expect(Array.from(predict(x, 11, 3))).not.toEqual(before); // an uncached step, still the old weights
     expect(Array.from(makePredictor(net)(x, 9, 3))).not.toEqual(before);
+  });
+
+  it('the plan follows the module\'s own wiring: a network wired differently compiles to its own forward', () => {
+    // A variant with every concatenation the other way round (skip first, r first): nothing in
+    // plan.ts knows of it, the plan is traced from wire().
+    class Variant extends NoiseMLP {
+      override wire<V>(x: V, w: NoiseWiring<V>): V {
+        let h = w.linear(this.mlp_in, x);
+        const r = h;
+        const skips: V[] = [];
+        for (const b of this.downs) skips.push((h = w.block(b, h)));
+        h = w.block(this.mid, h);
+        for (const b of this.ups) h = w.block(b, w.concat(skips.pop()!, h));
+        return w.linear(this.mlp_out, w.concat(r, h));
+      }
+    }
+    const cfg = { n: 5, widths: [8, 8, 8], timeDim: 8, T: 30, residual: true };
+    const net = new Variant(cfg, new Rng(7));
+    const base = NoiseMLP.fromStateDict(cfg, net.stateDict());
+    const B = 4;
+    const x = new Rng(8).fillNormal(new Float32Array(B * 5));
+    const ts = new Int32Array(B).fill(12);
+    const a = noGrad(() => net.forward(fromStorage(x.slice(), [B, 5]), ts)).data;
+    const b = makePredictor(net)(x, 12, B);
+    for (let i = 0; i < a.length; i++) expect(Math.abs(b[i]! - a[i]!)).toBeLessThanOrEqual(64 * 2 ** -23 * (1 + Math.abs(a[i]!)));
+    // and it is a different function from the standard wiring with the same weights
+    expect(Array.from(makePredictor(base)(x, 12, B))).not.toEqual(Array.from(b));
+    // A wiring the layout cannot place without copies is refused, not miscompiled.
+    class Twice extends NoiseMLP {
+      override wire<V>(x: V, w: NoiseWiring<V>): V {
+        const r = w.linear(this.mlp_in, x);
+        return w.linear(this.mlp_out, w.concat(r, r));
+      }
+    }
+    expect(() => noisePlan(new Twice(cfg, new Rng(1)))).toThrow(/two concatenations/);
+  });
+
+  it('fromStateDict builds the network without drawing an init; a null rng gives zeros', () => {
+    const cfg = { n: 4, widths: [8, 12], timeDim: 8, T: 20, residual: true };
+    const net = new NoiseMLP(cfg, new Rng(9));
+    const copy = NoiseMLP.fromStateDict(cfg, net.stateDict({ copy: true }));
+    const x = new Rng(1).fillNormal(new Float32Array(3 * 4));
+    expect(Array.from(makePredictor(copy)(x, 5, 3))).toEqual(Array.from(makePredictor(net)(x, 5, 3)));
+    expect(new NoiseMLP(cfg, null).parameters().every((p) => p.data.every((v) => v === 0))).toBe(true);
+    expect(() => NoiseMLP.fromStateDict({ ...cfg, widths: [8, 16] }, net.stateDict())).toThrow(/shape/);
   });
 
   it('residual blocks are switchable: no shortcuts without them, different output', () => {

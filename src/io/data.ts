@@ -3,7 +3,7 @@
  * starts a comment line. Values ±1, or a file of only 0/1 read as 0 → −1, 1 → +1.
  * Errors name the file, line and column.
  */
-import type { SpinData } from '../ising/types.js';
+import type { SpinData } from '../types/index.js';
 import { DataError } from '../util/errors.js';
 
 export interface ParsedSpinData extends SpinData {

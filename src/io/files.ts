@@ -1,7 +1,7 @@
 /** Reading and writing spin data and params files (Node only). Errors name the file. */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import type { IsingParams, SpinData } from '../ising/types.js';
+import type { IsingParams, SpinData } from '../types/index.js';
 import { writeFileAtomic } from './atomic.js';
 import { formatSpinText, parseSpinText, type ParsedSpinData } from './data.js';
 import { encodeNpy, parseNpy } from './npy.js';

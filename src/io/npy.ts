@@ -3,7 +3,7 @@
  * bool, float32/64 (C or Fortran order, either byte order); values must be ±1, or all 0/1.
  * Writes int8 C-order arrays.
  */
-import type { SpinData } from '../ising/types.js';
+import type { SpinData } from '../types/index.js';
 import { DataFormatError, type ParsedSpinData } from './data.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY

@@ -2,8 +2,8 @@
  * Params JSON: {"n": N, "b": [N numbers], "w": [[N numbers] × N]}, w symmetric with zero
  * diagonal; extra fields (method, epsilon, …) are kept in `extra`.
  */
-import { checkParams } from '../ising/model.js';
-import type { IsingParams } from '../ising/types.js';
+import { checkParams } from '../types/index.js';
+import type { IsingParams } from '../types/index.js';
 
 export function paramsToJSON(p: IsingParams, extra: Record<string, unknown> = {}): string {
   const { n, b, w } = p;

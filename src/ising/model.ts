@@ -1,6 +1,7 @@
 /** The Ising model: SK parameters, energies, and conversions between ±1 and 0/1 conventions. */
 import type { Rng } from '../random/index.js';
 import type { IsingParams, SpinData } from './types.js';
+export { checkParams } from '../types/index.js';
 
 /** Sherrington-Kirkpatrick parameters: b_i, w_ij ~ N(0, g²/n) i.i.d., w symmetric, zero diagonal. */
 export function skParams(n: number, g: number, rng: Rng): IsingParams {
@@ -96,22 +97,3 @@ export function spinsFrom01(x: ArrayLike<number>): Int8Array {
   return out;
 }
 
-/** Throws unless p is well formed: sizes, finite values, symmetric w with zero diagonal. */
-export function checkParams(p: IsingParams, where = 'params', tol = 1e-9): void {
-  const { n, b, w } = p;
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`${where}: n must be a positive integer, got ${n}`);
-  if (b.length !== n) throw new Error(`${where}: b has ${b.length} entries, expected n=${n}`);
-  if (w.length !== n * n) throw new Error(`${where}: w has ${w.length} entries, expected n²=${n * n}`);
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(b[i]!)) throw new Error(`${where}: b[${i}] is ${b[i]}, not a finite number`);
-    if (w[i * n + i] !== 0) throw new Error(`${where}: w[${i}][${i}] = ${w[i * n + i]}, the diagonal must be 0`);
-    for (let j = i + 1; j < n; j++) {
-      const a = w[i * n + j]!;
-      const c = w[j * n + i]!;
-      if (!Number.isFinite(a) || !Number.isFinite(c)) throw new Error(`${where}: w[${i}][${j}] is not a finite number`);
-      if (Math.abs(a - c) > tol * Math.max(1, Math.abs(a), Math.abs(c))) {
-        throw new Error(`${where}: w[${i}][${j}] = ${a} but w[${j}][${i}] = ${c}; w must be symmetric`);
-      }
-    }
-  }
-}

@@ -8,6 +8,7 @@
  *   5. generate M⁺ configurations and infer the couplings from observed (train half) + generated.
  * The observed-only inference (train half) is returned beside it for comparison.
  */
+import { AbortError, DataError, UsageError } from '../util/errors.js';
 import type { Rng } from '../random/index.js';
 import { Tensor, getBackend, setBackend } from '../tensor/index.js';
 import type { Backend } from '../tensor/index.js';
@@ -113,7 +114,7 @@ export function splitForSeed(data: SpinData, seed: number): { train: SpinData; t
 
 /** Split rows in half at random (first half train, second half test). */
 export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: SpinData } {
-  if (data.m < 4) throw new Error(`augment: need at least 4 samples to split into train/test, got ${data.m}`);
+  if (data.m < 4) throw new DataError(`augment: need at least 4 samples to split into train/test, got ${data.m}`);
   const perm = rng.permutation(data.m);
   const h = Math.floor(data.m / 2);
   return { train: selectRows(data, perm.subarray(0, h)), test: selectRows(data, perm.subarray(h)) };
@@ -183,9 +184,9 @@ export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Train
   const rule: StopRuleOptions = { minIterations: Math.round((o.minFraction ?? AUGMENT_DEFAULTS.minFraction) * cfg.iterations), ...o.stopRule };
   let varTest = 0;
   if (stopMode === 'energy-variance') {
-    if (!o.test || !o.thetaTrain) throw new Error('trainDiffusion: the energy-variance rule needs test data and θ_train');
+    if (!o.test || !o.thetaTrain) throw new UsageError('trainDiffusion: the energy-variance rule needs test data and θ_train');
     varTest = energyStats(o.thetaTrain, o.test).variance;
-    if (!(varTest > 0)) throw new Error('trainDiffusion: the test energies have zero variance under θ_train (constant data?)');
+    if (!(varTest > 0)) throw new DataError('trainDiffusion: the test energies have zero variance under θ_train (constant data?)');
   }
   // Each evaluation's samples come from the stream named by its iteration: a resumed run draws
   // exactly what the uninterrupted run drew.
@@ -258,7 +259,7 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
 
   let tt = now();
   const { train, test } = opts.test ? { train: data, test: opts.test } : splitHalves(data, streams.split());
-  if (test.n !== train.n) throw new Error(`augment: test data has n=${test.n}, training data n=${train.n}`);
+  if (test.n !== train.n) throw new DataError(`augment: test data has n=${test.n}, training data n=${train.n}`);
   timings.split = now() - tt;
 
   tt = now();
@@ -272,7 +273,7 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   const netCfg: NetworkConfig = { ...presetConfig(preset, train.n, trainCfg.T), ...opts.network, n: train.n };
   const samplerOpts: SamplerOptions = { ...DEFAULT_SAMPLER, ...opts.sampler };
   const M = opts.samples ?? AUGMENT_DEFAULTS.samples;
-  if (!(Number.isInteger(M) && M >= 1)) throw new Error(`augment: samples must be an integer ≥ 1, got ${M}`);
+  if (!(Number.isInteger(M) && M >= 1)) throw new UsageError(`augment: samples must be an integer ≥ 1, got ${M}`);
 
   tt = now();
   const run = trainDiffusion(train, {
@@ -285,7 +286,7 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   timings.train = now() - tt - run.evalSeconds;
   const { curve, decision, stopIteration, checkpoints } = run;
   const chosen = run.chosen;
-  if (signal?.aborted) throw new Error('augment: aborted');
+  if (signal?.aborted) throw new AbortError('augment: aborted');
 
   tt = now();
   const genNet = NoiseMLP.fromStateDict(netCfg, chosen.stateDict);

@@ -13,6 +13,7 @@
  * 'train.best.<name>' and its iteration as 'best_iteration'; in the final file the plain names
  * hold the chosen weights ('sampling_weights' says which). This file alone knows the layout.
  */
+import { DataError } from '../util/errors.js';
 import { Tensor } from '../tensor/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import { optimizerStateFromSafetensors, optimizerStateToSafetensors } from '../nn/index.js';
@@ -96,11 +97,11 @@ export function resumeRun(bytes: Uint8Array, data: SpinData, opts: { iterations?
   const file = decode(bytes, where);
   const md = file.metadata;
   const resumeCurve = md['curve'] === undefined ? [] : parseJSON<CurvePoint[]>(md['curve'], 'curve', where);
-  if (!Array.isArray(resumeCurve)) throw new Error(`${where}: metadata 'curve' is not a list of evaluations`);
+  if (!Array.isArray(resumeCurve)) throw new DataError(`${where}: metadata 'curve' is not a list of evaluations`);
   let resumeBest: ResumedRun['resumeBest'] = null;
   if (md['best_iteration'] !== undefined) {
     const iteration = Number(md['best_iteration']);
-    if (!Number.isInteger(iteration) || iteration < 0) throw new Error(`${where}: metadata 'best_iteration' is ${md['best_iteration']}`);
+    if (!Number.isInteger(iteration) || iteration < 0) throw new DataError(`${where}: metadata 'best_iteration' is ${md['best_iteration']}`);
     const stateDict: Record<string, Tensor> = {};
     for (const [k, t] of Object.entries(file.tensors)) if (k.startsWith(BEST)) stateDict[k.slice(BEST.length)] = t;
     resumeBest = { iteration, stateDict };
@@ -109,11 +110,11 @@ export function resumeRun(bytes: Uint8Array, data: SpinData, opts: { iterations?
 }
 
 function parseJSON<T>(s: string | undefined, what: string, where: string): T {
-  if (s === undefined) throw new Error(`${where}: metadata '${what}' is missing (not a spindiff diffusion checkpoint?)`);
+  if (s === undefined) throw new DataError(`${where}: metadata '${what}' is missing (not a spindiff diffusion checkpoint?)`);
   try {
     return JSON.parse(s) as T;
   } catch {
-    throw new Error(`${where}: metadata '${what}' is not valid JSON`);
+    throw new DataError(`${where}: metadata '${what}' is not valid JSON`);
   }
 }
 
@@ -122,14 +123,14 @@ function decode(bytes: Uint8Array, where: string): ReturnType<typeof decodeSafet
   try {
     file = decodeSafetensors(bytes);
   } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
+    throw new DataError(`${where}: ${(e as Error).message}`);
   }
   const md = file.metadata;
-  if (md['format'] !== CHECKPOINT_FORMAT) throw new Error(`${where}: not a spindiff diffusion checkpoint (metadata format is ${JSON.stringify(md['format'] ?? null)}, expected '${CHECKPOINT_FORMAT}')`);
+  if (md['format'] !== CHECKPOINT_FORMAT) throw new DataError(`${where}: not a spindiff diffusion checkpoint (metadata format is ${JSON.stringify(md['format'] ?? null)}, expected '${CHECKPOINT_FORMAT}')`);
   const network = parseJSON<NetworkConfig>(md['network'], 'network', where);
   const train = parseJSON<TrainConfig>(md['train'], 'train', where);
   const iteration = Number(md['iteration']);
-  if (!Number.isInteger(iteration) || iteration < 0) throw new Error(`${where}: metadata 'iteration' is ${md['iteration']}`);
+  if (!Number.isInteger(iteration) || iteration < 0) throw new DataError(`${where}: metadata 'iteration' is ${md['iteration']}`);
   const extra: Record<string, string> = {};
   for (const [k, v] of Object.entries(md)) if (!['format', 'network', 'train', 'iteration', 'ema', 'ema_updates', 'optimizer'].includes(k)) extra[k] = v;
   return { ...file, info: { network, train, iteration, ema: md['ema'] === 'true', extra } };
@@ -148,7 +149,7 @@ export function loadSamplingNetwork(bytes: Uint8Array, where = 'checkpoint'): { 
   try {
     return { net: NoiseMLP.fromStateDict(file.info.network, sd), info: file.info };
   } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
+    throw new DataError(`${where}: ${(e as Error).message}`);
   }
 }
 
@@ -165,25 +166,25 @@ function trainerFrom(file: ReturnType<typeof decode>, data: SpinData, opts: { it
   validateTrainConfig(cfg);
   const raw: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(file.tensors)) if (k.startsWith('train.raw.')) raw[k.slice('train.raw.'.length)] = t;
-  if (Object.keys(raw).length === 0) throw new Error(`${where}: training state 'train.raw.*' is missing (a sampling-only file cannot be resumed)`);
+  if (Object.keys(raw).length === 0) throw new DataError(`${where}: training state 'train.raw.*' is missing (a sampling-only file cannot be resumed)`);
   let tr: DiffusionTrainer;
   try {
     tr = new DiffusionTrainer(data, file.info.network, cfg, raw);
   } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
+    throw new DataError(`${where}: ${(e as Error).message}`);
   }
   if (tr.ema) {
     for (const [k, s] of Object.entries(tr.ema.shadow)) {
       const t = file.tensors[`train.ema.${k}`];
-      if (!t) throw new Error(`${where}: training state 'train.ema.${k}' is missing`);
-      if (t.size !== s.size) throw new Error(`${where}: 'train.ema.${k}' has ${t.size} values, expected ${s.size}`);
+      if (!t) throw new DataError(`${where}: training state 'train.ema.${k}' is missing`);
+      if (t.size !== s.size) throw new DataError(`${where}: 'train.ema.${k}' has ${t.size} values, expected ${s.size}`);
       s.data.set(t.data);
     }
     tr.ema.updates = Number(file.metadata['ema_updates'] ?? 0);
   }
   tr.optimizer.loadStateDict(optimizerStateFromSafetensors(file));
   const losses = file.tensors['train.losses'];
-  if (!losses || losses.size !== file.info.iteration) throw new Error(`${where}: 'train.losses' should hold ${file.info.iteration} values`);
+  if (!losses || losses.size !== file.info.iteration) throw new DataError(`${where}: 'train.losses' should hold ${file.info.iteration} values`);
   tr.losses.push(...Array.from(losses.data));
   tr.iteration = file.info.iteration;
   return tr;

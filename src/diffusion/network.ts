@@ -17,6 +17,7 @@
  * type: `forwardEmb` runs it on autograd tensors and `noisePlan` (plan.ts) on plan buffers, so a
  * new layer or a changed connection is edited here only.
  */
+import { UsageError } from '../util/errors.js';
 import type { Rng } from '../random/index.js';
 import { Tensor, fromStorage } from '../tensor/index.js';
 import { add, concat, gelu, gatherRows, noGrad } from '../autograd/index.js';
@@ -96,9 +97,9 @@ export class NoiseMLP extends Module {
   constructor(config: NetworkConfig, rng: Rng | null) {
     super();
     const { n, widths, timeDim, residual } = config;
-    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`NoiseMLP: n must be an integer ≥ 1, got ${n}`);
-    if (widths.length < 2 || widths.some((w) => !(Number.isInteger(w) && w >= 1))) throw new Error(`NoiseMLP: widths must be ≥ 2 positive integers, got [${widths.join(', ')}]`);
-    if (!(Number.isInteger(timeDim) && timeDim >= 4 && timeDim % 2 === 0)) throw new Error(`NoiseMLP: timeDim must be an even integer ≥ 4, got ${timeDim}`);
+    if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`NoiseMLP: n must be an integer ≥ 1, got ${n}`);
+    if (widths.length < 2 || widths.some((w) => !(Number.isInteger(w) && w >= 1))) throw new UsageError(`NoiseMLP: widths must be ≥ 2 positive integers, got [${widths.join(', ')}]`);
+    if (!(Number.isInteger(timeDim) && timeDim >= 4 && timeDim % 2 === 0)) throw new UsageError(`NoiseMLP: timeDim must be an even integer ≥ 4, got ${timeDim}`);
     this.config = { ...config, widths: widths.slice() };
     const L = widths.length;
     const h1 = widths[1]!;
@@ -140,7 +141,7 @@ export class NoiseMLP extends Module {
   timeEmbedding(steps: Int32Array): Tensor {
     for (let i = 0; i < steps.length; i++) {
       const t = steps[i]!;
-      if (!(t >= 0 && t < this.config.T)) throw new Error(`NoiseMLP: step ${t} outside 0..${this.config.T - 1}`);
+      if (!(t >= 0 && t < this.config.T)) throw new UsageError(`NoiseMLP: step ${t} outside 0..${this.config.T - 1}`);
     }
     let e = gatherRows(this.table(), steps);
     for (let i = 1; i < this.t_emb.length; i++) e = this.t_emb.at(i).forward(e);
@@ -196,6 +197,6 @@ export function presetConfig(preset: PresetName, n: number, T = 1000): NetworkCo
     case 'tiny':
       return { n, widths: [32, 64], timeDim: 16, T, residual: true };
     default:
-      throw new Error(`unknown network preset '${String(preset)}' (paper|small|tiny)`);
+      throw new UsageError(`unknown network preset '${String(preset)}' (paper|small|tiny)`);
   }
 }

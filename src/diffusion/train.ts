@@ -8,6 +8,7 @@
  * iteration k (weights, EMA, Adam moments, step count) follows exactly the uninterrupted run's
  * loss trajectory.
  */
+import { DataError, UsageError } from '../util/errors.js';
 import { Tensor, fromStorage, getBackend } from '../tensor/index.js';
 import type { Backend } from '../tensor/index.js';
 import { compilePlan } from '../tensor/backend/plan.js';
@@ -60,7 +61,7 @@ export function learningRate(cfg: Pick<TrainConfig, 'lr' | 'lrSchedule' | 'itera
 
 export function validateTrainConfig(c: TrainConfig): void {
   const bad = (what: string): never => {
-    throw new Error(`train config: ${what}`);
+    throw new UsageError(`train config: ${what}`);
   };
   if (!(Number.isInteger(c.iterations) && c.iterations >= 1 && c.iterations < MAX_ITERATIONS)) bad(`iterations must be an integer in 1..${MAX_ITERATIONS - 1}, got ${c.iterations}`);
   if (!(Number.isInteger(c.batchSize) && c.batchSize >= 1)) bad(`batchSize must be an integer ≥ 1, got ${c.batchSize}`);
@@ -92,11 +93,11 @@ export class DiffusionTrainer {
    */
   constructor(data: SpinData, netConfig: NetworkConfig, cfg: TrainConfig, weights?: Record<string, Tensor>) {
     validateTrainConfig(cfg);
-    if (data.n !== netConfig.n) throw new Error(`trainer: data has n=${data.n} but the network n=${netConfig.n}`);
-    if (data.m < 1) throw new Error('trainer: no training samples');
+    if (data.n !== netConfig.n) throw new DataError(`trainer: data has n=${data.n} but the network n=${netConfig.n}`);
+    if (data.m < 1) throw new DataError('trainer: no training samples');
     this.cfg = { ...cfg };
     this.sched = makeSchedule({ kind: cfg.schedule, T: cfg.T });
-    if (netConfig.T !== cfg.T) throw new Error(`trainer: network embeds T=${netConfig.T} steps but the schedule has T=${cfg.T}`);
+    if (netConfig.T !== cfg.T) throw new UsageError(`trainer: network embeds T=${netConfig.T} steps but the schedule has T=${cfg.T}`);
     this.net = weights ? NoiseMLP.fromStateDict(netConfig, weights) : new NoiseMLP(netConfig, runStreams(cfg.seed).init());
     this.optimizer = new Adam(this.net.parameters(), { lr: cfg.lr });
     this.ema = cfg.emaDecay > 0 ? new EMA(this.net, cfg.emaDecay) : null;

@@ -3,6 +3,7 @@
  * parameters, with their constructors and the well-formedness check. They sit below both, so io
  * does not import ising; src/ising re-exports them.
  */
+import { DataError } from '../util/errors.js';
 
 /** m samples × n spins, row-major, values ±1. */
 export interface SpinData {
@@ -28,25 +29,25 @@ export function cloneParams(p: IsingParams): IsingParams {
 
 export function makeSpinData(n: number, m: number, s?: Int8Array): SpinData {
   const arr = s ?? new Int8Array(n * m);
-  if (arr.length !== n * m) throw new Error(`SpinData: expected ${n * m} values (m=${m} × n=${n}), got ${arr.length}`);
+  if (arr.length !== n * m) throw new DataError(`SpinData: expected ${n * m} values (m=${m} × n=${n}), got ${arr.length}`);
   return { n, m, s: arr };
 }
 
 /** Throws unless p is well formed: sizes, finite values, symmetric w with zero diagonal. */
 export function checkParams(p: IsingParams, where = 'params', tol = 1e-9): void {
   const { n, b, w } = p;
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`${where}: n must be a positive integer, got ${n}`);
-  if (b.length !== n) throw new Error(`${where}: b has ${b.length} entries, expected n=${n}`);
-  if (w.length !== n * n) throw new Error(`${where}: w has ${w.length} entries, expected n²=${n * n}`);
+  if (!(Number.isInteger(n) && n >= 1)) throw new DataError(`${where}: n must be a positive integer, got ${n}`);
+  if (b.length !== n) throw new DataError(`${where}: b has ${b.length} entries, expected n=${n}`);
+  if (w.length !== n * n) throw new DataError(`${where}: w has ${w.length} entries, expected n²=${n * n}`);
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(b[i]!)) throw new Error(`${where}: b[${i}] is ${b[i]}, not a finite number`);
-    if (w[i * n + i] !== 0) throw new Error(`${where}: w[${i}][${i}] = ${w[i * n + i]}, the diagonal must be 0`);
+    if (!Number.isFinite(b[i]!)) throw new DataError(`${where}: b[${i}] is ${b[i]}, not a finite number`);
+    if (w[i * n + i] !== 0) throw new DataError(`${where}: w[${i}][${i}] = ${w[i * n + i]}, the diagonal must be 0`);
     for (let j = i + 1; j < n; j++) {
       const a = w[i * n + j]!;
       const c = w[j * n + i]!;
-      if (!Number.isFinite(a) || !Number.isFinite(c)) throw new Error(`${where}: w[${i}][${j}] is not a finite number`);
+      if (!Number.isFinite(a) || !Number.isFinite(c)) throw new DataError(`${where}: w[${i}][${j}] is not a finite number`);
       if (Math.abs(a - c) > tol * Math.max(1, Math.abs(a), Math.abs(c))) {
-        throw new Error(`${where}: w[${i}][${j}] = ${a} but w[${j}][${i}] = ${c}; w must be symmetric`);
+        throw new DataError(`${where}: w[${i}][${j}] = ${a} but w[${j}][${i}] = ${c}; w must be symmetric`);
       }
     }
   }

@@ -76,7 +76,7 @@ describe('mean-field inversions in the weak-coupling limit', () => {
   it('with fields of order 1 and couplings of order g: nMF errors shrink like g², TAP like g³ (given exact moments)', () => {
     // (C⁻¹)_ij = −w_ij − 2 w_ij² m_i m_j + O(w³): nMF drops the O(g²) term, TAP keeps it.
     const base = skParams(8, 1, new Rng(131));
-    const err = (g: number, f: typeof inferNMF) => {
+    const err = (g: number, f: typeof inferNMF | typeof inferTAP) => {
       const p = { n: 8, b: base.b, w: base.w.map((v) => v * g) };
       const e = enumerate(p);
       const r = f({ mean: e.mean, corr: e.corr });

@@ -76,8 +76,8 @@ const command: Command = {
       }
       case 'ple':
         r = inferPLE(data, { lambda: a['lambda'] as number, ...hooks });
-        if (r.diagnostics['converged'] === false) {
-          ctx.stderr(`note: pseudo-likelihood did not converge for spins ${(r.diagnostics['unconvergedSpins'] as number[]).join(',')} (separable data: couplings grow without bound); try --lambda 0.001\n`);
+        if (!r.diagnostics.converged) {
+          ctx.stderr(`note: pseudo-likelihood did not converge for spins ${r.diagnostics.unconvergedSpins.join(',')} (separable data: couplings grow without bound); try --lambda 0.001\n`);
         }
         break;
       case 'nmf':
@@ -98,9 +98,8 @@ const command: Command = {
     if (a['json']) {
       ctx.stdout(JSON.stringify({ method: r.method, n: data.n, samples: data.m, settings: r.settings, diagnostics: r.diagnostics, ...(out ? { out } : { params: JSON.parse(paramsToJSON(r.params)) }) }) + '\n');
     } else {
-      const d = r.diagnostics;
-      const detail = r.method === 'em' ? `, ε = ${fmt(d['epsilon'] as number)} chosen from ${grid.length} values, ${d['uniquePatterns']} unique patterns`
-        : r.method === 'mle-exact' ? `, max moment mismatch ${fmt(d['gradMax'] as number)} after ${d['iterations']} steps`
+      const detail = r.method === 'em' ? `, ε = ${fmt(r.diagnostics.epsilon)} chosen from ${grid.length} values, ${r.diagnostics.uniquePatterns} unique patterns`
+        : r.method === 'mle-exact' ? `, max moment mismatch ${fmt(r.diagnostics.gradMax)} after ${r.diagnostics.iterations} steps`
         : '';
       ctx.stdout(`${r.method} on ${data.m} samples (n=${data.n})${detail}; wrote ${out}\n`);
     }

@@ -13,7 +13,7 @@
 import { Rng } from '../../random/index.js';
 import { blockPatterns } from '../blocked.js';
 import { uniquePatterns } from '../patterns.js';
-import type { InferResult, IsingParams, LoopHooks, SpinData } from '../types.js';
+import type { InferResultOf, IsingParams, LoopHooks, SpinData } from '../types.js';
 
 export interface ErasureMachineOptions extends LoopHooks {
   /** ε values to try (default: 21 points on [0.4, 0.9]). */
@@ -88,10 +88,10 @@ export function erasureFit(
   opts: Omit<ErasureMachineOptions, 'epsGrid'> = {},
 ): EMFit {
   const r = erasureMachine(data, { ...opts, epsGrid: [eps] });
-  return { params: r.params, score: (r.diagnostics['scores'] as number[])[0]! };
+  return { params: r.params, score: r.diagnostics.scores[0]! };
 }
 
-export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {}): InferResult {
+export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {}): InferResultOf<'em'> {
   const { n } = data;
   if (data.m < 1) throw new Error('erasureMachine: no samples');
   const epsGrid = opts.epsGrid ?? defaultEpsGrid();
@@ -178,7 +178,7 @@ export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {})
     method: 'em',
     settings: { epsGrid, iterations, gamma, init: initOpt instanceof Float64Array ? 'given' : initOpt, seed },
     diagnostics: {
-      epsilon: epsGrid[best],
+      epsilon: epsGrid[best]!,
       scores,
       uniquePatterns: K,
       samples: total,
@@ -192,7 +192,7 @@ export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {})
  * every ε starts from the same point, so the runs are independent and the combination equals
  * one run over the whole grid. Keeps the fit with the largest score (first on ties, in order).
  */
-export function combineEpsRuns(runs: InferResult[]): InferResult {
+export function combineEpsRuns(runs: InferResultOf<'em'>[]): InferResultOf<'em'> {
   if (runs.length === 0) throw new Error('combineEpsRuns: no runs');
   const epsGrid: number[] = [];
   const scores: number[] = [];
@@ -200,7 +200,7 @@ export function combineEpsRuns(runs: InferResult[]): InferResult {
   let bestRun = runs[0]!;
   for (const r of runs) {
     const g = r.settings['epsGrid'] as number[];
-    const sc = r.diagnostics['scores'] as number[];
+    const sc = r.diagnostics.scores;
     if (!g || !sc) throw new Error('combineEpsRuns: not an erasure-machine result');
     for (let k = 0; k < g.length; k++) {
       epsGrid.push(g[k]!);
@@ -216,7 +216,7 @@ export function combineEpsRuns(runs: InferResult[]): InferResult {
     params: bestRun.params,
     method: 'em',
     settings: { ...bestRun.settings, epsGrid },
-    diagnostics: { ...bestRun.diagnostics, epsilon: epsGrid[best], scores },
+    diagnostics: { ...bestRun.diagnostics, epsilon: epsGrid[best]!, scores },
   };
 }
 

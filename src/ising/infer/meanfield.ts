@@ -7,7 +7,7 @@
  */
 import { invert } from '../linalg.js';
 import { dataMoments } from '../patterns.js';
-import type { InferResult, SpinData } from '../types.js';
+import type { InferResultOf, SpinData } from '../types.js';
 
 /** Data, or moments ⟨s_i⟩ and ⟨s_i s_j⟩ (n×n) computed elsewhere (e.g. exactly). */
 export type MomentSource = SpinData | { mean: Float64Array; corr: Float64Array };
@@ -24,7 +24,7 @@ function connected(src: MomentSource) {
   return { mean, Cinv, n };
 }
 
-export function inferNMF(data: MomentSource): InferResult {
+export function inferNMF(data: MomentSource): InferResultOf<'nmf'> {
   const { mean, Cinv } = connected(data);
   const n = mean.length;
   const w = new Float64Array(n * n);
@@ -38,7 +38,7 @@ export function inferNMF(data: MomentSource): InferResult {
   return { params: { n, b, w }, method: 'nmf', settings: {}, diagnostics: {} };
 }
 
-export function inferTAP(data: MomentSource): InferResult {
+export function inferTAP(data: MomentSource): InferResultOf<'tap'> {
   const { mean, Cinv } = connected(data);
   const n = mean.length;
   const w = new Float64Array(n * n);

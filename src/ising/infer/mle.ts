@@ -7,7 +7,7 @@ import type { Rng } from '../../random/index.js';
 import { enumerate, MAX_ENUM_N } from '../enumerate.js';
 import { lbfgs } from '../linalg.js';
 import { dataMoments } from '../patterns.js';
-import type { InferResult, IsingParams, LoopHooks, SpinData } from '../types.js';
+import type { InferResultOf, IsingParams, LoopHooks, SpinData } from '../types.js';
 import { opsToParams } from './em.js';
 
 export interface ExactMLEOptions extends LoopHooks {
@@ -30,7 +30,7 @@ function opsMoments(mean: Float64Array, corr: Float64Array, n: number): Float64A
 }
 
 /** Exact MLE by enumeration (n ≤ ~20 in practice: each step enumerates 2^n states). */
-export function inferExactMLE(data: SpinData | null, opts: ExactMLEOptions = {}): InferResult {
+export function inferExactMLE(data: SpinData | null, opts: ExactMLEOptions = {}): InferResultOf<'mle-exact'> {
   const mom = opts.moments ?? (data ? dataMoments(data) : null);
   if (!mom) throw new Error('inferExactMLE: give data or target moments');
   const n = mom.mean.length;
@@ -108,7 +108,7 @@ export interface McmcMLEOptions extends LoopHooks {
  * Boltzmann learning: θ += γ (⟨ops⟩_data − ⟨ops⟩_chains), with persistent Metropolis chains
  * (persistent contrastive divergence). For n = 40–100 where enumeration is impossible.
  */
-export function inferMcmcMLE(data: SpinData, rng: Rng, opts: McmcMLEOptions = {}): InferResult {
+export function inferMcmcMLE(data: SpinData, rng: Rng, opts: McmcMLEOptions = {}): InferResultOf<'mle-mcmc'> {
   const { n } = data;
   const gamma = opts.gamma ?? 0.1;
   const iterations = opts.iterations ?? 1000;

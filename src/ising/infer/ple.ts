@@ -5,7 +5,7 @@
  */
 import { solve } from '../linalg.js';
 import { uniquePatterns } from '../patterns.js';
-import type { InferResult, LoopHooks, SpinData } from '../types.js';
+import type { InferResultOf, LoopHooks, SpinData } from '../types.js';
 
 export interface PLEOptions extends LoopHooks {
   /** L2 penalty λ Σ θ² on couplings (default 0: plain pseudo-likelihood). */
@@ -16,7 +16,7 @@ export interface PLEOptions extends LoopHooks {
   weights?: Float64Array;
 }
 
-export function inferPLE(data: SpinData, opts: PLEOptions = {}): InferResult {
+export function inferPLE(data: SpinData, opts: PLEOptions = {}): InferResultOf<'ple'> {
   const { n } = data;
   const lambda = opts.lambda ?? 0;
   const tol = opts.tol ?? 1e-12;

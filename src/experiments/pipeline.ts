@@ -160,10 +160,10 @@ export async function runDiffusion(
 }
 
 /** Generate from a checkpoint's sampling weights (fig2: every evaluated checkpoint). */
-export function generateFromStateDict(r: AugmentResult, stateDict: AugmentResult['stateDict'], m: number, rng: Rng): SpinData {
+export async function generateFromStateDict(r: AugmentResult, stateDict: AugmentResult['stateDict'], m: number, rng: Rng): Promise<SpinData> {
   const net = new NoiseMLP(r.networkConfig, new Rng(0));
   net.loadStateDict(stateDict);
-  return generateSpins(net, m, rng, r.samplerOptions);
+  return await generateSpins(net, m, rng, r.samplerOptions);
 }
 
 /** A 32-bit seed from labelled parts: the same parts give the same stream in every experiment. */

@@ -8,3 +8,4 @@ export * from './checkpoint.js';
 export * from './augment.js';
 export * from './compare.js';
 export * from './guidance.js';
+export * from './guidance-sampling.js';

@@ -81,7 +81,7 @@ for (const seed of seeds) {
     const net = new NoiseMLP(res.networkConfig, new Rng(0));
     for (const c of res.checkpoints) {
       net.loadStateDict(c.stateDict);
-      const gen = generateSpins(net, ckSamples, new Rng(77 + seed), { ...res.samplerOptions, steps: ckSteps });
+      const gen = await generateSpins(net, ckSamples, new Rng(77 + seed), { ...res.samplerOptions, steps: ckSteps });
       per.push([c.iteration, mse(truth, erasureMachine(concatData([train, gen])).params).mse]);
     }
     row['checkpoint_em'] = per;

@@ -120,10 +120,10 @@ export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: 
   return { train: selectRows(data, perm.subarray(0, h)), test: selectRows(data, perm.subarray(h)) };
 }
 
-/** Generate m spin configurations from sampling weights. */
-export function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): SpinData {
+/** Generate m spin configurations from sampling weights (async: yields between steps). */
+export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): Promise<SpinData> {
   const sched = makeSchedule({ T: net.config.T });
-  const x = sampleLoop(makePredictor(net), sched, { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal });
+  const x = await sampleLoop(makePredictor(net), sched, { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal });
   return { n: net.config.n, m, s: thresholdSpins(x) };
 }
 
@@ -175,7 +175,7 @@ export interface TrainDiffusionResult extends TrainState {
  * Train a diffusion model, evaluating the energy-variance ratio every `evalEvery` iterations and
  * stopping by the rule of stopping.ts (or running all iterations with stop = 'none').
  */
-export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): TrainDiffusionResult {
+export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Promise<TrainDiffusionResult> {
   const stopMode = o.stop ?? AUGMENT_DEFAULTS.stop;
   const samplerOpts: SamplerOptions = { ...DEFAULT_SAMPLER, ...o.sampler };
   const cfg = o.train;
@@ -210,7 +210,7 @@ export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Train
       const te = now();
       const sd = trainer.samplingStateDict();
       evalNet.loadStateDict(sd);
-      const gen = generateSpins(evalNet, evalSamples, streams.eval(it), samplerOpts, { signal: o.signal });
+      const gen = await generateSpins(evalNet, evalSamples, streams.eval(it), samplerOpts, { signal: o.signal });
       const varGen = energyStats(o.thetaTrain!, gen).variance;
       let loss = 0;
       for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
@@ -237,18 +237,18 @@ export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Train
 export const sampleDiffusion = generateSpins;
 
 export async function augment(data: SpinData, opts: AugmentOptions = {}): Promise<AugmentResult> {
-  if (!opts.backend) return augmentImpl(data, opts);
+  if (!opts.backend) return await augmentImpl(data, opts);
   // Run on the given backend (e.g. wasm-simd from loadWasmBackend), restoring the previous one.
   const prev = getBackend();
   setBackend(opts.backend);
   try {
-    return augmentImpl(data, opts);
+    return await augmentImpl(data, opts);
   } finally {
     setBackend(prev);
   }
 }
 
-function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
+async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<AugmentResult> {
   const t0 = now();
   const timings = { split: 0, 'infer-train': 0, train: 0, evaluate: 0, generate: 0, infer: 0, total: 0 };
   const trainCfg: TrainConfig = { ...DEFAULT_TRAIN, ...opts.train, seed: opts.seed ?? opts.train?.seed ?? DEFAULT_TRAIN.seed };
@@ -276,7 +276,7 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   if (!(Number.isInteger(M) && M >= 1)) throw new UsageError(`augment: samples must be an integer ≥ 1, got ${M}`);
 
   tt = now();
-  const run = trainDiffusion(train, {
+  const run = await trainDiffusion(train, {
     network: netCfg, train: trainCfg, sampler: samplerOpts, stop: opts.stop, stopRule: opts.stopRule, minFraction: opts.minFraction,
     evalEvery: opts.evalEvery, evalSamples: opts.evalSamples, test, thetaTrain, keepCheckpoints: opts.keepCheckpoints, signal,
     onProgress: (d, t, info) => progress?.('train', d, t, info),
@@ -290,7 +290,7 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
 
   tt = now();
   const genNet = NoiseMLP.fromStateDict(netCfg, chosen.stateDict);
-  const generated = generateSpins(genNet, M, streams.generate(), samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) });
+  const generated = await generateSpins(genNet, M, streams.generate(), samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) });
   timings.generate = now() - tt;
 
   tt = now();

@@ -7,3 +7,5 @@ export * from './train.js';
 export * from './checkpoint.js';
 export * from './augment.js';
 export * from './compare.js';
+export * from './guidance.js';
+export * from './guidance-sampling.js';

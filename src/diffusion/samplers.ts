@@ -1,16 +1,61 @@
 /**
- * Reverse-process samplers over a noise predictor ε̂(x_t, t): DDPM ancestral (all T steps) and
- * DDIM (S ≤ T steps, stochasticity η; Song et al. 2021). The network is hidden behind
- * `EpsPredictor`, so the update formulas are tested against closed forms with an exact ε̂.
- * Every row of a batch shares one step t, so the time embedding is computed once per step.
+ * Reverse-process samplers over a noise predictor ε̂(x_t, t), all of one shape (as diffusers'
+ * schedulers): a sampler is the ascending sub-sequence τ_0 < … < τ_{S-1} of step indices it
+ * visits plus one `step(x, ε̂, k, rng)` that moves the rows from τ_k to τ_{k-1} (to data at k = 0).
+ * DDPM ancestral (all T steps) and DDIM (S ≤ T steps, stochasticity η; Song et al. 2021) are two
+ * instances. The loop may add a guidance term to ε̂ before each step (guidance.ts) and run a
+ * Langevin corrector after it. The network hides behind `EpsPredictor`, so every update formula
+ * is tested against closed forms with an exact ε̂. Every row of a batch shares one step t.
  */
 import type { Rng } from '../random/index.js';
 import type { Schedule } from './schedule.js';
+import { Yielder } from '../util/abort.js';
+import type { AbortLike } from '../util/abort.js';
 
 /** ε̂ for a batch x (B×n, row-major) at one step index t (0..T-1). Must not keep `x`. */
 export type EpsPredictor = (x: Float32Array, t: number, B: number) => ArrayLike<number>;
 
 export type SamplerKind = 'ddpm' | 'ddim';
+
+/**
+ * One reverse-process sampler: the step indices it visits (ascending) and its update. `step`
+ * moves the rows of x (any number of rows, in place) from τ_k to τ_{k-1}, given ε̂(x, τ_k).
+ */
+export interface Sampler {
+  readonly name: string;
+  readonly timesteps: Int32Array;
+  step(x: Float32Array, eps: ArrayLike<number>, k: number, rng: Rng): void;
+}
+
+/**
+ * A term added to ε̂ before each step, in place: ε̃ = ε̂ − √(1−ᾱ_t)·w∇log r(x_t) adds w∇log r to
+ * the score s = −ε̂/√(1−ᾱ_t) (Dhariwal & Nichol's DDIM form). Also used by the corrector.
+ */
+export interface Guidance {
+  readonly name: string;
+  apply(x: Float32Array, eps: Float32Array, t: number, B: number): void;
+}
+
+/**
+ * Langevin corrector after each reverse step, at the new step index t (Song et al. 2021, PC):
+ *   x ← x + δ·γ·s̃(x, t) + √(2δ)·z,   s̃ = −ε̃/√(1−ᾱ_t), ε̃ the (guided) prediction.
+ * δ is fixed (`delta`) or Song's per-row rule δ = 2·α_t·(snr·‖z‖/‖s̃‖)². γ < 0 moves against the
+ * score; its target is not normalisable, so `bound` clips every coordinate to [−bound, bound].
+ */
+export interface CorrectorOptions {
+  /** Langevin steps after each reverse step (each costs one network evaluation). */
+  steps: number;
+  /** Score scale γ of the corrector (default 1). */
+  gamma?: number;
+  /** Fixed step size δ; without it Song's signal-to-noise rule is used. */
+  delta?: number;
+  /** Signal-to-noise ratio r of Song's rule (default 0.16). */
+  snr?: number;
+  /** Clip x to [−bound, bound] after each corrector step (default: none; use with γ < 0). */
+  bound?: number;
+  /** Only correct at step indices t ≤ tMax (default: all). */
+  tMax?: number;
+}
 
 export interface SampleLoopOptions {
   /** Number of variables per sample. */
@@ -18,7 +63,8 @@ export interface SampleLoopOptions {
   /** Number of samples to draw. */
   m: number;
   rng: Rng;
-  sampler?: SamplerKind;
+  /** 'ddpm', 'ddim', or a sampler built by makeSampler / a custom one. */
+  sampler?: SamplerKind | Sampler;
   /** DDIM steps S (ignored by ddpm, which uses all T). */
   steps?: number;
   /** DDIM stochasticity: 0 deterministic, 1 = DDPM posterior variance on the sub-sequence. */
@@ -27,10 +73,28 @@ export interface SampleLoopOptions {
   ddpmVariance?: 'posterior' | 'beta';
   /** Clip the predicted x̂_0 to [-1, 1] before each update (off: the paper does not). */
   clipX0?: boolean;
+  /** Added to ε̂ before every reverse step and every corrector step. */
+  guidance?: Guidance;
+  corrector?: CorrectorOptions;
   /** Rows per network call; bounds memory. */
   batch?: number;
+  /** Filled with the cost: network calls, rows evaluated, corrector coordinates clipped. */
+  stats?: SampleStats;
   onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
-  signal?: { aborted: boolean };
+  signal?: AbortLike;
+}
+
+/** Cost counters of one sampleLoop run (network rows do not include guidance gradients). */
+export interface SampleStats {
+  calls: number;
+  rows: number;
+  /** Coordinates clipped by the corrector bound, and coordinates corrected in all. */
+  clipped: number;
+  corrected: number;
+}
+
+export function newSampleStats(): SampleStats {
+  return { calls: 0, rows: 0, clipped: 0, corrected: 0 };
 }
 
 /** The DDIM sub-sequence τ_0 < … < τ_{S-1} = T-1, evenly spaced and rounded, starting at 0. */
@@ -86,19 +150,103 @@ export function ddpmStep(x: Float32Array, eps: ArrayLike<number>, s: Schedule, t
   }
 }
 
+/** DDPM ancestral sampling over all T steps. */
+export function ddpmSampler(sched: Schedule, o: { variance?: 'posterior' | 'beta'; clipX0?: boolean } = {}): Sampler {
+  const timesteps = new Int32Array(sched.T);
+  for (let t = 0; t < sched.T; t++) timesteps[t] = t;
+  return {
+    name: 'ddpm',
+    timesteps,
+    step: (x, eps, k, rng) => ddpmStep(x, eps, sched, k, rng, o.variance, o.clipX0),
+  };
+}
+
+/** DDIM over S evenly spaced steps with stochasticity η. */
+export function ddimSampler(sched: Schedule, o: { steps?: number; eta?: number; clipX0?: boolean } = {}): Sampler {
+  const eta = o.eta ?? 0;
+  if (!(eta >= 0)) throw new Error(`eta must be ≥ 0, got ${eta}`);
+  const timesteps = ddimTimesteps(sched.T, o.steps ?? 50);
+  return {
+    name: 'ddim',
+    timesteps,
+    step: (x, eps, k, rng) => {
+      const abPrev = k > 0 ? sched.alphaBar[timesteps[k - 1]!]! : 1;
+      ddimStep(x, eps, sched.alphaBar[timesteps[k]!]!, abPrev, eta, rng, o.clipX0);
+    },
+  };
+}
+
+/** The sampler named by the loop options (kind, steps, eta, variance, clipping). */
+export function makeSampler(sched: Schedule, o: Pick<SampleLoopOptions, 'sampler' | 'steps' | 'eta' | 'ddpmVariance' | 'clipX0'>): Sampler {
+  const kind = o.sampler ?? 'ddpm';
+  if (typeof kind === 'object') return kind;
+  if (kind === 'ddpm') return ddpmSampler(sched, { variance: o.ddpmVariance, clipX0: o.clipX0 });
+  if (kind === 'ddim') return ddimSampler(sched, { steps: o.steps ?? 50, eta: o.eta ?? 0, clipX0: o.clipX0 });
+  throw new Error(`unknown sampler '${String(kind)}' (ddpm|ddim)`);
+}
+
+/** ε̂ (plus guidance) for rows x at step t, as a fresh Float32Array. */
+function guidedEps(predict: EpsPredictor, x: Float32Array, t: number, B: number, g: Guidance | undefined, st: SampleStats): Float32Array {
+  const raw = predict(x, t, B);
+  if (raw.length !== x.length) throw new Error(`noise predictor returned ${raw.length} values for ${x.length}`);
+  st.calls++;
+  st.rows += B;
+  const eps = Float32Array.from(raw);
+  g?.apply(x, eps, t, B);
+  return eps;
+}
+
+/** Langevin corrector steps at step index t (see CorrectorOptions), in place. */
+function correct(predict: EpsPredictor, sched: Schedule, x: Float32Array, t: number, n: number, B: number, c: CorrectorOptions, g: Guidance | undefined, rng: Rng, st: SampleStats): void {
+  const gamma = c.gamma ?? 1;
+  const snr = c.snr ?? 0.16;
+  const s1 = sched.sqrtOneMinusAlphaBar[t]!;
+  const z = new Float64Array(n);
+  for (let r = 0; r < c.steps; r++) {
+    const eps = guidedEps(predict, x, t, B, g, st);
+    for (let b = 0; b < B; b++) {
+      const o = b * n;
+      let zz = 0;
+      let ss = 0;
+      for (let i = 0; i < n; i++) {
+        z[i] = rng.normal();
+        zz += z[i]! * z[i]!;
+        const s = (-gamma * eps[o + i]!) / s1;
+        ss += s * s;
+      }
+      const delta = c.delta ?? (ss > 0 ? 2 * sched.alpha[t]! * (snr * snr * zz) / ss : 0);
+      const noise = Math.sqrt(2 * delta);
+      for (let i = 0; i < n; i++) {
+        let v = x[o + i]! + (delta * -gamma * eps[o + i]!) / s1 + noise * z[i]!;
+        if (c.bound !== undefined && Math.abs(v) > c.bound) {
+          v = v > 0 ? c.bound : -c.bound;
+          st.clipped++;
+        }
+        if (!Number.isFinite(v)) throw new Error(`corrector: non-finite value at step ${t} (γ=${gamma}, δ=${delta}); set a bound`);
+        x[o + i] = v;
+      }
+      st.corrected += n;
+    }
+  }
+}
+
 /**
  * Draw m samples (m×n, continuous values) by running the reverse process from x_T ~ N(0, I).
- * Batches are processed one after another; within a batch every step calls `predict` once.
+ * Batches are processed one after another; within a batch every step calls `predict` once (plus
+ * once per corrector step). Async: yields to the host between steps; the signal aborts
+ * (AbortError).
  */
-export function sampleLoop(predict: EpsPredictor, sched: Schedule, o: SampleLoopOptions): Float32Array {
+export async function sampleLoop(predict: EpsPredictor, sched: Schedule, o: SampleLoopOptions): Promise<Float32Array> {
   const { n, m, rng } = o;
-  const kind = o.sampler ?? 'ddpm';
-  const eta = o.eta ?? 0;
+  const sampler = makeSampler(sched, o);
   const batch = Math.max(1, Math.min(o.batch ?? 2048, m));
-  if (kind !== 'ddpm' && kind !== 'ddim') throw new Error(`unknown sampler '${String(kind)}' (ddpm|ddim)`);
-  if (!(eta >= 0)) throw new Error(`eta must be ≥ 0, got ${eta}`);
-  const taus = kind === 'ddpm' ? null : ddimTimesteps(sched.T, o.steps ?? 50);
-  const nSteps = taus ? taus.length : sched.T;
+  const taus = sampler.timesteps;
+  const nSteps = taus.length;
+  const c = o.corrector && o.corrector.steps > 0 ? o.corrector : null;
+  if (c && !(Number.isInteger(c.steps) && c.steps >= 0)) throw new Error(`corrector steps must be an integer ≥ 0, got ${c.steps}`);
+  if (c?.bound !== undefined && !(c.bound > 0)) throw new Error(`corrector bound must be > 0, got ${c.bound}`);
+  const st = o.stats ?? newSampleStats();
+  const y = new Yielder(o.signal, 40, 'sampling');
   const out = new Float32Array(m * n);
   const totalWork = Math.ceil(m / batch) * nSteps;
   let work = 0;
@@ -107,16 +255,20 @@ export function sampleLoop(predict: EpsPredictor, sched: Schedule, o: SampleLoop
     const x = out.subarray(start * n, (start + B) * n);
     for (let i = 0; i < x.length; i++) x[i] = rng.normal();
     for (let k = nSteps - 1; k >= 0; k--) {
-      if (o.signal?.aborted) throw new Error('sampling aborted');
-      const t = taus ? taus[k]! : k;
-      const eps = predict(x, t, B);
-      if (eps.length !== x.length) throw new Error(`noise predictor returned ${eps.length} values for ${x.length}`);
-      if (taus) {
-        const abPrev = k > 0 ? sched.alphaBar[taus[k - 1]!]! : 1;
-        ddimStep(x, eps, sched.alphaBar[t]!, abPrev, eta, rng, o.clipX0);
-      } else {
-        ddpmStep(x, eps, sched, t, rng, o.ddpmVariance, o.clipX0);
+      await y.tick();
+      const t = taus[k]!;
+      const raw = predict(x, t, B);
+      if (raw.length !== x.length) throw new Error(`noise predictor returned ${raw.length} values for ${x.length}`);
+      st.calls++;
+      st.rows += B;
+      let eps: ArrayLike<number> = raw;
+      if (o.guidance) {
+        const e = Float32Array.from(raw);
+        o.guidance.apply(x, e, t, B);
+        eps = e;
       }
+      sampler.step(x, eps, k, rng);
+      if (c && k > 0 && (c.tMax === undefined || taus[k - 1]! <= c.tMax)) correct(predict, sched, x, taus[k - 1]!, n, B, c, o.guidance, rng, st);
       work++;
       o.onProgress?.(Math.min(m, start + Math.round((B * (nSteps - k)) / nSteps)), m, { step: work, steps: totalWork });
     }

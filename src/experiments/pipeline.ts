@@ -160,8 +160,8 @@ export async function runDiffusion(
 }
 
 /** Generate from a checkpoint's sampling weights (fig2: every evaluated checkpoint). */
-export function generateFromStateDict(r: AugmentResult, stateDict: AugmentResult['stateDict'], m: number, rng: Rng): SpinData {
-  return generateSpins(NoiseMLP.fromStateDict(r.networkConfig, stateDict), m, rng, r.samplerOptions);
+export async function generateFromStateDict(r: AugmentResult, stateDict: AugmentResult['stateDict'], m: number, rng: Rng): Promise<SpinData> {
+  return await generateSpins(NoiseMLP.fromStateDict(r.networkConfig, stateDict), m, rng, r.samplerOptions);
 }
 
 /** A 32-bit seed from labelled parts: the same parts give the same stream in every experiment. */

@@ -39,14 +39,14 @@ describe('learning an enumerated SK distribution (n = 5)', () => {
     const prev = getBackend();
     if (wasmSimdSupported()) setBackend(await loadWasmBackend());
     try {
-      check();
+      await check();
     } finally {
       setBackend(prev);
     }
   }, 300_000);
 });
 
-function check(): void {
+async function check(): Promise<void> {
   {
     const n = 5;
     const rng = new Rng(2024);
@@ -59,7 +59,7 @@ function check(): void {
     const net = new NoiseMLP(tr.net.config, new Rng(0));
     net.loadStateDict(tr.samplingStateDict());
     const G = 2000;
-    const gen = generateSpins(net, G, new Rng(6), { sampler: 'ddim', steps: 50, eta: 1, batch: 2000 });
+    const gen = await generateSpins(net, G, new Rng(6), { sampler: 'ddim', steps: 50, eta: 1, batch: 2000 });
     const q = frequencies(gen.s, n);
     const uniform = new Float64Array(32).fill(1 / 32);
     const dTrain = tv(frequencies(data.s, n), p);

@@ -3,6 +3,7 @@ import { makeSchedule } from '../../src/diffusion/schedule.js';
 import { ddimTimesteps, sampleLoop, thresholdSpins } from '../../src/diffusion/samplers.js';
 import type { EpsPredictor } from '../../src/diffusion/samplers.js';
 import { Rng } from '../../src/random/index.js';
+import { AbortError } from '../../src/util/errors.js';
 
 /**
  * Data x0 ~ N(μ, v) per coordinate: x_t ~ N(√ᾱ μ, ᾱ v + 1 - ᾱ), and the exact
@@ -80,9 +81,9 @@ describe('samplers on a Gaussian data distribution with the exact ε-predictor',
   const predict = gaussianEps(mu, v, sched.alphaBar);
   const m = 4000;
 
-  it('DDIM with η = 1 and S = T is DDPM (posterior variance): same noise, same samples', () => {
-    const a = sampleLoop(predict, sched, { n: 2, m: 200, rng: new Rng(5), sampler: 'ddpm' });
-    const b = sampleLoop(predict, sched, { n: 2, m: 200, rng: new Rng(5), sampler: 'ddim', steps: 1000, eta: 1 });
+  it('DDIM with η = 1 and S = T is DDPM (posterior variance): same noise, same samples', async () => {
+    const a = await sampleLoop(predict, sched, { n: 2, m: 200, rng: new Rng(5), sampler: 'ddpm' });
+    const b = await sampleLoop(predict, sched, { n: 2, m: 200, rng: new Rng(5), sampler: 'ddim', steps: 1000, eta: 1 });
     let maxDiff = 0;
     for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
     expect(maxDiff).toBeLessThan(1e-4);
@@ -97,8 +98,8 @@ describe('samplers on a Gaussian data distribution with the exact ε-predictor',
     ['ddim η=0, S=50', { sampler: 'ddim', steps: 50, eta: 0 }, 0.12],
     ['ddpm with σ² = β', { sampler: 'ddpm', ddpmVariance: 'beta' }, 0.03],
   ] as const) {
-    it(`${name}: sample moments match the exact output law (4.5 SE); its variance bias is below ${bias}`, () => {
-      const x = sampleLoop(predict, sched, { n: 2, m, rng: new Rng(42), batch: 1000, ...opts });
+    it(`${name}: sample moments match the exact output law (4.5 SE); its variance bias is below ${bias}`, async () => {
+      const x = await sampleLoop(predict, sched, { n: 2, m, rng: new Rng(42), batch: 1000, ...opts });
       const o = opts as { sampler: 'ddpm' | 'ddim'; steps?: number; eta?: number; ddpmVariance?: 'posterior' | 'beta' };
       for (let i = 0; i < 2; i++) {
         const { mean, variance } = moments(x, 2, i);
@@ -125,10 +126,10 @@ describe('samplers on a Gaussian data distribution with the exact ε-predictor',
     expect(Array.from(thresholdSpins([0.2, -0.1, 0, -3]))).toEqual([1, -1, 1, -1]);
   });
 
-  it('is deterministic per seed and stops on abort', () => {
-    const a = sampleLoop(predict, sched, { n: 2, m: 10, rng: new Rng(3), sampler: 'ddim', steps: 20, eta: 1 });
-    const b = sampleLoop(predict, sched, { n: 2, m: 10, rng: new Rng(3), sampler: 'ddim', steps: 20, eta: 1 });
+  it('is deterministic per seed and stops on abort', async () => {
+    const a = await sampleLoop(predict, sched, { n: 2, m: 10, rng: new Rng(3), sampler: 'ddim', steps: 20, eta: 1 });
+    const b = await sampleLoop(predict, sched, { n: 2, m: 10, rng: new Rng(3), sampler: 'ddim', steps: 20, eta: 1 });
     expect(Array.from(a)).toEqual(Array.from(b));
-    expect(() => sampleLoop(predict, sched, { n: 2, m: 10, rng: new Rng(3), signal: { aborted: true } })).toThrow(/aborted/);
+    await expect(sampleLoop(predict, sched, { n: 2, m: 10, rng: new Rng(3), signal: { aborted: true } })).rejects.toThrow(AbortError);
   });
 });

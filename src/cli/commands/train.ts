@@ -132,7 +132,7 @@ async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<num
     const startIt = resumed?.resume.iteration ?? 0;
     const b = bar(ctx, a, 'train');
     const t0 = performance.now();
-    const res = trainDiffusion(train, {
+    const res = await trainDiffusion(train, {
       network: netCfg, train: trainCfg, sampler: samplerFromArgs(a), stop,
       minFraction: a['minFraction'] as number, stopRule: { patience: a['patience'] as number },
       evalEvery: a['evalEvery'] as number | undefined, evalSamples: a['evalSamples'] as number,

@@ -7,3 +7,4 @@ export * from './train.js';
 export * from './checkpoint.js';
 export * from './augment.js';
 export * from './compare.js';
+export * from './discrete/index.js';

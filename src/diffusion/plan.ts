@@ -23,7 +23,7 @@ export interface NoisePlan {
 
 /** Compile `net` (its current weights, copied) into a plan: input x [B, n] → ε̂ [B, n]. */
 export function noisePlan(net: NoiseMLP): NoisePlan {
-  const { n, widths, residual } = net.config;
+  const { widths, residual } = net.config;
   const L = widths.length;
   const w0 = widths[0]!;
   const buffers: number[] = [];
@@ -36,12 +36,12 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
   const weightOf = (l: Linear): number => weights.push({ rows: l.outFeatures, cols: l.inFeatures, data: Float32Array.from(l.weight.data) }) - 1;
   const biasOf = (l: Linear): number | null => (l.bias ? vectors.push(Float32Array.from(l.bias.data)) - 1 : null);
 
-  const input = buffer(n);
+  const input = buffer(net.mlp_in.inFeatures); // n, or n·inputChannels
   const fin = buffer(2 * w0); // [h | r], the input of mlp_out
   const gr = buffer(w0); // gelu(r)
   const maxOut = Math.max(...[...net.downs, net.mid, ...net.ups].map((b) => b.outHidden));
   const scratch = buffer(maxOut);
-  const output = buffer(n);
+  const output = buffer(net.mlp_out.outFeatures); // n, or n·outputChannels
   // Up block u reads concat([h, skip]) as values and as activations: two buffers each.
   const upV = net.ups.map((b) => buffer(b.inHidden));
   const upG = net.ups.map((b) => buffer(b.inHidden));

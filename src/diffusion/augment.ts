@@ -22,6 +22,8 @@ import type { SamplerKind } from './samplers.js';
 import { energyVarianceStop } from './stopping.js';
 import type { StopDecision, StopRuleOptions } from './stopping.js';
 import { makeSchedule } from './schedule.js';
+import type { GeneratorConfig } from './discrete/objective.js';
+import { discreteSampleLoop, runSync } from './discrete/sample.js';
 
 export interface SamplerOptions {
   sampler: SamplerKind;
@@ -112,8 +114,15 @@ export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: 
   return { train: selectRows(data, perm.subarray(0, h)), test: selectRows(data, perm.subarray(h)) };
 }
 
-/** Generate m spin configurations from sampling weights. */
-export function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): SpinData {
+/**
+ * Generate m spin configurations from sampling weights. A discrete `generator` (masked, d3pm)
+ * runs its own sampler with `steps` reverse steps (all T with sampler 'ddpm').
+ */
+export function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}, generator?: GeneratorConfig): SpinData {
+  if (generator && generator.kind !== 'ddpm') {
+    const steps = s.sampler === 'ddpm' ? net.config.T : s.steps;
+    return runSync(discreteSampleLoop(net, generator, m, rng, { steps, batch: s.batch, onProgress: hooks.onProgress }), hooks.signal).data;
+  }
   const sched = makeSchedule({ T: net.config.T });
   const x = sampleLoop(makePredictor(net), sched, { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal });
   return { n: net.config.n, m, s: thresholdSpins(x) };
@@ -200,7 +209,7 @@ export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Train
       const te = now();
       const sd = trainer.samplingStateDict();
       evalNet.loadStateDict(sd);
-      const gen = generateSpins(evalNet, evalSamples, evalRng, samplerOpts, { signal: o.signal });
+      const gen = generateSpins(evalNet, evalSamples, evalRng, samplerOpts, { signal: o.signal }, cfg.generator);
       const varGen = energyStats(o.thetaTrain!, gen).variance;
       let loss = 0;
       for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
@@ -287,9 +296,9 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   if (signal?.aborted) throw new Error('augment: aborted');
 
   tt = now();
-  const genNet = new NoiseMLP(netCfg, new Rng(0));
+  const genNet = new NoiseMLP(run.trainer.net.config, new Rng(0)); // with the generator's head
   genNet.loadStateDict(chosen.stateDict);
-  const generated = generateSpins(genNet, M, genRng, samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) });
+  const generated = generateSpins(genNet, M, genRng, samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) }, trainCfg.generator);
   timings.generate = now() - tt;
 
   tt = now();
@@ -311,7 +320,7 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
     chosenIteration: chosen.iteration,
     losses: run.trainer.losses.slice(),
     timings,
-    networkConfig: netCfg,
+    networkConfig: run.trainer.net.config,
     trainConfig: trainCfg,
     samplerOptions: samplerOpts,
     stateDict: chosen.stateDict,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN, DiffusionTrainer } from '../../src/diffusion/train.js';
+import { DEFAULT_TRAIN, DiffusionTrainer, makePredictor } from '../../src/diffusion/train.js';
+import { NoiseMLP } from '../../src/diffusion/network.js';
+import { noGrad } from '../../src/autograd/index.js';
+import { fromStorage } from '../../src/tensor/index.js';
 import { encodeCheckpoint, loadSamplingNetwork, resumeTrainer } from '../../src/diffusion/checkpoint.js';
 import { generatorConfig } from '../../src/diffusion/discrete/objective.js';
 import { discreteSampleLoop, runSync, sampleDiscrete } from '../../src/diffusion/discrete/sample.js';
@@ -44,5 +47,21 @@ describe.each(['masked', 'd3pm'] as const)('%s generator through the shared trai
     expect(a.data.s.every((v) => v === 1 || v === -1)).toBe(true);
     if (kind === 'masked') expect(a.rowEvaluations).toBeLessThanOrEqual(30 * 5);
     else expect(a.rowEvaluations).toBe(30 * 10);
+  });
+});
+
+describe('network head option', () => {
+  it('channels widen only mlp_in / mlp_out; the compiled sampling plan agrees with forward()', () => {
+    const n = net.n, B = 3;
+    const plain = new NoiseMLP(net, new Rng(1));
+    const head = new NoiseMLP({ ...net, n, inputChannels: 2, outputChannels: 2 }, new Rng(1));
+    expect(head.mlp_in.inFeatures).toBe(2 * n);
+    expect(head.mlp_out.outFeatures).toBe(2 * n);
+    expect(head.namedParameters().map(([k]) => k)).toEqual(plain.namedParameters().map(([k]) => k));
+    const x = new Rng(3).fillNormal(new Float32Array(B * 2 * n));
+    const ref = noGrad(() => head.forward(fromStorage(x, [B, 2 * n]), new Int32Array(B).fill(7))).data;
+    const got = makePredictor(head)(x, 7, B);
+    expect(got.length).toBe(B * 2 * n);
+    for (let k = 0; k < ref.length; k++) expect(got[k]!).toBeCloseTo(ref[k]!, 4);
   });
 });

@@ -142,3 +142,35 @@ export function d3pmReverseStep(x: Float32Array, logits: ArrayLike<number>, n: n
     }
   }
 }
+
+/**
+ * Monte-Carlo NELBO (nats per configuration) of the rows x (B×n, ±1) under the D3PM:
+ *   L(x0) = KL(q(x_T|x0) ‖ U) + Σ_{t=2}^{T} KL(q(x_{t−1}|x_t,x0) ‖ p_θ(x_{t−1}|x_t)) − log p̃_θ(x0|x_1),
+ * the sum over t estimated by `draws` steps, one per stratum of T/draws consecutive steps (all rows
+ * share each drawn t, so every draw is one network call), x_t ~ q(x_t | x0) per row.
+ * `predict(x_t, index, B)` gives the 2n logits per row at schedule index t − 1.
+ */
+export function d3pmNelboMC(predict: (x: Float32Array, index: number, B: number) => ArrayLike<number>, sched: Schedule, x0: Int8Array, n: number, draws: number, rng: Rng): Float64Array {
+  const B = x0.length / n, T = sched.T;
+  const K = Math.max(1, Math.min(draws, T));
+  const out = new Float64Array(B);
+  const kT = d3pmKeep(sched, T);
+  const prior = bernoulliKL((1 + kT) / 2, 0.5); // the same for x0 = ±1
+  out.fill(n * prior);
+  const x0f = Float32Array.from(x0);
+  for (let k = 0; k < K; k++) {
+    const lo = Math.floor((k * T) / K), hi = Math.floor(((k + 1) * T) / K); // steps lo+1..hi
+    const t = lo + 1 + rng.int(hi - lo);
+    const xt = d3pmForward(sched, x0f, new Int32Array(B).fill(t), rng);
+    const logits = predict(xt, t - 1, B);
+    for (let b = 0; b < B; b++) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) {
+        const pi = 1 / (1 + Math.exp(-(logits[2 * n * b + n + i]! - logits[2 * n * b + i]!)));
+        acc += d3pmSiteLoss(sched, t, xt[b * n + i]!, x0f[b * n + i]!, Math.min(1 - 1e-12, Math.max(1e-12, pi))).vb;
+      }
+      out[b] += (hi - lo) * acc;
+    }
+  }
+  return out;
+}

@@ -52,6 +52,8 @@ export interface GeneratorsPreset {
   /** Samples generated per sampler for TV/KL (DDPM-1000 gets `ddpm1000Samples`, it is 10–20× slower). */
   samples: number;
   ddpm1000Samples: number;
+  /** The analog-bits DDPM's samplers (sampler 'ddpm' = all T steps, drawing ddpm1000Samples). */
+  ddpmSamplers: { label: string; sampler: 'ddpm' | 'ddim'; steps: number; eta: number }[];
   /** Masked sampler time steps (a row is evaluated only when it unmasks a site: ≤ n per sample). */
   maskedSteps: number;
   /** D3PM reverse steps (of T = 1000; strided via the closed-form q(x_s | x_t, x_0)). */
@@ -62,6 +64,8 @@ export interface GeneratorsPreset {
   d3pmDraws: number;
   /** Generated samples added to the observed ones for EM / PLE. */
   augmentSamples: number;
+  /** Inference methods scored after augmentation (each costs seconds per sampler). */
+  infer: ('em' | 'ple')[];
   rbm: RBMOptions;
   vae: VAEOptions;
 }
@@ -190,8 +194,8 @@ async function runGeneratorsJob(truthSpec: TruthSpec, M: number, family: Family,
   let negLogP = 0;
   for (let r = 0; r < heldOut.m; r++) negLogP -= Math.log(probs[stateIndex(heldOut, r)]!) / heldOut.m;
   const entropy = enumerate(truth).entropy;
-  const em = (d: SpinData) => mse(truth, erasureMachine(d, { signal: hooks.signal }).params).mse;
-  const ple = (d: SpinData) => mse(truth, inferPLE(d, { signal: hooks.signal }).params).mse;
+  const em = (d: SpinData) => (p.infer.includes('em') ? mse(truth, erasureMachine(d, { signal: hooks.signal }).params).mse : NaN);
+  const ple = (d: SpinData) => (p.infer.includes('ple') ? mse(truth, inferPLE(d, { signal: hooks.signal }).params).mse : NaN);
   const rng = new Rng(seedOf('generate', truthSpec.name, M, family, seed));
   const floorRng = new Rng(seedOf('floor', truthSpec.name, M, seed));
   const floors = new Map<number, DistributionStats>();
@@ -213,11 +217,9 @@ async function runGeneratorsJob(truthSpec: TruthSpec, M: number, family: Family,
     const { net, seconds } = await trainDiffusionFamily(family, train, p, seed, hooks);
     trainSeconds = seconds;
     if (family === 'ddpm') {
-      for (const v of [
-        { label: 'DDPM-1000', m: p.ddpm1000Samples, s: { sampler: 'ddpm' as const, steps: 1000, eta: 1, batch: 1000 }, evals: 1000 },
-        { label: 'DDIM-100 η=1', m: p.samples, s: { sampler: 'ddim' as const, steps: 100, eta: 1, batch: 1000 }, evals: 100 },
-        { label: 'DDIM-50 η=0', m: p.samples, s: { sampler: 'ddim' as const, steps: 50, eta: 0, batch: 1000 }, evals: 50 },
-      ]) {
+      for (const d of p.ddpmSamplers) {
+        const full = d.sampler === 'ddpm';
+        const v = { label: d.label, m: full ? p.ddpm1000Samples : p.samples, s: { sampler: d.sampler, steps: d.steps, eta: d.eta, batch: 1000 }, evals: full ? net.config.T : d.steps };
         await y.tick();
         const g = timed(() => generateSpins(net, v.m, rng.fold(v.label), v.s, { signal: hooks.signal }));
         score(v.label, g.value, v.evals, g.seconds);
@@ -260,6 +262,12 @@ async function runGeneratorsJob(truthSpec: TruthSpec, M: number, family: Family,
   return { family, trainSeconds, bound, boundKind, negLogP, entropy, mseObsEM: em(train), mseObsPLE: ple(train), variants };
 }
 
+const DDPM_SAMPLERS: GeneratorsPreset['ddpmSamplers'] = [
+  { label: 'DDPM-1000', sampler: 'ddpm', steps: 1000, eta: 1 },
+  { label: 'DDIM-100 η=1', sampler: 'ddim', steps: 100, eta: 1 },
+  { label: 'DDIM-50 η=0', sampler: 'ddim', steps: 50, eta: 0 },
+];
+
 const QUICK: GeneratorsPreset = {
   truths: [SK(12, 0.5), SK(12, 1), SK(12, 1.5), EA44],
   Ms: [500, 2000],
@@ -270,12 +278,14 @@ const QUICK: GeneratorsPreset = {
   batch: 128,
   samples: 10000,
   ddpm1000Samples: 2000,
+  ddpmSamplers: DDPM_SAMPLERS,
   maskedSteps: 1000,
   d3pmSteps: 100,
   boundRows: 200,
   maskedOrders: 2,
   d3pmDraws: 50,
   augmentSamples: 10000,
+  infer: ['em', 'ple'],
   rbm: { hidden: 24, epochs: 100 },
   vae: { epochs: 100 },
 };
@@ -290,12 +300,14 @@ const PAPER: GeneratorsPreset = {
   batch: 128,
   samples: 100000,
   ddpm1000Samples: 100000,
+  ddpmSamplers: DDPM_SAMPLERS,
   maskedSteps: 1000,
   d3pmSteps: 1000,
   boundRows: 1000,
   maskedOrders: 4,
   d3pmDraws: 100,
   augmentSamples: 20000,
+  infer: ['em', 'ple'],
   rbm: { hidden: 40, epochs: 200 },
   vae: { epochs: 200 },
 };

@@ -24,6 +24,8 @@ import { energyVarianceStop } from './stopping.js';
 import { runStreams } from './streams.js';
 import type { StopDecision, StopRuleOptions } from './stopping.js';
 import { makeSchedule } from './schedule.js';
+import type { GeneratorConfig } from './discrete/objective.js';
+import { discreteSampleLoop, runAsync } from './discrete/sample.js';
 
 export interface SamplerOptions {
   sampler: SamplerKind;
@@ -120,8 +122,15 @@ export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: 
   return { train: selectRows(data, perm.subarray(0, h)), test: selectRows(data, perm.subarray(h)) };
 }
 
-/** Generate m spin configurations from sampling weights (async: yields between steps). */
-export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): Promise<SpinData> {
+/**
+ * Generate m spin configurations from sampling weights (async: yields between steps). A discrete
+ * `generator` (masked, d3pm) runs its own sampler with `steps` reverse steps (all T with sampler 'ddpm').
+ */
+export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}, generator?: GeneratorConfig): Promise<SpinData> {
+  if (generator && generator.kind !== 'ddpm') {
+    const steps = s.sampler === 'ddpm' ? net.config.T : s.steps;
+    return (await runAsync(discreteSampleLoop(net, generator, m, rng, { steps, batch: s.batch, onProgress: hooks.onProgress }), hooks.signal)).data;
+  }
   const sched = makeSchedule({ T: net.config.T });
   const x = await sampleLoop(makePredictor(net), sched, { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal });
   return { n: net.config.n, m, s: thresholdSpins(x) };
@@ -210,7 +219,7 @@ export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions):
       const te = now();
       const sd = trainer.samplingStateDict();
       evalNet.loadStateDict(sd);
-      const gen = await generateSpins(evalNet, evalSamples, streams.eval(it), samplerOpts, { signal: o.signal });
+      const gen = await generateSpins(evalNet, evalSamples, streams.eval(it), samplerOpts, { signal: o.signal }, cfg.generator);
       const varGen = energyStats(o.thetaTrain!, gen).variance;
       let loss = 0;
       for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
@@ -289,8 +298,8 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   if (signal?.aborted) throw new AbortError('augment: aborted');
 
   tt = now();
-  const genNet = NoiseMLP.fromStateDict(netCfg, chosen.stateDict);
-  const generated = await generateSpins(genNet, M, streams.generate(), samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) });
+  const genNet = NoiseMLP.fromStateDict(run.trainer.net.config, chosen.stateDict); // with the generator's head
+  const generated = await generateSpins(genNet, M, streams.generate(), samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) }, trainCfg.generator);
   timings.generate = now() - tt;
 
   tt = now();
@@ -312,7 +321,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
     chosenIteration: chosen.iteration,
     losses: run.trainer.losses.slice(),
     timings,
-    networkConfig: netCfg,
+    networkConfig: run.trainer.net.config,
     trainConfig: trainCfg,
     samplerOptions: samplerOpts,
     stateDict: chosen.stateDict,

@@ -23,6 +23,7 @@ import type { TrainConfig } from './train.js';
 import { NoiseMLP } from './network.js';
 import type { NetworkConfig } from './network.js';
 import type { CurvePoint, TrainState } from './augment.js';
+import type { GeneratorConfig } from './discrete/objective.js';
 
 export const CHECKPOINT_FORMAT = 'spindiff-diffusion-1';
 
@@ -32,6 +33,8 @@ export interface CheckpointInfo {
   iteration: number;
   /** Whether the plain weights are the EMA (else the raw weights). */
   ema: boolean;
+  /** The generator (from the training config; files without one are the analog-bits DDPM). */
+  generator: GeneratorConfig;
   extra: Record<string, string>;
 }
 
@@ -63,6 +66,7 @@ function checkpointParts(tr: DiffusionTrainer, extra: Record<string, string>): {
     iteration: String(tr.iteration),
     ema: tr.ema ? 'true' : 'false',
     ema_updates: String(tr.ema?.updates ?? 0),
+    generator: tr.objective.kind,
   };
   return { tensors, metadata };
 }
@@ -132,8 +136,10 @@ function decode(bytes: Uint8Array, where: string): ReturnType<typeof decodeSafet
   const iteration = Number(md['iteration']);
   if (!Number.isInteger(iteration) || iteration < 0) throw new DataError(`${where}: metadata 'iteration' is ${md['iteration']}`);
   const extra: Record<string, string> = {};
-  for (const [k, v] of Object.entries(md)) if (!['format', 'network', 'train', 'iteration', 'ema', 'ema_updates', 'optimizer'].includes(k)) extra[k] = v;
-  return { ...file, info: { network, train, iteration, ema: md['ema'] === 'true', extra } };
+  for (const [k, v] of Object.entries(md)) if (!['format', 'network', 'train', 'iteration', 'ema', 'ema_updates', 'optimizer', 'generator'].includes(k)) extra[k] = v;
+  const generator: GeneratorConfig = train.generator ?? { kind: 'ddpm' };
+  if ((md['generator'] ?? 'ddpm') !== generator.kind) throw new Error(`${where}: metadata 'generator' is ${md['generator']} but the training config says ${generator.kind}`);
+  return { ...file, info: { network, train, iteration, ema: md['ema'] === 'true', generator, extra } };
 }
 
 /** The configs and iteration of a checkpoint. */

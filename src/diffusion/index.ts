@@ -9,3 +9,4 @@ export * from './augment.js';
 export * from './compare.js';
 export * from './guidance.js';
 export * from './guidance-sampling.js';
+export * from './discrete/index.js';

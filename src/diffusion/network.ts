@@ -34,6 +34,13 @@ export interface NetworkConfig {
   T: number;
   /** Residual shortcuts in the blocks (thesis: yes). */
   residual: boolean;
+  /**
+   * Input/output head for generators other than the analog-bits DDPM: features per spin in and
+   * out (default 1 and 1: x_t → ε̂). mlp_in reads n·inputChannels values laid out channel by
+   * channel ([c·n + i]); mlp_out writes n·outputChannels (e.g. 2 logits per spin).
+   */
+  inputChannels?: number;
+  outputChannels?: number;
 }
 
 export class ResNetBlock extends Module {
@@ -100,11 +107,13 @@ export class NoiseMLP extends Module {
     if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`NoiseMLP: n must be an integer ≥ 1, got ${n}`);
     if (widths.length < 2 || widths.some((w) => !(Number.isInteger(w) && w >= 1))) throw new UsageError(`NoiseMLP: widths must be ≥ 2 positive integers, got [${widths.join(', ')}]`);
     if (!(Number.isInteger(timeDim) && timeDim >= 4 && timeDim % 2 === 0)) throw new UsageError(`NoiseMLP: timeDim must be an even integer ≥ 4, got ${timeDim}`);
+    const cin = config.inputChannels ?? 1, cout = config.outputChannels ?? 1;
+    if (!(Number.isInteger(cin) && cin >= 1 && Number.isInteger(cout) && cout >= 1)) throw new UsageError(`NoiseMLP: inputChannels/outputChannels must be integers ≥ 1, got ${cin}, ${cout}`);
     this.config = { ...config, widths: widths.slice() };
     const L = widths.length;
     const h1 = widths[1]!;
     this.t_emb = new Sequential(new SinusoidalTimeEmbedding(timeDim), new Linear(timeDim, h1, rng), new GELU(), new Linear(h1, h1, rng));
-    this.mlp_in = new Linear(n, widths[0]!, rng);
+    this.mlp_in = new Linear(n * cin, widths[0]!, rng);
     const dIn = widths.slice(0, L);
     const dOut = [...widths.slice(1, L), widths[L - 1]!];
     this.downs = dIn.map((w, i) => new ResNetBlock(w, dOut[i]!, h1, rng, residual));
@@ -115,7 +124,7 @@ export class NoiseMLP extends Module {
       this.ups.push(new ResNetBlock(cur + dOut[j]!, dIn[j]!, h1, rng, residual));
       cur = dIn[j]!;
     }
-    this.mlp_out = new Linear(2 * widths[0]!, n, rng);
+    this.mlp_out = new Linear(2 * widths[0]!, n * cout, rng);
   }
 
   /** A network with the weights of `sd` (strict: every name, matching shapes), without drawing an init. */

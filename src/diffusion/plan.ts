@@ -36,7 +36,7 @@ function trace(net: NoiseMLP): { input: Sym; output: Sym; steps: Step[] } {
   const check = (what: string, x: Sym, width: number): void => {
     if (x.width !== width) throw new Error(`noisePlan: ${what} reads ${width} columns but its input has ${x.width}`);
   };
-  const input: Sym = { width: net.config.n };
+  const input: Sym = { width: net.mlp_in.inFeatures }; // n, or n·inputChannels
   const output = net.wire<Sym>(input, {
     linear(layer, x) {
       check('a linear layer', x, layer.inFeatures);

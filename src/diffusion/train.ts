@@ -23,6 +23,41 @@ import { NoiseMLP } from './network.js';
 import type { NetworkConfig } from './network.js';
 import type { EpsPredictor } from './samplers.js';
 import { runStreams } from './streams.js';
+import type { Rng } from '../random/index.js';
+import { makeDiscreteObjective, validateGeneratorConfig } from './discrete/objective.js';
+import type { GeneratorConfig } from './discrete/objective.js';
+
+/**
+ * What the trainer minimises, given the minibatch x0 (B×n ±1, drawn first from the iteration's
+ * generator) and that generator for everything else the loss draws. The ε-prediction MSE of the
+ * analog-bits DDPM is one instance (epsObjective); discrete/ holds the masked and D3PM losses.
+ */
+export interface TrainObjective {
+  readonly kind: GeneratorKind;
+  /** Head the network needs (input/output channels per spin); {} for the plain ε-network. */
+  readonly head: Pick<NetworkConfig, 'inputChannels' | 'outputChannels'>;
+  loss(net: NoiseMLP, x0: Float32Array, B: number, rng: Rng): Tensor;
+}
+
+/** The generator families: analog-bits Gaussian DDPM, masked (absorbing) diffusion, binary D3PM. */
+export type GeneratorKind = 'ddpm' | 'masked' | 'd3pm';
+
+/** The paper's loss: ‖ε − ε̂(√ᾱ_t x0 + √(1−ᾱ_t) ε, t)‖², t uniform over 0..T−1. */
+export function epsObjective(sched: Schedule): TrainObjective {
+  return {
+    kind: 'ddpm',
+    head: {},
+    loss(net, x0, B, rng) {
+      const n = x0.length / B;
+      const t = new Int32Array(B);
+      for (let b = 0; b < B; b++) t[b] = rng.int(sched.T);
+      const eps = rng.fillNormal(new Float32Array(B * n));
+      const xt = qSample(sched, x0, t, eps);
+      const pred = net.forward(fromStorage(xt, [B, n]), t);
+      return mseLoss(pred, fromStorage(eps, [B, n]));
+    },
+  };
+}
 
 export interface TrainConfig {
   /** Total iterations of the run (the cosine schedule decays to 0 at this count). */
@@ -37,6 +72,11 @@ export interface TrainConfig {
   seed: number;
   schedule: ScheduleKind;
   T: number;
+  /**
+   * The generator trained (absent = 'ddpm', the paper's ε-MSE) and its settings, recorded in
+   * checkpoints so that sampling and resume rebuild the same objective and sampler.
+   */
+  generator?: GeneratorConfig;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
@@ -70,6 +110,13 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) bad(`emaDecay must be in [0, 1), got ${c.emaDecay}`);
   if (!(c.gradClip >= 0)) bad(`gradClip must be ≥ 0, got ${c.gradClip}`);
   if (!(Number.isInteger(c.seed) && c.seed >= 0 && c.seed < 2 ** 32)) bad(`seed must be an integer in [0, 2^32), got ${c.seed}`);
+  if (c.generator !== undefined) {
+    try {
+      validateGeneratorConfig(c.generator);
+    } catch (e) {
+      bad((e as Error).message);
+    }
+  }
 }
 
 /** A training run in progress: network, optimizer, EMA and iteration counter. */
@@ -79,6 +126,7 @@ export class DiffusionTrainer {
   readonly cfg: TrainConfig;
   readonly optimizer: Adam;
   readonly ema: EMA | null;
+  readonly objective: TrainObjective;
   /** Iterations done so far. */
   iteration = 0;
   /** Loss of every iteration done (index = iteration). */
@@ -98,7 +146,9 @@ export class DiffusionTrainer {
     this.cfg = { ...cfg };
     this.sched = makeSchedule({ kind: cfg.schedule, T: cfg.T });
     if (netConfig.T !== cfg.T) throw new UsageError(`trainer: network embeds T=${netConfig.T} steps but the schedule has T=${cfg.T}`);
-    this.net = weights ? NoiseMLP.fromStateDict(netConfig, weights) : new NoiseMLP(netConfig, runStreams(cfg.seed).init());
+    this.objective = cfg.generator && cfg.generator.kind !== 'ddpm' ? makeDiscreteObjective(cfg.generator, cfg.T) : epsObjective(this.sched);
+    const headed = { ...netConfig, ...this.objective.head };
+    this.net = weights ? NoiseMLP.fromStateDict(headed, weights) : new NoiseMLP(headed, runStreams(cfg.seed).init());
     this.optimizer = new Adam(this.net.parameters(), { lr: cfg.lr });
     this.ema = cfg.emaDecay > 0 ? new EMA(this.net, cfg.emaDecay) : null;
     this.n = data.n;
@@ -117,12 +167,7 @@ export class DiffusionTrainer {
       const row = rng.int(this.m);
       x0.set(this.x0.subarray(row * n, row * n + n), b * n);
     }
-    const t = new Int32Array(B);
-    for (let b = 0; b < B; b++) t[b] = rng.int(this.sched.T);
-    const eps = rng.fillNormal(new Float32Array(B * n));
-    const xt = qSample(this.sched, x0, t, eps);
-    const pred = this.net.forward(fromStorage(xt, [B, n]), t);
-    const loss = mseLoss(pred, fromStorage(eps, [B, n]));
+    const loss = this.objective.loss(this.net, x0, B, rng);
     this.optimizer.zeroGrad();
     backward(loss);
     if (this.cfg.gradClip > 0) clipGradNorm(this.net.parameters(), this.cfg.gradClip);

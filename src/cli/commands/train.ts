@@ -10,7 +10,8 @@ import type { SpinData } from '../../ising/index.js';
 import { DEFAULT_PRESET, presetConfig } from '../../diffusion/network.js';
 import type { NetworkConfig, PresetName } from '../../diffusion/network.js';
 import { DEFAULT_TRAIN } from '../../diffusion/train.js';
-import type { TrainConfig } from '../../diffusion/train.js';
+import type { GeneratorKind, TrainConfig } from '../../diffusion/train.js';
+import { D3PM_LAMBDA, generatorConfig } from '../../diffusion/discrete/objective.js';
 import { AUGMENT_DEFAULTS, DEFAULT_SAMPLER, splitForSeed, trainDiffusion } from '../../diffusion/augment.js';
 import type { SamplerOptions } from '../../diffusion/augment.js';
 import { DEFAULT_STOP_RULE } from '../../diffusion/stopping.js';
@@ -38,6 +39,8 @@ export const modelOptions: Record<string, OptionSpec> = {
   sampler: { type: 'string', help: 'sampler for evaluation/generation', default: DEFAULT_SAMPLER.sampler, choices: ['ddpm', 'ddim'] },
   steps: { type: 'int', help: 'DDIM steps', default: DEFAULT_SAMPLER.steps, min: 1, max: 1000 },
   eta: { type: 'number', help: 'DDIM η (1 = stochastic, 0 = deterministic)', default: DEFAULT_SAMPLER.eta, min: 0 },
+  generator: { type: 'string', help: 'ddpm (analog bits, the paper), masked (absorbing-state diffusion) or d3pm (binary uniform D3PM)', default: 'ddpm', choices: ['ddpm', 'masked', 'd3pm'] },
+  lambda: { type: 'number', help: `d3pm: weight λ of the auxiliary cross-entropy in L_vb + λ·CE (Austin et al.: ${D3PM_LAMBDA})`, default: D3PM_LAMBDA, min: 0 },
   seed: { type: 'int', help: 'seed of the run (named streams: init, minibatches and noise, evaluations, split, generation)', default: DEFAULT_TRAIN.seed, min: 0 },
   backend: { ...BACKEND_OPTION },
   threads: { ...THREADS_OPTION },
@@ -68,6 +71,7 @@ export function trainFromArgs(a: Args): TrainConfig {
     gradClip: a['clip'] as number,
     schedule: a['schedule'] as 'linear' | 'cosine',
     seed: a['seed'] as number,
+    ...(a['generator'] !== 'ddpm' ? { generator: generatorConfig(a['generator'] as GeneratorKind, { lambda: a['lambda'] as number, schedule: a['schedule'] as 'linear' | 'cosine' }) } : {}),
   };
 }
 

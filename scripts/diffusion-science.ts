@@ -49,7 +49,8 @@ if (arg('backend', 'wasm') === 'wasm') setBackend(await loadWasmBackend());
 const rows: Record<string, unknown>[] = [];
 for (const seed of seeds) {
   const t0 = performance.now();
-  const rng = new Rng(1000 + seed);
+  const key = new Rng(seed);
+  const rng = key.fold('instance'); // truth, then train and test samples
   const truth = skParams(n, g, rng);
   const train = sampleExact(truth, M, rng);
   const test = sampleExact(truth, M, rng);
@@ -78,10 +79,10 @@ for (const seed of seeds) {
   }
   if (withCheckpoints && res.checkpoints) {
     const per: [number, number][] = [];
-    const net = new NoiseMLP(res.networkConfig, new Rng(0));
+    const net = new NoiseMLP(res.networkConfig, null);
     for (const c of res.checkpoints) {
       net.loadStateDict(c.stateDict);
-      const gen = await generateSpins(net, ckSamples, new Rng(77 + seed), { ...res.samplerOptions, steps: ckSteps });
+      const gen = await generateSpins(net, ckSamples, key.fold('checkpoint', c.iteration), { ...res.samplerOptions, steps: ckSteps });
       per.push([c.iteration, mse(truth, erasureMachine(concatData([train, gen])).params).mse]);
     }
     row['checkpoint_em'] = per;

@@ -1,8 +1,12 @@
 /**
  * Small dense float64 linear algebra for inference: Gauss-Jordan inverse and solve with partial
- * pivoting. (Kept here rather than importing mathjs, so the browser core stays small and free of
- * any run-time code generation.)
+ * pivoting for general matrices, and a Cholesky path (a = L·Lᵀ) for symmetric positive-definite
+ * ones such as connected correlation matrices: half the work of Gauss-Jordan, no pivoting, an
+ * exactly symmetric inverse, and "not positive definite" detected as such. (Kept here rather than
+ * importing mathjs, so the browser core stays small and free of run-time code generation; the
+ * tests check both paths against mathjs.)
  */
+import { DataError } from '../util/errors.js';
 
 /** Inverse of the k×k row-major matrix a; throws if it is singular to working precision. */
 export function invert(a: Float64Array, k: number, what = 'matrix'): Float64Array {
@@ -15,7 +19,7 @@ export function invert(a: Float64Array, k: number, what = 'matrix'): Float64Arra
     let piv = c;
     for (let r = c + 1; r < k; r++) if (Math.abs(m[r * k + c]!) > Math.abs(m[piv * k + c]!)) piv = r;
     const pv = m[piv * k + c]!;
-    if (!(Math.abs(pv) > 1e-13 * Math.max(scale, 1e-300))) throw new Error(`${what} is singular (pivot ${pv} in column ${c})`);
+    if (!(Math.abs(pv) > 1e-13 * Math.max(scale, 1e-300))) throw new DataError(`${what} is singular (pivot ${pv} in column ${c})`);
     if (piv !== c) {
       for (let j = 0; j < k; j++) {
         let t = m[c * k + j]!;
@@ -52,6 +56,73 @@ export function solve(a: Float64Array, y: Float64Array, k: number, what = 'matri
     let v = 0;
     for (let j = 0; j < k; j++) v += inv[i * k + j]! * y[j]!;
     x[i] = v;
+  }
+  return x;
+}
+
+/**
+ * The Cholesky factor of a symmetric positive-definite k×k matrix: lower-triangular L (row-major,
+ * zeros above the diagonal) with a = L·Lᵀ. Reads the lower triangle of a only. Throws a
+ * DataError when a is not positive definite to working precision.
+ */
+export function cholesky(a: Float64Array, k: number, what = 'matrix'): Float64Array {
+  const L = new Float64Array(k * k);
+  let scale = 0;
+  for (let i = 0; i < k; i++) scale = Math.max(scale, Math.abs(a[i * k + i]!));
+  for (let j = 0; j < k; j++) {
+    let d = a[j * k + j]!;
+    for (let p = 0; p < j; p++) d -= L[j * k + p]! * L[j * k + p]!;
+    if (!(d > 1e-13 * Math.max(scale, 1e-300))) throw new DataError(`${what} is not positive definite (pivot ${d} at ${j})`);
+    const ljj = Math.sqrt(d);
+    L[j * k + j] = ljj;
+    for (let i = j + 1; i < k; i++) {
+      let v = a[i * k + j]!;
+      for (let p = 0; p < j; p++) v -= L[i * k + p]! * L[j * k + p]!;
+      L[i * k + j] = v / ljj;
+    }
+  }
+  return L;
+}
+
+/** Inverse of a symmetric positive-definite k×k matrix by Cholesky: a⁻¹ = L⁻ᵀ·L⁻¹, exactly symmetric. */
+export function invertSPD(a: Float64Array, k: number, what = 'matrix'): Float64Array {
+  const L = cholesky(a, k, what);
+  // M = L⁻¹ (lower triangular), column by column by forward substitution.
+  const M = new Float64Array(k * k);
+  for (let c = 0; c < k; c++) {
+    M[c * k + c] = 1 / L[c * k + c]!;
+    for (let i = c + 1; i < k; i++) {
+      let v = 0;
+      for (let p = c; p < i; p++) v -= L[i * k + p]! * M[p * k + c]!;
+      M[i * k + c] = v / L[i * k + i]!;
+    }
+  }
+  const inv = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let v = 0;
+      for (let p = i; p < k; p++) v += M[p * k + i]! * M[p * k + j]!;
+      inv[i * k + j] = v;
+      inv[j * k + i] = v;
+    }
+  }
+  return inv;
+}
+
+/** x with a·x = y for a symmetric positive-definite k×k matrix (Cholesky, two triangular solves). */
+export function solveSPD(a: Float64Array, y: Float64Array, k: number, what = 'matrix'): Float64Array {
+  const L = cholesky(a, k, what);
+  const z = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    let v = y[i]!;
+    for (let p = 0; p < i; p++) v -= L[i * k + p]! * z[p]!;
+    z[i] = v / L[i * k + i]!;
+  }
+  const x = new Float64Array(k);
+  for (let i = k - 1; i >= 0; i--) {
+    let v = z[i]!;
+    for (let p = i + 1; p < k; p++) v -= L[p * k + i]! * x[p]!;
+    x[i] = v / L[i * k + i]!;
   }
   return x;
 }

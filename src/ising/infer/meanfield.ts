@@ -5,7 +5,8 @@
  *    m_i m_j → 0; b_i = atanh(m_i) − Σ_j w_ij m_j + m_i Σ_j w_ij² (1 − m_j²).
  * (Kappen & Rodríguez 1998; Tanaka 1998; Roudi, Aurell & Hertz 2009.)
  */
-import { invert } from '../linalg.js';
+import { DataError } from '../../util/errors.js';
+import { invertSPD } from '../linalg.js';
 import { dataMoments } from '../patterns.js';
 import type { InferResultOf, SpinData } from '../types.js';
 
@@ -16,11 +17,13 @@ function connected(src: MomentSource) {
   const { mean, corr } = 's' in src ? dataMoments(src) : src;
   const n = mean.length;
   for (let i = 0; i < n; i++) {
-    if (Math.abs(mean[i]!) >= 1) throw new Error(`mean field: spin ${i} is constant in the data (⟨s_${i}⟩ = ${mean[i]}); remove it or use em/ple`);
+    if (Math.abs(mean[i]!) >= 1) throw new DataError(`mean field: spin ${i} is constant in the data (⟨s_${i}⟩ = ${mean[i]}); remove it or use em/ple`);
   }
   const C = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) C[i * n + j] = corr[i * n + j]! - mean[i]! * mean[j]!;
-  const Cinv = invert(C, n, 'connected correlation matrix');
+  // C is a covariance matrix: symmetric positive definite unless some spins are linearly
+  // dependent in the data (then no mean-field inversion exists), so Cholesky fits.
+  const Cinv = invertSPD(C, n, 'connected correlation matrix');
   return { mean, Cinv, n };
 }
 

@@ -55,6 +55,8 @@ export interface TailsPreset {
   negativeGamma: number;
   bound: number;
   tweedieScale: number;
+  /** Tweedie guidance only at t ≤ tweedieTMax: above it the 1/√ᾱ_t factor of ∇x̂₀ swamps the step. */
+  tweedieTMax: number;
   classifierScale: number;
   classifierIterations: number;
   /** Reconstruction: held-out true-tail configurations and hidden spins per configuration. */
@@ -116,12 +118,12 @@ export const tails: Experiment<TailsPreset> = {
   presets: {
     quick: {
       n: 20, g: 1, M: 2000, extra: 2000, lambda: 0.5, q: 0.1, net: 'tiny', iterations: 3000, steps: 20, budget: 200,
-      corrector: 9, snr: 0.16, reverseGamma: 0.5, negativeGamma: -0.5, bound: 3, tweedieScale: 1, classifierScale: 2,
+      corrector: 9, snr: 0.16, reverseGamma: 0.5, negativeGamma: -0.5, bound: 3, tweedieScale: 0.5, tweedieTMax: 500, classifierScale: 2,
       classifierIterations: 1500, reconConfigs: 200, hidden: 5, oracleOnly: false, estimators: ['em', 'ple', 'mle'],
     },
     paper: {
       n: 20, g: 1, M: 2000, extra: 5000, lambda: 0.5, q: 0.1, net: 'small', iterations: 20000, steps: 50, budget: 500,
-      corrector: 9, snr: 0.16, reverseGamma: 0.5, negativeGamma: -0.5, bound: 3, tweedieScale: 1, classifierScale: 2,
+      corrector: 9, snr: 0.16, reverseGamma: 0.5, negativeGamma: -0.5, bound: 3, tweedieScale: 0.5, tweedieTMax: 500, classifierScale: 2,
       classifierIterations: 4000, reconConfigs: 500, hidden: 5, oracleOnly: false, estimators: ['em', 'ple', 'mle'],
     },
   },
@@ -231,7 +233,7 @@ async function tailsJob(p: TailsPreset, seed: number, ctx: { signal?: { aborted:
       { name: `entropy-max: score ×${1 - p.lambda} + Langevin (K=${K})`, target: 'tempered', o: { kind: 'score-scale', sampler, scale: 1 - p.lambda, corrector }, approxQ: 'tempered' },
       { name: `reverse-score Langevin γ=${p.reverseGamma} (K=${K})`, target: 'tempered', o: { kind: 'reverse-score', sampler, scale: p.reverseGamma, corrector }, approxQ: 'tilt' },
       { name: `reverse-score Langevin γ=${p.negativeGamma}, |x| ≤ ${p.bound} (K=${K})`, target: 'tempered', o: { kind: 'reverse-score', sampler, scale: p.negativeGamma, corrector: { ...corrector, bound: p.bound } }, approxQ: 'tilt' },
-      { name: `Tweedie-energy guidance w=${p.tweedieScale} (S=${Stw})`, target: 'tail', o: { kind: 'tweedie', sampler: { ...sampler, steps: Stw }, thetaHat, scale: p.tweedieScale }, approxQ: 'tilt' },
+      { name: `Tweedie-energy guidance w=${p.tweedieScale}, t ≤ ${p.tweedieTMax} (S=${Stw})`, target: 'tail', o: { kind: 'tweedie', sampler: { ...sampler, steps: Stw }, thetaHat, scale: p.tweedieScale, tMax: p.tweedieTMax }, approxQ: 'tilt' },
       { name: `classifier guidance w=${p.classifierScale} (S=${Scl})`, target: 'tail', o: { kind: 'classifier', sampler: { ...sampler, steps: Scl }, classifier: clf.classifier, scale: p.classifierScale, tMax: clf.tMax }, approxQ: 'tilt' },
     ];
     for (const [k, run] of runs.entries()) {

@@ -75,10 +75,11 @@ export function logitDifferenceMatrix(n: number): Tensor {
  */
 export function maskedLossDraw(x0: ArrayLike<number>, B: number, rng: Rng): { t: Float64Array; z: Int8Array; weight: Float32Array } {
   const n = x0.length / B;
-  // Low-discrepancy t (MDLM): one uniform offset, B strata; t > 0 so the weight 1/t is finite.
+  // Low-discrepancy t (MDLM): one uniform offset, B strata. t ≥ 1e-12 keeps 1/t finite in
+  // float32; the mass cut off changes the expectation by O(1e-12).
   const u = rng.uniform();
   const t = new Float64Array(B);
-  for (let b = 0; b < B; b++) t[b] = Math.max((b + u) / B, Number.MIN_VALUE);
+  for (let b = 0; b < B; b++) t[b] = Math.max((b + u) / B, 1e-12);
   const z = maskForward(x0, t, rng);
   const weight = new Float32Array(B * n);
   for (let b = 0; b < B; b++) for (let i = b * n; i < (b + 1) * n; i++) weight[i] = z[i] === MASK ? 1 / t[b]! : 0;

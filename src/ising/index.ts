@@ -15,3 +15,5 @@ export * from './reconstruct.js';
 export * from './infer/mle.js';
 export * from './infer/ple.js';
 export * from './infer/meanfield.js';
+export * from './infer/rise.js';
+export * from './graphs.js';

@@ -17,3 +17,4 @@ export * from './infer/ple.js';
 export * from './infer/meanfield.js';
 export * from './infer/rise.js';
 export * from './graphs.js';
+export * from './kinetic/index.js';

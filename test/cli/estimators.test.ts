@@ -43,4 +43,21 @@ describe('spindiff model / infer --method rise|logrise|rple', () => {
       expect(supportF1(truth, p).f1).toBe(1);
     }
   });
+
+  it('kinetic simulate | infer: writes a series and parameters; infer scores against the truth', async () => {
+    const r = await run('kinetic', 'simulate', '--n', '6', '--g', '0.5', '--steps', '3000', '--seed', '2', '--out', 'series.txt', '--params-out', 'W.json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/wrote 3000 steps of parallel Glauber dynamics \(n=6\) to series\.txt, parameters to W\.json/);
+    for (const m of ['nmf', 'tap', 'emf', 'mle', 'fem']) {
+      const i = await run('kinetic', 'infer', '--data', 'series.txt', '--method', m, '--true', 'W.json', '--out', `k-${m}.json`, '--json');
+      expect(i.code, i.err).toBe(0);
+      const j = JSON.parse(i.out);
+      expect(j.method).toBe(m);
+      expect(j.mseW).toBeGreaterThan(0);
+      expect(j.mseW).toBeLessThan(0.05); // W_ij ~ N(0, 0.5²/6): the variance of W is 0.042
+    }
+    expect(JSON.parse(read('k-mle.json')).kind).toBe('kinetic-ising');
+    expect((await run('kinetic', 'bogus')).code).toBe(2);
+    expect((await run('kinetic', 'simulate', '--out', 'x.txt')).code).toBe(2);
+  });
 });

@@ -16,6 +16,7 @@ export const commands: Record<string, CommandEntry> = {
   infer: { summary: 'infer couplings and fields from data (em|mle|ple|nmf|tap|rise|logrise|rple)', load: async () => (await import('./infer.js')).default },
   score: { summary: 'MSE between true and inferred parameters', load: async () => (await import('./score.js')).default },
   reconstruct: { summary: 'fill hidden spins by maximum conditional probability', load: async () => (await import('./reconstruct.js')).default },
+  kinetic: { summary: 'kinetic Ising time series: simulate | infer (nmf|tap|emf|mle|fem)', load: async () => (await import('./kinetic.js')).default },
   train: { summary: 'train the diffusion model on spin data', load: async () => (await import('./train.js')).default },
   sample: { summary: 'generate configurations with a trained diffusion model', load: async () => (await import('./sample.js')).default },
   augment: { summary: 'the whole pipeline: train, stop, generate, infer from observed + generated', load: async () => (await import('./augment.js')).default },

@@ -39,7 +39,7 @@ const command: Command = {
     const rng = new Rng(seed);
     let p: IsingParams;
     let extra: Record<string, unknown>;
-    const sparse = { J: a['J'] as number, law: a['law'] as CouplingLaw, fieldSd: a['field-sd'] as number };
+    const sparse = { J: a['J'] as number, law: a['law'] as CouplingLaw, fieldSd: a['fieldSd'] as number };
     if (graph === 'sk') {
       const n = a['n'] as number | undefined;
       if (n === undefined) throw new UsageError('model --graph sk: --n is required');

@@ -16,3 +16,6 @@ export * from './infer/mle.js';
 export * from './infer/ple.js';
 export * from './infer/meanfield.js';
 export * from './tails.js';
+export * from './infer/rise.js';
+export * from './graphs.js';
+export * from './kinetic/index.js';

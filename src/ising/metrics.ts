@@ -72,3 +72,49 @@ export function energyStats(p: IsingParams, data: SpinData): { mean: number; var
   for (let k = 0; k < e.length; k++) v += (e[k]! - mean) ** 2;
   return { mean, variance: v / e.length };
 }
+
+export interface SupportScore {
+  /** F1 = 2·TP / (2·TP + FP + FN) over the n(n−1)/2 pairs. */
+  f1: number;
+  precision: number;
+  recall: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  /** The |ŵ_ij| threshold that was used. */
+  threshold: number;
+}
+
+/**
+ * Structure recovery: the true edges are the pairs with w_ij ≠ 0; the predicted ones those with
+ * |ŵ_ij| > threshold. The default threshold is half the weakest true coupling, κ/2 — the rule of
+ * Lokhov et al. (2018) for reading a graph off any estimator (the truth fixes only the scoring
+ * threshold, never the estimate).
+ */
+export function supportF1(trueP: IsingParams, inferred: IsingParams, threshold?: number): SupportScore {
+  const n = trueP.n;
+  if (inferred.n !== n) throw new Error(`supportF1: true params have n=${n} but inferred have n=${inferred.n}`);
+  let kappa = Infinity;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
+    const v = Math.abs(trueP.w[i * n + j]!);
+    if (v > 0 && v < kappa) kappa = v;
+  }
+  const thr = threshold ?? (Number.isFinite(kappa) ? kappa / 2 : 0);
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
+    const t = trueP.w[i * n + j] !== 0;
+    const p = Math.abs(inferred.w[i * n + j]!) > thr;
+    if (t && p) tp++;
+    else if (p) fp++;
+    else if (t) fn++;
+  }
+  const denom = 2 * tp + fp + fn;
+  return {
+    f1: denom === 0 ? 1 : (2 * tp) / denom,
+    precision: tp + fp === 0 ? 1 : tp / (tp + fp),
+    recall: tp + fn === 0 ? 1 : tp / (tp + fn),
+    tp, fp, fn, threshold: thr,
+  };
+}

@@ -17,7 +17,13 @@ export interface DiagnosticsByMethod {
   nmf: Record<string, never>;
   /** TAP: spins where the TAP equation had no real root and nMF was used. */
   tap: { nmfFallbacks: number };
+  /** Interaction screening (RISE, logRISE, RPLE): the worst KKT residual and Newton iterations over spins. */
+  rise: ScreeningDiagnostics;
+  logrise: ScreeningDiagnostics;
+  rple: ScreeningDiagnostics;
 }
+
+export interface ScreeningDiagnostics { kktMax: number; newtonIterationsMax: number; converged: boolean; unconvergedSpins: number[]; uniquePatterns: number }
 
 export type InferMethod = keyof DiagnosticsByMethod;
 

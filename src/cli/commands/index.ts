@@ -11,10 +11,12 @@ export interface CommandEntry {
 
 export const commands: Record<string, CommandEntry> = {
   sk: { summary: 'draw Sherrington-Kirkpatrick parameters', load: async () => (await import('./sk.js')).default },
+  model: { summary: 'draw a true model: sk | lattice | er (Erdős–Rényi)', load: async () => (await import('./model.js')).default },
   simulate: { summary: 'sample spin configurations from parameters', load: async () => (await import('./simulate.js')).default },
-  infer: { summary: 'infer couplings and fields from data (em|mle|ple|nmf|tap)', load: async () => (await import('./infer.js')).default },
+  infer: { summary: 'infer couplings and fields from data (em|mle|ple|nmf|tap|rise|logrise|rple)', load: async () => (await import('./infer.js')).default },
   score: { summary: 'MSE between true and inferred parameters', load: async () => (await import('./score.js')).default },
   reconstruct: { summary: 'fill hidden spins by maximum conditional probability', load: async () => (await import('./reconstruct.js')).default },
+  kinetic: { summary: 'kinetic Ising time series: simulate | infer (nmf|tap|emf|mle|fem)', load: async () => (await import('./kinetic.js')).default },
   train: { summary: 'train the diffusion model on spin data', load: async () => (await import('./train.js')).default },
   sample: { summary: 'generate configurations with a trained diffusion model', load: async () => (await import('./sample.js')).default },
   augment: { summary: 'the whole pipeline: train, stop, generate, infer from observed + generated', load: async () => (await import('./augment.js')).default },

@@ -2,6 +2,7 @@ import { defaultEpsGrid, erasureMachine, linspace } from '../../ising/infer/em.j
 import { inferNMF, inferTAP } from '../../ising/infer/meanfield.js';
 import { inferExactMLE, inferMcmcMLE } from '../../ising/infer/mle.js';
 import { inferPLE } from '../../ising/infer/ple.js';
+import { inferScreening, SCREENING_DEFAULT_C, type ScreeningMethod } from '../../ising/infer/rise.js';
 import type { InferResult } from '../../ising/types.js';
 import { writeParamsFile } from '../../io/files.js';
 import { paramsToJSON } from '../../io/params.js';
@@ -32,7 +33,7 @@ export function parseEpsGrid(s: string): number[] {
 const command: Command = {
   spec: {
     name: 'infer',
-    summary: 'infer fields b and couplings w from data: em (erasure machine) | mle | ple | nmf | tap',
+    summary: 'infer fields b and couplings w from data: em (erasure machine) | mle | ple | nmf | tap | rise | logrise | rple',
     examples: [
       'spindiff infer --data data.txt --out inferred.json',
       'spindiff infer --data data.txt --method ple --out ple.json --json',
@@ -40,7 +41,7 @@ const command: Command = {
     ],
     options: {
       data: { type: 'string', help: 'data file (text ±1 or 0/1, or .npy)', required: true, meta: 'FILE' },
-      method: { type: 'string', help: 'inference method', default: 'em', choices: ['em', 'mle', 'ple', 'nmf', 'tap'] },
+      method: { type: 'string', help: 'inference method', default: 'em', choices: ['em', 'mle', 'ple', 'nmf', 'tap', 'rise', 'logrise', 'rple'] },
       out: { type: 'string', help: 'output params JSON (omit to print it)', meta: 'FILE' },
       eps: { type: 'string', help: 'em: ε grid START:STOP:COUNT or a comma list', default: '0.4:0.9:21', meta: 'GRID' },
       iterations: { type: 'int', help: 'em: iterations per ε (100); mle mcmc: learning steps (1000); mle exact: max L-BFGS steps', min: 1 },
@@ -48,6 +49,8 @@ const command: Command = {
       mle: { type: 'string', help: `mle: exact moments (enumeration) or mcmc (Boltzmann learning); auto = exact for n ≤ ${AUTO_EXACT_MLE_N}`, default: 'auto', choices: ['auto', 'exact', 'mcmc'] },
       chains: { type: 'int', help: 'mle mcmc: persistent chains', default: 256, min: 1 },
       lambda: { type: 'number', help: 'ple: L2 penalty on couplings (0 = plain pseudo-likelihood)', default: 0, min: 0 },
+      c: { type: 'number', help: `rise/logrise/rple: ℓ1 constant c in λ = c·√(log(n²/δ)/M) (default ${SCREENING_DEFAULT_C.rise} / ${SCREENING_DEFAULT_C.logrise} / ${SCREENING_DEFAULT_C.rple})`, min: 0 },
+      delta: { type: 'number', help: 'rise/logrise/rple: δ in λ', default: 0.05, min: 1e-300, max: 1 },
       seed: { type: 'int', help: 'em: seed of the random start (reference 13); mle mcmc: chain seed', default: 13, min: 0 },
       json: { type: 'boolean', help: 'print method, settings and diagnostics as JSON' },
     },
@@ -80,6 +83,11 @@ const command: Command = {
           ctx.stderr(`note: pseudo-likelihood did not converge for spins ${r.diagnostics.unconvergedSpins.join(',')} (separable data: couplings grow without bound); try --lambda 0.001\n`);
         }
         break;
+      case 'rise':
+      case 'logrise':
+      case 'rple':
+        r = inferScreening(method as ScreeningMethod, data, { c: a['c'] as number | undefined, delta: a['delta'] as number, ...hooks });
+        break;
       case 'nmf':
         r = inferNMF(data);
         break;
@@ -100,6 +108,7 @@ const command: Command = {
     } else {
       const detail = r.method === 'em' ? `, ε = ${fmt(r.diagnostics.epsilon)} chosen from ${grid.length} values, ${r.diagnostics.uniquePatterns} unique patterns`
         : r.method === 'mle-exact' ? `, max moment mismatch ${fmt(r.diagnostics.gradMax)} after ${r.diagnostics.iterations} steps`
+        : r.method === 'rise' || r.method === 'logrise' || r.method === 'rple' ? `, λ = ${fmt(r.settings['lambda'] as number)}, KKT residual ${fmt(r.diagnostics.kktMax)}`
         : '';
       ctx.stdout(`${r.method} on ${data.m} samples (n=${data.n})${detail}; wrote ${out}\n`);
     }

@@ -53,17 +53,19 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
   };
 }
 
-/** The GELU kernels in wasm (exact erf form); other elementwise ops stay in JS. */
+/** The unary ops with wasm kernels (WASM_UNARY) run in wasm on float32 arrays of ELEMENTWISE_MIN or more; the rest in JS. */
 export function wasmElementwise(arena: OperandArena, ex: GemmExports): Pick<Backend, 'unary' | 'unaryGrad'> {
   return {
     unary(op: UnaryOp, x: Storage, out: Storage, p?: number): void {
-      if (op === 'gelu' && x instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
-        unaryViaArena(arena, x, null, out, (px, _pg, po, nv) => ex.gelu(px, po, nv));
+      const k = ex.unary.get(op);
+      if (k && x instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
+        unaryViaArena(arena, x, null, out, (px, _pg, po, nv) => k.value(px, po, nv));
       } else jsBackend.unary(op, x, out, p);
     },
     unaryGrad(op: UnaryOp, x: Storage, y: Storage, g: Storage, out: Storage, p?: number): void {
-      if (op === 'gelu' && x instanceof Float32Array && g instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
-        unaryViaArena(arena, x, g, out, (px, pg, po, nv) => ex.geluGrad(px, pg, po, nv));
+      const k = ex.unary.get(op);
+      if (k && x instanceof Float32Array && g instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
+        unaryViaArena(arena, x, g, out, (px, pg, po, nv) => k.grad(px, pg, po, nv));
       } else jsBackend.unaryGrad(op, x, y, g, out, p);
     },
   };

@@ -2,7 +2,8 @@
 // the worker-thread backend (which instantiates the same module over a shared memory).
 import { encodeModule, Fn, T } from './encoder.js';
 import { defaultGeometry, emitGemmFunctions, packBytes } from './gemm.js';
-import { emitElementwiseFunctions } from './elementwise.js';
+import { emitElementwiseFunctions, unaryKernelNames, WASM_UNARY } from './elementwise.js';
+import type { UnaryOp } from '../types.js';
 import { emitRunPlan } from './plan.js';
 import { emitAdam } from './adam.js';
 import type { GemmGeometry } from './gemm.js';
@@ -14,9 +15,9 @@ export interface GemmExports {
   gemm(A: number, sIa: number, sPa: number, B: number, sPb: number, sJb: number, C: number, ldc: number,
     m: number, n: number, k: number, alpha: number, beta: number, bufA: number, bufB: number, scratch: number,
     bias: number, gdst: number, ldg: number, act: number): void;
-  gelu(x: number, out: number, nvec: number): void;
   adam(p: number, g: number, m: number, v: number, npairs: number, h: number): void;
-  geluGrad(x: number, g: number, out: number, nvec: number): void;
+  /** The unary kernels of the ops in WASM_UNARY (wasm/elementwise.ts), by op. */
+  unary: Map<UnaryOp, { value(x: number, out: number, nvec: number): void; grad(x: number, g: number, out: number, nvec: number): void }>;
 }
 
 export interface Layout {
@@ -51,13 +52,19 @@ function moduleFunctions(g: GemmGeometry) {
   return [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitAdam(), emitRunPlan()];
 }
 
-const EXPORTED = ['runPlan', 'gemm', 'gelu', 'geluGrad', 'adam'] as const satisfies readonly (keyof GemmExports)[];
-
 /** The instance's exports by name, checked: a function the backends call that is missing fails here, not mid-run. */
 export function moduleExports(instance: WebAssembly.Instance): GemmExports {
   const ex = instance.exports as Record<string, unknown>;
-  for (const name of EXPORTED) if (typeof ex[name] !== 'function') throw new Error(`wasm module: no exported function ${name}`);
-  return ex as unknown as GemmExports;
+  const fn = <F>(name: string): F => {
+    if (typeof ex[name] !== 'function') throw new Error(`wasm module: no exported function ${name}`);
+    return ex[name] as F;
+  };
+  const unary: GemmExports['unary'] = new Map();
+  for (const op of Object.keys(WASM_UNARY) as UnaryOp[]) {
+    const names = unaryKernelNames(op);
+    unary.set(op, { value: fn(names.value), grad: fn(names.grad) });
+  }
+  return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), unary };
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { BenchCase, BenchOptions } from './types.js';
 import type { Backend } from '../src/tensor/backend/types.js';
 import { Rng } from '../src/random/index.js';
-import { gemmViaArena, OperandArena } from '../src/tensor/backend/wasm/module.js';
+import { gemmViaArena, OperandArena } from '../src/tensor/backend/wasm/arena.js';
 import { spindiffBackends } from './peers/backends.js';
 import { gpujsHasGpu, loadGpujsBackend } from '../src/tensor/backend/gpujs.js';
 import type { GpujsMode } from '../src/tensor/backend/gpujs.js';

@@ -1,11 +1,17 @@
 // The bench runner (npm run bench → scripts/bench.mjs bundles this and every bench/*.bench.ts,
-// bench/peers/*.bench.ts into .bench/ and runs it). Times each case several times, prints a
-// markdown table (or JSON lines with --json), and writes .bench/results.json.
+// bench/peers/*.bench.ts into .bench/ and runs it). Cases that are compared (same group and
+// shape: spindiff's backends and its peers) are timed in interleaved rounds — one sample of each
+// per round, in a rotating order — so a change in machine load hits all of them alike. Each ratio
+// comes with a 95% bootstrap interval over the repeats; thread scaling is reported next to
+// PyTorch's own 1→2-thread scaling (and a plain-JS control), and as "machine busy" when the
+// controls do not scale either. Prints a markdown table (or JSON lines with --json) and writes
+// .bench/results.json (every sample and the load average at each round).
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import type { BenchCase, BenchModule, BenchResult } from './types.js';
+import { median, ratioInterval } from './stats.js';
 
 interface Args { json: boolean; quick: boolean; only: string[] | null; impl: string[] | null; out: string }
 
@@ -33,34 +39,26 @@ function parseArgs(argv: string[], outDefault: string): Args {
 
 const now = (): number => performance.now();
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((x, y) => x - y);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
-}
-
 async function call(fn: () => unknown): Promise<void> {
   const r = fn() as { then?: unknown } | undefined;
   if (r && typeof r.then === 'function') await r;
 }
 
-/** Time one case: warm up, pick an inner loop count so that one sample lasts ≥ ~20 ms, repeat. */
-async function timeCase(c: BenchCase, repeats: number): Promise<number[]> {
-  if (c.measure) return c.measure(repeats);
+/** Warm up and pick an inner loop count so that one sample lasts ≥ ~20 ms; returns it and the warm-up time. */
+async function calibrate(c: BenchCase): Promise<{ inner: number; t: number }> {
   let t0 = now();
   await call(c.fn);
   let t = now() - t0;
   if (t < 200) { t0 = now(); await call(c.fn); t = now() - t0; }
-  const inner = Math.max(1, Math.min(10_000, Math.ceil(20 / Math.max(t, 1e-3))));
-  // A per-case budget of ~60 s: very slow cases (a slow peer) get fewer repeats (at least 2).
-  const reps = Math.max(2, Math.min(repeats, Math.floor(60_000 / Math.max(t, 1e-3))));
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    t0 = now();
-    for (let i = 0; i < inner; i++) await call(c.fn);
-    times.push((now() - t0) / inner);
-  }
-  return times;
+  return { inner: Math.max(1, Math.min(10_000, Math.ceil(20 / Math.max(t, 1e-3)))), t };
+}
+
+/** One timed sample (ms per call): `inner` calls, or one value from the case's own `measure`. */
+async function sample(c: BenchCase, inner: number): Promise<number> {
+  if (c.measure) return (await c.measure(1))[0]!;
+  const t0 = now();
+  for (let i = 0; i < inner; i++) await call(c.fn);
+  return (now() - t0) / inner;
 }
 
 function fmt(x: number | undefined, digits = 3): string {
@@ -69,34 +67,98 @@ function fmt(x: number | undefined, digits = 3): string {
   return x.toPrecision(digits);
 }
 
-interface Ratio { bench: string; shape: string; impl: string; threads: number; peer: string; peer_threads: number; speedup: number }
+interface Ratio {
+  bench: string; shape: string; impl: string; threads: number; peer: string; peer_threads: number;
+  /** Peer median time / spindiff median time (> 1: spindiff is faster), with its 95% bootstrap interval. */
+  speedup: number; lo: number; hi: number;
+}
+
+type Timed = BenchResult & { times_ms: number[] };
 
 /** Peer time / spindiff time for (spindiff impl, peer) pairs at the same bench and shape. */
-function ratios(results: BenchResult[]): Ratio[] {
+function ratios(results: Timed[]): Ratio[] {
   const out: Ratio[] = [];
-  const ok = results.filter((r) => !r.skipped);
+  const ok = results.filter((r) => !r.skipped && r.times_ms.length > 0);
   for (const ours of ok.filter((r) => r.impl.startsWith('spindiff'))) {
-    for (const peer of ok.filter((r) => !r.impl.startsWith('spindiff'))) {
+    for (const peer of ok.filter((r) => !r.impl.startsWith('spindiff') && !r.impl.startsWith('control'))) {
       if (peer.bench !== ours.bench || peer.shape !== ours.shape) continue;
       // Same thread count, except single-threaded peers (tfjs), which every spindiff row faces.
       if (peer.threads !== ours.threads && peer.impl === 'torch') continue;
+      const q = ratioInterval(peer.times_ms, ours.times_ms);
       out.push({ bench: ours.bench, shape: ours.shape, impl: ours.impl, threads: ours.threads, peer: peer.impl,
-        peer_threads: peer.threads, speedup: peer.ms_median / ours.ms_median });
+        peer_threads: peer.threads, speedup: q.ratio, lo: q.lo, hi: q.hi });
     }
   }
   return out;
 }
 
-function markdown(results: BenchResult[], rs: Ratio[]): string {
-  const lines = ['| bench | impl | threads | shape | ms min | ms median | GFLOP/s (median) |', '|---|---|---|---|---|---|---|'];
+/** Below this 1→2-thread speed-up of a control, the machine has no second core to give. */
+export const BUSY_SCALING = 1.4;
+
+interface Scaling {
+  bench: string; shape: string; impl: string;
+  /** time(1 thread) / time(2 threads), with its interval; null where the machine was busy. */
+  scaling: number | null; lo: number | null; hi: number | null;
+  /** The controls in the same run: PyTorch on this case, and the plain-JS control (bench 'control'). */
+  torch: { scaling: number; lo: number; hi: number } | null;
+  control: { scaling: number; lo: number; hi: number } | null;
+  verdict: 'scales' | 'machine busy' | 'no control';
+}
+
+/**
+ * spindiff's 1→2-thread scaling (spindiff-wasm on one thread against spindiff-threads on two)
+ * per bench and shape, next to the controls measured in the same run. The machine counts as busy
+ * when the plain-JS control (two independent loops on two workers) stays under BUSY_SCALING, or,
+ * without it, when PyTorch's matmul at the largest shape does.
+ */
+function scalings(results: Timed[]): Scaling[] {
+  const ok = results.filter((r) => !r.skipped && r.times_ms.length > 0);
+  const find = (bench: string, shape: string, impl: string, threads: number): Timed | undefined =>
+    ok.find((r) => r.bench === bench && r.shape === shape && r.impl === impl && r.threads === threads);
+  const pair = (one: Timed | undefined, two: Timed | undefined) => {
+    if (!one || !two) return null;
+    const q = ratioInterval(one.times_ms, two.times_ms, 2);
+    return { scaling: q.ratio, lo: q.lo, hi: q.hi };
+  };
+  const ctl = ok.find((r) => r.bench === 'control' && r.threads === 1);
+  const control = ctl ? pair(ctl, find('control', ctl.shape, ctl.impl, 2)) : null;
+  const torchMatmul = ok.filter((r) => r.bench === 'matmul' && r.impl === 'torch' && r.threads === 2).map((r) => pair(find('matmul', r.shape, 'torch', 1), r))
+    .filter((x): x is NonNullable<typeof x> => x !== null);
+  const torchControl = torchMatmul.length ? torchMatmul[torchMatmul.length - 1]! : null;
+  const busy = control ? control.scaling < BUSY_SCALING : torchControl ? torchControl.scaling < BUSY_SCALING : null;
+  const out: Scaling[] = [];
+  for (const two of ok.filter((r) => r.impl === 'spindiff-threads' && r.threads === 2)) {
+    const one = find(two.bench, two.shape, 'spindiff-wasm', 1);
+    const s = pair(one, two);
+    if (!s) continue;
+    const verdict = busy === null ? 'no control' : busy ? 'machine busy' : 'scales';
+    out.push({ bench: two.bench, shape: two.shape, impl: 'spindiff-wasm → spindiff-threads',
+      scaling: verdict === 'machine busy' ? null : s.scaling, lo: verdict === 'machine busy' ? null : s.lo, hi: verdict === 'machine busy' ? null : s.hi,
+      torch: pair(find(two.bench, two.shape, 'torch', 1), find(two.bench, two.shape, 'torch', 2)), control, verdict });
+  }
+  return out;
+}
+
+const interval = (x: { scaling: number; lo: number; hi: number } | null): string => x ? `${x.scaling.toFixed(2)} [${x.lo.toFixed(2)}, ${x.hi.toFixed(2)}]` : '–';
+
+function markdown(results: Timed[], rs: Ratio[], sc: Scaling[]): string {
+  const lines = ['| bench | impl | threads | shape | ms min | ms median | GFLOP/s (median) | load (1 min) |', '|---|---|---|---|---|---|---|---|'];
   for (const r of results) {
-    if (r.skipped) lines.push(`| ${r.bench} | ${r.impl} | ${r.threads} | ${r.shape} | skipped: ${r.skipped} | | |`);
-    else lines.push(`| ${r.bench} | ${r.impl} | ${r.threads} | ${r.shape} | ${fmt(r.ms_min)} | ${fmt(r.ms_median)} | ${fmt(r.gflops_median)} |`);
+    if (r.skipped) lines.push(`| ${r.bench} | ${r.impl} | ${r.threads} | ${r.shape} | skipped: ${r.skipped} | | | |`);
+    else lines.push(`| ${r.bench} | ${r.impl} | ${r.threads} | ${r.shape} | ${fmt(r.ms_min)} | ${fmt(r.ms_median)} | ${fmt(r.gflops_median)} | ${fmt(r.load)} |`);
   }
   if (rs.length) {
-    lines.push('', 'Ratios: peer median time / spindiff median time (> 1: spindiff is faster).', '',
-      '| bench | shape | spindiff impl (threads) | peer (threads) | ratio |', '|---|---|---|---|---|');
-    for (const q of rs) lines.push(`| ${q.bench} | ${q.shape} | ${q.impl} (${q.threads}) | ${q.peer} (${q.peer_threads}) | ${q.speedup.toFixed(2)} |`);
+    lines.push('', 'Ratios: peer median time / spindiff median time (> 1: spindiff is faster), 95% bootstrap interval over the interleaved repeats.', '',
+      '| bench | shape | spindiff impl (threads) | peer (threads) | ratio [95% interval] |', '|---|---|---|---|---|');
+    for (const q of rs) lines.push(`| ${q.bench} | ${q.shape} | ${q.impl} (${q.threads}) | ${q.peer} (${q.peer_threads}) | ${q.speedup.toFixed(2)} [${q.lo.toFixed(2)}, ${q.hi.toFixed(2)}] |`);
+  }
+  if (sc.length) {
+    lines.push('', `Thread scaling: time on 1 thread / time on 2 (wasm → threads-2), with the controls of the same run; "machine busy" where the control scales less than ${BUSY_SCALING}×.`, '',
+      '| bench | shape | spindiff 1→2 | PyTorch 1→2 (this case) | plain-JS control 1→2 |', '|---|---|---|---|---|');
+    for (const q of sc) {
+      const ours = q.verdict === 'machine busy' ? 'machine busy' : `${interval(q.scaling === null ? null : { scaling: q.scaling, lo: q.lo!, hi: q.hi! })}${q.verdict === 'no control' ? ' (no control)' : ''}`;
+      lines.push(`| ${q.bench} | ${q.shape} | ${ours} | ${interval(q.torch)} | ${interval(q.control)} |`);
+    }
   }
   return lines.join('\n');
 }
@@ -118,53 +180,98 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), join(here, 'results.json'));
   const log = (s: string): void => { process.stderr.write(s + '\n'); };
   const opts = { quick: args.quick };
-  const results: BenchResult[] = [];
+  const results: Timed[] = [];
   const seenGroups = new Set<string>(), seenImpls = new Set<string>();
   const meta = (): object => ({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? '', loadavg: loadavg() });
   mkdirSync(dirname(args.out), { recursive: true });
-  const save = (rs: BenchResult[], extra: object = {}): void => {
+  const save = (rs: Timed[], extra: object = {}): void => {
     writeFileSync(args.out, JSON.stringify({ meta: meta(), results: rs, ...extra }, null, 1) + '\n');
   };
+  const all: BenchCase[] = [];
   for (const file of findBenchFiles(here)) {
     const mod = (await import(pathToFileURL(file).href)) as { default?: BenchModule };
     if (typeof mod.default !== 'function') throw new Error(`${relative(here, file)}: default export must be a function returning BenchCase[]`);
     let cases = await mod.default(opts);
     for (const c of cases) { seenGroups.add(c.group); seenImpls.add(c.impl); }
-    if (args.only) cases = cases.filter((c) => args.only!.includes(c.group));
-    if (args.impl) cases = cases.filter((c) => args.impl!.some((s) => c.impl.includes(s)));
-    for (const c of cases) {
-      const base = { bench: c.group, impl: c.impl, name: c.name, threads: c.threads ?? 1, shape: c.shape ?? c.name };
-      let res: BenchResult;
+    if (args.only) cases = cases.filter((c) => args.only!.includes(c.group) || c.group === 'control');
+    if (args.impl) cases = cases.filter((c) => c.group === 'control' || args.impl!.some((s) => c.impl.includes(s)));
+    all.push(...cases);
+  }
+  // The control runs only next to something to scale.
+  const cases = all.some((c) => c.group !== 'control' && !c.skip) ? all : [];
+  // Comparison sets: the cases of one group and shape, timed together round by round.
+  const sets = new Map<string, BenchCase[]>();
+  for (const c of cases) {
+    const key = `${c.group}|${c.shape ?? c.name}`;
+    if (!sets.has(key)) sets.set(key, []);
+    sets.get(key)!.push(c);
+  }
+  for (const set of sets.values()) {
+    const live: { c: BenchCase; inner: number; times: number[]; loads: number[]; error?: string }[] = [];
+    const base = (c: BenchCase) => ({ bench: c.group, impl: c.impl, name: c.name, threads: c.threads ?? 1, shape: c.shape ?? c.name });
+    const done: Timed[] = [];
+    for (const c of set) {
       if (c.skip) {
-        res = { ...base, repeats: 0, ms_min: NaN, ms_median: NaN, skipped: c.skip };
-        log(`skip  ${c.group} ${c.impl} ${base.shape}: ${c.skip}`);
-      } else {
-        const repeats = c.repeats ?? (args.quick ? 3 : 7);
+        done.push({ ...base(c), repeats: 0, ms_min: NaN, ms_median: NaN, skipped: c.skip, times_ms: [] });
+        log(`skip  ${c.group} ${c.impl} ${base(c).shape}: ${c.skip}`);
+        continue;
+      }
+      try {
+        if (c.setup) await c.setup();
+        const { inner } = c.measure ? { inner: 1 } : await calibrate(c);
+        live.push({ c, inner, times: [], loads: [] });
+      } catch (e) {
+        live.push({ c, inner: 0, times: [], loads: [], error: (e as Error).message });
+      }
+    }
+    // Rounds: one sample of every case per round, the order rotating; each case stops at its
+    // repeats (a slow case, over ~60 s of samples, at 2).
+    const repeatsOf = (c: BenchCase): number => c.repeats ?? (args.quick ? 3 : 7);
+    const rounds = Math.max(0, ...live.map((x) => repeatsOf(x.c)));
+    for (let r = 0; r < rounds; r++) {
+      for (let j = 0; j < live.length; j++) {
+        const x = live[(j + r) % live.length]!;
+        if (x.error || x.times.length >= repeatsOf(x.c)) continue;
+        const spent = x.times.reduce((a, v) => a + v * x.inner, 0);
+        if (x.times.length >= 2 && spent > 60_000) continue;
         try {
-          if (c.setup) await c.setup();
-          const times = await timeCase(c, repeats);
-          if (c.teardown) await c.teardown();
-          const msMin = Math.min(...times), msMed = median(times);
-          res = { ...base, repeats: times.length, ms_min: msMin, ms_median: msMed };
-          if (c.flops) { res.gflops_median = c.flops / msMed / 1e6; res.gflops_max = c.flops / msMin / 1e6; }
-          log(`done  ${c.group} ${c.impl} t=${base.threads} ${base.shape}: median ${fmt(msMed)} ms`);
+          x.loads.push(loadavg()[0]!);
+          x.times.push(await sample(x.c, x.inner));
         } catch (e) {
-          res = { ...base, repeats: 0, ms_min: NaN, ms_median: NaN, skipped: `error: ${(e as Error).message.split('\n')[0]}` };
-          log(`error ${c.group} ${c.impl} ${base.shape}: ${(e as Error).message}`);
+          x.error = (e as Error).message;
         }
       }
+    }
+    for (const x of live) {
+      const b = base(x.c);
+      try { if (x.c.teardown) await x.c.teardown(); } catch { /* a failed teardown does not lose the samples */ }
+      if (x.error || x.times.length === 0) {
+        done.push({ ...b, repeats: 0, ms_min: NaN, ms_median: NaN, skipped: `error: ${(x.error ?? 'no sample').split('\n')[0]}`, times_ms: [] });
+        log(`error ${b.bench} ${b.impl} ${b.shape}: ${x.error}`);
+        continue;
+      }
+      const msMin = Math.min(...x.times), msMed = median(x.times);
+      const res: Timed = { ...b, repeats: x.times.length, ms_min: msMin, ms_median: msMed, load: median(x.loads), times_ms: x.times };
+      if (x.c.flops) { res.gflops_median = x.c.flops / msMed / 1e6; res.gflops_max = x.c.flops / msMin / 1e6; }
+      log(`done  ${b.bench} ${b.impl} t=${b.threads} ${b.shape}: median ${fmt(msMed)} ms (load ${fmt(res.load)})`);
+      done.push(res);
+    }
+    for (const res of done) {
       results.push(res);
       if (args.json) process.stdout.write(JSON.stringify(res) + '\n');
-      save(results); // after every case, so an interrupted run keeps what it measured
     }
+    save(results); // after every set, so an interrupted run keeps what it measured
   }
   if (results.length === 0) {
     throw new Error(`no bench case matched${args.only ? ` --only ${args.only.join(',')}` : ''}${args.impl ? ` --impl ${args.impl.join(',')}` : ''} (groups: ${[...seenGroups].sort().join(', ')}; impls: ${[...seenImpls].sort().join(', ')})`);
   }
   const rs = ratios(results);
-  if (args.json) for (const q of rs) process.stdout.write(JSON.stringify({ kind: 'ratio', ...q }) + '\n');
-  else process.stdout.write(markdown(results, rs) + '\n');
-  save(results, { ratios: rs });
+  const sc = scalings(results);
+  if (args.json) {
+    for (const q of rs) process.stdout.write(JSON.stringify({ kind: 'ratio', ...q }) + '\n');
+    for (const q of sc) process.stdout.write(JSON.stringify({ kind: 'scaling', ...q }) + '\n');
+  } else process.stdout.write(markdown(results, rs, sc) + '\n');
+  save(results, { ratios: rs, scaling: sc });
   log(`results written to ${args.out} (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
   // Worker threads and wasm peers may keep the event loop alive.
   process.exit(0);

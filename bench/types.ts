@@ -1,7 +1,8 @@
 /**
  * One benchmark case. Each area's `bench/<area>.bench.ts` default-exports
  * `(o: BenchOptions) => BenchCase[] | Promise<BenchCase[]>`; the runner (bench/run.ts) times
- * `fn` several times and reports the minimum and the median.
+ * `fn` several times, interleaved with the cases of the same group and shape, and reports the
+ * minimum and the median.
  */
 export interface BenchCase {
   /** matmul | train | sample | em | enum | … (what `--only` selects). */
@@ -25,7 +26,7 @@ export interface BenchCase {
   teardown?: () => unknown;
   /**
    * Times measured elsewhere (e.g. by a python subprocess), in ms, one per repeat. When given,
-   * fn is not timed (it may be a no-op).
+   * fn is not timed (it may be a no-op). The runner asks for one repeat per round (interleaving).
    */
   measure?: (repeats: number) => Promise<number[]>;
   /** If set, the case is reported as skipped with this reason. */
@@ -50,5 +51,7 @@ export interface BenchResult {
   ms_median: number;
   gflops_median?: number;
   gflops_max?: number;
+  /** Median 1-minute load average over the samples (the machine is shared: say how busy it was). */
+  load?: number;
   skipped?: string;
 }

@@ -1,7 +1,8 @@
 // Peer: PyTorch (CPU, OpenBLAS) through python3, if some python3 can import torch (the pyenv
 // python3 on PATH usually cannot; Debian's /usr/bin/python3 with python3-torch and
-// libopenblas0-openmp can). One subprocess per thread count measures every torch case
-// (bench/peers/torch_bench.py); skipped with a message otherwise.
+// libopenblas0-openmp can). One subprocess per case and request measures that case (the runner
+// asks for one sample per round, interleaved with spindiff's; bench/peers/torch_bench.py);
+// skipped with a message otherwise.
 import { spawnSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -55,22 +56,20 @@ export default function cases(o: BenchOptions): BenchCase[] {
   const py = findPython();
   const { forward, forwardNoTime } = networkFlops();
   const out: BenchCase[] = [];
-  const runs = new Map<number, Promise<Times>>();
-  const spec = { repeats: o.quick ? 3 : 7, matmul: shapes, train: TRAIN_BATCHES, sample: [SAMPLE_BATCH] };
   for (const threads of [1, 2]) {
-    const measure = (key: string) => async (): Promise<number[]> => {
-      if (!runs.has(threads)) runs.set(threads, runTorch(py!, threads, spec));
-      const t = (await runs.get(threads)!).get(key);
+    // Only this case, `repeats` samples (the script warms up before timing).
+    const measure = (key: string, only: object) => async (repeats: number): Promise<number[]> => {
+      const t = (await runTorch(py!, threads, { repeats, matmul: [], train: [], sample: [], ...only })).get(key);
       if (!t) throw new Error(`torch peer did not report ${key}`);
       return t;
     };
     const skip = py ? undefined : 'no python3 can import torch (apt-get install python3-torch libopenblas0-openmp; or set SPINDIFF_BENCH_PYTHON)';
-    const add = (group: string, shape: string, flops: number): void => {
-      out.push({ group, impl: 'torch', threads, name: shape, shape, flops, skip, fn: () => {}, measure: measure(`${group}|${shape}`) });
+    const add = (group: string, shape: string, flops: number, only: object): void => {
+      out.push({ group, impl: 'torch', threads, name: shape, shape, flops, skip, fn: () => {}, measure: measure(`${group}|${shape}`, only) });
     };
-    for (const [m, n, k] of shapes) add('matmul', shapeName(m, n, k), 2 * m * n * k);
-    for (const b of TRAIN_BATCHES) add('train', trainShape(b), 3 * forward * b);
-    add('sample', sampleShape(SAMPLE_BATCH), forwardNoTime * SAMPLE_BATCH);
+    for (const [m, n, k] of shapes) add('matmul', shapeName(m, n, k), 2 * m * n * k, { matmul: [[m, n, k]] });
+    for (const b of TRAIN_BATCHES) add('train', trainShape(b), 3 * forward * b, { train: [b] });
+    add('sample', sampleShape(SAMPLE_BATCH), forwardNoTime * SAMPLE_BATCH, { sample: [SAMPLE_BATCH] });
   }
   return out;
 }

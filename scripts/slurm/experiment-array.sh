@@ -11,7 +11,8 @@
 # of a sweep take similar time; `spindiff experiment fig4 --preset paper --seeds 10 --shard 1/50
 # --out /tmp/x` on a login node shows how long a shard takes before you submit the whole array.
 # A failed or timed-out task can be resubmitted alone (sbatch --array=17 …); merge reports
-# which jobs are still missing (exit code 3) and merges the rest.
+# which jobs are still missing (exit code 3) and merges the rest. scripts/slurm/check-array.sh runs
+# this end to end on a single-node cluster (scripts/slurm/local-cluster.sh).
 #
 #SBATCH --job-name=spindiff
 #SBATCH --cpus-per-task=2
@@ -26,11 +27,15 @@ set -euo pipefail
 PRESET="${PRESET:-paper}"
 SEEDS="${SEEDS:-10}"
 TASK="${SLURM_ARRAY_TASK_ID:?run this script with sbatch --array=1-\$SHARDS}"
-# Extra arguments for the experiment (e.g. EXTRA='--set {"samples":300000}').
+# Preset overrides as one JSON object (passed as --set, e.g. SET='{"samples":300000}'), and
+# further arguments for the experiment (split on spaces).
+SET="${SET:-}"
 EXTRA="${EXTRA:-}"
+# The command line to run (default: the package's bin through npx; e.g. SPINDIFF="node $PWD/bin/spindiff.js").
+SPINDIFF="${SPINDIFF:-npx spindiff}"
 
 cd "${SLURM_SUBMIT_DIR:-$PWD}"
 mkdir -p "$OUT"
 # shellcheck disable=SC2086
-npx spindiff experiment "$EXPERIMENT" --preset "$PRESET" --seeds "$SEEDS" \
-  --shard "$TASK/$SHARDS" --out "$OUT/shard-$TASK" $EXTRA
+$SPINDIFF experiment "$EXPERIMENT" --preset "$PRESET" --seeds "$SEEDS" \
+  --shard "$TASK/$SHARDS" --out "$OUT/shard-$TASK" ${SET:+--set "$SET"} $EXTRA

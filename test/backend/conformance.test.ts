@@ -18,6 +18,8 @@ import { Rng } from '../../src/random/index.js';
 import { loadGpujsBackend } from '../../src/tensor/backend/gpujs.js';
 import type { GpujsBackend } from '../../src/tensor/backend/gpujs.js';
 import { loadBackend } from '../../src/tensor/backend/wasm/select.js';
+import { UNARY_OPS, UNARY_OP_NAMES } from '../../src/tensor/backend/unary.js';
+import { WASM_UNARY } from '../../src/tensor/backend/wasm/elementwise.js';
 
 const EPS32 = 2 ** -23;
 const SIZES = [1, 3, 17, 65, 130];
@@ -131,27 +133,40 @@ describe('wasm backend, larger products (several cache blocks in every dimension
   });
 });
 
-// GELU in wasm (float32, erf through exp): the error of exp(−x²/2) is dominated by rounding x²/2
-// to float32 (relative ε·x²/2) plus the erfc formula (1.2e-7) and a dozen float32 roundings, so we
-// allow relative (16 + x²)·ε against the float64 JS kernel (ε = 2⁻²³).
-describe.each(backends.filter((b) => b.name === 'wasm' || b.name.startsWith('threads')))('backend $name: gelu kernels', ({ name, backend }) => {
-  it('gelu and its gradient over [−12, 12], odd length, against the float64 formulas', () => {
-    const be = backend();
-    const len = 20_003; // not a multiple of 4: the padded tail must be ignored
-    const x = Float32Array.from({ length: len }, (_, i) => -12 + (24 * i) / len);
-    const g = Float32Array.from({ length: len }, (_, i) => Math.cos(i));
-    const y = new Float32Array(len), y64 = new Float64Array(len), dx = new Float32Array(len), dx64 = new Float64Array(len);
-    be.unary('gelu', x, y);
-    jsBackend.unary('gelu', Float64Array.from(x), y64);
-    be.unaryGrad('gelu', x, y, g, dx);
-    jsBackend.unaryGrad('gelu', Float64Array.from(x), y64, Float64Array.from(g), dx64);
-    for (let i = 0; i < len; i++) {
-      const tol = (16 + x[i]! * x[i]!) * EPS32;
-      if (!(Math.abs(y[i]! - y64[i]!) <= tol * Math.abs(y64[i]!) + 1e-38)) expect.fail(`${name} gelu(${x[i]}) = ${y[i]}, float64 ${y64[i]}`);
-      const gradScale = Math.abs(g[i]!) * Math.max(1, Math.abs(dx64[i]! / (g[i]! || 1)));
-      if (!(Math.abs(dx[i]! - dx64[i]!) <= tol * gradScale + 1e-38)) expect.fail(`${name} gelu'(${x[i]})·g = ${dx[i]}, float64 ${dx64[i]}`);
-    }
-  });
+// Unary ops: every op of the table (tensor/backend/unary.ts) on every accelerated backend. Ops
+// with wasm kernels (WASM_UNARY) are held to their kernel's stated error against the float64 JS
+// kernel over the kernel's stated range; the others must fall back to the JS
+// loops, bit for bit. Odd lengths: the padded tail of the vector kernels must be ignored.
+describe.each(backends.filter((b) => b.name === 'wasm' || b.name.startsWith('threads')))('backend $name: unary kernels', ({ name, backend }) => {
+  for (const op of UNARY_OP_NAMES) {
+    it(`${op} and its gradient, odd length`, () => {
+      const be = backend(), kernel = WASM_UNARY[op];
+      const [lo, hi] = kernel ? kernel.range : UNARY_OPS[op].domain, p = UNARY_OPS[op].params?.[1] ?? 1;
+      const len = 20_003;
+      const x = Float32Array.from({ length: len }, (_, i) => lo + ((hi - lo) * i) / len);
+      const g = Float32Array.from({ length: len }, (_, i) => Math.cos(i));
+      const y = new Float32Array(len), dx = new Float32Array(len);
+      be.unary(op, x, y, p);
+      be.unaryGrad(op, x, y, g, dx, p);
+      if (!kernel) {
+        const yj = new Float32Array(len), dxj = new Float32Array(len);
+        jsBackend.unary(op, x, yj, p);
+        jsBackend.unaryGrad(op, x, yj, g, dxj, p);
+        expect(y).toEqual(yj);
+        expect(dx).toEqual(dxj);
+        return;
+      }
+      const y64 = new Float64Array(len), dx64 = new Float64Array(len);
+      jsBackend.unary(op, Float64Array.from(x), y64, p);
+      jsBackend.unaryGrad(op, Float64Array.from(x), y64, Float64Array.from(g), dx64, p);
+      for (let i = 0; i < len; i++) {
+        const tol = kernel.tol(x[i]!);
+        if (!(Math.abs(y[i]! - y64[i]!) <= tol * Math.abs(y64[i]!) + 1e-38)) expect.fail(`${name} ${op}(${x[i]}) = ${y[i]}, float64 ${y64[i]}`);
+        const gradScale = Math.abs(g[i]!) * Math.max(1, Math.abs(dx64[i]! / (g[i]! || 1)));
+        if (!(Math.abs(dx[i]! - dx64[i]!) <= tol * gradScale + 1e-38)) expect.fail(`${name} ${op}'(${x[i]})·g = ${dx[i]}, float64 ${dx64[i]}`);
+      }
+    });
+  }
 });
 
 describe('loadBackend', () => {

@@ -1,7 +1,8 @@
 /**
  * Unary elementwise ops. Each forward is one backend `unary` kernel and each backward one
- * `unaryGrad` kernel (out = g·f'(x)); the derivatives live in the backend's reference
- * implementation (src/tensor/backend/js.ts), stated here per op.
+ * `unaryGrad` kernel (out = g·f'(x)). Value and derivative of each op sit side by side in one
+ * table (src/tensor/backend/unary.ts: UNARY_OPS), which the backends and the op tests iterate;
+ * the formulas below repeat its `doc` strings for the reader.
  */
 import { Tensor, mapUnary, mapUnaryGrad } from '../../tensor/index.js';
 import type { UnaryOp } from '../../tensor/index.js';

@@ -5,6 +5,7 @@
  */
 import { solve } from '../linalg.js';
 import { uniquePatterns } from '../patterns.js';
+import type { Patterns } from '../patterns.js';
 import type { InferResultOf, LoopHooks, SpinData } from '../types.js';
 
 export interface PLEOptions extends LoopHooks {
@@ -16,19 +17,47 @@ export interface PLEOptions extends LoopHooks {
   weights?: Float64Array;
 }
 
+/** The regressions of spins [i0, i1): their fields, their rows of raw couplings, and how they converged. */
+export interface PLESpinFits {
+  i0: number;
+  i1: number;
+  /** b_i for i in [i0, i1). */
+  b: Float64Array;
+  /** (i1 − i0) × n: raw[(i − i0)·n + j], coupling j in spin i's regression (0 at j = i). */
+  raw: Float64Array;
+  newtonIterationsMax: number;
+  gradMax: number;
+  unconvergedSpins: number[];
+  /** Unique patterns of the data (rows, with weights). */
+  uniquePatterns: number;
+}
+
+/** The patterns (with counts) that PLE fits: the unique rows of the data, or the rows with given weights. */
+export function plePatterns(data: SpinData, weights?: Float64Array): Patterns {
+  if (weights && weights.length !== data.m) throw new Error(`inferPLE: ${weights.length} weights for ${data.m} samples`);
+  return weights
+    ? { n: data.n, s: data.s, k: data.m, counts: weights, total: weights.reduce((a, v) => a + v, 0) }
+    : uniquePatterns(data);
+}
+
 export function inferPLE(data: SpinData, opts: PLEOptions = {}): InferResultOf<'ple'> {
-  const { n } = data;
+  const pt = plePatterns(data, opts.weights);
+  return combinePLE(data.n, [fitPLESpins(pt, opts, 0, data.n)], opts);
+}
+
+/**
+ * The per-spin regressions of spins [i0, i1) — independent of each other, so ranges of spins can
+ * be fitted apart (e.g. on worker threads) and joined by combinePLE, with the numbers of one run.
+ */
+export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: number): PLESpinFits {
+  const { n } = pt;
   const lambda = opts.lambda ?? 0;
   const tol = opts.tol ?? 1e-12;
   const maxIter = opts.maxIter ?? 100;
-  const pt = opts.weights
-    ? { s: data.s, k: data.m, counts: opts.weights, total: opts.weights.reduce((a, v) => a + v, 0) }
-    : uniquePatterns(data);
-  if (opts.weights && opts.weights.length !== data.m) throw new Error(`inferPLE: ${opts.weights.length} weights for ${data.m} samples`);
   const K = pt.k;
   const M = pt.total;
-  const raw = new Float64Array(n * n); // raw[i*n+j]: coupling j in spin i's regression
-  const b = new Float64Array(n);
+  const raw = new Float64Array((i1 - i0) * n);
+  const b = new Float64Array(i1 - i0);
   const d = n; // parameters per regression: bias + n−1 couplings
   const theta = new Float64Array(d);
   const grad = new Float64Array(d);
@@ -55,7 +84,7 @@ export function inferPLE(data: SpinData, opts: PLEOptions = {}): InferResultOf<'
     for (let c = 1; c < d; c++) pen += th[c]! * th[c]!;
     return f / M + lambda * pen;
   };
-  for (let i = 0; i < n; i++) {
+  for (let i = i0; i < i1; i++) {
     if (opts.signal?.aborted) throw new Error('inferPLE: aborted');
     theta.fill(0);
     let f = objective(i, theta);
@@ -107,10 +136,29 @@ export function inferPLE(data: SpinData, opts: PLEOptions = {}): InferResultOf<'
     maxIters = Math.max(maxIters, it);
     worstGrad = Math.max(worstGrad, gmax);
     if (!(gmax < tol)) unconverged.push(i);
-    b[i] = theta[0]!;
-    for (let j = 0, c = 1; j < n; j++) if (j !== i) raw[i * n + j] = theta[c++]!;
-    opts.onProgress?.(i + 1, n);
+    b[i - i0] = theta[0]!;
+    for (let j = 0, c = 1; j < n; j++) if (j !== i) raw[(i - i0) * n + j] = theta[c++]!;
+    opts.onProgress?.(i + 1 - i0, i1 - i0);
   }
+  return { i0, i1, b, raw, newtonIterationsMax: maxIters, gradMax: worstGrad, unconvergedSpins: unconverged, uniquePatterns: K };
+}
+
+/** Join the fits of spin ranges that cover 0..n−1 (any order) and symmetrise: w_ij = (w_ij + w_ji)/2. */
+export function combinePLE(n: number, fits: readonly PLESpinFits[], opts: PLEOptions): InferResultOf<'ple'> {
+  const sorted = [...fits].sort((x, y) => x.i0 - y.i0);
+  const raw = new Float64Array(n * n), b = new Float64Array(n);
+  let next = 0, maxIters = 0, worstGrad = 0;
+  const unconverged: number[] = [];
+  for (const f of sorted) {
+    if (f.i0 !== next) throw new Error(`combinePLE: spins ${next}..${f.i0 - 1} missing or fitted twice`);
+    b.set(f.b, f.i0);
+    raw.set(f.raw, f.i0 * n);
+    maxIters = Math.max(maxIters, f.newtonIterationsMax);
+    worstGrad = Math.max(worstGrad, f.gradMax);
+    unconverged.push(...f.unconvergedSpins);
+    next = f.i1;
+  }
+  if (next !== n) throw new Error(`combinePLE: spins ${next}..${n - 1} missing`);
   const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
@@ -122,7 +170,7 @@ export function inferPLE(data: SpinData, opts: PLEOptions = {}): InferResultOf<'
   return {
     params: { n, b, w },
     method: 'ple',
-    settings: { lambda, tol, maxIter },
-    diagnostics: { newtonIterationsMax: maxIters, gradMax: worstGrad, converged: unconverged.length === 0, unconvergedSpins: unconverged, uniquePatterns: K },
+    settings: { lambda: opts.lambda ?? 0, tol: opts.tol ?? 1e-12, maxIter: opts.maxIter ?? 100 },
+    diagnostics: { newtonIterationsMax: maxIters, gradMax: worstGrad, converged: unconverged.length === 0, unconvergedSpins: unconverged, uniquePatterns: sorted[0]!.uniquePatterns },
   };
 }

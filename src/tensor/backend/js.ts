@@ -1,7 +1,7 @@
 import { allocPlain } from '../dtype.js';
 import type { Storage } from '../dtype.js';
 import type { Backend, BinaryOp, UnaryOp } from './types.js';
-import { gelu, geluGradFromOutput, sigmoid, softplus } from './math.js';
+import { UNARY_OPS } from './unary.js';
 import { gemmTiled } from './gemm.js';
 
 /**
@@ -85,52 +85,18 @@ function binaryStrided(op: BinaryOp, shape: readonly number[], a: Storage, aStri
   }
 }
 
+/** out[i] = f(x[i]), from the op table (unary.ts). */
 function unaryMap(op: UnaryOp, x: Storage, out: Storage, p = 1): void {
-  const n = x.length;
-  switch (op) {
-    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]!; break;
-    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!); break;
-    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!); break;
-    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!); break;
-    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!); break;
-    case 'sigmoid': for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]!); break;
-    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : 0; } break;
-    case 'gelu': for (let i = 0; i < n; i++) out[i] = gelu(x[i]!); break;
-    case 'silu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * sigmoid(v); } break;
-    case 'sin': for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]!); break;
-    case 'cos': for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]!); break;
-    case 'softplus': for (let i = 0; i < n; i++) out[i] = softplus(x[i]!); break;
-    case 'logSigmoid': for (let i = 0; i < n; i++) out[i] = -softplus(-x[i]!); break;
-    case 'pow':
-      if (p === 2) for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * v; }
-      else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, p);
-      break;
-    default: throw new Error(`unary: unknown op '${op as string}'`);
-  }
+  const def = UNARY_OPS[op];
+  if (!def) throw new Error(`unary: unknown op '${op as string}'`);
+  def.forward(x, out, p);
 }
 
+/** out[i] = g[i]·f'(x[i]), from the op table (unary.ts). */
 function unaryBackward(op: UnaryOp, x: Storage, y: Storage, g: Storage, out: Storage, p = 1): void {
-  const n = x.length;
-  switch (op) {
-    case 'neg': for (let i = 0; i < n; i++) out[i] = -g[i]!; break;
-    case 'exp': for (let i = 0; i < n; i++) out[i] = g[i]! * y[i]!; break;
-    case 'log': for (let i = 0; i < n; i++) out[i] = g[i]! / x[i]!; break;
-    case 'sqrt': for (let i = 0; i < n; i++) out[i] = (0.5 * g[i]!) / y[i]!; break;
-    case 'tanh': for (let i = 0; i < n; i++) { const t = y[i]!; out[i] = g[i]! * (1 - t * t); } break;
-    case 'sigmoid': for (let i = 0; i < n; i++) { const s = y[i]!; out[i] = g[i]! * s * (1 - s); } break;
-    case 'relu': for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? g[i]! : 0; break;
-    case 'gelu': for (let i = 0; i < n; i++) out[i] = g[i]! * geluGradFromOutput(x[i]!, y[i]!); break;
-    case 'silu': for (let i = 0; i < n; i++) { const v = x[i]!, s = sigmoid(v); out[i] = g[i]! * s * (1 + v * (1 - s)); } break;
-    case 'sin': for (let i = 0; i < n; i++) out[i] = g[i]! * Math.cos(x[i]!); break;
-    case 'cos': for (let i = 0; i < n; i++) out[i] = -g[i]! * Math.sin(x[i]!); break;
-    case 'softplus': for (let i = 0; i < n; i++) out[i] = g[i]! * sigmoid(x[i]!); break;
-    case 'logSigmoid': for (let i = 0; i < n; i++) out[i] = g[i]! * sigmoid(-x[i]!); break;
-    case 'pow':
-      if (p === 2) for (let i = 0; i < n; i++) out[i] = 2 * g[i]! * x[i]!;
-      else for (let i = 0; i < n; i++) out[i] = g[i]! * p * Math.pow(x[i]!, p - 1);
-      break;
-    default: throw new Error(`unaryGrad: unknown op '${op as string}'`);
-  }
+  const def = UNARY_OPS[op];
+  if (!def) throw new Error(`unaryGrad: unknown op '${op as string}'`);
+  def.backward(x, y, g, out, p);
 }
 
 function sumToStrided(shape: readonly number[], x: Storage, outStrides: readonly number[], out: Storage): void {

@@ -10,11 +10,16 @@ import { allocPlain } from '../dtype.js';
 import type { Storage } from '../dtype.js';
 import type { Backend } from './types.js';
 import { jsBackend } from './js.js';
-import { compileGemmModule, CONTROL_BYTES, gemmViaArena, layout, MAX_PAGES, OperandArena, wasmSimdSupported } from './wasm/module.js';
-import type { GemmCall, GemmExports, Layout } from './wasm/module.js';
+import { compileGemmModule, layout, moduleExports, wasmSimdSupported } from './wasm/module.js';
+import type { Layout } from './wasm/module.js';
+import { gemmViaArena, OperandArena } from './wasm/arena.js';
+import type { GemmCall } from './wasm/arena.js';
+import { CONTROL_BYTES, CTL, GEMM_RECORD_AT, MAX_PAGES, PAGE } from './wasm/memory.js';
+import { RECORD_BYTES, writeRecord } from './wasm/records.js';
 import { defaultGeometry } from './wasm/gemm.js';
-import { WORKER_SOURCE, CTL, GEMM_RECORD_AT } from './threads-worker.js';
-import { OP_ADAM, PlanResidence, planChunks, RECORD_BYTES, wasmPlanRunner, writeLinearRecord } from './wasm/plan.js';
+import { WORKER_SOURCE } from './threads-worker-source.js';
+import type { WorkerInit } from './threads-worker.js';
+import { PlanResidence, planChunks, wasmPlanRunner } from './wasm/plan.js';
 import { residentAdam } from './wasm/adam.js';
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
@@ -100,10 +105,10 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
   const minFlops = opts.minFlopsPerThread ?? 2e6;
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const lay: Layout = layout(threads);
-  memory.grow(lay.operandBase / 65536);
+  memory.grow(lay.operandBase / PAGE);
   const module = await compileGemmModule(true);
   const instance = await WebAssembly.instantiate(module, { env: { mem: memory } });
-  const ex = instance.exports as unknown as GemmExports;
+  const ex = moduleExports(instance);
   const arena = new OperandArena(memory, lay.operandBase);
   const ctl = new Int32Array(memory.buffer, 0, CTL.size);
   // A worker that dies (a trap, an exception) fails the job in flight; later jobs run on the
@@ -113,7 +118,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     failed ??= new Error(`threads backend: a worker failed (${e instanceof Error ? e.message : String(e)}); continuing on one thread`);
   };
   const workers = await Promise.all(Array.from({ length: threads - 1 }, (_, w) =>
-    host.spawn(WORKER_SOURCE, { module, memory, bufs: lay.threads[w + 1] }, onWorkerError)));
+    host.spawn(WORKER_SOURCE, { module, memory, bufs: lay.threads[w + 1]! } satisfies WorkerInit, onWorkerError)));
   let active = workers.length > 0, terminated = false;
 
   let seq = Atomics.load(ctl, CTL.seq);
@@ -185,7 +190,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     const rec = { A: g.offA, sIa: g.sIa, sPa: g.sPa, B: g.offB, sPb: g.sPb, sJb: g.sJb, C: g.offC, ldc: g.n, n: g.n, k: g.k, bias: 0, gdst: 0, ldg: 0, act: 0, alpha, beta };
     if (g.m >= g.n || want === 1) {
       const nChunks = Math.min(want, Math.ceil(g.m / MR));
-      writeLinearRecord(i32, f32, GEMM_RECORD_AT, rec);
+      writeRecord(i32, f32, GEMM_RECORD_AT, 'linear', rec);
       runJob(GEMM_RECORD_AT, 1, g.m, rowChunk(g.m, nChunks, MR), nChunks);
       return;
     }
@@ -193,14 +198,14 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     const nChunks = Math.ceil(g.n / cols);
     for (let c = 0; c < nChunks; c++) {
       const j0 = c * cols;
-      writeLinearRecord(i32, f32, GEMM_RECORD_AT + c * RECORD_BYTES, { ...rec, B: g.offB + 4 * j0 * g.sJb, C: g.offC + 4 * j0, n: Math.min(cols, g.n - j0) });
+      writeRecord(i32, f32, GEMM_RECORD_AT + c * RECORD_BYTES, 'linear', { ...rec, B: g.offB + 4 * j0 * g.sJb, C: g.offC + 4 * j0, n: Math.min(cols, g.n - j0) });
     }
     runJob(GEMM_RECORD_AT, 1, g.m, 0, nChunks, true);
   };
 
   /** Adam over element pairs, one record, about two chunks per thread. */
   const runAdam = (p: number, g: number, m: number, v: number, pairs: number, h: number): void => {
-    i32.set([OP_ADAM, p, g, m, v, h], GEMM_RECORD_AT >> 2);
+    writeRecord(i32, f32, GEMM_RECORD_AT, 'adam', { p, g, m, v, h });
     const nChunks = Math.max(1, Math.min(2 * threads, Math.floor(pairs / 16384)));
     runJob(GEMM_RECORD_AT, 1, pairs, Math.ceil(pairs / nChunks), nChunks);
   };

@@ -4,7 +4,7 @@
 // bound by its scalar square root and divisions; this runs ~3× faster on one thread, and the
 // threads backend splits it further.
 import { Fn, T } from './encoder.js';
-import type { OperandArena } from './module.js';
+import type { OperandArena } from './arena.js';
 import type { PlanResidence } from './plan.js';
 import type { AdamHyper, AdamKernel } from '../types.js';
 

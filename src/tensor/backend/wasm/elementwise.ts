@@ -1,6 +1,6 @@
-// Emits the elementwise kernels of the wasm-simd backend that are worth the operand copies:
-// the exact (erf) GELU and its derivative, compute-bound in JS. Four lanes at a time; lengths
-// are rounded up to a multiple of 4 by the caller (the extra lanes are ignored).
+// Emits the elementwise kernels of the wasm-simd backend that are worth the operand copies
+// (WASM_UNARY below: the exact (erf) GELU and its derivative, compute-bound in JS). Four lanes at
+// a time; lengths are rounded up to a multiple of 4 by the caller (the extra lanes are ignored).
 //
 //   gelu(x) = x·Φ(x), Φ(x) = ½·erfc(−x/√2);  gelu'(x) = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π)
 //
@@ -9,6 +9,7 @@
 // reduction to r ∈ [−ln2/2, ln2/2], a degree-6 Taylor polynomial, and 2ⁿ built from exponent bits.
 // Both polynomials are evaluated by Estrin's scheme (emitPoly).
 import { Fn, T } from './encoder.js';
+import type { UnaryOp } from '../types.js';
 
 const LOG2E = 1.4426950408889634, LN2_HI = 0.693359375, LN2_LO = -2.12194440e-4;
 const ERFC_P = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
@@ -96,45 +97,80 @@ export function emitGeluVector(f: Fn, x: number, out: number): void {
   f.get(x).get(phi).op('f32x4.mul').set(out);
 }
 
-function vecLoop(f: Fn, count: number, body: (off: number) => void): void {
-  const i = f.local(T.i32);
-  f.for(i, 0, () => f.get(count), 1, () => body(i));
+/** out = g·gelu′(x) = g·(Φ(x) + x·φ(x)) for v128 locals x, g into out. */
+function emitGeluGradVector(f: Fn, x: number, g: number, out: number): void {
+  const [phi, z, e, t, w, n, r, d] = Array.from({ length: 8 }, () => f.local(T.v128));
+  emitPhi(f, x, phi, z, e, t, w, n, r);
+  // φ(x)·√(2π) = exp(−z²) with z = |x|/√2
+  f.get(z).get(z).op('f32x4.mul', 'f32x4.neg').set(d);
+  emitExp(f, d, d, n, r);
+  f.get(g);
+  f.get(phi).get(x).get(d).op('f32x4.mul'); splat(f, 1 / Math.sqrt(2 * Math.PI)); f.op('f32x4.mul', 'f32x4.add');
+  f.op('f32x4.mul').set(out);
 }
 
-/** gelu(x, out, nvec): out[0:4·nvec] = gelu(x[…]). */
-function emitGelu(): Fn {
-  const f = new Fn('gelu', [T.i32, T.i32, T.i32]);
+/**
+ * A unary op's wasm kernels, four float32 lanes at a time: `value` emits out = f(x), `grad`
+ * out = g·f′(x), for v128 locals. `tol(x)`: the relative error allowed against the float64 JS
+ * kernel at x (the conformance tests use it).
+ */
+export interface WasmUnaryKernel {
+  value(f: Fn, x: number, out: number): void;
+  grad(f: Fn, x: number, g: number, out: number): void;
+  tol(x: number): number;
+  /** The inputs over which `tol` is stated (and tested). */
+  range: readonly [number, number];
+}
+
+/**
+ * The ops with wasm kernels, by their names in the op table (tensor/backend/unary.ts); the rest
+ * run the JS loops. Only ops compute-bound in JS are worth the copies in and out: the GELU.
+ * Its error: exp(−x²/2) is dominated by rounding x²/2 to float32 (relative ε·x²/2), plus the
+ * erfc formula (1.2e-7) and a dozen float32 roundings: (16 + x²)·ε, ε = 2⁻²³, on [−12, 12]
+ * (further out erfc's argument is clamped: absolute errors below 1e-35 where GELU underflows).
+ */
+export const WASM_UNARY: { readonly [K in UnaryOp]?: WasmUnaryKernel } = {
+  gelu: { value: emitGeluVector, grad: emitGeluGradVector, tol: (x) => (16 + x * x) * 2 ** -23, range: [-12, 12] },
+};
+
+/** Names of an op's exported kernels: unary_<op>(x, out, nvec) and unaryGrad_<op>(x, g, out, nvec). */
+export const unaryKernelNames = (op: UnaryOp): { value: string; grad: string } => ({ value: `unary_${op}`, grad: `unaryGrad_${op}` });
+
+function vecLoop(f: Fn, count: number, body: () => void): void {
+  const i = f.local(T.i32);
+  f.for(i, 0, () => f.get(count), 1, body);
+}
+
+/** unary_<op>(x, out, nvec): out[0:4·nvec] = f(x[…]). */
+function emitUnary(op: UnaryOp, k: WasmUnaryKernel): Fn {
+  const f = new Fn(unaryKernelNames(op).value, [T.i32, T.i32, T.i32]);
   const [px, po, nv] = [0, 1, 2];
-  const [x, phi, z, e, t, w, n, r] = Array.from({ length: 8 }, () => f.local(T.v128));
+  const x = f.local(T.v128), y = f.local(T.v128);
   vecLoop(f, nv, () => {
     f.get(px).mem('v128.load').set(x);
-    emitPhi(f, x, phi, z, e, t, w, n, r);
-    f.get(po).get(x).get(phi).op('f32x4.mul').mem('v128.store');
+    k.value(f, x, y);
+    f.get(po).get(y).mem('v128.store');
     f.inc(px, 16).inc(po, 16);
   });
   return f;
 }
 
-/** geluGrad(x, g, out, nvec): out = g·(Φ(x) + x·φ(x)). */
-function emitGeluGrad(): Fn {
-  const f = new Fn('geluGrad', [T.i32, T.i32, T.i32, T.i32]);
+/** unaryGrad_<op>(x, g, out, nvec): out = g·f′(x). */
+function emitUnaryGrad(op: UnaryOp, k: WasmUnaryKernel): Fn {
+  const f = new Fn(unaryKernelNames(op).grad, [T.i32, T.i32, T.i32, T.i32]);
   const [px, pg, po, nv] = [0, 1, 2, 3];
-  const [x, phi, z, e, t, w, n, r, d] = Array.from({ length: 9 }, () => f.local(T.v128));
+  const x = f.local(T.v128), g = f.local(T.v128), d = f.local(T.v128);
   vecLoop(f, nv, () => {
     f.get(px).mem('v128.load').set(x);
-    emitPhi(f, x, phi, z, e, t, w, n, r);
-    // φ(x)·√(2π) = exp(−z²) with z = |x|/√2
-    f.get(z).get(z).op('f32x4.mul', 'f32x4.neg').set(d);
-    emitExp(f, d, d, n, r);
-    f.get(po);
-    f.get(pg).mem('v128.load');
-    f.get(phi).get(x).get(d).op('f32x4.mul'); splat(f, 1 / Math.sqrt(2 * Math.PI)); f.op('f32x4.mul', 'f32x4.add');
-    f.op('f32x4.mul').mem('v128.store');
+    f.get(pg).mem('v128.load').set(g);
+    k.grad(f, x, g, d);
+    f.get(po).get(d).mem('v128.store');
     f.inc(px, 16).inc(pg, 16).inc(po, 16);
   });
   return f;
 }
 
+/** The kernels of every op in WASM_UNARY. */
 export function emitElementwiseFunctions(): Fn[] {
-  return [emitGelu(), emitGeluGrad()];
+  return (Object.entries(WASM_UNARY) as [UnaryOp, WasmUnaryKernel][]).flatMap(([op, k]) => [emitUnary(op, k), emitUnaryGrad(op, k)]);
 }

@@ -80,6 +80,8 @@ function vec(items: number[][]): number[] {
 export class Fn {
   readonly code: number[] = [];
   private readonly extra: T[] = [];
+  /** Calls by name: [position in code, callee], resolved to function indices by encodeModule. */
+  private readonly calls: [number, string][] = [];
   constructor(readonly name: string, readonly params: T[], readonly results: T[] = []) {}
 
   /** A new local of type t; returns its index. */
@@ -108,7 +110,8 @@ export class Fn {
   get(i: number): this { this.code.push(0x20, ...uleb(i)); return this; }
   set(i: number): this { this.code.push(0x21, ...uleb(i)); return this; }
   tee(i: number): this { this.code.push(0x22, ...uleb(i)); return this; }
-  call(fnIndex: number): this { this.code.push(0x10, ...uleb(fnIndex)); return this; }
+  /** Call the module's function named `callee` (its index is resolved when the module is encoded). */
+  call(callee: string): this { this.code.push(0x10); this.calls.push([this.code.length, callee]); return this; }
   br(depth: number): this { this.code.push(0x0c, ...uleb(depth)); return this; }
   brIf(depth: number): this { this.code.push(0x0d, ...uleb(depth)); return this; }
   /** `if` on the i32 on the stack, with an optional else branch (no result value). */
@@ -149,7 +152,8 @@ export class Fn {
     this.code.push(0x0b);
     return this;
   }
-  encode(): number[] {
+  /** The function's body; `indexOf` maps a callee's name to its index in the module. */
+  encode(indexOf: (name: string) => number): number[] {
     // Locals grouped as runs of equal type.
     const groups: number[][] = [];
     for (let i = 0; i < this.extra.length;) {
@@ -158,15 +162,35 @@ export class Fn {
       groups.push([...uleb(j - i), this.extra[i]!]);
       i = j;
     }
-    const body = [...vec(groups), ...this.code, 0x0b];
+    const code: number[] = [];
+    let from = 0;
+    for (const [at, callee] of this.calls) {
+      code.push(...this.code.slice(from, at), ...uleb(indexOf(callee)));
+      from = at;
+    }
+    code.push(...this.code.slice(from));
+    const body = [...vec(groups), ...code, 0x0b];
     return [...uleb(body.length), ...body];
   }
 }
 
 export interface MemoryImport { module: string; name: string; initialPages: number; maximumPages: number; shared: boolean }
 
-/** A module of functions, all exported by name, importing one memory. */
+/**
+ * A module of functions, all exported by name, importing one memory. Functions call each other by
+ * name (Fn.call), so their order here is free; names must be unique.
+ */
 export function encodeModule(fns: Fn[], memory: MemoryImport): Uint8Array<ArrayBuffer> {
+  const index = new Map<string, number>();
+  fns.forEach((f, i) => {
+    if (index.has(f.name)) throw new Error(`wasm encoder: two functions named ${f.name}`);
+    index.set(f.name, i);
+  });
+  const indexOf = (name: string): number => {
+    const i = index.get(name);
+    if (i === undefined) throw new Error(`wasm encoder: call to ${name}, which is not in the module`);
+    return i;
+  };
   const section = (id: number, payload: number[]): number[] => [id, ...uleb(payload.length), ...payload];
   const types = fns.map((f) => [0x60, ...uleb(f.params.length), ...f.params, ...uleb(f.results.length), ...f.results]);
   const limits = memory.shared ? [0x03, ...uleb(memory.initialPages), ...uleb(memory.maximumPages)]
@@ -178,7 +202,7 @@ export function encodeModule(fns: Fn[], memory: MemoryImport): Uint8Array<ArrayB
     ...section(2, vec(imports)),
     ...section(3, vec(fns.map((_, i) => uleb(i)))),
     ...section(7, vec(fns.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vec(fns.map((f) => f.encode()))),
+    ...section(10, vec(fns.map((f) => f.encode(indexOf)))),
   ];
   return new Uint8Array(bytes);
 }

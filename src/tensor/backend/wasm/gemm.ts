@@ -260,7 +260,7 @@ function emitEpilogue(): Fn {
  * each tile after its last k block when bias, gdst or act is non-zero. Requires k ≥ 1 (k = 0 is
  * C = beta·C, done by the caller).
  */
-function emitGemm(g: GemmGeometry, packA: number, packB: number, kernel: number, epilogue: number): Fn {
+function emitGemm(g: GemmGeometry): Fn {
   const f = new Fn('gemm', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.f32, T.f32, T.i32, T.i32, T.i32,
     T.i32, T.i32, T.i32, T.i32]);
   const [A, sIa, sPa, B, sPb, sJb, C, ldc, m, n, k, alpha, beta, bufA, bufB, scratch, bias, gdst, ldg, act] = Array.from({ length: 20 }, (_, i) => i);
@@ -274,16 +274,16 @@ function emitGemm(g: GemmGeometry, packA: number, packB: number, kernel: number,
       minI32(f, () => f.i32(g.KC), () => f.get(k!).get(pc).op('i32.sub'));
       f.set(kc);
       f.get(B!).get(pc).get(sPb!).op('i32.mul').get(jc).get(sJb!).op('i32.mul', 'i32.add').i32(2).op('i32.shl', 'i32.add');
-      f.get(sPb!).get(sJb!).get(kc).get(nc).get(bufB!).call(packB);
+      f.get(sPb!).get(sJb!).get(kc).get(nc).get(bufB!).call('packB');
       f.get(beta!).f32(1).get(pc).op('i32.eqz', 'select').set(bet);
       f.for(ic, 0, () => f.get(m!), g.MC, () => {
         minI32(f, () => f.i32(g.MC), () => f.get(m!).get(ic).op('i32.sub'));
         f.set(mc);
         f.get(A!).get(ic).get(sIa!).op('i32.mul').get(pc).get(sPa!).op('i32.mul', 'i32.add').i32(2).op('i32.shl', 'i32.add');
-        f.get(sIa!).get(sPa!).get(mc).get(kc).get(bufA!).call(packA);
+        f.get(sIa!).get(sPa!).get(mc).get(kc).get(bufA!).call('packA');
         f.get(bufA!).get(bufB!);
         f.get(C!).get(ic).get(ldc!).op('i32.mul').get(jc).op('i32.add').i32(2).op('i32.shl', 'i32.add');
-        f.get(ldc!).get(mc).get(nc).get(kc).get(alpha!).get(bet).get(scratch!).call(kernel);
+        f.get(ldc!).get(mc).get(nc).get(kc).get(alpha!).get(bet).get(scratch!).call('kernel');
         // After the last k block, the epilogue on this tile (still in cache).
         f.get(ep).get(pc).get(kc).op('i32.add').get(k!).op('i32.ge_s', 'i32.and');
         f.if(() => {
@@ -292,7 +292,7 @@ function emitGemm(g: GemmGeometry, packA: number, packB: number, kernel: number,
           // select(x + offset, 0, x): a null pointer stays null.
           f.get(bias!).get(jc).i32(2).op('i32.shl', 'i32.add').i32(0).get(bias!).op('select');
           f.get(gdst!).get(ic).get(ldg!).op('i32.mul').get(jc).op('i32.add').i32(2).op('i32.shl', 'i32.add').i32(0).get(gdst!).op('select');
-          f.get(ldg!).get(act!).call(epilogue);
+          f.get(ldg!).get(act!).call('epilogue');
         });
       });
     });
@@ -300,11 +300,8 @@ function emitGemm(g: GemmGeometry, packA: number, packB: number, kernel: number,
   return f;
 }
 
-/** Index of `gemm` in the module: the GEMM functions come first, in this order. */
-export const GEMM_FN_INDEX = 4;
-
-/** The GEMM functions in module order (gemm calls the others by index). */
+/** The GEMM functions: `gemm` and the helpers it calls by name. */
 export function emitGemmFunctions(g: GemmGeometry = defaultGeometry): Fn[] {
   if (g.NR % 4 !== 0 || g.MC % g.MR !== 0 || g.NC % g.NR !== 0) throw new Error('gemm geometry: NR must be a multiple of 4, MC of MR, NC of NR');
-  return [emitPackA(g), emitPackB(g), emitKernel(g), emitEpilogue(), emitGemm(g, 0, 1, 2, 3)];
+  return [emitPackA(g), emitPackB(g), emitKernel(g), emitEpilogue(), emitGemm(g)];
 }

@@ -5,7 +5,9 @@ import { allocPlain } from '../../dtype.js';
 import type { Storage } from '../../dtype.js';
 import type { Backend } from '../types.js';
 import { jsBackend } from '../js.js';
-import { compileGemmModule, ELEMENTWISE_MIN, gemmViaArena, layout, MAX_PAGES, OperandArena, unaryViaArena, wasmSimdSupported } from './module.js';
+import { compileGemmModule, layout, moduleExports, wasmSimdSupported } from './module.js';
+import { ELEMENTWISE_MIN, gemmViaArena, OperandArena, unaryViaArena } from './arena.js';
+import { MAX_PAGES, PAGE } from './memory.js';
 import type { UnaryOp } from '../types.js';
 import type { GemmExports } from './module.js';
 import type { GemmGeometry } from './gemm.js';
@@ -22,10 +24,10 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
   if (!wasmSimdSupported()) throw new Error('wasm backend: this JavaScript engine cannot compile WebAssembly SIMD (128-bit); use the js backend');
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
   const lay = layout(1, opts.geometry);
-  memory.grow(lay.operandBase / 65536);
+  memory.grow(lay.operandBase / PAGE);
   const module = await compileGemmModule(false, opts.geometry);
   const instance = await WebAssembly.instantiate(module, { env: { mem: memory } });
-  const ex = instance.exports as unknown as GemmExports;
+  const ex = moduleExports(instance);
   const arena = new OperandArena(memory, lay.operandBase);
   const bufs = lay.threads[0]!;
   const home = new PlanResidence(arena, lay.operandBase);
@@ -51,17 +53,19 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
   };
 }
 
-/** The GELU kernels in wasm (exact erf form); other elementwise ops stay in JS. */
+/** The unary ops with wasm kernels (WASM_UNARY) run in wasm on float32 arrays of ELEMENTWISE_MIN or more; the rest in JS. */
 export function wasmElementwise(arena: OperandArena, ex: GemmExports): Pick<Backend, 'unary' | 'unaryGrad'> {
   return {
     unary(op: UnaryOp, x: Storage, out: Storage, p?: number): void {
-      if (op === 'gelu' && x instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
-        unaryViaArena(arena, x, null, out, (px, _pg, po, nv) => ex.gelu(px, po, nv));
+      const k = ex.unary.get(op);
+      if (k && x instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
+        unaryViaArena(arena, x, null, out, (px, _pg, po, nv) => k.value(px, po, nv));
       } else jsBackend.unary(op, x, out, p);
     },
     unaryGrad(op: UnaryOp, x: Storage, y: Storage, g: Storage, out: Storage, p?: number): void {
-      if (op === 'gelu' && x instanceof Float32Array && g instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
-        unaryViaArena(arena, x, g, out, (px, pg, po, nv) => ex.geluGrad(px, pg, po, nv));
+      const k = ex.unary.get(op);
+      if (k && x instanceof Float32Array && g instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
+        unaryViaArena(arena, x, g, out, (px, pg, po, nv) => k.grad(px, pg, po, nv));
       } else jsBackend.unaryGrad(op, x, y, g, out, p);
     },
   };

@@ -2,25 +2,22 @@
 // the worker-thread backend (which instantiates the same module over a shared memory).
 import { encodeModule, Fn, T } from './encoder.js';
 import { defaultGeometry, emitGemmFunctions, packBytes } from './gemm.js';
-import { emitElementwiseFunctions } from './elementwise.js';
+import { emitElementwiseFunctions, unaryKernelNames, WASM_UNARY } from './elementwise.js';
+import type { UnaryOp } from '../types.js';
 import { emitRunPlan } from './plan.js';
 import { emitAdam } from './adam.js';
-import type { PlanRunExports } from './plan.js';
 import type { GemmGeometry } from './gemm.js';
+import { align, CONTROL_BYTES, envVar, MAX_PAGES, PAGE } from './memory.js';
 
-export const PAGE = 65536;
-/** Enough for a batch of 10,000 × 1024 float32 operands with room to spare (virtual reserve). */
-export const MAX_PAGES = 16384;
-/** Bytes [0, CONTROL_BYTES) hold the thread control block. */
-export const CONTROL_BYTES = 4096;
-
-export interface GemmExports extends PlanRunExports {
+/** The module's exports that the backends call (looked up and checked by name: moduleExports). */
+export interface GemmExports {
+  runPlan(plan: number, nOps: number, r0: number, r1: number, bufA: number, bufB: number, scratch: number): void;
   gemm(A: number, sIa: number, sPa: number, B: number, sPb: number, sJb: number, C: number, ldc: number,
     m: number, n: number, k: number, alpha: number, beta: number, bufA: number, bufB: number, scratch: number,
     bias: number, gdst: number, ldg: number, act: number): void;
-  gelu(x: number, out: number, nvec: number): void;
   adam(p: number, g: number, m: number, v: number, npairs: number, h: number): void;
-  geluGrad(x: number, g: number, out: number, nvec: number): void;
+  /** The unary kernels of the ops in WASM_UNARY (wasm/elementwise.ts), by op. */
+  unary: Map<UnaryOp, { value(x: number, out: number, nvec: number): void; grad(x: number, g: number, out: number, nvec: number): void }>;
 }
 
 export interface Layout {
@@ -29,8 +26,6 @@ export interface Layout {
   /** Where operands are copied (grows with the memory). */
   operandBase: number;
 }
-
-const align = (x: number, a: number): number => Math.ceil(x / a) * a;
 
 export function layout(nThreads: number, g: GemmGeometry = defaultGeometry): Layout {
   const pb = packBytes(g);
@@ -52,10 +47,24 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
-/** The module's functions: GEMM first (their indices are fixed), then elementwise, then plans. */
+/** The module's functions (they call each other by name, so the order is free). */
 function moduleFunctions(g: GemmGeometry) {
-  const head = [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitAdam()];
-  return [...head, emitRunPlan(head.length - 1)];
+  return [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitAdam(), emitRunPlan()];
+}
+
+/** The instance's exports by name, checked: a function the backends call that is missing fails here, not mid-run. */
+export function moduleExports(instance: WebAssembly.Instance): GemmExports {
+  const ex = instance.exports as Record<string, unknown>;
+  const fn = <F>(name: string): F => {
+    if (typeof ex[name] !== 'function') throw new Error(`wasm module: no exported function ${name}`);
+    return ex[name] as F;
+  };
+  const unary: GemmExports['unary'] = new Map();
+  for (const op of Object.keys(WASM_UNARY) as UnaryOp[]) {
+    const names = unaryKernelNames(op);
+    unary.set(op, { value: fn(names.value), grad: fn(names.grad) });
+  }
+  return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), unary };
 }
 
 /**
@@ -73,11 +82,6 @@ export function relaxedSimdSupported(): boolean {
   }
 }
 
-/** An environment variable where there is a `process` (Node), else undefined (browsers). */
-export function envVar(name: string): string | undefined {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
-}
-
 /**
  * The default geometry, with the fused multiply-add where the engine has relaxed SIMD (unless the
  * environment variable SPINDIFF_WASM_FMA=0, read where there is a `process`).
@@ -92,67 +96,3 @@ export async function compileGemmModule(shared: boolean, g: GemmGeometry = tuned
   return WebAssembly.compile(bytes);
 }
 
-/**
- * Operands live in wasm memory during a call: copied in (A, B, and C when beta ≠ 0) and C
- * copied out. The copies cost O(mk + kn + mn), small next to the 2mnk flops for the shapes
- * that matter (measured in bench/matmul.bench.ts).
- */
-export class OperandArena {
-  private view: Float32Array;
-  constructor(readonly memory: WebAssembly.Memory, public base: number) {
-    this.view = new Float32Array(memory.buffer);
-  }
-  /** Start the arena at a new byte offset (a resident plan below it grew or shrank). */
-  moveBase(base: number): void {
-    this.base = align(base, 64);
-  }
-  /** The float32 view of the whole memory, after making sure `bytes` fit past the base. */
-  reserve(bytes: number): Float32Array {
-    const need = this.base + bytes;
-    const have = this.memory.buffer.byteLength;
-    if (need > have) {
-      const pages = Math.ceil((need - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) throw new Error(`wasm backend: operands need ${need} bytes, more than the ${MAX_PAGES * PAGE}-byte memory`);
-      this.memory.grow(pages);
-    }
-    if (this.view.buffer !== this.memory.buffer || this.view.length * 4 !== this.memory.buffer.byteLength) this.view = new Float32Array(this.memory.buffer);
-    return this.view;
-  }
-}
-
-export interface GemmCall { offA: number; sIa: number; sPa: number; offB: number; sPb: number; sJb: number; offC: number; m: number; n: number; k: number }
-
-/**
- * Copy the operands of C = alpha·op(A)·op(B) + beta·C into the arena; `run` does the work on
- * the wasm copies; then C is copied back.
- */
-export function gemmViaArena(arena: OperandArena, transA: boolean, transB: boolean, m: number, n: number, k: number,
-  a: Float32Array, b: Float32Array, c: Float32Array, alpha: number, beta: number, run: (g: GemmCall) => void): void {
-  if (m === 0 || n === 0) return;
-  if (k === 0) {
-    for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i]!;
-    return;
-  }
-  const offA = arena.base, offB = align(offA + 4 * m * k, 64), offC = align(offB + 4 * k * n, 64);
-  const mem = arena.reserve(offC + 4 * m * n - arena.base);
-  mem.set(a.length === m * k ? a : a.subarray(0, m * k), offA >> 2);
-  mem.set(b.length === k * n ? b : b.subarray(0, k * n), offB >> 2);
-  if (beta !== 0) mem.set(c.subarray(0, m * n), offC >> 2);
-  run({ offA, sIa: transA ? 1 : k, sPa: transA ? m : 1, offB, sPb: transB ? 1 : n, sJb: transB ? k : 1, offC, m, n, k });
-  c.set(mem.subarray(offC >> 2, (offC >> 2) + m * n));
-}
-
-/** Elements below which an elementwise op stays in JS (the copies and the call cost more). */
-export const ELEMENTWISE_MIN = 256;
-
-/** out = f(x) (and the gradient form with g) through wasm memory; x, g, out are float32. */
-export function unaryViaArena(arena: OperandArena, x: Float32Array, g: Float32Array | null, out: Float32Array,
-  run: (px: number, pg: number, po: number, nvec: number) => void): void {
-  const len = x.length, padded = align(len, 4);
-  const px = arena.base, pg = px + 4 * padded, po = pg + (g ? 4 * padded : 0);
-  const mem = arena.reserve(po + 4 * padded - arena.base);
-  mem.set(x, px >> 2);
-  if (g) mem.set(g, pg >> 2);
-  run(px, pg, po, padded >> 2);
-  out.set(mem.subarray(po >> 2, (po >> 2) + len));
-}

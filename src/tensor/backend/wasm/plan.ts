@@ -4,84 +4,65 @@
 // resident in the backend's memory between runs; only the input and output rows are copied.
 // The threads backend runs the same records with rows split between workers.
 import { Fn, T } from './encoder.js';
-import { EPI_GELU_INPLACE, GEMM_FN_INDEX } from './gemm.js';
-import { envVar, MAX_PAGES, PAGE } from './module.js';
-import type { OperandArena } from './module.js';
+import { EPI_GELU_INPLACE } from './gemm.js';
+import { envVar, RESIDENT_BYTES_MAX } from './memory.js';
+import { fieldOffset, OP, RECORD_BYTES, RECORD_FIELDS, writeRecord } from './records.js';
+import type { FieldOf } from './records.js';
+import type { OperandArena } from './arena.js';
 import type { Plan, PlanRegion, PlanRunner } from '../plan.js';
 import { checkInput, checkVector, validatePlan } from '../plan.js';
 
-/** i32 fields per op record, and its bytes. */
-export const RECORD_FIELDS = 20;
-export const RECORD_BYTES = 4 * RECORD_FIELDS;
-export const OP_LINEAR = 1, OP_COPY = 2, OP_ADAM = 3;
-
 /**
- * A linear record: C = epilogue(alpha·op(A)·op(B) + beta·C) on the rows of A and C, with
- * op(A)(i, p) at A + 4·(i·sIa + p·sPa) and op(B)(p, j) at B + 4·(p·sPb + j·sJb); see
- * emitEpilogue for bias, gdst, ldg, act. Field order of the record (alpha, beta are f32 bits).
+ * runPlan(plan, nOps, r0, r1, bufA, bufB, scratch): run each record (wasm/records.ts) on rows
+ * [r0, r1): linear records call `gemm` on those rows of A, C (and gdst); copy records copy those
+ * rows; adam records update element pairs [r0, r1) (wasm/adam.ts).
  */
-export interface LinearRecord {
-  A: number; sIa: number; sPa: number; B: number; sPb: number; sJb: number; C: number; ldc: number;
-  n: number; k: number; bias: number; gdst: number; ldg: number; act: number; alpha: number; beta: number;
-}
-
-/** Write a linear record at byte offset `at` of the memory (views over the whole memory). */
-export function writeLinearRecord(i32: Int32Array, f32: Float32Array, at: number, r: LinearRecord): void {
-  const q = at >> 2;
-  i32.set([OP_LINEAR, r.A, r.sIa, r.sPa, r.B, r.sPb, r.sJb, r.C, r.ldc, r.n, r.k, r.bias, r.gdst, r.ldg, r.act], q);
-  f32[q + 15] = r.alpha;
-  f32[q + 16] = r.beta;
-}
-
-/**
- * runPlan(plan, nOps, r0, r1, bufA, bufB, scratch): run each record on rows [r0, r1).
- * linear: [1, A, sIa, sPa, B, sPb, sJb, C, ldc, n, k, bias, gdst, ldg, act, alpha, beta] (see
- * LinearRecord); copy: [2, src, lds, dst, ldd, width]; adam: [3, p, g, m, v, h] over element
- * pairs [r0, r1) (wasm/adam.ts).
- */
-export function emitRunPlan(adamIndex: number): Fn {
+export function emitRunPlan(): Fn {
   const f = new Fn('runPlan', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
   const [plan, nOps, r0, r1, bufA, bufB, scratch] = [0, 1, 2, 3, 4, 5, 6];
   const o = f.local(T.i32), rec = f.local(T.i32), r = f.local(T.i32), gdst = f.local(T.i32);
-  const field = (i: number): void => { f.get(rec).mem('i32.load', 4 * i); };
-  /** field(ptr) + 4·r0·field(stride) */
-  const rowPtr = (ptr: number, stride: number): void => {
-    field(ptr); f.get(r0); field(stride); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+  const op = (): void => { f.get(rec).mem('i32.load', 0); };
+  const lin = (name: FieldOf<'linear'>): void => { f.get(rec).mem(name === 'alpha' || name === 'beta' ? 'f32.load' : 'i32.load', fieldOffset('linear', name)); };
+  const cp = (name: FieldOf<'copy'>): void => { f.get(rec).mem('i32.load', fieldOffset('copy', name)); };
+  const ad = (name: FieldOf<'adam'>): void => { f.get(rec).mem('i32.load', fieldOffset('adam', name)); };
+  /** ptr + 4·r0·stride */
+  const rowPtr = (ptr: () => void, stride: () => void): void => {
+    ptr(); f.get(r0); stride(); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
   };
+  /** ptr + (r0 << shift) */
+  const pairPtr = (ptr: () => void, shift: number): void => { ptr(); f.get(r0).i32(shift).op('i32.shl', 'i32.add'); };
   f.get(r1).get(r0).op('i32.gt_s');
   f.if(() => {
     f.for(o, 0, () => f.get(nOps), 1, () => {
       f.get(plan).get(o).i32(RECORD_BYTES).op('i32.mul', 'i32.add').set(rec);
-      field(0); f.i32(OP_LINEAR).op('i32.eq');
+      op(); f.i32(OP.linear).op('i32.eq');
       f.if(() => {
-        field(12); f.set(gdst);
-        rowPtr(1, 2); field(2); field(3);            // A, sIa, sPa
-        field(4); field(5); field(6);                // B, sPb, sJb
-        rowPtr(7, 8); field(8);                      // C, ldc
-        f.get(r1).get(r0).op('i32.sub'); field(9); field(10); // m, n, k
-        f.get(rec).mem('f32.load', 4 * 15); f.get(rec).mem('f32.load', 4 * 16); // alpha, beta
+        lin('gdst'); f.set(gdst);
+        rowPtr(() => lin('A'), () => lin('sIa')); lin('sIa'); lin('sPa');
+        lin('B'); lin('sPb'); lin('sJb');
+        rowPtr(() => lin('C'), () => lin('ldc')); lin('ldc');
+        f.get(r1).get(r0).op('i32.sub'); lin('n'); lin('k'); // m, n, k
+        lin('alpha'); lin('beta');
         f.get(bufA).get(bufB).get(scratch);
-        field(11);                                    // bias
-        rowPtr(12, 13); f.i32(0).get(gdst).op('select'); // gdst (null stays null)
-        field(13); field(14);
-        f.call(GEMM_FN_INDEX);
+        lin('bias');
+        rowPtr(() => lin('gdst'), () => lin('ldg')); f.i32(0).get(gdst).op('select'); // gdst (null stays null)
+        lin('ldg'); lin('act');
+        f.call('gemm');
       }, () => {
-        field(0); f.i32(OP_ADAM).op('i32.eq');
+        op(); f.i32(OP.adam).op('i32.eq');
         f.if(() => {
-          field(1); f.get(r0).i32(3).op('i32.shl', 'i32.add');
-          field(2); f.get(r0).i32(3).op('i32.shl', 'i32.add');
-          field(3); f.get(r0).i32(4).op('i32.shl', 'i32.add');
-          field(4); f.get(r0).i32(4).op('i32.shl', 'i32.add');
+          pairPtr(() => ad('p'), 3); pairPtr(() => ad('g'), 3); // float32 pairs: 8 bytes
+          pairPtr(() => ad('m'), 4); pairPtr(() => ad('v'), 4); // float64 pairs: 16 bytes
           f.get(r1).get(r0).op('i32.sub');
-          field(5);
-          f.call(adamIndex);
+          ad('h');
+          f.call('adam');
         }, () => {
-        f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
-          field(3); f.get(r); field(4); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
-          field(1); f.get(r); field(2); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
-          field(5); f.i32(2).op('i32.shl');
-          f.op('memory.copy');
-        });
+          f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
+            cp('dst'); f.get(r); cp('ldd'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+            cp('src'); f.get(r); cp('lds'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+            cp('width'); f.i32(2).op('i32.shl');
+            f.op('memory.copy');
+          });
         });
       });
     });
@@ -106,10 +87,6 @@ const PLAN_CHUNK_ROWS = 512, PLAN_MIN_ROWS = 128;
 
 const align64 = (x: number): number => Math.ceil(x / 64) * 64;
 
-export interface PlanRunExports {
-  runPlan(plan: number, nOps: number, r0: number, r1: number, bufA: number, bufB: number, scratch: number): void;
-}
-
 /**
  * What stays in a backend's memory between calls, after the pack buffers: first long-lived
  * blocks (optimizer state, allocated and freed in stack order), then the one resident plan, then
@@ -130,7 +107,7 @@ export class PlanResidence {
   /** A long-lived block of `bytes` (64-aligned offset), or -1 where the memory has no room. */
   allocBlock(bytes: number): number {
     const at = this.end, end = align64(at + bytes);
-    if (end > (MAX_PAGES * PAGE) / 2) return -1;
+    if (end > RESIDENT_BYTES_MAX) return -1;
     const arenaBase = this.arena.base;
     this.arena.moveBase(Math.max(arenaBase, end));
     try {
@@ -184,7 +161,7 @@ export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: 
   const fixedBytes = RECORD_BYTES * plan.ops.length + plan.weights.reduce((s, w) => s + 4 * w.data.length + 64, 0)
     + vectors.reduce((s, v) => s + 4 * v.length + 64, 0) + 64;
   const rowBytes = plan.buffers.reduce((s, w) => s + 4 * w, 0) + 64 * plan.buffers.length;
-  const planBytesMax = (MAX_PAGES * PAGE) / 2; // (read here: module.ts and this file import each other)
+  const planBytesMax = RESIDENT_BYTES_MAX;
   const sliceRows = Math.min(MAX_RESIDENT_ROWS, Math.floor((planBytesMax - home.start - fixedBytes) / rowBytes));
   if (sliceRows < 1) throw new Error(`plan: its weights need ${fixedBytes} bytes, more than the wasm backend keeps for a plan (${planBytesMax} bytes)`);
 
@@ -219,12 +196,13 @@ export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: 
     plan.ops.forEach((op, q) => {
       const rec = recOff + RECORD_BYTES * q;
       if (op.kind === 'copy') {
-        i32.set([OP_COPY, ...at(op.from), ...at(op.to), op.from.width], rec >> 2);
+        const [src, lds] = at(op.from), [dst, ldd] = at(op.to);
+        writeRecord(i32, mem, rec, 'copy', { src, lds, dst, ldd, width: op.from.width });
         return;
       }
       const [A, sIa] = at(op.x), [C, ldc] = at(op.out);
       const [gdst, ldg] = op.gelu === null || op.gelu === 'inplace' ? [0, 0] : at(op.gelu);
-      writeLinearRecord(i32, mem, rec, {
+      writeRecord(i32, mem, rec, 'linear', {
         A, sIa, sPa: 1, B: wOff[op.weight]!, sPb: op.out.width, sJb: 1, C, ldc, n: op.out.width, k: op.x.width,
         bias: op.bias === null ? 0 : vOff[op.bias]!, gdst, ldg, act: op.gelu === 'inplace' ? EPI_GELU_INPLACE : 0,
         alpha: 1, beta: op.accumulate ? 1 : 0,

@@ -1,0 +1,60 @@
+// The op records that the wasm function `runPlan` interprets: one description of their layout,
+// shared by the writers (plan upload, the threads backend's GEMM and Adam calls) and the readers
+// (the emitted runPlan, and the threads worker, which steps over records by RECORD_BYTES).
+// A record is RECORD_FIELDS 4-byte slots: slot 0 the op code, then its kind's fields in order.
+
+/** 4-byte slots per record, and its bytes. */
+export const RECORD_FIELDS = 20;
+export const RECORD_BYTES = 4 * RECORD_FIELDS;
+
+/**
+ * Fields of each kind, in slot order after the op code (see wasm/plan.ts emitRunPlan for what
+ * each does):
+ * - linear: C = epilogue(alpha·op(A)·op(B) + beta·C) on the rows of A and C, op(A)(i, p) at
+ *   A + 4·(i·sIa + p·sPa), op(B)(p, j) at B + 4·(p·sPb + j·sJb); bias, gdst, ldg, act: the
+ *   epilogue (wasm/gemm.ts); alpha and beta are float32.
+ * - copy: `width` floats per row from src (row stride lds floats) to dst (ldd).
+ * - adam: Adam's update over element pairs (wasm/adam.ts) at p, g, m, v with hyper-parameters at h.
+ */
+export const RECORDS = {
+  linear: ['A', 'sIa', 'sPa', 'B', 'sPb', 'sJb', 'C', 'ldc', 'n', 'k', 'bias', 'gdst', 'ldg', 'act', 'alpha', 'beta'],
+  copy: ['src', 'lds', 'dst', 'ldd', 'width'],
+  adam: ['p', 'g', 'm', 'v', 'h'],
+} as const;
+export type RecordKind = keyof typeof RECORDS;
+export type FieldOf<K extends RecordKind> = (typeof RECORDS)[K][number];
+export type RecordOf<K extends RecordKind> = Record<FieldOf<K>, number>;
+export type LinearRecord = RecordOf<'linear'>;
+
+/** Op codes (slot 0); 0 is never a valid record. */
+export const OP: Record<RecordKind, number> = { linear: 1, copy: 2, adam: 3 };
+
+/** Fields stored as float32 bits (all others are i32). */
+const F32_FIELDS: ReadonlySet<string> = new Set(['alpha', 'beta']);
+
+for (const [kind, fields] of Object.entries(RECORDS)) {
+  if (1 + fields.length > RECORD_FIELDS) throw new Error(`op record ${kind}: ${fields.length} fields do not fit in ${RECORD_FIELDS} slots`);
+}
+
+/** Byte offset of a field inside its record. */
+export function fieldOffset<K extends RecordKind>(kind: K, name: FieldOf<K>): number {
+  return 4 * (1 + (RECORDS[kind] as readonly string[]).indexOf(name));
+}
+
+/** Is this field float32 (else i32)? */
+export function isF32Field(name: string): boolean {
+  return F32_FIELDS.has(name);
+}
+
+/** Write a record of this kind at byte offset `at` (i32 and f32: views over the whole memory). */
+export function writeRecord<K extends RecordKind>(i32: Int32Array, f32: Float32Array, at: number, kind: K, r: RecordOf<K>): void {
+  const q = at >> 2;
+  i32.fill(0, q, q + RECORD_FIELDS);
+  i32[q] = OP[kind];
+  const fields = RECORDS[kind] as readonly FieldOf<K>[];
+  for (let j = 0; j < fields.length; j++) {
+    const name = fields[j]!;
+    if (F32_FIELDS.has(name)) f32[q + 1 + j] = r[name];
+    else i32[q + 1 + j] = r[name];
+  }
+}

@@ -3,7 +3,7 @@ import type { Experiment } from './harness.js';
 
 export * from './harness.js';
 
-export const experimentNames = ['fig2', 'fig3', 'fig4', 'fig5', 'fig6'] as const;
+export const experimentNames = ['fig2', 'fig3', 'fig4', 'fig5', 'fig6', 'robustness'] as const;
 export type ExperimentName = (typeof experimentNames)[number];
 
 export async function loadExperiment(name: string): Promise<Experiment> {
@@ -18,6 +18,8 @@ export async function loadExperiment(name: string): Promise<Experiment> {
       return (await import('./fig5.js')).fig5;
     case 'fig6':
       return (await import('./fig6.js')).fig6;
+    case 'robustness':
+      return (await import('./robustness.js')).robustness;
     default:
       throw new Error(`unknown experiment '${name}' (experiments: ${experimentNames.join(', ')})`);
   }

@@ -16,3 +16,4 @@ export { sum, mean } from './ops/reduce.js';
 export { reshape, transpose, concat, slice, gatherRows } from './ops/shape.js';
 export { mseLoss } from './ops/loss.js';
 export { detach } from './detach.js';
+export { inverse } from './ops/linalg.js';

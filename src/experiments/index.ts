@@ -3,7 +3,7 @@ import type { Experiment } from './harness.js';
 
 export * from './harness.js';
 
-export const experimentNames = ['fig2', 'fig3', 'fig4', 'fig5', 'fig6', 'tails', 'generators', 'estimators'] as const;
+export const experimentNames = ['fig2', 'fig3', 'fig4', 'fig5', 'fig6', 'tails', 'generators', 'estimators', 'robustness'] as const;
 export type ExperimentName = (typeof experimentNames)[number];
 
 export async function loadExperiment(name: string): Promise<Experiment> {
@@ -24,6 +24,8 @@ export async function loadExperiment(name: string): Promise<Experiment> {
       return (await import('./generators.js')).generators;
     case 'estimators':
       return (await import('./estimators.js')).estimators;
+    case 'robustness':
+      return (await import('./robustness.js')).robustness;
     default:
       throw new Error(`unknown experiment '${name}' (experiments: ${experimentNames.join(', ')})`);
   }

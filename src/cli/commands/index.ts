@@ -20,6 +20,7 @@ export const commands: Record<string, CommandEntry> = {
   train: { summary: 'train the diffusion model on spin data', load: async () => (await import('./train.js')).default },
   sample: { summary: 'generate configurations with a trained diffusion model', load: async () => (await import('./sample.js')).default },
   augment: { summary: 'the whole pipeline: train, stop, generate, infer from observed + generated', load: async () => (await import('./augment.js')).default },
+  attack: { summary: 'poison data within a budget against an estimator (random|fgsm|pgd|greedy)', load: async () => (await import('./attack.js')).default },
   experiment: { summary: "reproduce the paper's figures (fig2..fig6), shard and merge sweeps", load: async () => (await import('./experiment.js')).default },
   demo: { summary: 'the main job on defaults: SK n=20, observed vs augmented inference, with a report', load: async () => (await import('./demo.js')).default },
 };

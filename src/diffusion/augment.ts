@@ -282,7 +282,7 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   const infer = opts.infer ?? ((d: SpinData) => erasureMachine(d, { signal }));
 
   let tt = now();
-  const { train, test } = opts.test ? { train: data, test: opts.test } : splitHalves(data, streams.split());
+  const { train, test } = opts.test ? { train: data, test: opts.test } : splitForSeed(data, trainCfg.seed);
   if (test.n !== train.n) throw new DataError(`augment: test data has n=${test.n}, training data n=${train.n}`);
   timings.split = now() - tt;
 

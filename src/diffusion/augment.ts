@@ -209,30 +209,54 @@ export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions):
   let lastLossIndex = curve.length > 0 ? curve[curve.length - 1]!.iteration : trainer.iteration;
   let evalSeconds = 0;
   const state = (): TrainState => ({ trainer, curve, decision, best });
-  while (trainer.iteration < cfg.iterations) {
+  const decide = (): StopDecision => energyVarianceStop(curve.map((p) => ({ iteration: p.iteration, ratio: Math.max(p.ratio, 1e-12) })), rule);
+  const isEvalPoint = (it: number): boolean => stopMode === 'energy-variance' && it > 0 && (it % evalEvery === 0 || it === cfg.iterations);
+  /** Evaluate the current weights as those of iteration `it`: whether to stop, or 'aborted' (nothing recorded). */
+  const evaluate = async (it: number): Promise<boolean | 'aborted'> => {
+    const te = now();
+    const sd = trainer.samplingStateDict();
+    evalNet.loadStateDict(sd);
+    let gen: SpinData;
+    try {
+      gen = await generateSpins(evalNet, evalSamples, streams.eval(it), samplerOpts, { signal: o.signal }, cfg.generator);
+    } catch (e) {
+      evalSeconds += now() - te;
+      if (o.signal?.aborted) return 'aborted';
+      throw e;
+    }
+    const varGen = energyStats(o.thetaTrain!, gen).variance;
+    let loss = 0;
+    for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
+    loss /= Math.max(1, it - lastLossIndex);
+    lastLossIndex = it;
+    const point: CurvePoint = { iteration: it, varGenerated: varGen, varTest, ratio: varGen / varTest, loss };
+    curve.push(point);
+    if (o.keepCheckpoints) checkpoints.push({ iteration: it, stateDict: sd });
+    decision = decide();
+    if (decision.bestIndex === curve.length - 1) best = { iteration: it, stateDict: sd };
+    evalSeconds += now() - te;
+    o.onEvaluate?.(point, decision);
+    return decision.stop;
+  };
+  let stopped = false;
+  if (o.resume && stopMode === 'energy-variance') {
+    // A resumed run first does what the interrupted one left undone at its iteration: the
+    // evaluation it was interrupted in, or the rule's decision on the curve so far (a run that
+    // had stopped stays stopped). Then it continues exactly as the uninterrupted run did.
+    const it = trainer.iteration;
+    if (isEvalPoint(it) && curve.at(-1)?.iteration !== it) stopped = (await evaluate(it)) !== false;
+    else if (curve.length > 0) stopped = (decision = decide()).stop;
+  }
+  while (!stopped && trainer.iteration < cfg.iterations) {
     if (o.signal?.aborted) break;
     trainer.step();
     const it = trainer.iteration;
     if (it % 25 === 0 || it === cfg.iterations) o.onProgress?.(it, cfg.iterations, { loss: trainer.losses[it - 1]! });
     let stopNow = false;
-    if (stopMode === 'energy-variance' && (it % evalEvery === 0 || it === cfg.iterations)) {
-      const te = now();
-      const sd = trainer.samplingStateDict();
-      evalNet.loadStateDict(sd);
-      const gen = await generateSpins(evalNet, evalSamples, streams.eval(it), samplerOpts, { signal: o.signal }, cfg.generator);
-      const varGen = energyStats(o.thetaTrain!, gen).variance;
-      let loss = 0;
-      for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
-      loss /= Math.max(1, it - lastLossIndex);
-      lastLossIndex = it;
-      const point: CurvePoint = { iteration: it, varGenerated: varGen, varTest, ratio: varGen / varTest, loss };
-      curve.push(point);
-      if (o.keepCheckpoints) checkpoints.push({ iteration: it, stateDict: sd });
-      decision = energyVarianceStop(curve.map((p) => ({ iteration: p.iteration, ratio: Math.max(p.ratio, 1e-12) })), rule);
-      if (decision.bestIndex === curve.length - 1) best = { iteration: it, stateDict: sd };
-      evalSeconds += now() - te;
-      o.onEvaluate?.(point, decision);
-      stopNow = decision.stop;
+    if (isEvalPoint(it)) {
+      const r = await evaluate(it);
+      if (r === 'aborted') break; // resumed by evaluating iteration it first
+      stopNow = r;
     }
     if (o.onCheckpoint && o.checkpointEvery && it % o.checkpointEvery === 0 && it < cfg.iterations && !stopNow) o.onCheckpoint(state());
     if (stopNow) break;
@@ -267,7 +291,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   const infer = opts.infer ?? ((d: SpinData) => erasureMachine(d, { signal }));
 
   let tt = now();
-  const { train, test } = opts.test ? { train: data, test: opts.test } : splitHalves(data, streams.split());
+  const { train, test } = opts.test ? { train: data, test: opts.test } : splitForSeed(data, trainCfg.seed);
   if (test.n !== train.n) throw new DataError(`augment: test data has n=${test.n}, training data n=${train.n}`);
   timings.split = now() - tt;
 

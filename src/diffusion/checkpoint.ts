@@ -169,12 +169,12 @@ export function resumeTrainer(bytes: Uint8Array, data: SpinData, opts: { iterati
 
 function trainerFrom(file: ReturnType<typeof decode>, data: SpinData, opts: { iterations?: number }, where: string): DiffusionTrainer {
   const cfg: TrainConfig = { ...file.info.train, ...(opts.iterations !== undefined ? { iterations: opts.iterations } : {}) };
-  validateTrainConfig(cfg);
   const raw: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(file.tensors)) if (k.startsWith('train.raw.')) raw[k.slice('train.raw.'.length)] = t;
   if (Object.keys(raw).length === 0) throw new DataError(`${where}: training state 'train.raw.*' is missing (a sampling-only file cannot be resumed)`);
   let tr: DiffusionTrainer;
   try {
+    validateTrainConfig(cfg);
     tr = new DiffusionTrainer(data, file.info.network, cfg, raw);
   } catch (e) {
     throw new DataError(`${where}: ${(e as Error).message}`);

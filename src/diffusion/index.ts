@@ -4,6 +4,7 @@ export * from './samplers.js';
 export * from './stopping.js';
 export * from './network.js';
 export * from './train.js';
+export * from './streams.js';
 export * from './checkpoint.js';
 export * from './augment.js';
 export * from './compare.js';

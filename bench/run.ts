@@ -46,6 +46,7 @@ async function call(fn: () => unknown): Promise<void> {
 
 /** Warm up and pick an inner loop count so that one sample lasts ≥ ~20 ms; returns it and the warm-up time. */
 async function calibrate(c: BenchCase): Promise<{ inner: number; t: number }> {
+  await call(() => c.before?.());
   let t0 = now();
   await call(c.fn);
   let t = now() - t0;
@@ -56,6 +57,7 @@ async function calibrate(c: BenchCase): Promise<{ inner: number; t: number }> {
 /** One timed sample (ms per call): `inner` calls, or one value from the case's own `measure`. */
 async function sample(c: BenchCase, inner: number): Promise<number> {
   if (c.measure) return (await c.measure(1))[0]!;
+  await call(() => c.before?.());
   const t0 = now();
   for (let i = 0; i < inner; i++) await call(c.fn);
   return (now() - t0) / inner;

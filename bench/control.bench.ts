@@ -2,6 +2,7 @@
 // a fixed amount of plain floating-point work on one worker, then split over two. On an idle
 // 2-core machine two workers take half the time (scaling ≈ 2); when other processes hold the
 // cores they do not, and the runner then reports "machine busy" instead of spindiff's scaling.
+// The runner times these cases inside every set that has a multi-threaded case (same rounds).
 import { Worker } from 'node:worker_threads';
 import type { BenchCase } from './types.js';
 

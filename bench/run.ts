@@ -46,6 +46,7 @@ async function call(fn: () => unknown): Promise<void> {
 
 /** Warm up and pick an inner loop count so that one sample lasts ≥ ~20 ms; returns it and the warm-up time. */
 async function calibrate(c: BenchCase): Promise<{ inner: number; t: number }> {
+  await call(() => c.before?.());
   let t0 = now();
   await call(c.fn);
   let t = now() - t0;
@@ -56,6 +57,7 @@ async function calibrate(c: BenchCase): Promise<{ inner: number; t: number }> {
 /** One timed sample (ms per call): `inner` calls, or one value from the case's own `measure`. */
 async function sample(c: BenchCase, inner: number): Promise<number> {
   if (c.measure) return (await c.measure(1))[0]!;
+  await call(() => c.before?.());
   const t0 = now();
   for (let i = 0; i < inner; i++) await call(c.fn);
   return (now() - t0) / inner;
@@ -92,6 +94,9 @@ function ratios(results: Timed[]): Ratio[] {
   return out;
 }
 
+/** The control cases' shape prefix (one pair of control rows per set they joined). */
+const CONTROL_SHAPE = 'fixed work';
+
 /** Below this 1→2-thread speed-up of a control, the machine has no second core to give. */
 export const BUSY_SCALING = 1.4;
 
@@ -107,9 +112,9 @@ interface Scaling {
 
 /**
  * spindiff's 1→2-thread scaling (spindiff-wasm on one thread against spindiff-threads on two)
- * per bench and shape, next to the controls measured in the same run. The machine counts as busy
- * when the plain-JS control (two independent loops on two workers) stays under BUSY_SCALING, or,
- * without it, when PyTorch's matmul at the largest shape does.
+ * per bench and shape, next to the controls measured in the same rounds. The machine counts as
+ * busy when the plain-JS control (two independent loops on two workers) stays under BUSY_SCALING,
+ * or, without it, when PyTorch's matmul at the largest shape does.
  */
 function scalings(results: Timed[]): Scaling[] {
   const ok = results.filter((r) => !r.skipped && r.times_ms.length > 0);
@@ -120,17 +125,17 @@ function scalings(results: Timed[]): Scaling[] {
     const q = ratioInterval(one.times_ms, two.times_ms, 2);
     return { scaling: q.ratio, lo: q.lo, hi: q.hi };
   };
-  const ctl = ok.find((r) => r.bench === 'control' && r.threads === 1);
-  const control = ctl ? pair(ctl, find('control', ctl.shape, ctl.impl, 2)) : null;
   const torchMatmul = ok.filter((r) => r.bench === 'matmul' && r.impl === 'torch' && r.threads === 2).map((r) => pair(find('matmul', r.shape, 'torch', 1), r))
     .filter((x): x is NonNullable<typeof x> => x !== null);
   const torchControl = torchMatmul.length ? torchMatmul[torchMatmul.length - 1]! : null;
-  const busy = control ? control.scaling < BUSY_SCALING : torchControl ? torchControl.scaling < BUSY_SCALING : null;
   const out: Scaling[] = [];
   for (const two of ok.filter((r) => r.impl === 'spindiff-threads' && r.threads === 2)) {
     const one = find(two.bench, two.shape, 'spindiff-wasm', 1);
     const s = pair(one, two);
     if (!s) continue;
+    const cshape = `${CONTROL_SHAPE} @ ${two.bench} ${two.shape}`;
+    const control = pair(find('control', cshape, 'control-js', 1), find('control', cshape, 'control-js', 2));
+    const busy = control ? control.scaling < BUSY_SCALING : torchControl ? torchControl.scaling < BUSY_SCALING : null;
     const verdict = busy === null ? 'no control' : busy ? 'machine busy' : 'scales';
     out.push({ bench: two.bench, shape: two.shape, impl: 'spindiff-wasm → spindiff-threads',
       scaling: verdict === 'machine busy' ? null : s.scaling, lo: verdict === 'machine busy' ? null : s.lo, hi: verdict === 'machine busy' ? null : s.hi,
@@ -198,7 +203,19 @@ async function main(): Promise<void> {
     all.push(...cases);
   }
   // The control runs only next to something to scale.
-  const cases = all.some((c) => c.group !== 'control' && !c.skip) ? all : [];
+  // The control (bench/control.bench.ts) is not a set of its own: its cases join every set that
+  // has a multi-threaded case, so each thread-scaling figure has a control from the same rounds.
+  const controls = all.some((c) => c.group !== 'control' && !c.skip) ? all.filter((c) => c.group === 'control' && !c.skip) : [];
+  const cases = all.filter((c) => c.group !== 'control');
+  const controlInner = new Map<BenchCase, number>();
+  for (const c of controls) {
+    try {
+      if (c.setup) await c.setup();
+      controlInner.set(c, (await calibrate(c)).inner);
+    } catch (e) {
+      log(`error control ${c.impl}: ${(e as Error).message}`);
+    }
+  }
   // Comparison sets: the cases of one group and shape, timed together round by round.
   const sets = new Map<string, BenchCase[]>();
   for (const c of cases) {
@@ -206,6 +223,7 @@ async function main(): Promise<void> {
     if (!sets.has(key)) sets.set(key, []);
     sets.get(key)!.push(c);
   }
+  const repeatsOf = (c: BenchCase): number => c.repeats ?? (args.quick ? 3 : 7);
   for (const set of sets.values()) {
     const live: { c: BenchCase; inner: number; times: number[]; loads: number[]; error?: string }[] = [];
     const base = (c: BenchCase) => ({ bench: c.group, impl: c.impl, name: c.name, threads: c.threads ?? 1, shape: c.shape ?? c.name });
@@ -224,9 +242,12 @@ async function main(): Promise<void> {
         live.push({ c, inner: 0, times: [], loads: [], error: (e as Error).message });
       }
     }
+    if (live.some((x) => (x.c.threads ?? 1) > 1 && !x.error)) {
+      const at = `${set[0]!.group} ${set[0]!.shape ?? set[0]!.name}`;
+      for (const [c, inner] of controlInner) live.push({ c: { ...c, shape: `${CONTROL_SHAPE} @ ${at}`, repeats: Math.max(...live.map((x) => repeatsOf(x.c))) }, inner, times: [], loads: [] });
+    }
     // Rounds: one sample of every case per round, the order rotating; each case stops at its
     // repeats (a slow case, over ~60 s of samples, at 2).
-    const repeatsOf = (c: BenchCase): number => c.repeats ?? (args.quick ? 3 : 7);
     const rounds = Math.max(0, ...live.map((x) => repeatsOf(x.c)));
     for (let r = 0; r < rounds; r++) {
       for (let j = 0; j < live.length; j++) {
@@ -244,7 +265,7 @@ async function main(): Promise<void> {
     }
     for (const x of live) {
       const b = base(x.c);
-      try { if (x.c.teardown) await x.c.teardown(); } catch { /* a failed teardown does not lose the samples */ }
+      if (x.c.group !== 'control') try { if (x.c.teardown) await x.c.teardown(); } catch { /* a failed teardown does not lose the samples */ }
       if (x.error || x.times.length === 0) {
         done.push({ ...b, repeats: 0, ms_min: NaN, ms_median: NaN, skipped: `error: ${(x.error ?? 'no sample').split('\n')[0]}`, times_ms: [] });
         log(`error ${b.bench} ${b.impl} ${b.shape}: ${x.error}`);
@@ -262,6 +283,7 @@ async function main(): Promise<void> {
     }
     save(results); // after every set, so an interrupted run keeps what it measured
   }
+  for (const c of controlInner.keys()) try { if (c.teardown) await c.teardown(); } catch { /* ignore */ }
   if (results.length === 0) {
     throw new Error(`no bench case matched${args.only ? ` --only ${args.only.join(',')}` : ''}${args.impl ? ` --impl ${args.impl.join(',')}` : ''} (groups: ${[...seenGroups].sort().join(', ')}; impls: ${[...seenImpls].sort().join(', ')})`);
   }

@@ -20,6 +20,11 @@ export interface BenchCase {
   repeats?: number;
   /** Called once before timing (may be async); not timed. */
   setup?: () => unknown;
+  /**
+   * Called (untimed) before each sample: samples of the cases of one group and shape interleave,
+   * so a case that needs global state (a global backend) sets it here, not only in setup.
+   */
+  before?: () => unknown;
   /** The timed call; a returned promise is awaited (and timed). */
   fn: () => unknown;
   /** Called once after timing. */

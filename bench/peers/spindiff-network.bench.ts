@@ -39,6 +39,7 @@ function withBackendCase(backend: Backend, c: BenchCase): BenchCase {
   return {
     ...c,
     setup: () => { prev = getBackend(); setBackend(backend); return c.setup?.(); },
+    before: () => setBackend(backend), // samples of other backends' cases interleave with ours
     teardown: () => { c.teardown?.(); if (prev) setBackend(prev); },
   };
 }

@@ -74,6 +74,7 @@ class TfNet {
 
 let wasmReady: Promise<boolean> | null = null;
 async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
+  if (tf.getBackend() === name) return; // (called before every sample: cases interleave)
   if (name === 'wasm') {
     wasmReady ??= (async () => {
       const require = createRequire(import.meta.url);
@@ -98,6 +99,7 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
       out.push({
         group: 'matmul', impl, name: `matMul ${shapeName(m, n, k)}`, shape: shapeName(m, n, k), flops: 2 * m * n * k,
         repeats: be === 'cpu' && big ? 3 : undefined,
+        before: () => useBackend(be),
         setup: async () => { await useBackend(be); a = tf.randomUniform([m, k], -0.5, 0.5); b = tf.randomUniform([k, n], -0.5, 0.5); },
         fn: () => { const c = tf.matMul(a!, b!); c.dataSync(); c.dispose(); },
         teardown: () => { a?.dispose(); b?.dispose(); },
@@ -110,6 +112,7 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
       let net: TfNet | null = null;
       out.push({
         group: 'train', impl, name: shape, shape, flops: 3 * forward * batch, repeats: o.quick || be === 'cpu' ? 3 : 5,
+        before: () => useBackend(be),
         setup: async () => {
           await useBackend(be);
           const rng = new Rng(5);
@@ -138,6 +141,7 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
     let net: TfNet | null = null;
     out.push({
       group: 'sample', impl, name: shape, shape, flops: forwardNoTime * SAMPLE_BATCH, repeats: 3,
+      before: () => useBackend(be),
       setup: async () => {
         await useBackend(be);
         const rng = new Rng(6);

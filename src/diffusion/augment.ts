@@ -116,6 +116,10 @@ export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: 
 export function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): SpinData {
   const sched = makeSchedule({ T: net.config.T });
   const x = sampleLoop(makePredictor(net), sched, { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal });
+  // NaN would threshold to +1 and pass as data: refuse instead.
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]!)) throw new Error(`sampling produced a non-finite value (${x[i]} in sample ${Math.floor(i / net.config.n) + 1}): the network's outputs overflow; the model is unusable (retrain with a smaller learning rate or gradient clipping)`);
+  }
   return { n: net.config.n, m, s: thresholdSpins(x) };
 }
 
@@ -190,33 +194,50 @@ export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Train
   let lastLossIndex = curve.length > 0 ? curve[curve.length - 1]!.iteration : trainer.iteration;
   let evalSeconds = 0;
   const state = (): TrainState => ({ trainer, curve, decision, best });
-  while (trainer.iteration < cfg.iterations) {
+  // Records the curve point of iteration `it`; false when interrupted during the evaluation (the
+  // point is then missing, and a resume from this state evaluates it first).
+  const evaluate = (it: number): boolean => {
+    const te = now();
+    const sd = trainer.samplingStateDict();
+    evalNet.loadStateDict(sd);
+    let gen: SpinData;
+    try {
+      gen = generateSpins(evalNet, evalSamples, evalRng, samplerOpts, { signal: o.signal });
+    } catch (e) {
+      if (o.signal?.aborted) return false;
+      throw e;
+    }
+    const varGen = energyStats(o.thetaTrain!, gen).variance;
+    let loss = 0;
+    for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
+    loss /= Math.max(1, it - lastLossIndex);
+    lastLossIndex = it;
+    const point: CurvePoint = { iteration: it, varGenerated: varGen, varTest, ratio: varGen / varTest, loss };
+    curve.push(point);
+    if (o.keepCheckpoints) checkpoints.push({ iteration: it, stateDict: sd });
+    decision = energyVarianceStop(curve.map((p) => ({ iteration: p.iteration, ratio: Math.max(p.ratio, 1e-12) })), rule);
+    if (decision.bestIndex === curve.length - 1) best = { iteration: it, stateDict: sd };
+    evalSeconds += now() - te;
+    o.onEvaluate?.(point, decision);
+    return true;
+  };
+  const evalDue = (it: number): boolean => stopMode === 'energy-variance' && (it % evalEvery === 0 || it === cfg.iterations);
+  let stopNow = false;
+  // A run interrupted during an evaluation resumes with it.
+  const resumedAt = trainer.iteration;
+  if (resumedAt > 0 && evalDue(resumedAt) && (curve.at(-1)?.iteration ?? -1) < resumedAt) {
+    if (evaluate(resumedAt)) stopNow = decision!.stop;
+  }
+  while (!stopNow && trainer.iteration < cfg.iterations) {
     if (o.signal?.aborted) break;
     trainer.step();
     const it = trainer.iteration;
     if (it % 25 === 0 || it === cfg.iterations) o.onProgress?.(it, cfg.iterations, { loss: trainer.losses[it - 1]! });
-    let stopNow = false;
-    if (stopMode === 'energy-variance' && (it % evalEvery === 0 || it === cfg.iterations)) {
-      const te = now();
-      const sd = trainer.samplingStateDict();
-      evalNet.loadStateDict(sd);
-      const gen = generateSpins(evalNet, evalSamples, evalRng, samplerOpts, { signal: o.signal });
-      const varGen = energyStats(o.thetaTrain!, gen).variance;
-      let loss = 0;
-      for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
-      loss /= Math.max(1, it - lastLossIndex);
-      lastLossIndex = it;
-      const point: CurvePoint = { iteration: it, varGenerated: varGen, varTest, ratio: varGen / varTest, loss };
-      curve.push(point);
-      if (o.keepCheckpoints) checkpoints.push({ iteration: it, stateDict: sd });
-      decision = energyVarianceStop(curve.map((p) => ({ iteration: p.iteration, ratio: Math.max(p.ratio, 1e-12) })), rule);
-      if (decision.bestIndex === curve.length - 1) best = { iteration: it, stateDict: sd };
-      evalSeconds += now() - te;
-      o.onEvaluate?.(point, decision);
-      stopNow = decision.stop;
+    if (evalDue(it)) {
+      if (!evaluate(it)) break;
+      stopNow = decision!.stop;
     }
     if (o.onCheckpoint && o.checkpointEvery && it % o.checkpointEvery === 0 && it < cfg.iterations && !stopNow) o.onCheckpoint(state());
-    if (stopNow) break;
   }
   const stopIteration = trainer.iteration;
   const chosen = best ?? { iteration: stopIteration, stateDict: trainer.samplingStateDict() };

@@ -17,6 +17,7 @@ import type { TrainConfig } from './train.js';
 import { NoiseMLP } from './network.js';
 import type { NetworkConfig } from './network.js';
 import { Rng } from '../random/index.js';
+import { DataError } from '../util/errors.js';
 
 export const CHECKPOINT_FORMAT = 'spindiff-diffusion-1';
 
@@ -56,13 +57,91 @@ export function encodeCheckpoint(tr: DiffusionTrainer, extra: Record<string, str
   return encodeSafetensors(tensors, metadata);
 }
 
-function parseJSON<T>(s: string | undefined, what: string, where: string): T {
-  if (s === undefined) throw new Error(`${where}: metadata '${what}' is missing (not a spindiff diffusion checkpoint?)`);
+function parseJSON(s: string | undefined, what: string, where: string): unknown {
+  if (s === undefined) throw new DataError(`${where}: metadata '${what}' is missing (not a spindiff diffusion checkpoint?)`);
   try {
-    return JSON.parse(s) as T;
+    return JSON.parse(s) as unknown;
   } catch {
-    throw new Error(`${where}: metadata '${what}' is not valid JSON`);
+    throw new DataError(`${where}: metadata '${what}' is not valid JSON (damaged file?)`);
   }
+}
+
+/**
+ * Limits on a checkpoint's network config, far above any real model: the config comes from a file
+ * and sizes what is allocated, so it is checked before anything is built.
+ */
+export const CHECKPOINT_LIMITS = { maxN: 100_000, maxWidth: 16_384, maxDepth: 16, maxT: 100_000, maxTable: 1 << 24, maxBatch: 1 << 16 } as const;
+
+function isInt(v: unknown, lo: number, hi: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+}
+
+/**
+ * The network config of a checkpoint, validated against sane limits and against the shapes of
+ * the stored sampling tensors (every width, n and the embedding size appear in them), before any
+ * network is built: then building allocates no more than the file holds, plus the T × timeDim
+ * embedding table, which is bounded here. Errors name the file.
+ */
+export function validateCheckpointNetwork(raw: unknown, tensors: Record<string, Tensor>, where: string): NetworkConfig {
+  const bad = (what: string): never => {
+    throw new DataError(`${where}: metadata 'network' ${what}`);
+  };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad('must be an object {n, widths, timeDim, T, residual}');
+  const c = raw as Record<string, unknown>;
+  const L = CHECKPOINT_LIMITS;
+  if (!isInt(c['n'], 1, L.maxN)) bad(`n must be an integer in 1..${L.maxN}, got ${JSON.stringify(c['n'])}`);
+  const widths = c['widths'];
+  if (!Array.isArray(widths) || widths.length < 2 || widths.length > L.maxDepth || !widths.every((w) => isInt(w, 1, L.maxWidth))) {
+    bad(`widths must be 2..${L.maxDepth} integers in 1..${L.maxWidth}, got ${JSON.stringify(widths)?.slice(0, 80)}`);
+  }
+  if (!isInt(c['timeDim'], 4, L.maxWidth) || (c['timeDim'] as number) % 2 !== 0) bad(`timeDim must be an even integer in 4..${L.maxWidth}, got ${JSON.stringify(c['timeDim'])}`);
+  if (!isInt(c['T'], 1, L.maxT)) bad(`T must be an integer in 1..${L.maxT}, got ${JSON.stringify(c['T'])}`);
+  if (typeof c['residual'] !== 'boolean') bad(`residual must be true or false, got ${JSON.stringify(c['residual'])}`);
+  const cfg: NetworkConfig = { n: c['n'] as number, widths: (widths as number[]).slice(), timeDim: c['timeDim'] as number, T: c['T'] as number, residual: c['residual'] as boolean };
+  if (cfg.T * cfg.timeDim > L.maxTable) bad(`T × timeDim = ${cfg.T * cfg.timeDim} is above the limit of ${L.maxTable}`);
+  // The architecture of network.ts, as [out, in] of the first Linear of each part.
+  const w = cfg.widths;
+  const D = w.length;
+  const dIn = w.slice();
+  const dOut = [...w.slice(1), w[D - 1]!];
+  const want: [string, number, number][] = [
+    ['mlp_in.weight', w[0]!, cfg.n],
+    ['mlp_out.weight', cfg.n, 2 * w[0]!],
+    ['t_emb.1.weight', w[1]!, cfg.timeDim],
+    ['mid.mlp1.weight', w[D - 1]!, w[D - 1]!],
+  ];
+  for (let i = 0; i < D; i++) want.push([`downs.${i}.mlp1.weight`, dOut[i]!, dIn[i]!]);
+  let cur = w[D - 1]!;
+  for (let j = D - 1, k = 0; j >= 0; j--, k++) {
+    want.push([`ups.${k}.mlp1.weight`, dIn[j]!, cur + dOut[j]!]);
+    cur = dIn[j]!;
+  }
+  for (const [name, rows, cols] of want) {
+    const t = tensors[name];
+    if (!t) throw new DataError(`${where}: tensor '${name}' is missing`);
+    if (t.shape.length !== 2 || t.shape[0] !== rows || t.shape[1] !== cols) {
+      throw new DataError(`${where}: tensor '${name}' has shape [${t.shape.join(', ')}], but the metadata 'network' implies [${rows}, ${cols}] (damaged or edited file?)`);
+    }
+  }
+  const shortcut = Object.keys(tensors).some((k) => !k.startsWith('train.') && k.includes('conv_shortcut'));
+  const needShortcut = cfg.residual && dIn.some((v, i) => v !== dOut[i]);
+  if (shortcut !== needShortcut) throw new DataError(`${where}: metadata 'network' says residual ${cfg.residual}, which does not match the stored tensors`);
+  return cfg;
+}
+
+/** The train config of a checkpoint, checked (as the trainer would) with errors naming the file. */
+function validateCheckpointTrain(raw: unknown, network: NetworkConfig, where: string): TrainConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new DataError(`${where}: metadata 'train' must be an object`);
+  const cfg = raw as TrainConfig;
+  try {
+    validateTrainConfig(cfg);
+  } catch (e) {
+    throw new DataError(`${where}: metadata ${(e as Error).message}`);
+  }
+  if (!isInt(cfg.batchSize, 1, CHECKPOINT_LIMITS.maxBatch)) throw new DataError(`${where}: metadata 'train' batchSize must be at most ${CHECKPOINT_LIMITS.maxBatch}, got ${cfg.batchSize}`);
+  if (cfg.T !== network.T) throw new DataError(`${where}: metadata 'train' has T=${cfg.T} but 'network' T=${network.T}`);
+  if (cfg.schedule !== 'linear' && cfg.schedule !== 'cosine') throw new DataError(`${where}: metadata 'train' schedule must be linear|cosine, got ${JSON.stringify(cfg.schedule)}`);
+  return cfg;
 }
 
 function decode(bytes: Uint8Array, where: string): ReturnType<typeof decodeSafetensors> & { info: CheckpointInfo } {
@@ -70,14 +149,14 @@ function decode(bytes: Uint8Array, where: string): ReturnType<typeof decodeSafet
   try {
     file = decodeSafetensors(bytes);
   } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
+    throw new DataError(`${where}: ${(e as Error).message}`);
   }
   const md = file.metadata;
-  if (md['format'] !== CHECKPOINT_FORMAT) throw new Error(`${where}: not a spindiff diffusion checkpoint (metadata format is ${JSON.stringify(md['format'] ?? null)}, expected '${CHECKPOINT_FORMAT}')`);
-  const network = parseJSON<NetworkConfig>(md['network'], 'network', where);
-  const train = parseJSON<TrainConfig>(md['train'], 'train', where);
+  if (md['format'] !== CHECKPOINT_FORMAT) throw new DataError(`${where}: not a spindiff diffusion checkpoint (metadata format is ${JSON.stringify(md['format'] ?? null)}, expected '${CHECKPOINT_FORMAT}')`);
+  const network = validateCheckpointNetwork(parseJSON(md['network'], 'network', where), file.tensors, where);
+  const train = validateCheckpointTrain(parseJSON(md['train'], 'train', where), network, where);
   const iteration = Number(md['iteration']);
-  if (!Number.isInteger(iteration) || iteration < 0) throw new Error(`${where}: metadata 'iteration' is ${md['iteration']}`);
+  if (!Number.isInteger(iteration) || iteration < 0) throw new DataError(`${where}: metadata 'iteration' is ${JSON.stringify(md['iteration'] ?? null)}, not a count`);
   const extra: Record<string, string> = {};
   for (const [k, v] of Object.entries(md)) if (!['format', 'network', 'train', 'iteration', 'ema', 'ema_updates', 'optimizer'].includes(k)) extra[k] = v;
   return { ...file, info: { network, train, iteration, ema: md['ema'] === 'true', extra } };
@@ -88,20 +167,27 @@ export function checkpointInfo(bytes: Uint8Array, where = 'checkpoint'): Checkpo
   return decode(bytes, where).info;
 }
 
-/** The network with the sampling weights of a checkpoint. */
+function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i;
+  return -1;
+}
+
+/** The network with the sampling weights of a checkpoint (refused when any weight is NaN or infinite). */
 export function loadSamplingNetwork(bytes: Uint8Array, where = 'checkpoint'): { net: NoiseMLP; info: CheckpointInfo } {
   const file = decode(bytes, where);
   const net = new NoiseMLP(file.info.network, new Rng(0));
   const sd: Record<string, Tensor> = {};
   for (const [k] of net.namedParameters()) {
     const t = file.tensors[k];
-    if (!t) throw new Error(`${where}: tensor '${k}' is missing`);
+    if (!t) throw new DataError(`${where}: tensor '${k}' is missing`);
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) throw new DataError(`${where}: tensor '${k}' holds a non-finite value (${t.data[bad]} at index ${bad}): the training diverged; retrain with a smaller --lr or with --clip`);
     sd[k] = t;
   }
   try {
     net.loadStateDict(sd);
   } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
+    throw new DataError(`${where}: ${(e as Error).message}`);
   }
   return { net, info: file.info };
 }
@@ -114,26 +200,41 @@ export function resumeTrainer(bytes: Uint8Array, data: SpinData, opts: { iterati
   const file = decode(bytes, where);
   const cfg: TrainConfig = { ...file.info.train, ...(opts.iterations !== undefined ? { iterations: opts.iterations } : {}) };
   validateTrainConfig(cfg);
-  const tr = new DiffusionTrainer(data, file.info.network, cfg);
+  let tr: DiffusionTrainer;
+  try {
+    tr = new DiffusionTrainer(data, file.info.network, cfg);
+  } catch (e) {
+    throw new DataError(`${where}: ${(e as Error).message}`);
+  }
   const raw: Record<string, Tensor> = {};
   for (const [k] of tr.net.namedParameters()) {
     const t = file.tensors[`train.raw.${k}`];
-    if (!t) throw new Error(`${where}: training state 'train.raw.${k}' is missing (a sampling-only file cannot be resumed)`);
+    if (!t) throw new DataError(`${where}: training state 'train.raw.${k}' is missing (a sampling-only file cannot be resumed)`);
     raw[k] = t;
   }
-  tr.net.loadStateDict(raw);
+  try {
+    tr.net.loadStateDict(raw);
+  } catch (e) {
+    throw new DataError(`${where}: ${(e as Error).message}`);
+  }
   if (tr.ema) {
     for (const [k, s] of Object.entries(tr.ema.shadow)) {
       const t = file.tensors[`train.ema.${k}`];
-      if (!t) throw new Error(`${where}: training state 'train.ema.${k}' is missing`);
-      if (t.size !== s.size) throw new Error(`${where}: 'train.ema.${k}' has ${t.size} values, expected ${s.size}`);
+      if (!t) throw new DataError(`${where}: training state 'train.ema.${k}' is missing`);
+      if (t.size !== s.size) throw new DataError(`${where}: 'train.ema.${k}' has ${t.size} values, expected ${s.size}`);
       s.data.set(t.data);
     }
-    tr.ema.updates = Number(file.metadata['ema_updates'] ?? 0);
+    const updates = Number(file.metadata['ema_updates'] ?? 0);
+    if (!(Number.isInteger(updates) && updates >= 0)) throw new DataError(`${where}: metadata 'ema_updates' is ${JSON.stringify(file.metadata['ema_updates'])}, not a count`);
+    tr.ema.updates = updates;
   }
-  tr.optimizer.loadStateDict(optimizerStateFromSafetensors(file));
+  try {
+    tr.optimizer.loadStateDict(optimizerStateFromSafetensors(file));
+  } catch (e) {
+    throw new DataError(`${where}: optimizer state: ${(e as Error).message}`);
+  }
   const losses = file.tensors['train.losses'];
-  if (!losses || losses.size !== file.info.iteration) throw new Error(`${where}: 'train.losses' should hold ${file.info.iteration} values`);
+  if (!losses || losses.size !== file.info.iteration) throw new DataError(`${where}: 'train.losses' should hold ${file.info.iteration} values`);
   tr.losses.push(...Array.from(losses.data));
   tr.iteration = file.info.iteration;
   return tr;

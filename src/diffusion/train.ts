@@ -70,6 +70,14 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(Number.isInteger(c.seed) && c.seed >= 0 && c.seed < 2 ** 32)) bad(`seed must be an integer in [0, 2^32), got ${c.seed}`);
 }
 
+/** The loss became NaN or infinite: the weights have diverged (learning rate too high, no clipping). */
+export class TrainingDivergedError extends Error {
+  constructor(readonly iteration: number, readonly loss: number) {
+    super(`training diverged: the loss is ${loss} at iteration ${iteration}; lower the learning rate or enable gradient clipping`);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
 /** A training run in progress: network, optimizer, EMA and iteration counter. */
 export class DiffusionTrainer {
   readonly net: NoiseMLP;
@@ -117,6 +125,9 @@ export class DiffusionTrainer {
     const xt = qSample(this.sched, x0, t, eps);
     const pred = this.net.forward(fromStorage(xt, [B, n]), t);
     const loss = mseLoss(pred, fromStorage(eps, [B, n]));
+    const value = loss.item();
+    // Stop before the update, so the trainer keeps its last finite state.
+    if (!Number.isFinite(value)) throw new TrainingDivergedError(k + 1, value);
     this.optimizer.zeroGrad();
     backward(loss);
     if (this.cfg.gradClip > 0) clipGradNorm(this.net.parameters(), this.cfg.gradClip);
@@ -128,7 +139,6 @@ export class DiffusionTrainer {
       this.ema.decay = Math.min(this.cfg.emaDecay, (1 + k) / (10 + k));
       this.ema.update(this.net);
     }
-    const value = loss.item();
     this.losses.push(value);
     this.iteration = k + 1;
     return value;

@@ -4,7 +4,8 @@ import { UsageError } from '../args.js';
 import type { OptionSpec, ParsedArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { BACKEND_OPTION, THREADS_OPTION, loadData, onBackend, pathOf, progressFor } from './common.js';
+import { BACKEND_OPTION, THREADS_OPTION, checkFiles, loadData, onBackend, pathOf, progressFor } from './common.js';
+import { DataError } from '../../util/errors.js';
 import { decodeSafetensors, encodeSafetensors } from '../../io/safetensors.js';
 import { Rng } from '../../random/index.js';
 import { Tensor } from '../../tensor/index.js';
@@ -12,7 +13,7 @@ import { erasureMachine } from '../../ising/index.js';
 import type { SpinData } from '../../ising/index.js';
 import { presetConfig } from '../../diffusion/network.js';
 import type { NetworkConfig, PresetName } from '../../diffusion/network.js';
-import { DEFAULT_TRAIN } from '../../diffusion/train.js';
+import { DEFAULT_TRAIN, validateTrainConfig } from '../../diffusion/train.js';
 import type { TrainConfig } from '../../diffusion/train.js';
 import { DEFAULT_SAMPLER, splitHalves, trainDiffusion } from '../../diffusion/augment.js';
 import type { CurvePoint, SamplerOptions, TrainState } from '../../diffusion/augment.js';
@@ -21,11 +22,11 @@ import { encodeCheckpoint, resumeTrainer } from '../../diffusion/checkpoint.js';
 /** Options shared by train and augment: network, training, sampler, stop rule. */
 export const modelOptions: Record<string, OptionSpec> = {
   preset: { type: 'string', help: 'network: small (CPU default), tiny, or paper (thesis widths 128-256-512, 200-400-600 for n ≥ 60)', default: 'small', choices: ['small', 'tiny', 'paper'] },
-  widths: { type: 'intList', help: 'encoder widths overriding the preset, e.g. 128,256,512', min: 1, meta: 'W0,W1,…' },
-  'time-dim': { type: 'int', help: 'sinusoidal time-embedding dimension (thesis: 1000 = T)', min: 4, meta: 'D' },
+  widths: { type: 'intList', help: 'encoder widths overriding the preset, e.g. 128,256,512', min: 1, max: 4096, meta: 'W0,W1,…' },
+  'time-dim': { type: 'int', help: 'sinusoidal time-embedding dimension (thesis: 1000 = T)', min: 4, max: 4096, meta: 'D' },
   residual: { type: 'boolean', help: 'residual shortcuts in the blocks (--no-residual to drop them)', default: true },
-  iters: { type: 'int', help: 'training iterations', default: DEFAULT_TRAIN.iterations, min: 1 },
-  batch: { type: 'int', help: 'minibatch size', default: DEFAULT_TRAIN.batchSize, min: 1 },
+  iters: { type: 'int', help: `training iterations (default ${DEFAULT_TRAIN.iterations}; with --resume: the checkpoint's)`, min: 1 },
+  batch: { type: 'int', help: 'minibatch size', default: DEFAULT_TRAIN.batchSize, min: 1, max: 65536 },
   lr: { type: 'number', help: 'Adam learning rate (paper: 1e-4 constant)', default: DEFAULT_TRAIN.lr, min: 0 },
   'lr-schedule': { type: 'string', help: 'learning-rate schedule', default: DEFAULT_TRAIN.lrSchedule, choices: ['cosine', 'constant'] },
   ema: { type: 'number', help: 'EMA decay of the sampling weights (0 = off)', default: DEFAULT_TRAIN.emaDecay, min: 0, max: 0.999999 },
@@ -33,7 +34,7 @@ export const modelOptions: Record<string, OptionSpec> = {
   schedule: { type: 'string', help: 'noise schedule (paper: linear 1e-4..0.02, T=1000)', default: 'linear', choices: ['linear', 'cosine'] },
   stop: { type: 'string', help: 'stopping rule', default: 'energy-variance', choices: ['energy-variance', 'none'] },
   'eval-every': { type: 'int', help: 'evaluate the energy-variance ratio every K iterations (default iters/10)', min: 1, meta: 'K' },
-  'eval-samples': { type: 'int', help: 'generated samples per evaluation', default: 1000, min: 2 },
+  'eval-samples': { type: 'int', help: 'generated samples per evaluation', default: 1000, min: 2, max: 1000000 },
   'min-fraction': { type: 'number', help: 'stop rule: never choose a checkpoint before this fraction of the iterations', default: 0.5, min: 0, max: 1 },
   patience: { type: 'int', help: 'stop rule: evaluations without improvement before stopping', default: 5, min: 1 },
   sampler: { type: 'string', help: 'sampler for evaluation/generation', default: DEFAULT_SAMPLER.sampler, choices: ['ddpm', 'ddim'] },
@@ -42,7 +43,7 @@ export const modelOptions: Record<string, OptionSpec> = {
   seed: { type: 'int', help: 'seed (init, minibatches, noise, split, generation)', default: 1, min: 0 },
   backend: { ...BACKEND_OPTION },
   threads: { ...THREADS_OPTION },
-  progress: { type: 'boolean', help: 'draw progress bars even when stderr is not a terminal' },
+  progress: { type: 'boolean', help: 'progress every second when stderr is not a terminal (default: every 5 s)' },
   json: { type: 'boolean', help: 'print a JSON summary' },
 };
 
@@ -55,13 +56,39 @@ export function networkFromArgs(a: Args, n: number): NetworkConfig {
   if (widths && widths.length < 2) throw new UsageError(`--widths: need at least two widths, got ${widths.join(',')}`);
   const timeDim = a['timeDim'] as number | undefined;
   if (timeDim !== undefined && timeDim % 2 !== 0) throw new UsageError(`--time-dim: must be even, got ${timeDim}`);
-  return { ...base, ...(widths ? { widths } : {}), ...(timeDim ? { timeDim } : {}), residual: a['residual'] as boolean };
+  const cfg = { ...base, ...(widths ? { widths } : {}), ...(timeDim ? { timeDim } : {}), residual: a['residual'] as boolean };
+  const params = parameterCount(cfg);
+  if (params > MAX_PARAMETERS) throw new UsageError(`--widths ${cfg.widths.join(',')}: a network of ${params.toExponential(2)} parameters is above the limit of ${MAX_PARAMETERS.toExponential(0)} (each takes ~20 bytes while training)`);
+  return cfg;
+}
+
+/** Largest network built from flags: 5·10⁷ parameters is ~1 GB of training state. */
+const MAX_PARAMETERS = 5e7;
+
+/** Weights of the network of network.ts (Linear weights and biases), counted before building it. */
+export function parameterCount(c: NetworkConfig): number {
+  const lin = (i: number, o: number) => i * o + o;
+  const w = c.widths;
+  const L = w.length;
+  const t = w[1]!;
+  const block = (i: number, o: number) => lin(t, o) + lin(i, o) + lin(o, o) + (c.residual && i !== o ? lin(i, o) : 0);
+  let total = lin(c.timeDim, t) + lin(t, t) + lin(c.n, w[0]!) + lin(2 * w[0]!, c.n);
+  const dOut = [...w.slice(1), w[L - 1]!];
+  for (let i = 0; i < L; i++) total += block(w[i]!, dOut[i]!);
+  total += block(w[L - 1]!, w[L - 1]!);
+  let cur = w[L - 1]!;
+  for (let j = L - 1; j >= 0; j--) {
+    total += block(cur + dOut[j]!, w[j]!);
+    cur = w[j]!;
+  }
+  return total;
 }
 
 export function trainFromArgs(a: Args): TrainConfig {
-  return {
+  if (!((a['lr'] as number) > 0)) throw new UsageError(`--lr: must be > 0, got ${a['lr']}`);
+  const cfg: TrainConfig = {
     ...DEFAULT_TRAIN,
-    iterations: a['iters'] as number,
+    iterations: (a['iters'] as number | undefined) ?? DEFAULT_TRAIN.iterations,
     batchSize: a['batch'] as number,
     lr: a['lr'] as number,
     lrSchedule: a['lrSchedule'] as 'cosine' | 'constant',
@@ -70,18 +97,39 @@ export function trainFromArgs(a: Args): TrainConfig {
     schedule: a['schedule'] as 'linear' | 'cosine',
     seed: a['seed'] as number,
   };
+  try {
+    validateTrainConfig(cfg);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return cfg;
 }
 
 export function samplerFromArgs(a: Args): SamplerOptions {
   return { ...DEFAULT_SAMPLER, sampler: a['sampler'] as 'ddpm' | 'ddim', steps: a['steps'] as number, eta: a['eta'] as number };
 }
 
-/** A progress bar (progressFor) shown when stderr is a TTY or with --progress. */
+/** Progress (progressFor): a bar on a terminal, else a line every 5 s (every second with --progress). */
 export function bar(ctx: CliContext, a: Args, label: string): ReturnType<typeof progressFor> {
-  return progressFor(ctx, label, ctx.isTTY || Boolean(a['progress']));
+  return progressFor(ctx, label, Boolean(a['progress']));
 }
 
 /** Metadata of the stop rule's state, so a resumed run continues the same curve. */
+/** The curve of a checkpoint's metadata, checked: a damaged one is named, not a JSON parser position. */
+function readCurve(text: string | undefined, where: string): CurvePoint[] {
+  if (text === undefined) return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = undefined;
+  }
+  const keys = ['iteration', 'varGenerated', 'varTest', 'ratio', 'loss'] as const;
+  const ok = Array.isArray(v) && v.every((p) => p !== null && typeof p === 'object' && keys.every((k) => typeof (p as Record<string, unknown>)[k] === 'number' || (k !== 'iteration' && (p as Record<string, unknown>)[k] === null)));
+  if (!ok) throw new DataError(`${where}: metadata 'curve' (the stop rule's history) is damaged; resume with --stop none, or start again`);
+  return v as CurvePoint[];
+}
+
 function stateMetadata(s: TrainState): Record<string, string> {
   return {
     curve: JSON.stringify(s.curve),
@@ -109,10 +157,11 @@ function reencodeWithBest(bytes: Uint8Array, best: { iteration: number; stateDic
   return encodeSafetensors(tensors, { ...f.metadata, best_iteration: String(best.iteration), sampling_weights: final ? `chosen checkpoint (iteration ${best.iteration})` : 'current EMA' });
 }
 
-function readBest(bytes: Uint8Array): { iteration: number; stateDict: Record<string, Tensor> } | null {
+function readBest(bytes: Uint8Array, where: string): { iteration: number; stateDict: Record<string, Tensor> } | null {
   const f = decodeSafetensors(bytes);
   const it = f.metadata['best_iteration'];
   if (it === undefined) return null;
+  if (!/^\d{1,9}$/.test(it)) throw new DataError(`${where}: metadata 'best_iteration' is ${JSON.stringify(it.slice(0, 40))}, not an iteration`);
   const sd: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(f.tensors)) if (k.startsWith('train.best.')) sd[k.slice('train.best.'.length)] = t;
   return { iteration: Number(it), stateDict: sd };
@@ -138,6 +187,10 @@ const command: Command = {
   },
   async run(a, ctx) {
     const dataFile = a['data'] as string;
+    trainFromArgs(a); // flag errors before reading anything
+    if (a['out'] === '-') throw new UsageError('--out: a checkpoint is binary and is written to a file, not standard output');
+    // --resume may name --out (continue in place); any other input may not.
+    checkFiles(ctx, [['--data', dataFile], ['--test', a['test'] as string | undefined]], [['--out', a['out'] as string]]);
     return onBackend(a, ctx, () => runTrain(a, ctx, dataFile));
   },
 };
@@ -155,16 +208,17 @@ async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<num
       ctx.stderr(`train: no --test; split ${dataFile} into ${train.m} train / ${test.m} test rows for the stop rule\n`);
     }
     const out = pathOf(ctx, a['out'] as string);
+    const shownOut = a['out'] as string;
     let resumeState: { trainer: ReturnType<typeof resumeTrainer>; curve: CurvePoint[]; best: ReturnType<typeof readBest> } | null = null;
     let netCfg = networkFromArgs(a, train.n);
     let trainCfg = trainFromArgs(a);
     if (a['resume']) {
       const rf = a['resume'] as string;
       const bytes = new Uint8Array(readBytes(pathOf(ctx, rf), rf));
-      const trainer = resumeTrainer(bytes, train, { iterations: a['iters'] as number }, rf);
+      const trainer = resumeTrainer(bytes, train, a['iters'] !== undefined ? { iterations: a['iters'] as number } : {}, rf);
       const md = decodeSafetensors(bytes).metadata;
-      const curve = md['curve'] ? (JSON.parse(md['curve']) as CurvePoint[]) : [];
-      resumeState = { trainer, curve, best: readBest(bytes) };
+      const curve = stop === 'energy-variance' ? readCurve(md['curve'], rf) : [];
+      resumeState = { trainer, curve, best: readBest(bytes, rf) };
       netCfg = trainer.net.config;
       trainCfg = trainer.cfg;
       ctx.stderr(`train: resuming ${rf} at iteration ${trainer.iteration} of ${trainCfg.iterations}\n`);
@@ -180,12 +234,14 @@ async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<num
       test, thetaTrain, rng: new Rng((a['seed'] as number) + 1),
       resume: resumeState?.trainer, resumeCurve: resumeState?.curve, resumeBest: resumeState?.best,
       checkpointEvery: a['checkpointEvery'] as number,
-      onCheckpoint: (s) => writeFileAtomic(out, checkpointBytes(s, false)),
+      onCheckpoint: (s) => writeFileAtomic(out, checkpointBytes(s, false), shownOut),
       onProgress: b.onProgress,
       signal: ctx.signal,
     });
     b.end();
-    writeFileAtomic(out, checkpointBytes(res, true));
+    // Interrupted: the final checkpoint holds the state to resume from (its plain weights are the
+    // current EMA, as at a periodic checkpoint); complete: the chosen weights.
+    writeFileAtomic(out, checkpointBytes(res, !ctx.signal.aborted), shownOut);
     const secs = (performance.now() - t0) / 1000;
     const done = res.trainer.iteration - startIt;
     const summary = {
@@ -199,7 +255,11 @@ async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<num
       ctx.stdout(`trained ${done} iterations (${(secs).toFixed(1)} s)${ctx.signal.aborted ? ', interrupted' : ''}; loss ${summary.finalLoss?.toFixed(4)}` +
         (stop === 'energy-variance' ? `; stop rule chose iteration ${res.chosen.iteration}${last ? ` (last ratio ${last.ratio.toFixed(3)}, ${res.decision?.crossed ? 'crossed 1' : 'never crossed 1'})` : ''}` : '') + `; wrote ${a['out']}\n`);
     }
-    return ctx.signal.aborted ? 130 : 0;
+    if (ctx.signal.aborted) {
+      ctx.stderr(`train: interrupted at iteration ${res.trainer.iteration}; continue with --resume ${a['out']}\n`);
+      return 130;
+    }
+    return 0;
   }
 }
 export default command;

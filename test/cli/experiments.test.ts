@@ -77,7 +77,7 @@ describe('spindiff experiment', () => {
   it('gives clear errors for bad input', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spindiff-exp-'));
     const cases: [string[], RegExp, number][] = [
-      [['experiment', 'fig9', '--out', 'x'], /unknown experiment 'fig9'/, 1],
+      [['experiment', 'fig9', '--out', 'x'], /unknown experiment 'fig9'/, 2],
       [['experiment', 'fig5', '--shard', '4/3', '--out', 'x'], /--shard: need 1 ≤ i ≤ N/, 2],
       [['experiment', 'fig5', '--set', '{"bogus":1}', '--out', 'x'], /--set: 'bogus' is not a preset value of fig5/, 2],
       [['experiment', 'fig5', '--set', '{oops', '--out', 'x'], /--set: invalid JSON/, 2],

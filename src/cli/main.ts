@@ -3,6 +3,7 @@ import { helpText, parseArgs, UsageError } from './args.js';
 import type { CliContext, Command } from './context.js';
 import { commands } from './commands/index.js';
 import { exitCodeFor } from '../util/errors.js';
+import { errnoReason } from '../io/atomic.js';
 
 export const VERSION = '0.1.0';
 
@@ -27,6 +28,12 @@ function describe(e: unknown): string {
   }
   if (e instanceof RangeError && /array length|string length|Array buffer allocation|allocation failed/i.test(e.message)) {
     return `out of memory for this size (${e.message}); use fewer samples or spins`;
+  }
+  // A system error that no reader or writer translated: the file and the reason in words.
+  const sys = e as NodeJS.ErrnoException;
+  if (sys?.code && sys.syscall) {
+    const what = sys.syscall === 'mkdir' ? 'cannot create the folder' : sys.syscall === 'open' || sys.syscall === 'read' ? 'cannot read' : `cannot ${sys.syscall}`;
+    return `${what} ${sys.path ?? ''}: ${errnoReason(sys)}`.replace(' :', ':');
   }
   return (e as Error)?.message ?? String(e);
 }

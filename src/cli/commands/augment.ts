@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { errnoReason, writeFileAtomic } from '../../io/atomic.js';
 import { writeParamsFile } from '../../io/files.js';
 import { firstNonFinite } from '../../io/params.js';
 import { mse } from '../../ising/index.js';
@@ -21,8 +21,12 @@ import { chart } from '../../plot/index.js';
 import { bar, modelOptions, networkFromArgs, samplerFromArgs, trainFromArgs } from './train.js';
 import { checkExactMle, checkFiles, checkSampleCount, chooseBackend, loadData, pathOf, writeParams, writeSpins } from './common.js';
 
-export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string; comparisons?: Comparison[] }): void {
-  mkdirSync(dir, { recursive: true });
+export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string; comparisons?: Comparison[] }, shown = dir): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(`cannot create the report folder ${shown}: ${errnoReason(e)}`);
+  }
   const curveSvg = chart({
     title: 'Energy-variance ratio Var[E(generated)] / Var[E(test)]',
     xLabel: 'training iteration', yLabel: 'ratio',
@@ -143,7 +147,7 @@ const command: Command = {
     const comparisons = compareMethods(res.train, res.generated, list.filter((m) => m !== method), ctx.signal);
     if (ctx.signal.aborted) throw new Error('interrupted');
     // The primary output last: when it exists, everything else was written too.
-    if (a['report']) writeReport(pathOf(ctx, a['report'] as string), res, { method, truth, command, comparisons });
+    if (a['report']) writeReport(pathOf(ctx, a['report'] as string), res, { method, truth, command, comparisons }, a['report'] as string);
     if (a['generatedOut']) writeSpins(ctx, a['generatedOut'] as string, res.generated);
     writeParams(ctx, outFile, res.params, {
       method: `${method}+diffusion`, observed: res.train.m, generated: res.generated.m, stopIteration: res.stopIteration, chosenIteration: res.chosenIteration,

@@ -5,7 +5,8 @@
  * stderr and the exit code. A synchronous loop in the command cannot block a signal handler here,
  * so Ctrl-C always works: the first sets a flag in shared memory that the worker's
  * `ctx.signal.aborted` reads (long loops stop at their next step and the command exits 130, no
- * partial output), the second exits 130 at once, removing the temporary files the worker has open.
+ * partial output), the second ends the process at once by SIGINT (status 130 in the shell),
+ * removing the temporary files the worker has open.
  * The same file is the worker's entry (isMainThread tells the two apart), so the bundle needs no
  * second file.
  */
@@ -51,20 +52,23 @@ function runMainThread(): void {
   }
   const input: WorkerInput = { argv: process.argv.slice(2), isTTY: Boolean(process.stderr.isTTY), cwd: process.cwd(), flag };
   const worker = new Worker(fileURLToPath(import.meta.url), { workerData: input, stdout: false, stderr: false });
+  // Die by the signal itself (the shell sees 128 + its number: 130 for SIGINT). process.exit
+  // would wait for the worker, which may be stuck in a system call (a read of a silent stdin).
+  const dieBy = (sig: NodeJS.Signals): void => {
+    for (const t of temps) rmSync(t, { force: true });
+    process.removeAllListeners(sig);
+    process.kill(process.pid, sig);
+  };
   process.on('SIGINT', () => {
     if (Atomics.load(aborted, 0) === 1) {
-      for (const t of temps) rmSync(t, { force: true });
       process.stderr.write('spindiff: aborted\n');
-      exit(130);
+      dieBy('SIGINT');
       return;
     }
     Atomics.store(aborted, 0, 1);
     process.stderr.write('\nspindiff: interrupted; stopping at the next step (Ctrl-C again to abort now)\n');
   });
-  process.on('SIGTERM', () => {
-    for (const t of temps) rmSync(t, { force: true });
-    exit(143);
-  });
+  process.on('SIGTERM', () => dieBy('SIGTERM'));
   let done = false;
   worker.on('message', (m: FromWorker) => {
     switch (m.kind) {

@@ -44,11 +44,7 @@ const command: Command = {
     const hooks = { onProgress: prog.onProgress, signal: ctx.signal };
     let res: McmcResult | null = null;
     let data;
-    if (sampler === 'exact') {
-      prog.onProgress(0, 1);
-      data = sampleExact(p, m, rng);
-      prog.onProgress(1, 1);
-    }
+    if (sampler === 'exact') data = sampleExact(p, m, rng, hooks);
     else {
       const common = { chains: a['chains'] as number, burnIn: a['burnIn'] as number, thin: a['thin'] as number, ...hooks };
       res = sampler === 'tempering' ? sampleTempering(p, m, rng, common) : sampleMcmc(p, m, rng, { ...common, sampler: sampler as 'gibbs' | 'metropolis' });

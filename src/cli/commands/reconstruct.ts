@@ -55,7 +55,7 @@ const command: Command = {
         const rows = results.map((r) => ({ accuracy: r.accuracy, correct: r.correct, total: r.total, hiddenPerSample: r.hidden, samples: data.m, approximate: r.approximate }));
         ctx.stdout(JSON.stringify(rows.length === 1 ? { ...rows[0], ...(out ? { out } : {}) } : { byHidden: rows }) + '\n');
       } else {
-        for (const r of results) ctx.stdout(`accuracy ${fmt(r.accuracy)} (${r.correct}/${r.total} hidden spins, ${r.hidden} per sample${r.approximate ? `, ${r.approximate} samples approximate` : ''})${out ? `; wrote ${out}` : ''}\n`);
+        for (const r of results) (out === '-' ? ctx.stderr : ctx.stdout)(`accuracy ${fmt(r.accuracy)} (${r.correct}/${r.total} hidden spins, ${r.hidden} per sample${r.approximate ? `, ${r.approximate} samples approximate` : ''})${out ? `; wrote ${out}` : ''}\n`);
       }
       return 0;
     }
@@ -68,7 +68,7 @@ const command: Command = {
     if (out) writeSpins(ctx, out, res.filled);
     const h = hidden.length;
     if (a['json']) ctx.stdout(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, hiddenPerSample: h, samples: data.m, approximate: res.approximate, ...(out ? { out } : {}) }) + '\n');
-    else ctx.stdout(`accuracy ${fmt(res.accuracy)} (${res.correct}/${res.total} hidden spins, ${h} per sample${res.approximate ? `, ${res.approximate} samples approximate` : ''})${out ? `; wrote ${out}` : ''}\n`);
+    else (out === '-' ? ctx.stderr : ctx.stdout)(`accuracy ${fmt(res.accuracy)} (${res.correct}/${res.total} hidden spins, ${h} per sample${res.approximate ? `, ${res.approximate} samples approximate` : ''})${out ? `; wrote ${out}` : ''}\n`);
     return 0;
   },
 };

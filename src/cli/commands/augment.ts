@@ -11,7 +11,10 @@ import { writeParamsFile } from '../../io/files.js';
 import { firstNonFinite } from '../../io/params.js';
 import { mse } from '../../ising/index.js';
 import type { IsingParams } from '../../ising/index.js';
-import { COMPARE_METHODS, compareMethods, parseCompareList } from '../../diffusion/compare.js';
+import { compareMethods, parseCompareList } from '../../diffusion/compare.js';
+import { erasureMachine } from '../../ising/infer/em.js';
+import { inferPLE } from '../../ising/infer/ple.js';
+import { inferExactMLE } from '../../ising/infer/mle.js';
 import type { Comparison, CompareMethod } from '../../diffusion/compare.js';
 import { readParamsFile } from '../../io/files.js';
 import { AUGMENT_DEFAULTS, augment } from '../../diffusion/augment.js';
@@ -132,7 +135,15 @@ const command: Command = {
       test, samples: a['samples'] as number, preset: a['preset'] as PresetName, network: net, train: trainFromArgs(a), sampler: samplerFromArgs(a),
       stop: a['stop'] as 'energy-variance' | 'none', stopRule: { patience: a['patience'] as number }, minFraction: a['minFraction'] as number,
       evalEvery: a['evalEvery'] as number | undefined, evalSamples: a['evalSamples'] as number, seed: a['seed'] as number,
-      infer: (d) => COMPARE_METHODS[method](d, ctx.signal), signal: ctx.signal, backend,
+      infer: (d) => {
+        // Progress of the fits too: EM or PLE on large n takes minutes.
+        const p = bar(ctx, a, `infer ${method} (${d.m} samples)`);
+        const hooks = { signal: ctx.signal, onProgress: p.onProgress };
+        const r = method === 'em' ? erasureMachine(d, hooks) : method === 'ple' ? inferPLE(d, hooks) : inferExactMLE(d, hooks);
+        p.end();
+        return r;
+      },
+      signal: ctx.signal, backend,
       onProgress: (stage, done, total, info) => {
         if (stage !== 'train' && stage !== 'generate') return;
         const b = (bars[stage] ??= bar(ctx, a, stage));

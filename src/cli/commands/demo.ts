@@ -43,8 +43,8 @@ const command: Command = {
     options: {
       n: { type: 'int', help: 'spins', default: 20, min: 2, max: 60 },
       g: { type: 'number', help: 'SK coupling strength (b, w ~ N(0, g²/n))', default: 1, min: 0 },
-      M: { type: 'int', help: 'observed training samples (as many again are drawn as the test half)', default: 2000, min: 4 },
-      samples: { type: 'int', help: `generated samples M⁺ (default ${AUGMENT_DEFAULTS.samples})`, min: 1 },
+      M: { type: 'int', help: 'observed training samples (as many again are drawn as the test half)', default: 2000, min: 4, max: 1000000 },
+      samples: { type: 'int', help: `generated samples M⁺ (default ${AUGMENT_DEFAULTS.samples})`, min: 1, max: 10000000 },
       iters: { type: 'int', help: `diffusion training iterations budget (default ${DEFAULT_TRAIN.iterations})`, min: 1 },
       preset: { type: 'string', help: 'diffusion network preset (default small)', choices: ['tiny', 'small', 'paper'] },
       steps: { type: 'int', help: `sampler steps, DDIM with η = 1 (default ${DEFAULT_SAMPLER.steps})`, min: 1 },

@@ -54,7 +54,7 @@ const command: Command = {
       iterations: { type: 'int', help: 'em: iterations per ε (100); mle mcmc: learning steps (1000); mle exact: max L-BFGS steps', min: 1 },
       gamma: { type: 'number', help: 'em / mle mcmc step size', default: 0.1, min: 0 },
       mle: { type: 'string', help: `mle: exact moments (enumeration) or mcmc (Boltzmann learning); auto = exact for n ≤ ${AUTO_EXACT_MLE_N}`, default: 'auto', choices: ['auto', 'exact', 'mcmc'] },
-      chains: { type: 'int', help: 'mle mcmc: persistent chains', default: 256, min: 1 },
+      chains: { type: 'int', help: 'mle mcmc: persistent chains', default: 256, min: 1, max: 65536 },
       lambda: { type: 'number', help: 'ple: L2 penalty on couplings (0 = plain pseudo-likelihood)', default: 0, min: 0 },
       seed: { type: 'int', help: 'em: seed of the random start (reference 13); mle mcmc: chain seed', default: 13, min: 0 },
       json: { type: 'boolean', help: 'print method, settings and diagnostics as JSON' },

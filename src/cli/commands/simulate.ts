@@ -22,7 +22,7 @@ const command: Command = {
       seed: { type: 'int', help: 'random seed', default: 2, min: 0 },
       out: { type: 'string', help: "output data (.txt text, .npy int8; '-' for standard output)", required: true, meta: 'FILE' },
       sampler: { type: 'string', help: `exact (n ≤ ${MAX_TABLE_N}) | gibbs | metropolis | tempering; auto = exact for n ≤ ${AUTO_EXACT_N}, else metropolis`, default: 'auto', choices: ['auto', 'exact', 'gibbs', 'metropolis', 'tempering'] },
-      chains: { type: 'int', help: 'independent chains (MCMC)', default: 16, min: 1 },
+      chains: { type: 'int', help: 'independent chains (MCMC)', default: 16, min: 1, max: 65536 },
       'burn-in': { type: 'int', help: 'sweeps discarded per chain (MCMC)', default: 1000, min: 0 },
       thin: { type: 'int', help: 'sweeps between kept samples (MCMC)', default: 10, min: 1 },
       'zero-one': { type: 'boolean', help: 'write 0/1 instead of ±1 (text output)' },

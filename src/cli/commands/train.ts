@@ -223,7 +223,12 @@ async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<num
       trainCfg = trainer.cfg;
       ctx.stderr(`train: resuming ${rf} at iteration ${trainer.iteration} of ${trainCfg.iterations}\n`);
     }
-    const thetaTrain = stop === 'energy-variance' ? erasureMachine(train, { signal: ctx.signal }).params : undefined;
+    let thetaTrain;
+    if (stop === 'energy-variance') {
+      const p = progressFor(ctx, 'θ_train (erasure machine)', Boolean(a['progress']));
+      thetaTrain = erasureMachine(train, { signal: ctx.signal, onProgress: p.onProgress }).params;
+      p.end();
+    }
     const startIt = resumeState?.trainer.iteration ?? 0;
     const b = bar(ctx, a, 'train');
     const t0 = performance.now();

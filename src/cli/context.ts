@@ -6,6 +6,11 @@ export interface CliContext {
   isTTY: boolean;
   /** Working directory against which relative paths are resolved. */
   cwd: string;
+  /**
+   * Progress lines every few seconds when stderr is not a terminal (logs, Slurm): set by the
+   * process entry; in-process callers (tests) leave it unset and get no progress unless --progress.
+   */
+  progressLines?: boolean;
   /** --quiet: stderr is a no-op and no progress is drawn. */
   quiet?: boolean;
   /** Set when the user pressed Ctrl-C: long loops check it and stop cleanly. */

@@ -112,6 +112,7 @@ function runWorker(): void {
     stdout: (text) => post({ kind: 'out', text }),
     stderr: (text) => post({ kind: 'err', text }),
     isTTY: input.isTTY,
+    progressLines: true,
     cwd: input.cwd,
     signal,
   }).then(

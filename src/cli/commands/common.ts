@@ -155,7 +155,8 @@ export function checkExactMle(flag: string, n: number): void {
 /** How progress is shown for this context: a bar on a terminal, plain lines elsewhere, nothing with --quiet. */
 export function progressMode(ctx: CliContext, force = false): Pick<ProgressOptions, 'enabled' | 'mode' | 'everyMs'> {
   if (ctx.quiet) return { enabled: false };
-  return ctx.isTTY ? { enabled: true, mode: 'bar' } : { enabled: true, mode: 'lines', everyMs: force ? 1000 : 5000 };
+  if (ctx.isTTY) return { enabled: true, mode: 'bar' };
+  return { enabled: force || Boolean(ctx.progressLines), mode: 'lines', everyMs: force ? 1000 : 5000 };
 }
 
 /**

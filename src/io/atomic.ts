@@ -72,7 +72,10 @@ export function outputTarget(path: string, name = path): string {
       throw new OutputError(`cannot write ${name}: ${errnoReason(e)}`);
     }
     if (st.isSymbolicLink()) {
-      p = resolve(dirname(p), readlinkSync(p));
+      const to = readlinkSync(p);
+      // /dev/stdout → /proc/self/fd/1 → 'pipe:[…]': not a file to replace.
+      if (/^(pipe|socket|anon_inode):/.test(to)) throw new OutputError(`cannot write ${name}: it is ${to.startsWith('socket') ? 'a socket' : 'a pipe'} (use '-' for standard output)`);
+      p = resolve(dirname(p), to);
       continue;
     }
     if (st.isFile()) return p;

@@ -72,6 +72,9 @@ describe('atomic output (categories 2, 8, 10)', () => {
     mkdirSync(join(dir, 'afolder'));
     expect(() => writeFileAtomic(join(dir, 'afolder'), 'x', 'afolder')).toThrow(/^cannot write afolder: it exists and is a folder$/);
     if (existsSync('/dev/null')) expect(() => outputTarget('/dev/null')).toThrow(/is a device \(use '-' for standard output\)/);
+    // As /dev/stdout → /proc/self/fd/1 → 'pipe:[…]' in a pipeline.
+    symlinkSync('pipe:[4242]', join(dir, 'fd1'));
+    expect(() => outputTarget(join(dir, 'fd1'), 'fd1')).toThrow(/^cannot write fd1: it is a pipe \(use '-' for standard output\)$/);
     writeFileSync(join(dir, 'plain'), 'x');
     let msg = '';
     try {

@@ -258,7 +258,7 @@ async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<num
     else {
       const last = res.curve.at(-1);
       ctx.stdout(`trained ${done} iterations (${(secs).toFixed(1)} s)${ctx.signal.aborted ? ', interrupted' : ''}; loss ${summary.finalLoss?.toFixed(4)}` +
-        (stop === 'energy-variance' ? `; stop rule chose iteration ${res.chosen.iteration}${last ? ` (last ratio ${last.ratio.toFixed(3)}, ${res.decision?.crossed ? 'crossed 1' : 'never crossed 1'})` : ''}` : '') + `; wrote ${a['out']}\n`);
+        (stop === 'energy-variance' && !ctx.signal.aborted ? `; stop rule chose iteration ${res.chosen.iteration}${last ? ` (last ratio ${last.ratio.toFixed(3)}, ${res.decision?.crossed ? 'crossed 1' : 'never crossed 1'})` : ''}` : '') + `; wrote ${a['out']}\n`);
     }
     if (ctx.signal.aborted) {
       ctx.stderr(`train: interrupted at iteration ${res.trainer.iteration}; continue with --resume ${a['out']}\n`);

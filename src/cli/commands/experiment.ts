@@ -92,7 +92,7 @@ const command: Command = {
     positionals: '<fig2..fig6 | list | merge DIR…>',
     options: {
       preset: { type: 'string', help: 'quick (minutes on a laptop) or paper (the paper\'s settings; hours)', choices: ['quick', 'paper'], default: 'quick' },
-      seeds: { type: 'int', help: 'number of seeds (ensembles), seeds 1..K', min: 1, default: 3 },
+      seeds: { type: 'int', help: 'number of seeds (ensembles), seeds 1..K', min: 1, max: 10000, default: 3 },
       out: { type: 'string', help: 'output folder (results.json, report.md, SVG plots)', meta: 'DIR' },
       shard: { type: 'string', help: 'run only shard i of N of the (setting, seed) jobs', meta: 'i/N' },
       set: { type: 'string', help: 'override preset values with a JSON object, deep-merged (e.g. \'{"samples":20000}\')', meta: 'JSON' },

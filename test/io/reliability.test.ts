@@ -87,6 +87,17 @@ describe('atomic output (categories 2, 8, 10)', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('a write the system refuses names the file and the reason in words, not errno text or a temporary path', () => {
+    if (!existsSync('/sys/kernel')) return; // Linux: sysfs refuses new files
+    let msg = '';
+    try {
+      writeFileAtomic('/sys/spindiff-x.json', '{}', 'x.json');
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/^cannot write x\.json: [a-z ]+$/);
+  });
+
   it('removes stale temporary files of a dead writer, keeps those of live ones and other files', () => {
     writeFileAtomic(join(dir, 'out.json'), 'a');
     // Names as writeFileAtomic makes them.

@@ -2,10 +2,17 @@
 export interface CliContext {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
-  /** Whether stderr is a terminal (progress bars are drawn only then, unless --progress). */
+  /** Whether stderr is a terminal: progress is a redrawn bar there, plain lines every few seconds elsewhere. */
   isTTY: boolean;
   /** Working directory against which relative paths are resolved. */
   cwd: string;
+  /**
+   * Progress lines every few seconds when stderr is not a terminal (logs, Slurm): set by the
+   * process entry; in-process callers (tests) leave it unset and get no progress unless --progress.
+   */
+  progressLines?: boolean;
+  /** --quiet: stderr is a no-op and no progress is drawn. */
+  quiet?: boolean;
   /** Set when the user pressed Ctrl-C: long loops check it and stop cleanly. */
   signal: { aborted: boolean };
 }

@@ -133,6 +133,10 @@ export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: Sampl
   }
   const sched = makeSchedule({ T: net.config.T });
   const x = await sampleLoop(makePredictor(net), sched, { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal });
+  // NaN would threshold to +1 and pass as data: refuse instead.
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]!)) throw new DataError(`sampling produced a non-finite value (${x[i]} in sample ${Math.floor(i / net.config.n) + 1}): the network's outputs overflow; the model is unusable (retrain with a smaller learning rate or gradient clipping)`);
+  }
   return { n: net.config.n, m, s: thresholdSpins(x) };
 }
 

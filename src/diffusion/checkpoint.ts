@@ -101,7 +101,9 @@ export function resumeRun(bytes: Uint8Array, data: SpinData, opts: { iterations?
   const file = decode(bytes, where);
   const md = file.metadata;
   const resumeCurve = md['curve'] === undefined ? [] : parseJSON<CurvePoint[]>(md['curve'], 'curve', where);
-  if (!Array.isArray(resumeCurve)) throw new DataError(`${where}: metadata 'curve' is not a list of evaluations`);
+  const keys = ['iteration', 'varGenerated', 'varTest', 'ratio', 'loss'] as const;
+  const pointOk = (p: unknown): boolean => p !== null && typeof p === 'object' && keys.every((k) => typeof (p as Record<string, unknown>)[k] === 'number' || (k !== 'iteration' && (p as Record<string, unknown>)[k] === null));
+  if (!Array.isArray(resumeCurve) || !resumeCurve.every(pointOk)) throw new DataError(`${where}: metadata 'curve' (the stop rule's history) is damaged; resume with --stop none, or start again`);
   let resumeBest: ResumedRun['resumeBest'] = null;
   if (md['best_iteration'] !== undefined) {
     const iteration = Number(md['best_iteration']);
@@ -113,13 +115,96 @@ export function resumeRun(bytes: Uint8Array, data: SpinData, opts: { iterations?
   return { resume: trainerFrom(file, data, opts, where), resumeCurve, resumeBest };
 }
 
-function parseJSON<T>(s: string | undefined, what: string, where: string): T {
+function parseJSON<T = unknown>(s: string | undefined, what: string, where: string): T {
   if (s === undefined) throw new DataError(`${where}: metadata '${what}' is missing (not a spindiff diffusion checkpoint?)`);
   try {
     return JSON.parse(s) as T;
   } catch {
-    throw new DataError(`${where}: metadata '${what}' is not valid JSON`);
+    throw new DataError(`${where}: metadata '${what}' is not valid JSON (damaged file?)`);
   }
+}
+
+/**
+ * Limits on a checkpoint's network config, far above any real model: the config comes from a file
+ * and sizes what is allocated, so it is checked before anything is built.
+ */
+export const CHECKPOINT_LIMITS = { maxN: 100_000, maxWidth: 16_384, maxDepth: 16, maxT: 100_000, maxTable: 1 << 24, maxBatch: 1 << 16 } as const;
+
+function isInt(v: unknown, lo: number, hi: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+}
+
+/**
+ * The network config of a checkpoint, validated against sane limits and against the shapes of
+ * the stored sampling tensors (every width, n and the embedding size appear in them), before any
+ * network is built: then building allocates no more than the file holds, plus the T × timeDim
+ * embedding table, which is bounded here. Errors name the file.
+ */
+export function validateCheckpointNetwork(raw: unknown, tensors: Record<string, Tensor>, where: string): NetworkConfig {
+  const bad = (what: string): never => {
+    throw new DataError(`${where}: metadata 'network' ${what}`);
+  };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad('must be an object {n, widths, timeDim, T, residual}');
+  const c = raw as Record<string, unknown>;
+  const L = CHECKPOINT_LIMITS;
+  if (!isInt(c['n'], 1, L.maxN)) bad(`n must be an integer in 1..${L.maxN}, got ${JSON.stringify(c['n'])}`);
+  const widths = c['widths'];
+  if (!Array.isArray(widths) || widths.length < 2 || widths.length > L.maxDepth || !widths.every((w) => isInt(w, 1, L.maxWidth))) {
+    bad(`widths must be 2..${L.maxDepth} integers in 1..${L.maxWidth}, got ${JSON.stringify(widths)?.slice(0, 80)}`);
+  }
+  if (!isInt(c['timeDim'], 4, L.maxWidth) || (c['timeDim'] as number) % 2 !== 0) bad(`timeDim must be an even integer in 4..${L.maxWidth}, got ${JSON.stringify(c['timeDim'])}`);
+  if (!isInt(c['T'], 1, L.maxT)) bad(`T must be an integer in 1..${L.maxT}, got ${JSON.stringify(c['T'])}`);
+  if (typeof c['residual'] !== 'boolean') bad(`residual must be true or false, got ${JSON.stringify(c['residual'])}`);
+  for (const k of ['inputChannels', 'outputChannels']) if (c[k] !== undefined && !isInt(c[k], 1, 16)) bad(`${k} must be an integer in 1..16, got ${JSON.stringify(c[k])}`);
+  const cin = (c['inputChannels'] as number | undefined) ?? 1, cout = (c['outputChannels'] as number | undefined) ?? 1;
+  const cfg: NetworkConfig = {
+    n: c['n'] as number, widths: (widths as number[]).slice(), timeDim: c['timeDim'] as number, T: c['T'] as number, residual: c['residual'] as boolean,
+    ...(c['inputChannels'] !== undefined ? { inputChannels: cin } : {}), ...(c['outputChannels'] !== undefined ? { outputChannels: cout } : {}),
+  };
+  if (cfg.T * cfg.timeDim > L.maxTable) bad(`T × timeDim = ${cfg.T * cfg.timeDim} is above the limit of ${L.maxTable}`);
+  // The architecture of network.ts, as [out, in] of the first Linear of each part.
+  const w = cfg.widths;
+  const D = w.length;
+  const dIn = w.slice();
+  const dOut = [...w.slice(1), w[D - 1]!];
+  const want: [string, number, number][] = [
+    ['mlp_in.weight', w[0]!, cfg.n * cin],
+    ['mlp_out.weight', cfg.n * cout, 2 * w[0]!],
+    ['t_emb.1.weight', w[1]!, cfg.timeDim],
+    ['mid.mlp1.weight', w[D - 1]!, w[D - 1]!],
+  ];
+  for (let i = 0; i < D; i++) want.push([`downs.${i}.mlp1.weight`, dOut[i]!, dIn[i]!]);
+  let cur = w[D - 1]!;
+  for (let j = D - 1, k = 0; j >= 0; j--, k++) {
+    want.push([`ups.${k}.mlp1.weight`, dIn[j]!, cur + dOut[j]!]);
+    cur = dIn[j]!;
+  }
+  for (const [name, rows, cols] of want) {
+    const t = tensors[name];
+    if (!t) throw new DataError(`${where}: tensor '${name}' is missing`);
+    if (t.shape.length !== 2 || t.shape[0] !== rows || t.shape[1] !== cols) {
+      throw new DataError(`${where}: tensor '${name}' has shape [${t.shape.join(', ')}], but the metadata 'network' implies [${rows}, ${cols}] (damaged or edited file?)`);
+    }
+  }
+  const shortcut = Object.keys(tensors).some((k) => !k.startsWith('train.') && k.includes('conv_shortcut'));
+  const needShortcut = cfg.residual && dIn.some((v, i) => v !== dOut[i]);
+  if (shortcut !== needShortcut) throw new DataError(`${where}: metadata 'network' says residual ${cfg.residual}, which does not match the stored tensors`);
+  return cfg;
+}
+
+/** The train config of a checkpoint, checked (as the trainer would) with errors naming the file. */
+function validateCheckpointTrain(raw: unknown, network: NetworkConfig, where: string): TrainConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new DataError(`${where}: metadata 'train' must be an object`);
+  const cfg = raw as TrainConfig;
+  try {
+    validateTrainConfig(cfg);
+  } catch (e) {
+    throw new DataError(`${where}: metadata ${(e as Error).message}`);
+  }
+  if (!isInt(cfg.batchSize, 1, CHECKPOINT_LIMITS.maxBatch)) throw new DataError(`${where}: metadata 'train' batchSize must be at most ${CHECKPOINT_LIMITS.maxBatch}, got ${cfg.batchSize}`);
+  if (cfg.T !== network.T) throw new DataError(`${where}: metadata 'train' has T=${cfg.T} but 'network' T=${network.T}`);
+  if (cfg.schedule !== 'linear' && cfg.schedule !== 'cosine') throw new DataError(`${where}: metadata 'train' schedule must be linear|cosine, got ${JSON.stringify(cfg.schedule)}`);
+  return cfg;
 }
 
 function decode(bytes: Uint8Array, where: string): ReturnType<typeof decodeSafetensors> & { info: CheckpointInfo } {
@@ -131,10 +216,10 @@ function decode(bytes: Uint8Array, where: string): ReturnType<typeof decodeSafet
   }
   const md = file.metadata;
   if (md['format'] !== CHECKPOINT_FORMAT) throw new DataError(`${where}: not a spindiff diffusion checkpoint (metadata format is ${JSON.stringify(md['format'] ?? null)}, expected '${CHECKPOINT_FORMAT}')`);
-  const network = parseJSON<NetworkConfig>(md['network'], 'network', where);
-  const train = parseJSON<TrainConfig>(md['train'], 'train', where);
+  const network = validateCheckpointNetwork(parseJSON(md['network'], 'network', where), file.tensors, where);
+  const train = validateCheckpointTrain(parseJSON(md['train'], 'train', where), network, where);
   const iteration = Number(md['iteration']);
-  if (!Number.isInteger(iteration) || iteration < 0) throw new DataError(`${where}: metadata 'iteration' is ${md['iteration']}`);
+  if (!Number.isInteger(iteration) || iteration < 0) throw new DataError(`${where}: metadata 'iteration' is ${JSON.stringify(md['iteration'] ?? null)}, not a count`);
   const extra: Record<string, string> = {};
   for (const [k, v] of Object.entries(md)) if (!['format', 'network', 'train', 'iteration', 'ema', 'ema_updates', 'optimizer', 'generator'].includes(k)) extra[k] = v;
   const generator: GeneratorConfig = train.generator ?? { kind: 'ddpm' };
@@ -147,11 +232,21 @@ export function checkpointInfo(bytes: Uint8Array, where = 'checkpoint'): Checkpo
   return decode(bytes, where).info;
 }
 
-/** The network with the sampling weights of a checkpoint. */
+function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i;
+  return -1;
+}
+
+/** The network with the sampling weights of a checkpoint (refused when any weight is NaN or infinite). */
 export function loadSamplingNetwork(bytes: Uint8Array, where = 'checkpoint'): { net: NoiseMLP; info: CheckpointInfo } {
   const file = decode(bytes, where);
   const sd: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(file.tensors)) if (!k.startsWith('train.') && !k.startsWith('optimizer.')) sd[k] = t;
+  for (const [k, t] of Object.entries(file.tensors)) {
+    if (k.startsWith('train.') || k.startsWith('optimizer.')) continue;
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) throw new DataError(`${where}: tensor '${k}' holds a non-finite value (${t.data[bad]} at index ${bad}): the training diverged; retrain with a smaller --lr or with --clip`);
+    sd[k] = t;
+  }
   try {
     return { net: NoiseMLP.fromStateDict(file.info.network, sd), info: file.info };
   } catch (e) {
@@ -186,9 +281,15 @@ function trainerFrom(file: ReturnType<typeof decode>, data: SpinData, opts: { it
       if (t.size !== s.size) throw new DataError(`${where}: 'train.ema.${k}' has ${t.size} values, expected ${s.size}`);
       s.data.set(t.data);
     }
-    tr.ema.updates = Number(file.metadata['ema_updates'] ?? 0);
+    const updates = Number(file.metadata['ema_updates'] ?? 0);
+    if (!(Number.isInteger(updates) && updates >= 0)) throw new DataError(`${where}: metadata 'ema_updates' is ${JSON.stringify(file.metadata['ema_updates'])}, not a count`);
+    tr.ema.updates = updates;
   }
-  tr.optimizer.loadStateDict(optimizerStateFromSafetensors(file));
+  try {
+    tr.optimizer.loadStateDict(optimizerStateFromSafetensors(file));
+  } catch (e) {
+    throw new DataError(`${where}: optimizer state: ${(e as Error).message}`);
+  }
   const losses = file.tensors['train.losses'];
   if (!losses || losses.size !== file.info.iteration) throw new DataError(`${where}: 'train.losses' should hold ${file.info.iteration} values`);
   tr.losses.push(...Array.from(losses.data));

@@ -119,6 +119,14 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
 }
 
+/** The loss became NaN or infinite: the weights have diverged (learning rate too high, no clipping). */
+export class TrainingDivergedError extends Error {
+  constructor(readonly iteration: number, readonly loss: number) {
+    super(`training diverged: the loss is ${loss} at iteration ${iteration}; lower the learning rate or enable gradient clipping`);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
 /** A training run in progress: network, optimizer, EMA and iteration counter. */
 export class DiffusionTrainer {
   readonly net: NoiseMLP;
@@ -168,6 +176,9 @@ export class DiffusionTrainer {
       x0.set(this.x0.subarray(row * n, row * n + n), b * n);
     }
     const loss = this.objective.loss(this.net, x0, B, rng);
+    const value = loss.item();
+    // Stop before the update, so the trainer keeps its last finite state.
+    if (!Number.isFinite(value)) throw new TrainingDivergedError(k + 1, value);
     this.optimizer.zeroGrad();
     backward(loss);
     if (this.cfg.gradClip > 0) clipGradNorm(this.net.parameters(), this.cfg.gradClip);
@@ -179,7 +190,6 @@ export class DiffusionTrainer {
       this.ema.decay = Math.min(this.cfg.emaDecay, (1 + k) / (10 + k));
       this.ema.update(this.net);
     }
-    const value = loss.item();
     this.losses.push(value);
     this.iteration = k + 1;
     return value;

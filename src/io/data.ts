@@ -30,16 +30,30 @@ export function parseSpinText(text: string, name = 'data'): ParsedSpinData {
   const L = text.length;
   let pos = 0;
   let line = 0;
+  // Lines end at \n, \r\n or a bare \r (old Mac files): the next of each is cached, so a file
+  // without \r is scanned for it once, not once per line.
+  let nextLF = -1;
+  let nextCR = -1;
+  // A byte-order mark (Windows editors) is skipped.
+  if (text.charCodeAt(0) === 0xfeff) pos = 1;
   while (pos < L) {
     line++;
-    let eol = text.indexOf('\n', pos);
-    if (eol < 0) eol = L;
+    if (nextLF < pos) {
+      nextLF = text.indexOf('\n', pos);
+      if (nextLF < 0) nextLF = L;
+    }
+    if (nextCR < pos) {
+      nextCR = text.indexOf('\r', pos);
+      if (nextCR < 0) nextCR = L;
+    }
+    const eol = Math.min(nextLF, nextCR);
+    const next = eol === nextCR && text.charCodeAt(eol + 1) === 10 ? eol + 2 : eol + 1;
     const lineStart = pos;
     // Skip leading blanks; blank and comment lines carry no data.
     let i = pos;
     while (i < eol && isBlank(text.charCodeAt(i))) i++;
     if (i >= eol || text.charCodeAt(i) === 35 /* # */) {
-      pos = eol + 1;
+      pos = next;
       continue;
     }
     let count = 0;
@@ -97,14 +111,25 @@ export function parseSpinText(text: string, name = 'data'): ParsedSpinData {
     if (sawComma && !tokenSinceComma) throw new DataFormatError(`${name}:${line}: empty field between commas`);
     if (n < 0) n = count;
     else if (count !== n) throw new DataFormatError(`${name}:${line}: expected ${n} values (as on the first data line), got ${count}`);
-    pos = eol + 1;
+    pos = next;
   }
   if (n <= 0) throw new DataFormatError(`${name}: no data lines`);
   const m = len / n;
+  checkShape(n, m, name);
   const s = buf.slice(0, len);
   const from01 = firstZero !== '';
   if (from01) for (let k = 0; k < len; k++) s[k] = s[k] ? 1 : -1;
   return { n, m, s, from01 };
+}
+
+/** One sample of many spins is almost always a file read wrong (lost line breaks, a transposed array). */
+export const MAX_ONE_SAMPLE_N = 1000;
+
+/** Refuse data that is one sample of more than MAX_ONE_SAMPLE_N spins, with the likely causes. */
+export function checkShape(n: number, m: number, name: string): void {
+  if (m === 1 && n > MAX_ONE_SAMPLE_N) {
+    throw new DataFormatError(`${name}: one sample of ${n} spins — the line breaks were probably lost or the array is transposed; expected one sample per line (samples × spins)`);
+  }
 }
 
 function mixed(name: string, line: number, col: number, tok: string, other: string): DataFormatError {

@@ -1,10 +1,10 @@
 /**
- * NumPy .npy (format 1.0–3.0) for spin data: reads 1-D or 2-D arrays of int8/16/32/64, uint8,
+ * NumPy .npy (format 1.0–3.0) for spin data: reads 2-D arrays (samples × spins) of int8/16/32/64, uint8,
  * bool, float32/64 (C or Fortran order, either byte order); values must be ±1, or all 0/1.
  * Writes int8 C-order arrays.
  */
 import type { SpinData } from '../types/index.js';
-import { DataFormatError, type ParsedSpinData } from './data.js';
+import { DataFormatError, checkShape, type ParsedSpinData } from './data.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -28,11 +28,16 @@ export function parseNpy(bytes: Uint8Array, name = 'data.npy'): ParsedSpinData {
   const shapeStr = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeStr === undefined) throw new DataFormatError(`${name}: malformed .npy header: ${header.trim()}`);
   const shape = shapeStr.split(',').map((x) => x.trim()).filter((x) => x !== '').map(Number);
-  if (shape.length < 1 || shape.length > 2 || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new DataFormatError(`${name}: expected a 1-D or 2-D array (samples × spins), got shape (${shapeStr})`);
+  if (shape.length === 1 && Number.isInteger(shape[0])) {
+    // Ambiguous: one sample, or many samples of one spin? Refused rather than guessed.
+    throw new DataFormatError(`${name}: a 1-D array of ${shape[0]} values; expected 2-D (samples × spins) — save x.reshape(1, -1) for one sample or x.reshape(-1, n) for samples of n spins`);
   }
-  const [m, n] = shape.length === 2 ? [shape[0]!, shape[1]!] : [1, shape[0]!];
+  if (shape.length !== 2 || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw new DataFormatError(`${name}: expected a 2-D array (samples × spins), got shape (${shapeStr})`);
+  }
+  const [m, n] = [shape[0]!, shape[1]!];
   if (n === 0 || m === 0) throw new DataFormatError(`${name}: empty array, shape (${shapeStr})`);
+  checkShape(n, m, name);
   const little = descr[0] !== '>';
   const kind = descr.replace(/^[<>|=]/, '');
   const sizes: Record<string, number> = { i1: 1, u1: 1, b1: 1, i2: 2, i4: 4, i8: 8, f4: 4, f8: 8 };

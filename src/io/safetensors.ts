@@ -13,6 +13,7 @@
  * is bit-exact, NaN payloads and −0 included.
  */
 import { Tensor, empty, type DType } from '../tensor/index.js';
+import { DataError } from '../util/errors.js';
 
 export type SafetensorsDType =
   | 'BOOL' | 'U8' | 'I8' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
@@ -105,20 +106,20 @@ interface Entry {
 
 function parseEntry(name: string, info: unknown): Entry {
   const where = `safetensors: tensor '${name}'`;
-  if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new Error(`${where}: header entry must be an object with dtype, shape and data_offsets`);
+  if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new DataError(`${where}: header entry must be an object with dtype, shape and data_offsets`);
   const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
-  if (typeof dtype !== 'string') throw new Error(`${where}: missing or non-string "dtype"`);
+  if (typeof dtype !== 'string') throw new DataError(`${where}: missing or non-string "dtype"`);
   if (!Object.prototype.hasOwnProperty.call(DTYPE_BYTES, dtype)) {
-    throw new Error(`${where}: unknown or unsupported dtype '${dtype}' (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
+    throw new DataError(`${where}: unknown or unsupported dtype '${dtype}' (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new Error(`${where}: "shape" must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new DataError(`${where}: "shape" must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    throw new Error(`${where}: "data_offsets" must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
+    throw new DataError(`${where}: "data_offsets" must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
-  if (end < begin) throw new Error(`${where}: data_offsets [${begin}, ${end}] end before they begin`);
+  if (end < begin) throw new DataError(`${where}: data_offsets [${begin}, ${end}] end before they begin`);
   return { name, dtype: dtype as SafetensorsDType, shape: shape as number[], begin, end };
 }
 
@@ -173,7 +174,7 @@ function convert(dv: DataView, base: number, e: Entry): Tensor {
       case 'U32': out[i] = dv.getUint32(p, true); break;
       case 'I64': out[i] = Number(dv.getBigInt64(p, true)); break; // exact up to 2^53
       case 'U64': out[i] = Number(dv.getBigUint64(p, true)); break;
-      default: throw new Error(`safetensors: tensor '${e.name}': no conversion for dtype ${e.dtype}`);
+      default: throw new DataError(`safetensors: tensor '${e.name}': no conversion for dtype ${e.dtype}`);
     }
   }
   return t;
@@ -186,37 +187,37 @@ function convert(dv: DataView, base: number, e: Entry): Tensor {
  * count not matching shape × dtype, offsets out of range, overlapping or leaving gaps.
  */
 export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
-  if (!(bytes instanceof Uint8Array)) throw new Error('decodeSafetensors: expected a Uint8Array');
-  if (bytes.length < 8) throw new Error(`safetensors: file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  if (!(bytes instanceof Uint8Array)) throw new DataError('decodeSafetensors: expected a Uint8Array');
+  if (bytes.length < 8) throw new DataError(`safetensors: file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lo = dv.getUint32(0, true);
   const hi = dv.getUint32(4, true);
   const n = hi * 4294967296 + lo;
-  if (hi !== 0 || n > MAX_HEADER_BYTES) throw new Error(`safetensors: header length ${hi === 0 ? n : `≥ 2^32 (${n})`} is larger than the limit of ${MAX_HEADER_BYTES} bytes (corrupt file?)`);
-  if (8 + n > bytes.length) throw new Error(`safetensors: header length ${n} goes beyond the end of the file (${bytes.length} bytes, so at most ${bytes.length - 8})`);
+  if (hi !== 0 || n > MAX_HEADER_BYTES) throw new DataError(`safetensors: header length ${hi === 0 ? n : `≥ 2^32 (${n})`} is larger than the limit of ${MAX_HEADER_BYTES} bytes (corrupt file?)`);
+  if (8 + n > bytes.length) throw new DataError(`safetensors: header length ${n} goes beyond the end of the file (${bytes.length} bytes, so at most ${bytes.length - 8})`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
   } catch {
-    throw new Error('safetensors: header is not valid UTF-8');
+    throw new DataError('safetensors: header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) throw new Error(`safetensors: header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`);
+  if (!text.startsWith('{')) throw new DataError(`safetensors: header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`);
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (err) {
-    throw new Error(`safetensors: header is not valid JSON (${(err as Error).message})`);
+    throw new DataError(`safetensors: header is not valid JSON (${(err as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error('safetensors: header must be a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new DataError('safetensors: header must be a JSON object');
 
   // Null-prototype records: a tensor named '__proto__' must stay an ordinary key.
   const metadata: Record<string, string> = Object.create(null);
   const entries: Entry[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new Error('safetensors: "__metadata__" must be an object of strings');
+      if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new DataError('safetensors: "__metadata__" must be an object of strings');
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
-        if (typeof v !== 'string') throw new Error(`safetensors: "__metadata__" value '${k}' must be a string, got ${JSON.stringify(v)}`);
+        if (typeof v !== 'string') throw new DataError(`safetensors: "__metadata__" value '${k}' must be a string, got ${JSON.stringify(v)}`);
         metadata[k] = v;
       }
       continue;
@@ -230,10 +231,10 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
     for (const d of e.shape) count *= d;
     const want = count * DTYPE_BYTES[e.dtype];
     if (e.end - e.begin !== want) {
-      throw new Error(`safetensors: tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] hold ${e.end - e.begin} bytes, but shape [${e.shape.join(', ')}] × ${e.dtype} needs ${want}`);
+      throw new DataError(`safetensors: tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] hold ${e.end - e.begin} bytes, but shape [${e.shape.join(', ')}] × ${e.dtype} needs ${want}`);
     }
     if (e.end > dataLength) {
-      throw new Error(`safetensors: tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] out of range: the data buffer has ${dataLength} bytes (file truncated?)`);
+      throw new DataError(`safetensors: tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] out of range: the data buffer has ${dataLength} bytes (file truncated?)`);
     }
   }
   // Contiguity, as the reference reader checks: sorted by offset, each begins where the last ended,
@@ -243,15 +244,15 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   let prev: Entry | null = null;
   for (const e of sorted) {
     if (e.begin < pos) {
-      throw new Error(`safetensors: tensor '${e.name}' data_offsets [${e.begin}, ${e.end}] overlap tensor '${prev!.name}' [${prev!.begin}, ${prev!.end}]`);
+      throw new DataError(`safetensors: tensor '${e.name}' data_offsets [${e.begin}, ${e.end}] overlap tensor '${prev!.name}' [${prev!.begin}, ${prev!.end}]`);
     }
     if (e.begin > pos) {
-      throw new Error(`safetensors: bytes [${pos}, ${e.begin}) before tensor '${e.name}' belong to no tensor (offsets not contiguous)`);
+      throw new DataError(`safetensors: bytes [${pos}, ${e.begin}) before tensor '${e.name}' belong to no tensor (offsets not contiguous)`);
     }
     pos = e.end;
     prev = e;
   }
-  if (pos !== dataLength) throw new Error(`safetensors: the data buffer has ${dataLength} bytes but the tensors cover only ${pos} (trailing bytes)`);
+  if (pos !== dataLength) throw new DataError(`safetensors: the data buffer has ${dataLength} bytes but the tensors cover only ${pos} (trailing bytes)`);
 
   const base = 8 + n;
   const data = bytes.subarray(base);

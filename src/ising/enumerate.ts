@@ -4,6 +4,7 @@
  * updates the energy in O(1) (inner) or O(n) (outer). Nothing of size 2^n × n is stored.
  * Float64 throughout; probabilities are exp(-(E - E_min)) so nothing overflows (log-sum-exp).
  */
+import { AbortError } from '../util/errors.js';
 import type { Rng } from '../random/index.js';
 import type { IsingParams, LoopHooks, SpinData } from './types.js';
 import { ctz, grayEnergies } from './gray.js';
@@ -196,13 +197,17 @@ export function probabilities(p: IsingParams): Float64Array {
 }
 
 /** Exact i.i.d. samples by inverse CDF over the enumerated probabilities (n ≤ MAX_TABLE_N). */
-export function sampleExact(p: IsingParams, m: number, rng: Rng): SpinData {
+export function sampleExact(p: IsingParams, m: number, rng: Rng, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): SpinData {
   const { n } = p;
   const cdf = probabilities(p);
   for (let k = 1; k < cdf.length; k++) cdf[k] += cdf[k - 1]!;
   const total = cdf[cdf.length - 1]!;
   const s = new Int8Array(m * n);
   for (let r = 0; r < m; r++) {
+    if ((r & 65535) === 0 && r > 0) {
+      if (hooks.signal?.aborted) throw new AbortError('sampleExact: aborted');
+      hooks.onProgress?.(r, m);
+    }
     const u = rng.uniform() * total;
     let lo = 0;
     let hi = cdf.length - 1;
@@ -213,6 +218,7 @@ export function sampleExact(p: IsingParams, m: number, rng: Rng): SpinData {
     }
     for (let i = 0; i < n; i++) s[r * n + i] = (lo >> i) & 1 ? 1 : -1;
   }
+  hooks.onProgress?.(m, m);
   return { n, m, s };
 }
 

@@ -14,14 +14,15 @@ function ctxFor(cwd: string): CliContext & { out: string[]; err: string[] } {
 }
 
 describe('spindiff demo', () => {
-  it('--quick --json ends with the JSON summary line and writes a report that parses', async () => {
+  it('--quick --json prints only the JSON summary on stdout and writes a report that parses', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spindiff-demo-'));
     const ctx = ctxFor(dir);
     const code = await main(['demo', '--quick', '--json', '--n', '8', '--M', '200', '--out', 'rep'], ctx);
     expect(ctx.err.join('')).not.toMatch(/Error/);
     expect(code).toBe(0);
-    const lines = ctx.out.join('').trim().split('\n');
-    const last = JSON.parse(lines[lines.length - 1]!);
+    // stdout is the JSON document alone (for `| jq`); the sentence went to stderr.
+    const last = JSON.parse(ctx.out.join(''));
+    expect(ctx.err.join('')).toMatch(/SK n=8 g=1 M=200: MSE observed/);
     expect(Object.keys(last)).toEqual(['n', 'M', 'mse_obs', 'mse_aug_obs', 'stop_iteration', 'seconds']);
     expect(last.n).toBe(8);
     expect(last.M).toBe(200);
@@ -77,7 +78,7 @@ describe('spindiff experiment', () => {
   it('gives clear errors for bad input', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spindiff-exp-'));
     const cases: [string[], RegExp, number][] = [
-      [['experiment', 'fig9', '--out', 'x'], /unknown experiment 'fig9'/, 1],
+      [['experiment', 'fig9', '--out', 'x'], /unknown experiment 'fig9'/, 2],
       [['experiment', 'fig5', '--shard', '4/3', '--out', 'x'], /--shard: need 1 ≤ i ≤ N/, 2],
       [['experiment', 'fig5', '--set', '{"bogus":1}', '--out', 'x'], /--set: 'bogus' is not a preset value of fig5/, 2],
       [['experiment', 'fig5', '--set', '{oops', '--out', 'x'], /--set: invalid JSON/, 2],

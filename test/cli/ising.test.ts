@@ -106,7 +106,8 @@ describe('spindiff sk / simulate / infer / score / reconstruct (the README tour)
     let err = '';
     const code = await main(['infer', '--data', 'data.txt', '--out', 'stopped.json'], { stdout: () => {}, stderr: (s) => (err += s), isTTY: false, cwd: dir, signal: { aborted: true } });
     expect(code).not.toBe(0);
-    expect(err).toMatch(/aborted/);
+    expect(err).toMatch(/interrupted/);
+    expect(code).toBe(130);
     expect(exists('stopped.json')).toBe(false);
   });
 
@@ -129,7 +130,7 @@ describe('spindiff sk / simulate / infer / score / reconstruct (the README tour)
 
 describe('bad input: one clear line, non-zero exit, no output file', () => {
   const cases: [string, string[], string, RegExp][] = [
-    ['missing data file', ['infer', '--data', 'nope.txt', '--out', 'o1.json'], 'o1.json', /^spindiff infer: cannot read nope\.txt: no such file\n$/],
+    ['missing data file', ['infer', '--data', 'nope.txt', '--out', 'o1.json'], 'o1.json', /^spindiff infer: cannot read nope\.txt: no such file or folder\n$/],
     ['bad value with line and column', ['infer', '--data', 'bad.txt', '--out', 'o2.json'], 'o2.json', /^spindiff infer: bad\.txt:2:3: expected -1, 1 \(or 0\/1\), got '2'\n$/],
     ['ragged line', ['infer', '--data', 'ragged.txt', '--out', 'o3.json'], 'o3.json', /^spindiff infer: ragged\.txt:3: expected 3 values \(as on the first data line\), got 2\n$/],
     ['mixed conventions', ['infer', '--data', 'mixed.txt', '--out', 'o4.json'], 'o4.json', /^spindiff infer: mixed\.txt:2:1: '0' mixes the 0\/1 and ±1 conventions \(a -1 at mixed\.txt:1:4\)/],

@@ -20,14 +20,12 @@ describe('.npy (fixtures written by NumPy)', () => {
     expect(d.from01).toBe(true);
     expect(Array.from(d.s)).toEqual(A);
   });
-  it('reads a 1-D array as one sample', () => {
-    const d = parseNpy(fx('spins_1d_f4.npy'));
-    expect([d.m, d.n]).toEqual([1, 4]);
-    expect(Array.from(d.s)).toEqual(A.slice(0, 4));
+  it('refuses a 1-D array (one sample, or samples of one spin?) with the reshape to use', () => {
+    expect(() => parseNpy(fx('spins_1d_f4.npy'), 'v.npy')).toThrow(/v\.npy: a 1-D array of 4 values; expected 2-D .*reshape\(1, -1\)/);
   });
   it('names the bad entry or shape', () => {
     expect(() => parseNpy(fx('bad_value.npy'), 'bad_value.npy')).toThrow('bad_value.npy: sample 2, spin 1: expected -1, 1 (or 0/1), got 3');
-    expect(() => parseNpy(fx('bad_3d.npy'), 'bad_3d.npy')).toThrow(/bad_3d\.npy: expected a 1-D or 2-D array/);
+    expect(() => parseNpy(fx('bad_3d.npy'), 'bad_3d.npy')).toThrow(/bad_3d\.npy: expected a 2-D array/);
     expect(() => parseNpy(new Uint8Array([1, 2, 3]), 'x.npy')).toThrow('x.npy: not a .npy file (bad magic bytes)');
     expect(() => parseNpy(fx('spins_i1.npy').subarray(0, 130), 'cut.npy')).toThrow(/cut\.npy: file too short/);
   });

@@ -6,11 +6,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { errnoReason, writeFileAtomic } from '../../io/atomic.js';
 import { writeParamsFile } from '../../io/files.js';
+import { firstNonFinite } from '../../io/params.js';
 import { mse } from '../../ising/index.js';
 import type { IsingParams } from '../../ising/index.js';
-import { COMPARE_METHODS, compareMethods, parseCompareList } from '../../diffusion/compare.js';
+import { compareMethods, parseCompareList } from '../../diffusion/compare.js';
+import { erasureMachine } from '../../ising/infer/em.js';
+import { inferPLE } from '../../ising/infer/ple.js';
+import { inferExactMLE } from '../../ising/infer/mle.js';
 import type { Comparison, CompareMethod } from '../../diffusion/compare.js';
 import { readParamsFile } from '../../io/files.js';
 import { AUGMENT_DEFAULTS, augment } from '../../diffusion/augment.js';
@@ -18,10 +22,14 @@ import type { AugmentResult, AugmentStage } from '../../diffusion/augment.js';
 import type { PresetName } from '../../diffusion/network.js';
 import { chart } from '../../plot/index.js';
 import { bar, modelOptions, networkFromArgs, samplerFromArgs, trainFromArgs } from './train.js';
-import { chooseBackend, loadData, pathOf } from './common.js';
+import { checkExactMle, checkFiles, checkSampleCount, chooseBackend, loadData, pathOf, writeParams, writeSpins } from './common.js';
 
-export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string; comparisons?: Comparison[] }): void {
-  mkdirSync(dir, { recursive: true });
+export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string; comparisons?: Comparison[] }, shown = dir): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(`cannot create the report folder ${shown}: ${errnoReason(e)}`);
+  }
   const curveSvg = chart({
     title: 'Energy-variance ratio Var[E(generated)] / Var[E(test)]',
     xLabel: 'training iteration', yLabel: 'ratio',
@@ -100,13 +108,18 @@ const command: Command = {
     },
   },
   async run(a, ctx) {
+    const outFile = a['out'] as string;
+    if (outFile === '-' && a['json']) throw new UsageError("--json and --out - would both write to standard output; give --out a file");
+    checkFiles(ctx, [['--data', a['data'] as string], ['--test', a['test'] as string | undefined], ['--true', a['true'] as string | undefined]],
+      [['--out', outFile], ['--generated-out', a['generatedOut'] as string | undefined]]);
     const data = loadData(ctx, a['data'] as string);
     const test = a['test'] ? loadData(ctx, a['test'] as string) : undefined;
     if (test && test.n !== data.n) throw new UsageError(`${a['test']}: n=${test.n}, but ${a['data']} has n=${data.n}`);
     const truth = a['true'] ? readParamsFile(pathOf(ctx, a['true'] as string), a['true'] as string) : undefined;
     if (truth && truth.n !== data.n) throw new UsageError(`${a['true']}: n=${truth.n}, but ${a['data']} has n=${data.n}`);
     const method = a['method'] as CompareMethod;
-    if (method === 'mle' && data.n > 24) throw new UsageError(`--method mle: exact MLE enumerates 2^n states; n=${data.n} is too large`);
+    if (method === 'mle') checkExactMle('--method mle', data.n);
+    checkSampleCount('--samples', a['samples'] as number, data.n, a['generatedOut'] as string | undefined);
     // Checked before training, so a typo does not cost minutes.
     let list: CompareMethod[] = [];
     try {
@@ -114,6 +127,7 @@ const command: Command = {
     } catch (e) {
       throw new UsageError(`--compare: ${(e as Error).message}`);
     }
+    if (list.includes('mle')) checkExactMle('--compare mle', data.n);
     const net = networkFromArgs(a, data.n);
     const backend = await chooseBackend(a, ctx);
     const bars: Partial<Record<AugmentStage, ReturnType<typeof bar>>> = {};
@@ -121,7 +135,15 @@ const command: Command = {
       test, samples: a['samples'] as number, preset: a['preset'] as PresetName, network: net, train: trainFromArgs(a), sampler: samplerFromArgs(a),
       stop: a['stop'] as 'energy-variance' | 'none', stopRule: { patience: a['patience'] as number }, minFraction: a['minFraction'] as number,
       evalEvery: a['evalEvery'] as number | undefined, evalSamples: a['evalSamples'] as number, seed: a['seed'] as number,
-      infer: (d) => COMPARE_METHODS[method](d, ctx.signal), signal: ctx.signal, backend,
+      infer: (d) => {
+        // Progress of the fits too: EM or PLE on large n takes minutes.
+        const p = bar(ctx, a, `infer ${method} (${d.m} samples)`);
+        const hooks = { signal: ctx.signal, onProgress: p.onProgress };
+        const r = method === 'em' ? erasureMachine(d, hooks) : method === 'ple' ? inferPLE(d, hooks) : inferExactMLE(d, hooks);
+        p.end();
+        return r;
+      },
+      signal: ctx.signal, backend,
       onProgress: (stage, done, total, info) => {
         if (stage !== 'train' && stage !== 'generate') return;
         const b = (bars[stage] ??= bar(ctx, a, stage));
@@ -130,23 +152,23 @@ const command: Command = {
       },
     });
     for (const b of Object.values(bars)) b.end();
-    const outFile = a['out'] as string;
-    writeParamsFile(pathOf(ctx, outFile), res.params, {
+    const bad = firstNonFinite(res.params) ?? firstNonFinite(res.observedParams);
+    if (bad !== null) throw new Error(`${method}: the fitted parameters are not finite (${bad}); nothing written`);
+    const command = `spindiff augment --data ${a['data']}${a['test'] ? ` --test ${a['test']}` : ''} --samples ${a['samples']} --method ${method} --preset ${a['preset']} --iters ${trainFromArgs(a).iterations} --seed ${a['seed']}`;
+    const comparisons = compareMethods(res.train, res.generated, list.filter((m) => m !== method), ctx.signal);
+    if (ctx.signal.aborted) throw new Error('interrupted');
+    // The primary output last: when it exists, everything else was written too.
+    if (a['report']) writeReport(pathOf(ctx, a['report'] as string), res, { method, truth, command, comparisons }, a['report'] as string);
+    if (a['generatedOut']) writeSpins(ctx, a['generatedOut'] as string, res.generated);
+    writeParams(ctx, outFile, res.params, {
       method: `${method}+diffusion`, observed: res.train.m, generated: res.generated.m, stopIteration: res.stopIteration, chosenIteration: res.chosenIteration,
     });
-    if (a['generatedOut']) {
-      const { writeSpinFile } = await import('../../io/files.js');
-      writeSpinFile(pathOf(ctx, a['generatedOut'] as string), res.generated);
-    }
-    const command = `spindiff augment --data ${a['data']}${a['test'] ? ` --test ${a['test']}` : ''} --samples ${a['samples']} --method ${method} --preset ${a['preset']} --iters ${a['iters']} --seed ${a['seed']}`;
-    const comparisons = compareMethods(res.train, res.generated, list.filter((m) => m !== method), ctx.signal);
-    if (a['report']) writeReport(pathOf(ctx, a['report'] as string), res, { method, truth, command, comparisons });
     const scores = truth ? { observed: mse(truth, res.observedParams), augmented: mse(truth, res.params) } : null;
     const cmpScores = truth ? Object.fromEntries(comparisons.map((c) => [c.method, { observed: mse(truth, c.observed).mse, augmented: mse(truth, c.augmented).mse }])) : {};
     if (a['json']) {
       ctx.stdout(JSON.stringify({ out: outFile, method, observed: res.train.m, test: res.test.m, generated: res.generated.m, stopIteration: res.stopIteration, chosenIteration: res.chosenIteration, crossed: res.decision?.crossed ?? null, curve: res.curve, timings: res.timings, ...(scores ? { mse: scores, compare: cmpScores } : {}) }) + '\n');
     } else {
-      ctx.stdout(`augmented ${res.train.m} observed with ${res.generated.m} generated (checkpoint ${res.chosenIteration}, stopped at ${res.stopIteration}, ${res.timings.total.toFixed(0)} s)` +
+      (outFile === '-' ? ctx.stderr : ctx.stdout)(`augmented ${res.train.m} observed with ${res.generated.m} generated (checkpoint ${res.chosenIteration}, stopped at ${res.stopIteration}, ${res.timings.total.toFixed(0)} s)` +
         (scores ? `; ${method} MSE observed-only ${scores.observed.mse.toExponential(3)} → augmented ${scores.augmented.mse.toExponential(3)} (${((scores.augmented.mse / scores.observed.mse - 1) * 100).toFixed(1)}%)` : '') +
         Object.entries(cmpScores).map(([m, v]) => `; ${m} ${v.observed.toExponential(3)} → ${v.augmented.toExponential(3)}`).join('') + `; wrote ${outFile}\n`);
     }

@@ -14,7 +14,7 @@ import { runDemo, type DemoOptions } from '../../experiments/demo.js';
 import { AUGMENT_DEFAULTS, DEFAULT_SAMPLER } from '../../diffusion/augment.js';
 import { DEFAULT_TRAIN } from '../../diffusion/train.js';
 import { setBackend } from '../../tensor/backend/registry.js';
-import { BACKEND_OPTION, THREADS_OPTION, chooseBackend } from './common.js';
+import { BACKEND_OPTION, THREADS_OPTION, checkExactMle, chooseBackend, progressMode } from './common.js';
 
 
 /**
@@ -43,8 +43,8 @@ const command: Command = {
     options: {
       n: { type: 'int', help: 'spins', default: 20, min: 2, max: 60 },
       g: { type: 'number', help: 'SK coupling strength (b, w ~ N(0, g²/n))', default: 1, min: 0 },
-      M: { type: 'int', help: 'observed training samples (as many again are drawn as the test half)', default: 2000, min: 4 },
-      samples: { type: 'int', help: `generated samples M⁺ (default ${AUGMENT_DEFAULTS.samples})`, min: 1 },
+      M: { type: 'int', help: 'observed training samples (as many again are drawn as the test half)', default: 2000, min: 4, max: 1000000 },
+      samples: { type: 'int', help: `generated samples M⁺ (default ${AUGMENT_DEFAULTS.samples})`, min: 1, max: 10000000 },
       iters: { type: 'int', help: `diffusion training iterations budget (default ${DEFAULT_TRAIN.iterations})`, min: 1 },
       preset: { type: 'string', help: 'diffusion network preset (default small)', choices: ['tiny', 'small', 'paper'] },
       steps: { type: 'int', help: `sampler steps, DDIM with η = 1 (default ${DEFAULT_SAMPLER.steps})`, min: 1 },
@@ -53,8 +53,8 @@ const command: Command = {
       out: { type: 'string', help: 'report folder', default: 'spindiff-demo', meta: 'DIR' },
       compare: { type: 'string', help: "also fit these methods on observed and observed + generated data (comma list of ple,mle; 'auto' = ple, plus exact mle for n ≤ 20; 'none')", default: 'auto', meta: 'LIST' },
       quick: { type: 'boolean', help: 'a seconds-long run with a tiny network (for tests; not a meaningful result)' },
-      json: { type: 'boolean', help: 'end with one JSON line {n, M, mse_obs, mse_aug_obs, stop_iteration, seconds}' },
-      progress: { type: 'boolean', help: 'draw progress bars even when stderr is not a terminal' },
+      json: { type: 'boolean', help: 'print only one JSON line {n, M, mse_obs, mse_aug_obs, stop_iteration, seconds} on stdout (the sentence goes to stderr)' },
+      progress: { type: 'boolean', help: 'progress every second when stderr is not a terminal (default: every 5 s)' },
       backend: { ...BACKEND_OPTION },
       threads: { ...THREADS_OPTION },
     },
@@ -75,8 +75,9 @@ const command: Command = {
     } catch (e) {
       throw new UsageError(`--compare: ${(e as Error).message}`);
     }
+    if (compare.includes('mle')) checkExactMle('--compare mle', a['n'] as number);
     const out = resolve(ctx.cwd, a['out'] as string);
-    const enabled = ctx.isTTY || Boolean(a['progress']);
+    const mode = progressMode(ctx, Boolean(a['progress']));
     let bar: Progress | null = null;
     let stage = '';
     let last = 0;
@@ -101,7 +102,7 @@ const command: Command = {
           bar?.end();
           stage = s;
           last = 0;
-          bar = new Progress({ total, label: labels[s] ?? s, write: ctx.stderr, enabled });
+          bar = new Progress({ total, label: labels[s] ?? s, write: ctx.stderr, ...mode });
         }
         bar!.tick(done - last, info?.['loss'] !== undefined ? `loss ${info['loss'].toFixed(4)}` : undefined);
         last = done;
@@ -118,11 +119,13 @@ const command: Command = {
     writeFileAtomic(join(out, 'report.md'), result.markdown);
     const s = result.summary;
     const d = result.details as { gain_percent: number; mse_obs_train_and_test: number; compare: { method: string; mse_obs: number; mse_aug_obs: number }[] };
-    ctx.stdout(
+    // With --json, stdout is the JSON line alone (for `| jq`); the sentence goes to stderr.
+    const say = a['json'] ? ctx.stderr : ctx.stdout;
+    say(
       `SK n=${s.n} g=${a['g']} M=${s.M}: MSE observed ${s.mse_obs.toPrecision(4)} → observed+generated ${s.mse_aug_obs.toPrecision(4)} (${d.gain_percent >= 0 ? '+' : ''}${d.gain_percent.toFixed(1)}%), stop at iteration ${s.stop_iteration}, ${s.seconds.toFixed(0)} s; report: ${join(a['out'] as string, 'report.md')}\n`,
     );
     if (d.compare.length > 0) {
-      ctx.stdout(`  same data, other methods: ${d.compare.map((c) => `${c.method.toUpperCase()} ${c.mse_obs.toPrecision(4)} → ${c.mse_aug_obs.toPrecision(4)}`).join('; ')}\n`);
+      say(`  same data, other methods: ${d.compare.map((c) => `${c.method.toUpperCase()} ${c.mse_obs.toPrecision(4)} → ${c.mse_aug_obs.toPrecision(4)}`).join('; ')}\n`);
     }
     if (a['json']) ctx.stdout(JSON.stringify(s) + '\n');
     return 0;

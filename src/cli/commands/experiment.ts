@@ -17,7 +17,8 @@ import {
   experimentNames, loadExperiment, mergeRuns, parseShard, runExperiment, seedList, toSaved,
   type PresetName, type RunResult, type SavedRun,
 } from '../../experiments/index.js';
-import { BACKEND_OPTION, THREADS_OPTION, chooseBackend } from './common.js';
+import { BACKEND_OPTION, THREADS_OPTION, chooseBackend, progressMode } from './common.js';
+import { DataError } from '../../util/errors.js';
 import { setBackend } from '../../tensor/index.js';
 
 /** Write a run's files into dir: SVGs and report first, results.json last (it marks completion). */
@@ -67,12 +68,15 @@ export function deepMerge(base: unknown, over: unknown): unknown {
 
 function readSaved(dir: string): SavedRun {
   const path = join(dir, 'results.json');
-  if (!existsSync(path)) throw new Error(`${path}: not found (is ${dir} the --out folder of an experiment run?)`);
+  if (!existsSync(path)) throw new DataError(`${path}: not found (is ${dir} the --out folder of an experiment run?)`);
+  let v: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as SavedRun;
-  } catch (e) {
-    throw new Error(`${path}: invalid JSON: ${(e as Error).message}`);
+    v = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new DataError(`${path}: not valid JSON (damaged, or still being written?)`);
   }
+  if (v === null || typeof v !== 'object' || !Array.isArray((v as { records?: unknown }).records)) throw new DataError(`${path}: not the results.json of an experiment run`);
+  return v as SavedRun;
 }
 
 const command: Command = {
@@ -85,15 +89,16 @@ const command: Command = {
       'spindiff experiment fig4 --preset paper --seeds 10 --shard 2/16 --out results/fig4/shard2',
       'spindiff experiment merge results/fig4/shard* --out results/fig4/all',
     ],
+    positionals: '<fig2..fig6 | list | merge DIR…>',
     options: {
       preset: { type: 'string', help: 'quick (minutes on a laptop) or paper (the paper\'s settings; hours)', choices: ['quick', 'paper'], default: 'quick' },
-      seeds: { type: 'int', help: 'number of seeds (ensembles), seeds 1..K', min: 1, default: 3 },
+      seeds: { type: 'int', help: 'number of seeds (ensembles), seeds 1..K', min: 1, max: 10000, default: 3 },
       out: { type: 'string', help: 'output folder (results.json, report.md, SVG plots)', meta: 'DIR' },
       shard: { type: 'string', help: 'run only shard i of N of the (setting, seed) jobs', meta: 'i/N' },
       set: { type: 'string', help: 'override preset values with a JSON object, deep-merged (e.g. \'{"samples":20000}\')', meta: 'JSON' },
       retina: { type: 'string', help: 'fig6: path of retina50.txt(.gz) (default ../shared/data/retina50/retina50.txt.gz; skipped if absent)', meta: 'FILE' },
       json: { type: 'boolean', help: 'print the summary as one JSON line on stdout' },
-      progress: { type: 'boolean', help: 'draw progress bars even when stderr is not a terminal' },
+      progress: { type: 'boolean', help: 'progress every second when stderr is not a terminal (default: every 5 s)' },
       backend: { ...BACKEND_OPTION },
       threads: { ...THREADS_OPTION },
     },
@@ -101,7 +106,11 @@ const command: Command = {
   async run(args, ctx: CliContext) {
     const [name, ...rest] = args.positionals;
     if (name === undefined) throw new UsageError(`name an experiment (${experimentNames.join(', ')}), 'merge' or 'list'`);
+    if (name !== 'list' && name !== 'merge' && !(experimentNames as readonly string[]).includes(name)) {
+      throw new UsageError(`unknown experiment '${name}' (${experimentNames.join(', ')}, merge, list)`);
+    }
     if (name === 'list') {
+      if (rest.length) throw new UsageError(`list: unexpected arguments ${rest.join(' ')}`);
       for (const n of experimentNames) {
         const e = await loadExperiment(n);
         ctx.stdout(`${n.padEnd(6)}${e.title} (quick: ${e.estimate.quick}; paper: ${e.estimate.paper})\n`);
@@ -113,6 +122,7 @@ const command: Command = {
     const outDir = resolve(ctx.cwd, out);
     if (name === 'merge') {
       if (rest.length === 0) throw new UsageError('merge: name the shard folders to merge');
+      for (const d of rest) if (resolve(ctx.cwd, d) === outDir) throw new UsageError(`merge: --out ${out} is one of the folders to merge; choose a new folder`);
       const runs = rest.map((d) => ({ name: d, run: readSaved(resolve(ctx.cwd, d)) }));
       const exp = await loadExperiment(runs[0]!.run.meta?.experiment ?? '?');
       const merged = mergeRuns(exp, runs);
@@ -151,7 +161,7 @@ const command: Command = {
       const base = (overrides ?? exp.presets[preset]) as { datasets: { name: string; path: string }[] };
       overrides = { ...base, datasets: base.datasets.map((d) => (d.name === 'retina50' ? { ...d, path: args['retina'] as string } : d)) };
     }
-    const bar = new Progress({ total: 1000, label: `${name} (${preset})`, write: ctx.stderr, enabled: ctx.isTTY || Boolean(args['progress']) });
+    const bar = new Progress({ total: 1000, label: `${name} (${preset})`, write: ctx.stderr, ...progressMode(ctx, Boolean(args['progress'])) });
     let last = 0;
     const r = await runExperiment(exp, {
       preset,
@@ -169,13 +179,14 @@ const command: Command = {
       },
     });
     bar.end();
+    if (ctx.signal.aborted) {
+      // No partial results: a results.json always holds the whole run (or shard) asked for.
+      ctx.stderr(`${name}: interrupted after ${r.records.length} jobs; nothing written (split long runs with --shard i/N)\n`);
+      return 130;
+    }
     writeRunFiles(outDir, r);
     ctx.stderr(`${name}: ${r.records.length} jobs${shard ? ` (shard ${shard.index}/${shard.count})` : ''} → ${out}/report.md\n`);
     if (args['json']) ctx.stdout(JSON.stringify(r.report.data) + '\n');
-    if (ctx.signal.aborted) {
-      ctx.stderr(`${name}: interrupted; the files hold the ${r.records.length} finished jobs\n`);
-      return 130;
-    }
     return 0;
   },
 };

@@ -4,12 +4,11 @@ import { inferExactMLE, inferMcmcMLE } from '../../ising/infer/mle.js';
 import { inferPLE } from '../../ising/infer/ple.js';
 import { inferScreening, SCREENING_DEFAULT_C, type ScreeningMethod } from '../../ising/infer/rise.js';
 import type { InferResult } from '../../ising/types.js';
-import { writeParamsFile } from '../../io/files.js';
-import { paramsToJSON } from '../../io/params.js';
+import { firstNonFinite, paramsToJSON } from '../../io/params.js';
 import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { fmt, loadData, pathOf, progressFor } from './common.js';
+import { checkExactMle, checkFiles, fmt, loadData, progressFor, writeParams } from './common.js';
 
 /** Exact MLE enumerates 2^n states per step: fine to n ≈ 20. */
 const AUTO_EXACT_MLE_N = 16;
@@ -30,6 +29,15 @@ export function parseEpsGrid(s: string): number[] {
   return grid;
 }
 
+/** What to change when a method's fit is not finite. */
+const DIVERGED_HINT: Record<string, string> = {
+  em: 'the step size is too large: lower --gamma (default 0.1)',
+  mle: 'lower --gamma (mcmc), or use --method ple',
+  ple: 'the data are separable for some spin: add an L2 penalty, e.g. --lambda 0.001',
+  nmf: 'the correlation matrix is singular (a constant or duplicated spin?); try --method ple',
+  tap: 'the correlation matrix is singular (a constant or duplicated spin?); try --method ple',
+};
+
 const command: Command = {
   spec: {
     name: 'infer',
@@ -42,12 +50,12 @@ const command: Command = {
     options: {
       data: { type: 'string', help: 'data file (text ±1 or 0/1, or .npy)', required: true, meta: 'FILE' },
       method: { type: 'string', help: 'inference method', default: 'em', choices: ['em', 'mle', 'ple', 'nmf', 'tap', 'rise', 'logrise', 'rple'] },
-      out: { type: 'string', help: 'output params JSON (omit to print it)', meta: 'FILE' },
+      out: { type: 'string', help: "output params JSON (omit, or '-', to print it)", meta: 'FILE' },
       eps: { type: 'string', help: 'em: ε grid START:STOP:COUNT or a comma list', default: '0.4:0.9:21', meta: 'GRID' },
       iterations: { type: 'int', help: 'em: iterations per ε (100); mle mcmc: learning steps (1000); mle exact: max L-BFGS steps', min: 1 },
       gamma: { type: 'number', help: 'em / mle mcmc step size', default: 0.1, min: 0 },
       mle: { type: 'string', help: `mle: exact moments (enumeration) or mcmc (Boltzmann learning); auto = exact for n ≤ ${AUTO_EXACT_MLE_N}`, default: 'auto', choices: ['auto', 'exact', 'mcmc'] },
-      chains: { type: 'int', help: 'mle mcmc: persistent chains', default: 256, min: 1 },
+      chains: { type: 'int', help: 'mle mcmc: persistent chains', default: 256, min: 1, max: 65536 },
       lambda: { type: 'number', help: 'ple: L2 penalty on couplings (0 = plain pseudo-likelihood)', default: 0, min: 0 },
       c: { type: 'number', help: `rise/logrise/rple: ℓ1 constant c in λ = c·√(log(n²/δ)/M) (default ${SCREENING_DEFAULT_C.rise} / ${SCREENING_DEFAULT_C.logrise} / ${SCREENING_DEFAULT_C.rple})`, min: 0 },
       delta: { type: 'number', help: 'rise/logrise/rple: δ in λ', default: 0.05, min: 1e-300, max: 1 },
@@ -59,6 +67,9 @@ const command: Command = {
     const method = a['method'] as string;
     const grid = method === 'em' ? parseEpsGrid(a['eps'] as string) : defaultEpsGrid();
     const file = a['data'] as string;
+    const out = a['out'] as string | undefined;
+    if (out === '-' && a['json']) throw new UsageError("--json and --out - would both write to standard output; give --out a file");
+    checkFiles(ctx, [['--data', file]], [['--out', out]]);
     const data = loadData(ctx, file);
     const prog = progressFor(ctx, `infer ${method}`);
     const hooks = { onProgress: prog.onProgress, signal: ctx.signal };
@@ -71,7 +82,7 @@ const command: Command = {
       case 'mle': {
         let mode = a['mle'] as string;
         if (mode === 'auto') mode = data.n <= AUTO_EXACT_MLE_N ? 'exact' : 'mcmc';
-        if (mode === 'exact' && data.n > 24) throw new UsageError(`--mle exact: n=${data.n} is too large to enumerate; use --mle mcmc`);
+        if (mode === 'exact') checkExactMle('--mle exact', data.n);
         r = mode === 'exact'
           ? inferExactMLE(data, { maxIter: iterations ?? 2000, ...hooks })
           : inferMcmcMLE(data, new Rng(a['seed'] as number), { iterations: iterations ?? 1000, gamma: a['gamma'] as number, chains: a['chains'] as number, ...hooks });
@@ -97,12 +108,15 @@ const command: Command = {
     prog.end();
     if (ctx.signal.aborted) throw new Error('interrupted; nothing written');
     const extra = { method: r.method, settings: r.settings, diagnostics: r.diagnostics, data: file, samples: data.m };
-    const out = a['out'] as string | undefined;
-    if (out) writeParamsFile(pathOf(ctx, out), r.params, extra);
+    const hint = DIVERGED_HINT[method] ?? '';
+    const bad = firstNonFinite(r.params);
+    if (bad !== null) throw new Error(`${r.method}: the fitted parameters are not finite (${bad}); nothing written — ${hint}`);
+    if (out) writeParams(ctx, out, r.params, extra, hint);
     else if (!a['json']) {
-      ctx.stdout(paramsToJSON(r.params, extra));
+      writeParams(ctx, '-', r.params, extra, hint);
       return 0;
     }
+    if (out === '-') return 0;
     if (a['json']) {
       ctx.stdout(JSON.stringify({ method: r.method, n: data.n, samples: data.m, settings: r.settings, diagnostics: r.diagnostics, ...(out ? { out } : { params: JSON.parse(paramsToJSON(r.params)) }) }) + '\n');
     } else {

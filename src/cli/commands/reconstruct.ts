@@ -1,9 +1,8 @@
 import { accuracyByHiddenCount, reconstruct } from '../../ising/reconstruct.js';
-import { writeSpinFile } from '../../io/files.js';
 import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { fmt, loadData, loadParams, pathOf, progressFor } from './common.js';
+import { checkFiles, fmt, loadData, loadParams, progressFor, writeSpins } from './common.js';
 
 const command: Command = {
   spec: {
@@ -30,6 +29,8 @@ const command: Command = {
     if ((hiddenList === undefined) === (ks === undefined)) throw new UsageError('give exactly one of --hidden I,J,… or --random-hidden K');
     const out = a['out'] as string | undefined;
     if (ks && ks.length > 1 && out) throw new UsageError('--out needs a single --random-hidden count');
+    if (out === '-' && a['json']) throw new UsageError("--json and --out - would both write to standard output; give --out a file");
+    checkFiles(ctx, [['--params', a['params'] as string], ['--data', a['data'] as string]], [['--out', out]]);
     const p = loadParams(ctx, a['params'] as string);
     const data = loadData(ctx, a['data'] as string);
     if (p.n !== data.n) throw new UsageError(`${a['params']} has n=${p.n} but ${a['data']} has n=${data.n}`);
@@ -49,12 +50,12 @@ const command: Command = {
         results = [{ hidden: ks[0]!, accuracy: res.accuracy, correct: res.correct, total: res.total, approximate: res.approximate }];
       } else results = accuracyByHiddenCount(p, data, ks, rng, { maxExact, signal: ctx.signal });
       prog.end();
-      if (out && filled) writeSpinFile(pathOf(ctx, out), filled);
+      if (out && filled) writeSpins(ctx, out, filled);
       if (a['json']) {
         const rows = results.map((r) => ({ accuracy: r.accuracy, correct: r.correct, total: r.total, hiddenPerSample: r.hidden, samples: data.m, approximate: r.approximate }));
         ctx.stdout(JSON.stringify(rows.length === 1 ? { ...rows[0], ...(out ? { out } : {}) } : { byHidden: rows }) + '\n');
       } else {
-        for (const r of results) ctx.stdout(`accuracy ${fmt(r.accuracy)} (${r.correct}/${r.total} hidden spins, ${r.hidden} per sample${r.approximate ? `, ${r.approximate} samples approximate` : ''})${out ? `; wrote ${out}` : ''}\n`);
+        for (const r of results) (out === '-' ? ctx.stderr : ctx.stdout)(`accuracy ${fmt(r.accuracy)} (${r.correct}/${r.total} hidden spins, ${r.hidden} per sample${r.approximate ? `, ${r.approximate} samples approximate` : ''})${out ? `; wrote ${out}` : ''}\n`);
       }
       return 0;
     }
@@ -64,10 +65,10 @@ const command: Command = {
     const prog = progressFor(ctx, 'reconstruct');
     const res = reconstruct(p, data, hidden, { maxExact, rng, onProgress: prog.onProgress, signal: ctx.signal });
     prog.end();
-    if (out) writeSpinFile(pathOf(ctx, out), res.filled);
+    if (out) writeSpins(ctx, out, res.filled);
     const h = hidden.length;
     if (a['json']) ctx.stdout(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, hiddenPerSample: h, samples: data.m, approximate: res.approximate, ...(out ? { out } : {}) }) + '\n');
-    else ctx.stdout(`accuracy ${fmt(res.accuracy)} (${res.correct}/${res.total} hidden spins, ${h} per sample${res.approximate ? `, ${res.approximate} samples approximate` : ''})${out ? `; wrote ${out}` : ''}\n`);
+    else (out === '-' ? ctx.stderr : ctx.stdout)(`accuracy ${fmt(res.accuracy)} (${res.correct}/${res.total} hidden spins, ${h} per sample${res.approximate ? `, ${res.approximate} samples approximate` : ''})${out ? `; wrote ${out}` : ''}\n`);
     return 0;
   },
 };

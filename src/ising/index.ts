@@ -18,3 +18,4 @@ export * from './infer/meanfield.js';
 export * from './infer/rise.js';
 export * from './graphs.js';
 export * from './kinetic/index.js';
+export * from './infer/auto.js';

@@ -52,7 +52,7 @@ const command: Command = {
       lambda: { type: 'number', help: 'ple: L2 penalty on couplings (0 = plain pseudo-likelihood)', default: 0, min: 0 },
       c: { type: 'number', help: `rise/logrise/rple: ℓ1 constant c in λ = c·√(log(n²/δ)/M) (default ${SCREENING_DEFAULT_C.rise} / ${SCREENING_DEFAULT_C.logrise} / ${SCREENING_DEFAULT_C.rple})`, min: 0 },
       delta: { type: 'number', help: 'rise/logrise/rple: δ in λ', default: 0.05, min: 1e-300, max: 1 },
-      seed: { type: 'int', help: 'em: seed of the random start (reference 13); mle mcmc: chain seed', default: 13, min: 0 },
+      seed: { type: 'int', help: 'em: seed of the random start (reference 13); mle mcmc: chain seed; auto: the 80/20 split', default: 13, min: 0 },
       json: { type: 'boolean', help: 'print method, settings and diagnostics as JSON' },
     },
   },
@@ -90,7 +90,7 @@ const command: Command = {
         r = inferScreening(method as ScreeningMethod, data, { c: a['c'] as number | undefined, delta: a['delta'] as number, ...hooks });
         break;
       case 'auto': {
-        const au = inferAuto(data, hooks);
+        const au = inferAuto(data, { ...hooks, seed: a['seed'] as number });
         r = { ...au, settings: { ...au.settings, auto: au.choice } };
         ctx.stderr(`auto: ${au.choice.method} — ${au.choice.reason}\n`);
         break;

@@ -100,10 +100,18 @@ export interface ResumedRun {
 export function resumeRun(bytes: Uint8Array, data: SpinData, opts: { iterations?: number } = {}, where = 'checkpoint'): ResumedRun {
   const file = decode(bytes, where);
   const md = file.metadata;
-  const resumeCurve = md['curve'] === undefined ? [] : parseJSON<CurvePoint[]>(md['curve'], 'curve', where);
+  const damaged = `${where}: metadata 'curve' (the stop rule's history) is damaged; resume with --stop none, or start again`;
+  let resumeCurve: CurvePoint[] = [];
+  if (md['curve'] !== undefined) {
+    try {
+      resumeCurve = JSON.parse(md['curve']) as CurvePoint[];
+    } catch {
+      throw new DataError(damaged);
+    }
+  }
   const keys = ['iteration', 'varGenerated', 'varTest', 'ratio', 'loss'] as const;
   const pointOk = (p: unknown): boolean => p !== null && typeof p === 'object' && keys.every((k) => typeof (p as Record<string, unknown>)[k] === 'number' || (k !== 'iteration' && (p as Record<string, unknown>)[k] === null));
-  if (!Array.isArray(resumeCurve) || !resumeCurve.every(pointOk)) throw new DataError(`${where}: metadata 'curve' (the stop rule's history) is damaged; resume with --stop none, or start again`);
+  if (!Array.isArray(resumeCurve) || !resumeCurve.every(pointOk)) throw new DataError(damaged);
   let resumeBest: ResumedRun['resumeBest'] = null;
   if (md['best_iteration'] !== undefined) {
     const iteration = Number(md['best_iteration']);

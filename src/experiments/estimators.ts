@@ -151,7 +151,7 @@ export const estimators: Experiment<EstimatorsPreset> = {
   title: 'Estimators — which inverse-Ising method wins where, with and without diffusion augmentation',
   presets: estimatorsPresets,
   estimate: {
-    quick: '≈5 min of CPU per seed (n = 20, M ∈ {500, 2000}, 5 truths, a 600-iteration tiny diffusion model per cell); wall time was ~10× that on the shared machine',
+    quick: '≈3.5 min of CPU per seed (n = 20, M ∈ {500, 2000}, 5 truths, a 600-iteration tiny diffusion model per cell): 409 s for 2 seeds; wall time was ~10× that on the shared machine',
     paper: 'days on 2 cores (n up to 60, M up to 10⁴, MCMC MLE above n = 20, a 4000-iteration small diffusion model per cell)',
   },
   jobs: (p, seeds) => {

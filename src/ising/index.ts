@@ -19,3 +19,4 @@ export * from './tails.js';
 export * from './infer/rise.js';
 export * from './graphs.js';
 export * from './kinetic/index.js';
+export * from './infer/auto.js';

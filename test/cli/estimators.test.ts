@@ -42,6 +42,10 @@ describe('spindiff model / infer --method rise|logrise|rple', () => {
       expect(p.extra['method']).toBe(m);
       expect(supportF1(truth, p).f1).toBe(1);
     }
+    const au = await run('infer', '--data', 'lat.txt', '--method', 'auto', '--out', 'auto.json', '--json');
+    expect(au.code, au.err).toBe(0);
+    expect(au.err).toMatch(/auto: (mle|ple|rple) — n = 12 ≤ 16 \(exact MLE enumerable\), M = 3000; held-out pseudo-log-likelihood/);
+    expect(['mle', 'ple', 'rple']).toContain(JSON.parse(au.out).settings.auto.method);
   });
 
   it('kinetic simulate | infer: writes a series and parameters; infer scores against the truth', async () => {

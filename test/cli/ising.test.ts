@@ -134,7 +134,7 @@ describe('bad input: one clear line, non-zero exit, no output file', () => {
     ['bad value with line and column', ['infer', '--data', 'bad.txt', '--out', 'o2.json'], 'o2.json', /^spindiff infer: bad\.txt:2:3: expected -1, 1 \(or 0\/1\), got '2'\n$/],
     ['ragged line', ['infer', '--data', 'ragged.txt', '--out', 'o3.json'], 'o3.json', /^spindiff infer: ragged\.txt:3: expected 3 values \(as on the first data line\), got 2\n$/],
     ['mixed conventions', ['infer', '--data', 'mixed.txt', '--out', 'o4.json'], 'o4.json', /^spindiff infer: mixed\.txt:2:1: '0' mixes the 0\/1 and ±1 conventions \(a -1 at mixed\.txt:1:4\)/],
-    ['unknown method', ['infer', '--data', 'data.txt', '--method', 'magic', '--out', 'o5.json'], 'o5.json', /--method: expected one of em\|mle\|ple\|nmf\|tap, got 'magic'/],
+    ['unknown method', ['infer', '--data', 'data.txt', '--method', 'magic', '--out', 'o5.json'], 'o5.json', /--method: expected one of em\|mle\|ple\|nmf\|tap\|rise\|logrise\|rple\|auto, got 'magic'/],
     ['bad eps grid', ['infer', '--data', 'data.txt', '--eps', '0.4:1.5:3', '--out', 'o6.json'], 'o6.json', /--eps: every ε must be in \(0, 1\], got 1\.5/],
     ['n mismatch in score', ['score', '--true', 'true.json', '--inferred', 'small.json'], '', /true\.json has n=10 but small\.json has n=3/],
     ['n mismatch in reconstruct', ['reconstruct', '--params', 'small.json', '--data', 'data.txt', '--hidden', '1', '--out', 'o7.txt'], 'o7.txt', /small\.json has n=3 but data\.txt has n=10/],

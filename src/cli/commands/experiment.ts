@@ -89,7 +89,7 @@ const command: Command = {
       'spindiff experiment fig4 --preset paper --seeds 10 --shard 2/16 --out results/fig4/shard2',
       'spindiff experiment merge results/fig4/shard* --out results/fig4/all',
     ],
-    positionals: '<fig2..fig6 | list | merge DIR…>',
+    positionals: '<fig2..fig6 | tails | generators | estimators | robustness | list | merge DIR…>',
     options: {
       preset: { type: 'string', help: 'quick (minutes on a laptop) or paper (the paper\'s settings; hours)', choices: ['quick', 'paper'], default: 'quick' },
       seeds: { type: 'int', help: 'number of seeds (ensembles), seeds 1..K', min: 1, max: 10000, default: 3 },
@@ -111,9 +111,10 @@ const command: Command = {
     }
     if (name === 'list') {
       if (rest.length) throw new UsageError(`list: unexpected arguments ${rest.join(' ')}`);
+      const width = Math.max(...experimentNames.map((n) => n.length)) + 2;
       for (const n of experimentNames) {
         const e = await loadExperiment(n);
-        ctx.stdout(`${n.padEnd(6)}${e.title} (quick: ${e.estimate.quick}; paper: ${e.estimate.paper})\n`);
+        ctx.stdout(`${n.padEnd(width)}${e.title} (quick: ${e.estimate.quick}; paper: ${e.estimate.paper})\n`);
       }
       return 0;
     }

@@ -3,6 +3,7 @@ import { inferNMF, inferTAP } from '../../ising/infer/meanfield.js';
 import { inferExactMLE, inferMcmcMLE } from '../../ising/infer/mle.js';
 import { inferPLE } from '../../ising/infer/ple.js';
 import { inferScreening, SCREENING_DEFAULT_C, type ScreeningMethod } from '../../ising/infer/rise.js';
+import { inferAuto } from '../../ising/infer/auto.js';
 import type { InferResult } from '../../ising/types.js';
 import { firstNonFinite, paramsToJSON } from '../../io/params.js';
 import { Rng } from '../../random/index.js';
@@ -41,7 +42,7 @@ const DIVERGED_HINT: Record<string, string> = {
 const command: Command = {
   spec: {
     name: 'infer',
-    summary: 'infer fields b and couplings w from data: em (erasure machine) | mle | ple | nmf | tap | rise | logrise | rple',
+    summary: 'infer fields b and couplings w from data: em (erasure machine) | mle | ple | nmf | tap | rise | logrise | rple | auto',
     examples: [
       'spindiff infer --data data.txt --out inferred.json',
       'spindiff infer --data data.txt --method ple --out ple.json --json',
@@ -49,7 +50,7 @@ const command: Command = {
     ],
     options: {
       data: { type: 'string', help: 'data file (text ±1 or 0/1, or .npy)', required: true, meta: 'FILE' },
-      method: { type: 'string', help: 'inference method', default: 'em', choices: ['em', 'mle', 'ple', 'nmf', 'tap', 'rise', 'logrise', 'rple'] },
+      method: { type: 'string', help: 'inference method', default: 'em', choices: ['em', 'mle', 'ple', 'nmf', 'tap', 'rise', 'logrise', 'rple', 'auto'] },
       out: { type: 'string', help: "output params JSON (omit, or '-', to print it)", meta: 'FILE' },
       eps: { type: 'string', help: 'em: ε grid START:STOP:COUNT or a comma list', default: '0.4:0.9:21', meta: 'GRID' },
       iterations: { type: 'int', help: 'em: iterations per ε (100); mle mcmc: learning steps (1000); mle exact: max L-BFGS steps', min: 1 },
@@ -59,7 +60,7 @@ const command: Command = {
       lambda: { type: 'number', help: 'ple: L2 penalty on couplings (0 = plain pseudo-likelihood)', default: 0, min: 0 },
       c: { type: 'number', help: `rise/logrise/rple: ℓ1 constant c in λ = c·√(log(n²/δ)/M) (default ${SCREENING_DEFAULT_C.rise} / ${SCREENING_DEFAULT_C.logrise} / ${SCREENING_DEFAULT_C.rple})`, min: 0 },
       delta: { type: 'number', help: 'rise/logrise/rple: δ in λ', default: 0.05, min: 1e-300, max: 1 },
-      seed: { type: 'int', help: 'em: seed of the random start (reference 13); mle mcmc: chain seed', default: 13, min: 0 },
+      seed: { type: 'int', help: 'em: seed of the random start (reference 13); mle mcmc: chain seed; auto: the 80/20 split', default: 13, min: 0 },
       json: { type: 'boolean', help: 'print method, settings and diagnostics as JSON' },
     },
   },
@@ -99,6 +100,12 @@ const command: Command = {
       case 'rple':
         r = inferScreening(method as ScreeningMethod, data, { c: a['c'] as number | undefined, delta: a['delta'] as number, ...hooks });
         break;
+      case 'auto': {
+        const au = inferAuto(data, { ...hooks, seed: a['seed'] as number });
+        r = { ...au, settings: { ...au.settings, auto: au.choice } };
+        ctx.stderr(`auto: ${au.choice.method} — ${au.choice.reason}\n`);
+        break;
+      }
       case 'nmf':
         r = inferNMF(data);
         break;

@@ -47,6 +47,7 @@ export function kineticFromJSON(text: string, name = 'params'): KineticParams {
 const command: Command = {
   spec: {
     name: 'kinetic',
+    positionals: 'simulate | infer',
     summary: 'kinetic Ising (time series, asymmetric W): simulate | infer (nmf, tap, emf, mle, fem)',
     examples: [
       'spindiff kinetic simulate --n 20 --g 1 --steps 5000 --seed 1 --out series.txt --params-out W.json',

@@ -50,7 +50,7 @@ export function pseudoLogLikelihood(p: IsingParams, data: SpinData): number {
 }
 
 function pleIsFinite(r: InferResult): boolean {
-  if (r.diagnostics['converged'] === false) return false;
+  if ('converged' in r.diagnostics && r.diagnostics.converged === false) return false;
   for (const v of r.params.w) if (!(Math.abs(v) <= AUTO_MAX_PLE_PARAM)) return false;
   for (const v of r.params.b) if (!(Math.abs(v) <= AUTO_MAX_PLE_PARAM)) return false;
   return true;

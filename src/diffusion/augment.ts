@@ -22,6 +22,7 @@ import type { SamplerKind } from './samplers.js';
 import { energyVarianceStop } from './stopping.js';
 import type { StopDecision, StopRuleOptions } from './stopping.js';
 import { makeSchedule } from './schedule.js';
+import { throwIfAborted, Yielder } from '../util/abort.js';
 
 export interface SamplerOptions {
   sampler: SamplerKind;
@@ -167,7 +168,7 @@ export interface TrainDiffusionResult extends TrainState {
  * Train a diffusion model, evaluating the energy-variance ratio every `evalEvery` iterations and
  * stopping by the rule of stopping.ts (or running all iterations with stop = 'none').
  */
-export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): TrainDiffusionResult {
+export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Promise<TrainDiffusionResult> {
   const stopMode = o.stop ?? 'energy-variance';
   const samplerOpts: SamplerOptions = { ...DEFAULT_SAMPLER, ...o.sampler };
   const cfg = o.train;
@@ -190,7 +191,11 @@ export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Train
   let lastLossIndex = curve.length > 0 ? curve[curve.length - 1]!.iteration : trainer.iteration;
   let evalSeconds = 0;
   const state = (): TrainState => ({ trainer, curve, decision, best });
+  // Give the host (a page, Node's signal handlers) a turn every ~40 ms; on abort the loop ends
+  // with the state so far (the CLI saves it), so the yielder itself never throws.
+  const host = new Yielder();
   while (trainer.iteration < cfg.iterations) {
+    await host.tick();
     if (o.signal?.aborted) break;
     trainer.step();
     const it = trainer.iteration;
@@ -200,7 +205,7 @@ export function trainDiffusion(train: SpinData, o: TrainDiffusionOptions): Train
       const te = now();
       const sd = trainer.samplingStateDict();
       evalNet.loadStateDict(sd);
-      const gen = generateSpins(evalNet, evalSamples, evalRng, samplerOpts, { signal: o.signal });
+      const gen = await generateSpins(evalNet, evalSamples, evalRng, samplerOpts, { signal: o.signal });
       const varGen = energyStats(o.thetaTrain!, gen).variance;
       let loss = 0;
       for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
@@ -232,13 +237,13 @@ export async function augment(data: SpinData, opts: AugmentOptions = {}): Promis
   const prev = getBackend();
   setBackend(opts.backend);
   try {
-    return augmentImpl(data, opts);
+    return await augmentImpl(data, opts);
   } finally {
     setBackend(prev);
   }
 }
 
-function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
+async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<AugmentResult> {
   const t0 = now();
   const timings = { split: 0, 'infer-train': 0, train: 0, evaluate: 0, generate: 0, infer: 0, total: 0 };
   const seed = opts.seed ?? 1;
@@ -255,7 +260,10 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   if (test.n !== train.n) throw new Error(`augment: test data has n=${test.n}, training data n=${train.n}`);
   timings.split = now() - tt;
 
+  // Between stages the host gets a turn and a set signal ends the run (AbortError).
+  const host = new Yielder(signal, 40, 'augment');
   tt = now();
+  await host.tick();
   progress?.('infer-train', 0, 1);
   const observed = infer(train);
   const thetaTrain = observed.params;
@@ -274,7 +282,8 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   const rule: StopRuleOptions = { minIterations: Math.round((opts.minFraction ?? AUGMENT_DEFAULTS.minFraction) * trainCfg.iterations), ...opts.stopRule };
 
   tt = now();
-  const run = trainDiffusion(train, {
+  await host.tick();
+  const run = await trainDiffusion(train, {
     network: netCfg, train: trainCfg, sampler: samplerOpts, stop: stopMode, stopRule: rule, evalEvery, evalSamples,
     test, thetaTrain, rng: evalRng, keepCheckpoints: opts.keepCheckpoints, signal,
     onProgress: (d, t, info) => progress?.('train', d, t, info),
@@ -284,15 +293,16 @@ function augmentImpl(data: SpinData, opts: AugmentOptions): AugmentResult {
   timings.train = now() - tt - run.evalSeconds;
   const { curve, decision, stopIteration, checkpoints } = run;
   const chosen = run.chosen;
-  if (signal?.aborted) throw new Error('augment: aborted');
+  throwIfAborted(signal, 'augment');
 
   tt = now();
   const genNet = new NoiseMLP(netCfg, new Rng(0));
   genNet.loadStateDict(chosen.stateDict);
-  const generated = generateSpins(genNet, M, genRng, samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) });
+  const generated = await generateSpins(genNet, M, genRng, samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) });
   timings.generate = now() - tt;
 
   tt = now();
+  await host.tick();
   progress?.('infer', 0, 1);
   const augmented = infer(concatData([train, generated]));
   progress?.('infer', 1, 1);

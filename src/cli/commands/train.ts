@@ -173,7 +173,7 @@ async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<num
     const startIt = resumeState?.trainer.iteration ?? 0;
     const b = bar(ctx, a, 'train');
     const t0 = performance.now();
-    const res = trainDiffusion(train, {
+    const res = await trainDiffusion(train, {
       network: netCfg, train: trainCfg, sampler: samplerFromArgs(a), stop,
       stopRule: { minIterations: Math.round((a['minFraction'] as number) * trainCfg.iterations), patience: a['patience'] as number },
       evalEvery: a['evalEvery'] as number | undefined, evalSamples: a['evalSamples'] as number,

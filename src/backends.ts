@@ -31,8 +31,10 @@ export interface LoadBackendOptions extends SelectOptions {
  */
 export async function loadBackend(name: BackendName | (string & {}), opts: LoadBackendOptions = {}): Promise<Backend> {
   if (name !== 'gpujs') return loadNamed(name, opts);
-  // gpu-browser.js defines a global GPU class carrying the module's other exports (GPU.input, …).
-  const global = (globalThis as { GPU?: unknown }).GPU;
-  const module = opts.gpujs ?? (typeof global === 'function' ? ({ GPU: global, input: (global as { input?: unknown }).input } as unknown as GpujsModule) : undefined);
+  // gpu-browser.js defines a global GPU class carrying the module's other exports (GPU.input, …),
+  // unless the browser has WebGPU, whose interface is also called GPU: check for gpu.js's input.
+  const global = (globalThis as { GPU?: { input?: unknown } }).GPU;
+  const input = typeof global === 'function' ? (global as { input?: unknown }).input : undefined;
+  const module = opts.gpujs ?? (typeof input === 'function' ? ({ GPU: global, input } as unknown as GpujsModule) : undefined);
   return loadGpujsBackend({ mode: opts.gpujsMode ?? 'gpu', ...(module ? { module } : {}) });
 }

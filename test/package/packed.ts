@@ -21,11 +21,16 @@ export function sh(cmd: string, args: string[], cwd: string, env: NodeJS.Process
 }
 
 /** npm pack + npm install --offline into a fresh project; returns the project folder. */
-export async function installPacked(): Promise<string> {
-  if (!existsSync(join(ROOT, 'dist/types/index.d.ts')) || !existsSync(join(ROOT, 'dist/node/cli.js'))) {
+/** Build the package unless dist/ is there (npm test builds it first). */
+export async function ensureBuilt(): Promise<void> {
+  if (!existsSync(join(ROOT, 'dist/types/index.d.ts')) || !existsSync(join(ROOT, 'dist/node/cli.js')) || !existsSync(join(ROOT, 'dist/lib/index.js'))) {
     const b = await sh(process.execPath, ['scripts/build.mjs'], ROOT);
     if (b.code !== 0) throw new Error(`build failed:\n${b.err}`);
   }
+}
+
+export async function installPacked(): Promise<string> {
+  await ensureBuilt();
   const tmp = mkdtempSync(join(tmpdir(), 'spindiff-pack-'));
   const p = await sh('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp], ROOT);
   if (p.code !== 0) throw new Error(`npm pack failed:\n${p.err}`);

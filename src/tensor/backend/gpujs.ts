@@ -27,7 +27,9 @@ type GpuModule = typeof import('gpu.js');
 
 async function importGpujs(): Promise<GpuModule> {
   try {
-    return await import('gpu.js');
+    // A bundler that wraps gpu.js's browser build (UMD) as CommonJS gives its exports as `default`.
+    const m = (await import('gpu.js')) as GpuModule & { default?: GpuModule };
+    return m.GPU ? m : m.default!;
   } catch (e) {
     throw new Error(`gpujs backend: the optional peer dependency gpu.js is not installed (npm install gpu.js): ${(e as Error).message.split('\n')[0]}`);
   }

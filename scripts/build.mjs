@@ -8,7 +8,7 @@
 // Each build shares chunks between its entries, so classes (Tensor, …) are one per build.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const common = { bundle: true, format: 'esm', sourcemap: true, target: 'es2022', logLevel: 'warning', splitting: true, chunkNames: 'chunks/[name]-[hash]' };
@@ -33,6 +33,9 @@ export async function buildAll({ types = true } = {}) {
       external: ['gpu.js', '@tensorflow/*'],
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } }),
   ];
+  // The playground: a self-contained static page (gpu.js, a dev dependency, bundled in from its browser build).
+  jobs.push(build({ ...common, platform: 'browser', entryPoints: { app: 'src/playground/app.ts' }, outdir: 'dist/playground', plugins: [nodeStub], minify: true })
+    .then(() => copyFileSync('src/playground/index.html', 'dist/playground/index.html')));
   await Promise.all(jobs);
   if (types) {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

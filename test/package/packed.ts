@@ -23,7 +23,7 @@ export function sh(cmd: string, args: string[], cwd: string, env: NodeJS.Process
 /** npm pack + npm install --offline into a fresh project; returns the project folder. */
 /** Build the package unless dist/ is there (npm test builds it first). */
 export async function ensureBuilt(): Promise<void> {
-  if (!existsSync(join(ROOT, 'dist/types/index.d.ts')) || !existsSync(join(ROOT, 'dist/node/cli.js')) || !existsSync(join(ROOT, 'dist/lib/index.js'))) {
+  if (!existsSync(join(ROOT, 'dist/types/index.d.ts')) || !existsSync(join(ROOT, 'dist/node/cli.js')) || !existsSync(join(ROOT, 'dist/lib/index.js')) || !existsSync(join(ROOT, 'dist/playground/index.html'))) {
     const b = await sh(process.execPath, ['scripts/build.mjs'], ROOT);
     if (b.code !== 0) throw new Error(`build failed:\n${b.err}`);
   }

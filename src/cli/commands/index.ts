@@ -19,5 +19,6 @@ export const commands: Record<string, CommandEntry> = {
   sample: { summary: 'generate configurations with a trained diffusion model', load: async () => (await import('./sample.js')).default },
   augment: { summary: 'the whole pipeline: train, stop, generate, infer from observed + generated', load: async () => (await import('./augment.js')).default },
   experiment: { summary: "reproduce the paper's figures (fig2..fig6), shard and merge sweeps", load: async () => (await import('./experiment.js')).default },
+  playground: { summary: 'serve the playground page (simulate, infer, train, augment in the browser) on 127.0.0.1', load: async () => (await import('./playground.js')).default },
   demo: { summary: 'the main job on defaults: SK n=20, observed vs augmented inference, with a report', load: async () => (await import('./demo.js')).default },
 };

@@ -193,7 +193,7 @@ const actions = {
         const cfg = trainConfig(state);
         const tr = new DiffusionTrainer(data!, presetConfig('tiny', data!.n, cfg.T), cfg);
         for (let k = 0; k < 3; k++) tr.step();
-        const iters = 40, t0 = performance.now();
+        const iters = 30, t0 = performance.now();
         for (let k = 0; k < iters; k++) { tr.step(); if (k % 10 === 9) await yieldToHost(); }
         out[name] = iters / ((performance.now() - t0) / 1000);
       } catch (e) {

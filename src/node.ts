@@ -1,8 +1,9 @@
-/** The Node entry: the browser-safe core plus file helpers. */
-export * from './index.js';
+/**
+ * `spindiff/node`: the Node-only helpers — data and params files, atomic writes, and the CLI's
+ * main() (the `spindiff` command as a function: `await cliMain(['sk', '--n', '10'], io)`).
+ * The core API is the root entry, `spindiff`.
+ */
 export { writeFileAtomic } from './io/atomic.js';
 export { main as cliMain } from './cli/main.js';
+export type { CliContext } from './cli/context.js';
 export * from './io/files.js';
-// Optional accelerated backends (wasm-simd, threads, gpu.js), imported on demand; Node only,
-// kept out of the browser core so that it never contains WebAssembly compilation.
-export { loadBackend } from './tensor/backend/wasm/select.js';

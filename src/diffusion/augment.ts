@@ -8,7 +8,7 @@
  *   5. generate M⁺ configurations and infer the couplings from observed (train half) + generated.
  * The observed-only inference (train half) is returned beside it for comparison.
  */
-import { AbortError, DataError, UsageError } from '../util/errors.js';
+import { DataError, UsageError } from '../util/errors.js';
 import type { Rng } from '../random/index.js';
 import { Tensor, getBackend, setBackend } from '../tensor/index.js';
 import type { Backend } from '../tensor/index.js';
@@ -26,6 +26,7 @@ import type { StopDecision, StopRuleOptions } from './stopping.js';
 import { makeSchedule } from './schedule.js';
 import type { GeneratorConfig } from './discrete/objective.js';
 import { discreteSampleLoop, runAsync } from './discrete/sample.js';
+import { throwIfAborted, Yielder } from '../util/abort.js';
 
 export interface SamplerOptions {
   sampler: SamplerKind;
@@ -251,7 +252,11 @@ export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions):
     if (isEvalPoint(it) && curve.at(-1)?.iteration !== it) stopped = (await evaluate(it)) !== false;
     else if (curve.length > 0) stopped = (decision = decide()).stop;
   }
+  // Give the host (a page, Node's signal handlers) a turn every ~40 ms; on abort the loop ends
+  // with the state so far (the CLI saves it), so the yielder itself never throws.
+  const host = new Yielder();
   while (!stopped && trainer.iteration < cfg.iterations) {
+    await host.tick();
     if (o.signal?.aborted) break;
     trainer.step();
     const it = trainer.iteration;
@@ -299,7 +304,10 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   if (test.n !== train.n) throw new DataError(`augment: test data has n=${test.n}, training data n=${train.n}`);
   timings.split = now() - tt;
 
+  // Between stages the host gets a turn and a set signal ends the run (AbortError).
+  const host = new Yielder(signal, 40, 'augment');
   tt = now();
+  await host.tick();
   progress?.('infer-train', 0, 1);
   const observed = infer(train);
   const thetaTrain = observed.params;
@@ -313,6 +321,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   if (!(Number.isInteger(M) && M >= 1)) throw new UsageError(`augment: samples must be an integer ≥ 1, got ${M}`);
 
   tt = now();
+  await host.tick();
   const run = await trainDiffusion(train, {
     network: netCfg, train: trainCfg, sampler: samplerOpts, stop: opts.stop, stopRule: opts.stopRule, minFraction: opts.minFraction,
     evalEvery: opts.evalEvery, evalSamples: opts.evalSamples, test, thetaTrain, keepCheckpoints: opts.keepCheckpoints, signal,
@@ -323,7 +332,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   timings.train = now() - tt - run.evalSeconds;
   const { curve, decision, stopIteration, checkpoints } = run;
   const chosen = run.chosen;
-  if (signal?.aborted) throw new AbortError('augment: aborted');
+  throwIfAborted(signal, 'augment');
 
   tt = now();
   const genNet = NoiseMLP.fromStateDict(run.trainer.net.config, chosen.stateDict); // with the generator's head
@@ -331,6 +340,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   timings.generate = now() - tt;
 
   tt = now();
+  await host.tick();
   progress?.('infer', 0, 1);
   const augmented = infer(concatData([train, generated]));
   progress?.('infer', 1, 1);

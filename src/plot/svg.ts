@@ -38,7 +38,33 @@ export interface ChartOptions {
   hLines?: { y: number; label?: string }[];
   /** Draw y = x across the plot (inferred vs true scatter). */
   diagonal?: boolean;
+  /**
+   * Prefix of the ids inside the SVG (its clip path). Default: derived from the chart's content,
+   * so different charts inlined in one page never share an id, and the output stays deterministic.
+   */
+  id?: string;
+  /** Most point markers drawn on one line series; longer curves get every k-th (default 60). */
+  maxMarkers?: number;
 }
+
+/** Estimated width of a label in the 12 px sans-serif used here (no font metrics without a DOM). */
+export const CHAR_WIDTH = 6.5;
+
+/** FNV-1a of the chart's content: a stable, short id prefix. */
+function contentId(o: ChartOptions): string {
+  let h = 0x811c9dc5;
+  const mix = (t: string): void => { for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193); };
+  mix(`${o.title ?? ''}|${o.xLabel}|${o.yLabel}|${o.width ?? ''}x${o.height ?? ''}`);
+  for (const s of o.series) {
+    mix(`|${s.label}:${s.x.length}`);
+    for (let i = 0; i < s.x.length; i++) mix(`${s.x[i]},${s.y[i]};`);
+  }
+  for (const m of o.markers ?? []) mix(`|m${m.x}${m.label}`);
+  return `spd-${(h >>> 0).toString(36)}`;
+}
+
+interface Box { x: number; y: number; w: number; h: number }
+const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#17becf'];
 
@@ -141,6 +167,10 @@ export function chart(o: ChartOptions): string {
   const x1 = W - right;
   const y0 = H - bottom;
   const y1 = top;
+  const clipId = `${o.id ?? contentId(o)}-plot`;
+  // Legend box, top right inside the plot (marker labels are placed around it).
+  const lw = legendRows > 0 ? Math.max(...o.series.map((s) => s.label.length)) * CHAR_WIDTH + 34 : 0;
+  const legend: Box | null = legendRows > 0 ? { x: x1 - lw - 6, y: y1 + 6, w: lw, h: legendRows * 16 + 6 } : null;
 
   const xs: number[] = [];
   const ys: number[] = [];
@@ -175,7 +205,7 @@ export function chart(o: ChartOptions): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="white"/>`);
   if (o.title) out.push(`<text x="${f(W / 2)}" y="20" text-anchor="middle" font-size="14">${escapeXml(o.title)}</text>`);
-  out.push(`<defs><clipPath id="plot"><rect x="${x0}" y="${y1}" width="${f(x1 - x0)}" height="${f(y0 - y1)}"/></clipPath></defs>`);
+  out.push(`<defs><clipPath id="${clipId}"><rect x="${x0}" y="${y1}" width="${f(x1 - x0)}" height="${f(y0 - y1)}"/></clipPath></defs>`);
   // Axes, ticks, grid.
   out.push(`<g class="axes" stroke="#444" fill="none"><rect x="${x0}" y="${y1}" width="${f(x1 - x0)}" height="${f(y0 - y1)}"/></g>`);
   const xt = X.log ? logTicks(X.lo, X.hi) : linearTicks(X.lo, X.hi);
@@ -197,7 +227,7 @@ export function chart(o: ChartOptions): string {
   out.push(`<text x="${f((x0 + x1) / 2)}" y="${H - 12}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`);
   out.push(`<text x="16" y="${f((y0 + y1) / 2)}" text-anchor="middle" transform="rotate(-90 16 ${f((y0 + y1) / 2)})">${escapeXml(o.yLabel)}</text>`);
 
-  out.push('<g clip-path="url(#plot)">');
+  out.push(`<g clip-path="url(#${clipId})">`);
   if (o.diagonal) {
     out.push(`<line class="diagonal" x1="${f(px(X.lo))}" y1="${f(py(X.lo))}" x2="${f(px(X.hi))}" y2="${f(py(X.hi))}" stroke="#888" stroke-dasharray="4 3"/>`);
   }
@@ -205,11 +235,24 @@ export function chart(o: ChartOptions): string {
     if (!drawable(Y, h.y)) continue;
     out.push(`<line class="hline" x1="${x0}" y1="${f(py(h.y))}" x2="${x1}" y2="${f(py(h.y))}" stroke="#888" stroke-dasharray="2 2"/>`);
   }
+  // Marker labels: right of the line, or left of it near the right edge; moved down past the
+  // legend and past labels already placed, never outside the plot.
+  const placed: Box[] = legend ? [legend] : [];
   for (const m of o.markers ?? []) {
     if (!drawable(X, m.x)) continue;
     const x = px(m.x);
+    const w = m.label.length * CHAR_WIDTH;
+    const right = x + 4 + w <= x1 - 2;
+    const box: Box = { x: right ? x + 4 : x - 4 - w, y: y1 + 3, w, h: 14 };
+    if (box.x < x0 + 2) box.x = x0 + 2;
+    for (let guard = 0; guard < 100 && placed.some((b) => overlaps(b, box)); guard++) {
+      const hit = placed.find((b) => overlaps(b, box))!;
+      box.y = hit.y + hit.h + 1;
+    }
+    if (box.y + box.h > y0) box.y = y0 - box.h - 2;
+    placed.push(box);
     out.push(`<g class="marker"><line x1="${f(x)}" y1="${y1}" x2="${f(x)}" y2="${y0}" stroke="${m.color ?? '#000'}" stroke-dasharray="6 3"/>`);
-    out.push(`<text x="${f(x + 4)}" y="${y1 + 14}" fill="${m.color ?? '#000'}">${escapeXml(m.label)}</text></g>`);
+    out.push(`<text x="${f(box.x)}" y="${f(box.y + 11)}" data-width="${f(w)}" fill="${m.color ?? '#000'}">${escapeXml(m.label)}</text></g>`);
   }
   o.series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length]!;
@@ -236,16 +279,17 @@ export function chart(o: ChartOptions): string {
     }
     if (bars.length) out.push(`<g class="errorbars" stroke="${color}">${bars.join('')}</g>`);
     const r = s.kind === 'scatter' ? 2.5 : 3;
-    for (const [x, y] of pts) out.push(`<circle cx="${f(x)}" cy="${f(y)}" r="${r}" fill="${color}"${s.kind === 'scatter' ? ' fill-opacity="0.6"' : ''}/>`);
+    // Point markers on a long line are thinned to every k-th point (the line keeps them all).
+    const every = s.kind === 'scatter' ? 1 : Math.max(1, Math.ceil(pts.length / (o.maxMarkers ?? 60)));
+    for (const [x, y] of pts.filter((_, i) => i % every === 0)) out.push(`<circle cx="${f(x)}" cy="${f(y)}" r="${r}" fill="${color}"${s.kind === 'scatter' ? ' fill-opacity="0.6"' : ''}/>`);
     out.push('</g>');
   });
   out.push('</g>');
   // Legend, top right inside the plot.
-  if (legendRows > 0) {
-    const lw = Math.max(...o.series.map((s) => s.label.length)) * 6.5 + 34;
-    const lx = x1 - lw - 6;
-    const ly = y1 + 6;
-    out.push(`<g class="legend"><rect x="${f(lx)}" y="${ly}" width="${f(lw)}" height="${legendRows * 16 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
+  if (legend) {
+    const lx = legend.x;
+    const ly = legend.y;
+    out.push(`<g class="legend"><rect x="${f(lx)}" y="${ly}" width="${f(lw)}" height="${legend.h}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
     o.series.forEach((s, k) => {
       const color = s.color ?? PALETTE[k % PALETTE.length]!;
       const y = ly + 14 + k * 16;
@@ -267,11 +311,9 @@ export function grid(charts: ChartOptions[], cols = 2): string {
   const H = h * rows;
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`];
   charts.forEach((c, i) => {
-    const inner = chart({ ...c, width: w, height: h })
-      .replace('<svg xmlns="http://www.w3.org/2000/svg"', `<svg x="${(i % cols) * w}" y="${Math.floor(i / cols) * h}"`)
-      // Each nested chart needs its own clip id.
-      .replaceAll('id="plot"', `id="plot${i}"`)
-      .replaceAll('url(#plot)', `url(#plot${i})`);
+    // Each nested chart gets its own ids, even when two panels have the same content.
+    const inner = chart({ ...c, width: w, height: h, id: `${c.id ?? contentId({ ...c, width: w, height: h })}-${i}` })
+      .replace('<svg xmlns="http://www.w3.org/2000/svg"', `<svg x="${(i % cols) * w}" y="${Math.floor(i / cols) * h}"`);
     parts.push(inner);
   });
   parts.push('</svg>');

@@ -2,8 +2,8 @@
 // (the JS spec plus counters) sees every allocation, and the fused linear is one GEMM forward and
 // two GEMMs (plus one column sum) backward.
 import { expect, test } from 'vitest';
-import { jsBackend, withBackend, randn, Rng, Tensor } from '../../src/index.js';
-import type { Backend, Storage } from '../../src/index.js';
+import { jsBackend, withBackend, randn, Rng, Tensor } from '../../src/internals.js';
+import type { Backend, Storage } from '../../src/internals.js';
 import * as ag from '../../src/autograd/index.js';
 
 function recordingBackend() {

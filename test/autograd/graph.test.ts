@@ -1,7 +1,7 @@
 // Tape semantics: deep graphs, accumulation until zeroed, noGrad, errors that say what is wrong.
 import { describe, expect, test } from 'vitest';
 import * as ag from '../../src/autograd/index.js';
-import { Tensor, tensor, ones } from '../../src/index.js';
+import { Tensor, tensor, ones } from '../../src/internals.js';
 import { rt } from './helpers.js';
 
 describe('backward', () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Rng, Tensor, tensor } from '../../src/index.js';
+import { Rng, Tensor, tensor } from '../../src/internals.js';
 
 /** A float64 tensor with entries uniform in [lo, hi), from a seed. */
 export function rt(shape: readonly number[], seed: number, lo = -1, hi = 1): Tensor {

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import * as ag from '../../src/autograd/index.js';
-import { Tensor, erf } from '../../src/index.js';
+import { Tensor, erf } from '../../src/internals.js';
 import { UNARY_OPS, UNARY_OP_NAMES } from '../../src/tensor/backend/unary.js';
 import type { UnaryOp } from '../../src/tensor/backend/types.js';
 import { rt, seedArb, shapeArb, broadcastPairArb, RUNS } from './helpers.js';
@@ -214,7 +214,7 @@ describe('loss and composites', () => {
 
 test('gradcheck detects a wrong derivative (the oracle can fail)', async () => {
   const { record } = await import('../../src/autograd/graph.js');
-  const { mapUnary } = await import('../../src/index.js');
+  const { mapUnary } = await import('../../src/internals.js');
   // sin with a deliberately wrong backward (+cos replaced by −cos)
   const badSin = (x: Tensor): Tensor => {
     const y = mapUnary('sin', x);

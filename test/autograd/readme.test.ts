@@ -1,6 +1,6 @@
 // The README's tensors-and-autograd example runs as written; detach blocks gradients.
 import { expect, test } from 'vitest';
-import { randn, linear, gelu, mseLoss, backward, gradcheck, Rng, mul, detach, sum, tensor } from '../../src/index.js';
+import { randn, linear, gelu, mseLoss, backward, gradcheck, Rng, mul, detach, sum, tensor } from '../../src/internals.js';
 
 test('README example', () => {
   const rng = new Rng(1);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { chart, escapeXml, grid, linearTicks, logTicks } from '../../src/plot/index.js';
+import { CHAR_WIDTH } from '../../src/plot/svg.js';
 import { checkSvg, parseXml, walk } from './xml.js';
 
 const series = (root: ReturnType<typeof parseXml>) => walk(root).filter((e) => e.attrs['class'] === 'series');
@@ -71,6 +72,71 @@ describe('chart', () => {
     expect(root.children.filter((e) => e.name === 'svg').length).toBe(3);
     const ids = walk(root).filter((e) => e.name === 'clipPath').map((e) => e.attrs['id']);
     expect(new Set(ids).size).toBe(3);
+  });
+
+  it('two different charts inlined in one page share no id, and each references its own clip path', () => {
+    const a = chart({ xLabel: 'x', yLabel: 'y', series: [{ label: 'a', x: [1, 2], y: [3, 4] }] });
+    const b = chart({ xLabel: 'x', yLabel: 'y', series: [{ label: 'a', x: [1, 2], y: [3, 5] }] });
+    const page = checkSvg(`<svg xmlns="http://www.w3.org/2000/svg">${a.replace(/\n$/, '')}${b.replace(/\n$/, '')}</svg>`);
+    const ids = walk(page).map((e) => e.attrs['id']).filter(Boolean);
+    expect(ids.length).toBe(2);
+    expect(new Set(ids).size).toBe(2);
+    for (const svg of [a, b]) {
+      const id = /clipPath id="([^"]+)"/.exec(svg)![1]!;
+      expect(svg).toContain(`url(#${id})`);
+      expect(svg).not.toContain('id="plot"');
+    }
+    expect(chart({ xLabel: 'x', yLabel: 'y', series: [], id: 'fig1' })).toContain('id="fig1-plot"');
+    expect(a).toBe(chart({ xLabel: 'x', yLabel: 'y', series: [{ label: 'a', x: [1, 2], y: [3, 4] }] })); // deterministic
+  });
+
+  it('marker labels stay inside the plot and clear of the legend and of each other (property)', () => {
+    const box = (e: { attrs: Record<string, string>; text?: string }, w: number) => ({ x: Number(e.attrs['x']), y: Number(e.attrs['y']) - 11, w, h: 14 });
+    const hit = (p: { x: number; y: number; w: number; h: number }, q: typeof p) => p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+    fc.assert(fc.property(
+      fc.array(fc.double({ min: 0, max: 10, noNaN: true }), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.string({ minLength: 1, maxLength: 14 }), { minLength: 1, maxLength: 3 }),
+      fc.string({ minLength: 1, maxLength: 12 }),
+      (xs, labels, markerLabel) => {
+        const W = 420, H = 300;
+        const svg = chart({
+          xLabel: 'x', yLabel: 'y', width: W, height: H,
+          series: labels.map((l, k) => ({ label: l, x: [0, 10], y: [k, k + 1] })),
+          markers: xs.map((x, k) => ({ x, label: `${markerLabel}${k}` })),
+        });
+        const root = checkSvg(svg);
+        const plot = walk(root).find((e) => e.name === 'clipPath')!.children[0]!.attrs;
+        const [px0, py0] = [Number(plot['x']), Number(plot['y'])];
+        const [px1, py1] = [px0 + Number(plot['width']), py0 + Number(plot['height'])];
+        const legendRect = walk(root).find((e) => e.attrs['class'] === 'legend')!.children[0]!.attrs;
+        const legend = { x: Number(legendRect['x']), y: Number(legendRect['y']), w: Number(legendRect['width']), h: Number(legendRect['height']) };
+        const texts = walk(root).filter((e) => e.attrs['class'] === 'marker').map((g) => g.children.find((c) => c.name === 'text')!);
+        const boxes = texts.map((t) => box(t, Number(t.attrs['data-width'])));
+        boxes.forEach((b, i) => {
+          // the width used is the label's estimated width
+          expect(b.w).toBeCloseTo(texts[i]!.text!.length * CHAR_WIDTH, 1);
+          expect(b.x).toBeGreaterThanOrEqual(px0);
+          expect(b.x + b.w).toBeLessThanOrEqual(px1);
+          expect(b.y).toBeGreaterThanOrEqual(py0);
+          expect(b.y + b.h).toBeLessThanOrEqual(py1);
+          // clear of the legend and of the other labels (≤ 3 legend rows and 4 labels fit in this plot)
+          expect(hit(b, legend)).toBe(false);
+          for (let j = 0; j < i; j++) expect(hit(b, boxes[j]!)).toBe(false);
+        });
+      }), { numRuns: 80 });
+  });
+
+  it('long curves draw thinned point markers but keep every point on the line', () => {
+    const x = Array.from({ length: 1000 }, (_, i) => i), y = x.map((v) => Math.sin(v / 50));
+    const root = checkSvg(chart({ xLabel: 'x', yLabel: 'y', series: [{ label: 'long', x, y }, { label: 'short', x: x.slice(0, 30), y: y.slice(0, 30) }, { label: 'cloud', x, y, kind: 'scatter' }] }));
+    const [long, short, cloud] = series(root);
+    const circles = (e: typeof long) => walk(e!).filter((c) => c.name === 'circle').length;
+    expect(circles(long)).toBeLessThanOrEqual(60);
+    expect(circles(long)).toBeGreaterThanOrEqual(40);
+    expect(walk(long!).find((c) => c.name === 'path')!.attrs['d']!.match(/[ML]/g)!.length).toBe(1000);
+    expect(circles(short)).toBe(30);
+    expect(circles(cloud)).toBe(1000); // a scatter's points are the data: never thinned
+    expect(long!.attrs['data-points']).toBe('1000');
   });
 
   it('empty series and constant data still give a valid chart', () => {

@@ -1,8 +1,8 @@
 // The tiled GEMM against the plain triple-loop oracle (gemmReference), in float64, for all
 // transpose flags, odd sizes, ragged edges and the cache-block boundaries of the kernel.
 import { describe, expect, test } from 'vitest';
-import { jsBackend, gemmReference, Rng, tensor } from '../../src/index.js';
-import { matmul } from '../../src/index.js';
+import { jsBackend, gemmReference, Rng, tensor } from '../../src/internals.js';
+import { matmul } from '../../src/internals.js';
 
 function randArray(n: number, rng: Rng): Float64Array {
   const x = new Float64Array(n);

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import {
   jsBackend, erf, erfc, geluScalar, normalCdf, broadcastShapes, elementwise, reduceSum, sumTo, expandTo, tensor, Tensor, Rng,
-} from '../../src/index.js';
+} from '../../src/internals.js';
 import { shapeArb, broadcastPairArb, seedArb, rt, RUNS } from '../autograd/helpers.js';
 
 function unravel(i: number, shape: readonly number[]): number[] {

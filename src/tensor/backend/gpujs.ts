@@ -27,7 +27,9 @@ type GpuModule = typeof import('gpu.js');
 
 async function importGpujs(): Promise<GpuModule> {
   try {
-    return await import('gpu.js');
+    // A bundler that wraps gpu.js's browser build (UMD) as CommonJS gives its exports as `default`.
+    const m = (await import('gpu.js')) as GpuModule & { default?: GpuModule };
+    return m.GPU ? m : m.default!;
   } catch (e) {
     throw new Error(`gpujs backend: the optional peer dependency gpu.js is not installed (npm install gpu.js): ${(e as Error).message.split('\n')[0]}`);
   }
@@ -43,8 +45,14 @@ export async function gpujsHasGpu(): Promise<boolean> {
   }
 }
 
-export async function loadGpujsBackend(opts: { mode?: GpujsMode; maxKernels?: number } = {}): Promise<GpujsBackend> {
-  const mod = await importGpujs();
+/**
+ * The gpu.js module, or what its browser build (gpu-browser.js) puts on the page: `{ GPU, input }`.
+ * Typed structurally, so declarations need no gpu.js types.
+ */
+export interface GpujsModule { GPU: abstract new (settings?: never) => unknown; input?: unknown }
+
+export async function loadGpujsBackend(opts: { mode?: GpujsMode; maxKernels?: number; module?: GpujsModule } = {}): Promise<GpujsBackend> {
+  const mod = (opts.module as GpuModule | undefined) ?? await importGpujs();
   const { GPU } = mod;
   // `input` exists at run time but is declared only as a type in gpu.js's typings.
   const input = (mod as unknown as { input: (v: Float32Array, size: number[]) => unknown }).input;

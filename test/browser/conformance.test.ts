@@ -1,0 +1,74 @@
+// The backend conformance suite inside headless Chromium: js, wasm, threads (the page is
+// cross-origin isolated by the server's COOP/COEP headers) and gpu.js (WebGL through SwiftShader),
+// all loaded from the package's browser build bundled as a user would. Skips, saying so, when no
+// Chromium is installed (.ci/run installs Debian's).
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { findChromium, launch } from './chromium.js';
+import { bundlePage } from './bundle.js';
+import { serveStatic } from '../../src/playground/serve.js';
+import type { StaticServer } from '../../src/playground/serve.js';
+import { ensureBuilt, ROOT } from '../package/packed.js';
+
+const exe = findChromium();
+if (!exe) console.warn('browser tests SKIPPED: no Chromium found (apt-get install chromium, or set SPINDIFF_CHROMIUM)');
+
+describe.skipIf(!exe)('in headless Chromium', () => {
+  let browser: Browser, server: StaticServer;
+  beforeAll(async () => {
+    await ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'spindiff-page-'));
+    await bundlePage(join(ROOT, 'test/browser/pages/conformance.ts'), join(dir, 'conformance.js'));
+    copyFileSync(join(ROOT, 'test/browser/pages/conformance.html'), join(dir, 'index.html'));
+    copyFileSync(join(ROOT, 'test/browser/pages/worker.html'), join(dir, 'worker.html'));
+    mkdirSync(join(dir, 'lib'));
+    cpSync(join(ROOT, 'dist/lib'), join(dir, 'lib'), { recursive: true });
+    server = await serveStatic([dir]);
+    browser = await launch(exe!);
+  }, 120_000);
+  afterAll(async () => { await browser?.close(); await server?.close(); });
+
+  test('backend conformance: js, wasm, threads (cross-origin isolated), gpu.js (WebGL/SwiftShader)', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-state="done"]', { state: 'attached', timeout: 90_000 });
+    const r = await page.evaluate(() => (globalThis as unknown as { __results: unknown }).__results) as {
+      crossOriginIsolated: boolean; gpujsKernel: string; outcomes: { name: string; backend?: string; checked: number; worst: number; error?: string; ms: number }[];
+    };
+    console.log('browser conformance:', JSON.stringify(r));
+    expect(errors).toEqual([]);
+    expect(r.crossOriginIsolated).toBe(true);
+    for (const o of r.outcomes) {
+      expect(o.error, `${o.name} in Chromium`).toBeUndefined();
+      expect(o.checked, o.name).toBe(8 * 86 ** 2); // every (m, n) of 1, 3, 17, 65: 4 transposes × 2 (α, β)
+    }
+    expect(r.outcomes.find((o) => o.name === 'threads')!.backend).toBe('threads-3');
+    expect(r.gpujsKernel).toMatch(/^WebGL2?Kernel$/); // gpu.js really ran on WebGL (SwiftShader), not its CPU fallback
+    await page.close();
+  }, 120_000);
+
+  test('spindiff/worker: a module Web Worker from the unbundled browser build; the page keeps drawing', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url + 'worker.html');
+    await page.waitForSelector('body[data-state="done"]', { state: 'attached', timeout: 90_000 });
+    const r = await page.evaluate(() => (globalThis as unknown as { __results: Record<string, unknown> }).__results);
+    console.log('browser worker:', JSON.stringify(r));
+    expect(errors).toEqual([]);
+    expect(r['error']).toBeUndefined();
+    expect(r['pleEqual']).toBe(true); // the worker's PLE equals the page's own
+    expect(r['n']).toBe(8);
+    expect(r['curve']).toBe(3);
+    expect(r['stages']).toEqual(expect.arrayContaining(['infer-train', 'train', 'evaluate', 'generate', 'infer']));
+    expect(r['aborted']).toBe('AbortError');
+    // the page's main thread stayed free: frames kept coming while the worker trained
+    expect(r['framesDuringAugment'] as number).toBeGreaterThan(5 * (r['augmentSeconds'] as number));
+    await page.close();
+  }, 120_000);
+});

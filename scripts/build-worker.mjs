@@ -1,11 +1,12 @@
 // Bundles each worker module (the threads backend's, src/tensor/backend/threads-worker.ts, and
 // parallel inference's, src/ising/infer/parallel-worker.ts) into one ES module text and writes
 // it, as a string constant, next to it (…-source.ts) — the form in which a worker can be started
-// from any bundle (data: URL in Node, Blob URL in browsers). Run `node scripts/build-worker.mjs`
-// after changing a worker or anything it imports; test/backend/worker-source.test.ts fails while
-// a committed text is stale.
+// from any bundle (data: URL in Node, Blob URL in browsers). The generated files are build outputs
+// (git-ignored): `npm run build` and `npm test` write them first; run `node scripts/build-worker.mjs`
+// after changing a worker or anything it imports when running tsc or vitest by hand
+// (test/backend/worker-source.test.ts fails while a generated text is stale).
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,6 +34,12 @@ export async function workerSourceFile(w) {
     + `export const WORKER_SOURCE: string = ${JSON.stringify(await workerBundle(w))};\n`;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  for (const w of WORKERS) writeFileSync(w.file, await workerSourceFile(w));
+/** Write every generated worker module whose text changed (they are build outputs, not committed). */
+export async function writeWorkerSources() {
+  for (const w of WORKERS) {
+    const text = await workerSourceFile(w);
+    if (!existsSync(w.file) || readFileSync(w.file, 'utf8') !== text) writeFileSync(w.file, text);
+  }
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await writeWorkerSources();

@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { writeWorkerSources } from './build-worker.mjs';
 
 const common = { bundle: true, format: 'esm', sourcemap: true, target: 'es2022', logLevel: 'warning', splitting: true, chunkNames: 'chunks/[name]-[hash]' };
 const entries = { index: 'src/index.ts', internals: 'src/internals.ts', backends: 'src/backends.ts', worker: 'src/worker/index.ts', 'worker-script': 'src/worker/script.ts' };
@@ -26,6 +27,7 @@ export const nodeStub = {
 };
 
 export async function buildAll({ types = true } = {}) {
+  await writeWorkerSources(); // the generated …-worker-source.ts modules the bundles import
   rmSync('dist', { recursive: true, force: true });
   const jobs = [
     build({ ...common, platform: 'browser', entryPoints: entries, outdir: 'dist/lib', external: ['gpu.js'], plugins: [nodeStub] }),

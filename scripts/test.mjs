@@ -7,6 +7,12 @@ const extra = process.argv.slice(2);
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', shell: false }).status ?? 1;
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 
+// The generated worker modules (build outputs) must exist before the type check.
+if (run(process.execPath, ['scripts/build-worker.mjs']) !== 0) {
+  console.log('worker bundle failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 if (run(npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
   console.log('type check failed');
   console.log('0 passed, 1 failed');

@@ -1,5 +1,6 @@
 // The threads worker is a typed module (threads-worker.ts); what threads.ts starts is its esbuild
-// bundle, committed as a string. The committed text must be that bundle of today's source.
+// bundle, generated as a string module by the build. The generated text must be that bundle of
+// today's source (it is stale when a worker changed and nothing rebuilt it).
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 // @ts-expect-error: a plain .mjs build script without type declarations
@@ -8,7 +9,7 @@ import { WORKER_SOURCE } from '../../src/tensor/backend/threads-worker-source.js
 
 describe('threads worker bundle', () => {
   for (const w of WORKERS as { module: string; file: string }[]) {
-    it(`the committed ${w.module}-source.ts is the bundle of ${w.module}.ts (else: node scripts/build-worker.mjs)`, async () => {
+    it(`the generated ${w.module}-source.ts is the bundle of ${w.module}.ts (else: node scripts/build-worker.mjs)`, async () => {
       const want = await (workerSourceFile as (x: unknown) => Promise<string>)(w);
       expect(readFileSync(w.file, 'utf8')).toBe(want);
     });

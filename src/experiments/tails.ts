@@ -269,7 +269,7 @@ async function tailsJob(p: TailsPreset, seed: number, ctx: { signal?: { aborted:
       if (est === 'ple') theta = inferPLE(d, w ? { weights: w } : {}).params;
       else if (est === 'mle') {
         const tot = w ? w.reduce((a, v) => a + v, 0) : d.m;
-        theta = inferExactMLE(null, { tol: 1e-6, moments: weightedMoments(d.s, d.n, w ? w.map((v) => v / tot) : new Float64Array(d.m).fill(1 / d.m)) }).params;
+        theta = inferExactMLE(null, { tol: 1e-5, moments: weightedMoments(d.s, d.n, w ? w.map((v) => v / tot) : new Float64Array(d.m).fill(1 / d.m)) }).params;
       } else {
         // The erasure machine takes counts, not weights: systematic resampling to the same size.
         theta = erasureMachine(w ? systematicResample(d, w, d.m, rng.fold('em-resample', inference.length)) : d).params;

@@ -334,7 +334,7 @@ function summarizeTails(p: TailsPreset, rs: { seed: number; r: TailsJobResult; s
   ));
   md.push('', 'Targets: p = the true law; tempered = p*^{1−λ}; tail = p*·1[E* ≥ E*₉₀]. TV and KL are between the empirical law of the rows and the exact target over all 2^n states ' +
     '(the oracle rows give the floor for this number of rows). Coverage = target mass of the distinct states drawn; top-1% hit = fraction of the true states with E* > E*₉₉ drawn at least once. ' +
-    'Last column: rejection acceptance rate, importance-resampling ESS, fraction of corrector coordinates clipped at the bound, or the fitted tilt γ (q ≈ p_θ̂^γ) used for the weights.', '');
+    'KL "—": infinite (rows outside the target\'s support, e.g. below E*₉₀ for the tail target). Last column: rejection acceptance rate, importance-resampling ESS, fraction of corrector coordinates clipped at the bound, or the fitted tilt γ (q ≈ p_θ̂^γ) used for the weights.', '');
 
   const keys = [...new Set(rs.flatMap((x) => x.r.inference.map((i) => `${i.data}|${i.weighted ? 'w' : 'u'}`)))];
   const inferRows = keys.map((k) => {

@@ -128,8 +128,8 @@ export const tails: Experiment<TailsPreset> = {
     },
   },
   estimate: {
-    quick: '≈4–6 min of CPU per seed on a quiet 2-core machine (training 3000 iterations of the tiny net, 9 samplers at 200 evaluations per row, ≈60 inferences of n = 20 with exact MLE)',
-    paper: '≈30 min of CPU per seed',
+    quick: '≈2.5 min of CPU per seed (measured 149–159 s: 3000 iterations of the tiny net, 9 samplers at ≈200 evaluations per row, 75 inferences of n = 20 incl. exact MLE); 25 min wall per seed on the shared machine',
+    paper: '≈30 min of CPU per seed (not run)',
   },
   jobs: (p, seeds) => gridJobs([{ n: p.n, g: p.g, M: p.M }], seeds),
   async runJob(job, p, ctx) {

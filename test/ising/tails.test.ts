@@ -5,6 +5,7 @@ import {
   sampleExact, sampleTable, skParams, stateIndex, tailMeasures, tailTable, temperForMeanEnergy, temperedTable, truthTables,
 } from '../../src/ising/index.js';
 import type { SpinData } from '../../src/ising/index.js';
+import { inferExactMLE, inferPLE } from '../../src/ising/index.js';
 
 /** TV between the empirical law of `data` and a table q. */
 function tvTo(data: SpinData, q: Float64Array): number {
@@ -112,5 +113,17 @@ describe('exact tail targets and resamplers (n = 8, enumeration)', () => {
     expect(Number.isFinite(mm.kl)).toBe(true);
     expect(mm.unique).toBeLessThanOrEqual(256);
     expect(mm.tv).toBeLessThan(nullTv(t.p, n, m, 10, new Rng(10)).mean * 1.5);
+  });
+});
+
+describe('exact MLE started from a PLE fit (the tails experiment does this)', () => {
+  it('reaches the same optimum as the zero start', () => {
+    const truth = skParams(7, 1, new Rng(30));
+    const d = sampleExact(truth, 500, new Rng(31));
+    const a = inferExactMLE(d, { tol: 1e-9 });
+    const b = inferExactMLE(d, { tol: 1e-9, init: inferPLE(d).params });
+    for (let k = 0; k < a.params.w.length; k++) expect(b.params.w[k]!).toBeCloseTo(a.params.w[k]!, 6);
+    for (let k = 0; k < 7; k++) expect(b.params.b[k]!).toBeCloseTo(a.params.b[k]!, 6);
+    expect(() => inferExactMLE(d, { init: skParams(5, 1, new Rng(1)) })).toThrow(/init/);
   });
 });

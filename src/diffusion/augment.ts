@@ -23,7 +23,7 @@ import { energyVarianceStop } from './stopping.js';
 import type { StopDecision, StopRuleOptions } from './stopping.js';
 import { makeSchedule } from './schedule.js';
 import type { GeneratorConfig } from './discrete/objective.js';
-import { discreteSampleLoop, runSync } from './discrete/sample.js';
+import { discreteSampleLoop, runStepLoop } from './discrete/sample.js';
 
 export interface SamplerOptions {
   sampler: SamplerKind;
@@ -121,7 +121,7 @@ export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: 
 export function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}, generator?: GeneratorConfig): SpinData {
   if (generator && generator.kind !== 'ddpm') {
     const steps = s.sampler === 'ddpm' ? net.config.T : s.steps;
-    return runSync(discreteSampleLoop(net, generator, m, rng, { steps, batch: s.batch, onProgress: hooks.onProgress }), hooks.signal).data;
+    return runStepLoop(discreteSampleLoop(net, generator, m, rng, { steps, batch: s.batch, onProgress: hooks.onProgress }), hooks.signal).data;
   }
   const sched = makeSchedule({ T: net.config.T });
   const x = sampleLoop(makePredictor(net), sched, { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal });

@@ -29,7 +29,7 @@ import type { GeneratorKind } from '../diffusion/train.js';
 import { NoiseMLP, presetConfig, type PresetName as NetPreset } from '../diffusion/network.js';
 import { generateSpins } from '../diffusion/augment.js';
 import { generatorConfig, d3pmSchedule } from '../diffusion/discrete/objective.js';
-import { discreteSampleLoop, runAsync } from '../diffusion/discrete/sample.js';
+import { discreteSampleLoop, runStepLoopAsync } from '../diffusion/discrete/sample.js';
 import { maskedNelboOrders } from '../diffusion/discrete/masked.js';
 import { d3pmNelboMC } from '../diffusion/discrete/d3pm.js';
 import { Yielder } from '../util/abort.js';
@@ -228,7 +228,7 @@ async function runGeneratorsJob(truthSpec: TruthSpec, M: number, family: Family,
       const gen = generatorConfig(family);
       const steps = family === 'masked' ? p.maskedSteps : p.d3pmSteps;
       const t0 = performance.now();
-      const r = await runAsync(discreteSampleLoop(net, gen, p.samples, rng.fold('sample'), { steps, batch: 1000 }), hooks.signal);
+      const r = await runStepLoopAsync(discreteSampleLoop(net, gen, p.samples, rng.fold('sample'), { steps, batch: 1000 }), hooks.signal);
       score(`${family === 'masked' ? 'masked' : 'D3PM'}-${steps}`, r.data, r.rowEvaluations / p.samples, (performance.now() - t0) / 1000);
       const predict = makePredictor(net);
       if (family === 'masked') {

@@ -41,6 +41,8 @@ export {
   mse, paramCorrelation, reconstruct, accuracyByHiddenCount, completeExact,
   parseSpinText, formatSpinText, spinsFrom01, spinsTo01, parseNpy, encodeNpy, paramsFromJSON, paramsToJSON,
   cholesky, invertSPD, solveSPD,
+  rejectTail, importanceResample, effectiveSampleSize, mixtureWeights, tailMeasures, truthTables, energyTable, temperedTable, tailTable,
+  energyQuantiles, sampleTable,
   inferScreening, inferRISE, inferLogRISE, inferRPLE, screeningLambda, SCREENING_DEFAULT_C, parseHistogram, l1KktResidual,
   supportF1, latticeParams, erdosRenyiParams, latticeEdges, erdosRenyiEdges, paramsOnEdges, inferAuto, pseudoLogLikelihood,
   asymmetricSK, simulateKinetic, inferKinetic, kineticNMF, kineticTAP, kineticEMF, kineticMLE, kineticFEM, kineticMoments, kineticMse, KINETIC_METHODS,
@@ -49,7 +51,7 @@ export type {
   IsingParams, SpinData, InferResult, Enumeration, ErasureMachineOptions, PLEOptions, ExactMLEOptions, McmcMLEOptions,
   McmcOptions, McmcResult, TemperingOptions, ReconstructOptions, ReconstructResult, HiddenCountResult,
   InferResultOf, InferMethod, DiagnosticsByMethod, ScreeningMethod, ScreeningOptions, Histogram, SupportScore, AutoChoice,
-  KineticParams, KineticResult,
+  KineticParams, KineticResult, TailMeasures,
 } from './ising/index.js';
 
 // Diffusion augmentation
@@ -58,12 +60,16 @@ export {
   DiffusionTrainer, DEFAULT_TRAIN, makeSchedule, energyVarianceStop, encodeCheckpoint, loadSamplingNetwork, checkpointInfo,
   compareMethods, DEFAULT_SAMPLER, DEFAULT_PRESET, runStreams, splitForSeed, encodeTrainState, resumeRun, TrainingDivergedError,
   validateCheckpointNetwork, CHECKPOINT_LIMITS,
-  generatorConfig, GENERATOR_KINDS, D3PM_LAMBDA, discreteSampleLoop, runSync, runAsync, sampleDiscrete, maskedNelboExact,
+  generatorConfig, GENERATOR_KINDS, D3PM_LAMBDA, epsObjective, discreteSampleLoop, runStepLoop, runStepLoopAsync, sampleDiscrete,
+  maskedNelboExact, maskedNelboOrders, d3pmNelboMC,
+  sampleLoop, ddpmSampler, ddimSampler, makeSampler, thresholdSpins, sampleTails, TAIL_SAMPLERS, scoreScale, tweedieEnergyGuidance,
+  classifierGuidance, trainTailClassifier, TailClassifier,
 } from './diffusion/index.js';
 export type {
   AugmentOptions, AugmentResult, AugmentStage, CurvePoint, SamplerOptions, SamplerKind, TrainConfig, NetworkConfig, PresetName,
   TrainDiffusionOptions, TrainDiffusionResult, Schedule, StopDecision, StopRuleOptions, CheckpointInfo, CompareMethod, Comparison,
-  RunStreams, ResumedRun, GeneratorConfig, GeneratorKind, DiscreteSampleOptions, DiscreteSampleResult,
+  RunStreams, ResumedRun, GeneratorConfig, GeneratorKind, DiscreteSampleOptions, DiscreteSampleResult, TrainObjective,
+  Sampler, Guidance, CorrectorOptions, TailSampleOptions,
 } from './diffusion/index.js';
 
 // Generative baselines

@@ -25,7 +25,7 @@ import { runStreams } from './streams.js';
 import type { StopDecision, StopRuleOptions } from './stopping.js';
 import { makeSchedule } from './schedule.js';
 import type { GeneratorConfig } from './discrete/objective.js';
-import { discreteSampleLoop, runAsync } from './discrete/sample.js';
+import { discreteSampleLoop, runStepLoopAsync } from './discrete/sample.js';
 import { throwIfAborted, Yielder } from '../util/abort.js';
 
 export interface SamplerOptions {
@@ -130,7 +130,7 @@ export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: 
 export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}, generator?: GeneratorConfig): Promise<SpinData> {
   if (generator && generator.kind !== 'ddpm') {
     const steps = s.sampler === 'ddpm' ? net.config.T : s.steps;
-    return (await runAsync(discreteSampleLoop(net, generator, m, rng, { steps, batch: s.batch, onProgress: hooks.onProgress }), hooks.signal)).data;
+    return (await runStepLoopAsync(discreteSampleLoop(net, generator, m, rng, { steps, batch: s.batch, onProgress: hooks.onProgress }), hooks.signal)).data;
   }
   const sched = makeSchedule({ T: net.config.T });
   const x = await sampleLoop(makePredictor(net), sched, { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal });

@@ -5,7 +5,7 @@ import { noGrad } from '../../src/autograd/index.js';
 import { fromStorage } from '../../src/tensor/index.js';
 import { encodeCheckpoint, loadSamplingNetwork, resumeTrainer } from '../../src/diffusion/checkpoint.js';
 import { generatorConfig } from '../../src/diffusion/discrete/objective.js';
-import { discreteSampleLoop, runSync, sampleDiscrete } from '../../src/diffusion/discrete/sample.js';
+import { discreteSampleLoop, runStepLoop, sampleDiscrete } from '../../src/diffusion/discrete/sample.js';
 import { Rng } from '../../src/random/index.js';
 import type { SpinData } from '../../src/ising/index.js';
 
@@ -41,7 +41,7 @@ describe.each(['masked', 'd3pm'] as const)('%s generator through the shared trai
     for (let i = 0; i < 2; i++) tr.step();
     const { net: loaded, info } = loadSamplingNetwork(encodeCheckpoint(tr));
     expect(info.generator).toEqual(cfg.generator);
-    const a = runSync(discreteSampleLoop(loaded, info.generator, 30, new Rng(5), { steps: 10, batch: 7 }));
+    const a = runStepLoop(discreteSampleLoop(loaded, info.generator, 30, new Rng(5), { steps: 10, batch: 7 }));
     const b = await sampleDiscrete(loaded, info.generator, 30, new Rng(5), { steps: 10, batch: 7 });
     expect(Array.from(a.data.s)).toEqual(Array.from(b.data.s));
     expect(a.data.s.every((v) => v === 1 || v === -1)).toBe(true);

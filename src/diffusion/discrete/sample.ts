@@ -1,7 +1,7 @@
 /**
  * Samplers of the discrete generators. Each is one loop written as a generator function that
- * yields after every network call; `runSync` drives it to the end (for the synchronous training
- * evaluation), `runAsync` awaits a Yielder between steps (cooperative, abortable).
+ * yields after every network call; `runStepLoop` drives it to the end (for the synchronous training
+ * evaluation), `runStepLoopAsync` awaits a Yielder between steps (cooperative, abortable).
  */
 import type { Rng } from '../../random/index.js';
 import type { SpinData } from '../../ising/index.js';
@@ -93,7 +93,7 @@ export function* discreteSampleLoop(net: NoiseMLP, gen: GeneratorConfig, m: numb
 }
 
 /** Run a step loop to the end synchronously, checking the signal at every step. */
-export function runSync<R>(loop: Generator<void, R, void>, signal?: AbortLike): R {
+export function runStepLoop<R>(loop: Generator<void, R, void>, signal?: AbortLike): R {
   for (;;) {
     throwIfAborted(signal, 'sampling');
     const r = loop.next();
@@ -102,7 +102,7 @@ export function runSync<R>(loop: Generator<void, R, void>, signal?: AbortLike): 
 }
 
 /** Run a step loop with `await yielder.tick()` between steps (yields to the host, abortable). */
-export async function runAsync<R>(loop: Generator<void, R, void>, signal?: AbortLike): Promise<R> {
+export async function runStepLoopAsync<R>(loop: Generator<void, R, void>, signal?: AbortLike): Promise<R> {
   const y = new Yielder(signal, 40, 'sampling');
   for (;;) {
     await y.tick();
@@ -113,5 +113,5 @@ export async function runAsync<R>(loop: Generator<void, R, void>, signal?: Abort
 
 /** Draw m configurations from a discrete generator (async, abortable). */
 export async function sampleDiscrete(net: NoiseMLP, gen: GeneratorConfig, m: number, rng: Rng, o: DiscreteSampleOptions & { signal?: AbortLike }): Promise<DiscreteSampleResult> {
-  return runAsync(discreteSampleLoop(net, gen, m, rng, o), o.signal);
+  return runStepLoopAsync(discreteSampleLoop(net, gen, m, rng, o), o.signal);
 }

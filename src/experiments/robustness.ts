@@ -329,6 +329,13 @@ function summarizeRobustness(p: RobustnessPreset, records: JobRecord[], meta: Pa
   const byMethod = (m: string) => rows.filter((r) => r.method === m).map((r) => r.loss.mean);
   const avg = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.length);
   md.push(`- Attack strength (mean attack loss over budgets): random ${fmt(avg(byMethod('random')), 3)}, FGSM ${fmt(avg(byMethod('fgsm')), 3)}, PGD ${fmt(avg(byMethod('pgd')), 3)}.`);
+  for (const b of p.budgets) {
+    const lab = budgetLabel(b);
+    const per = rs.map((r) => ({ f: r.attacks.find((a) => a.method === 'fgsm' && a.budget === lab)?.loss, g: r.attacks.find((a) => a.method === 'pgd' && a.budget === lab)?.loss, x: r.attacks.find((a) => a.method === 'random' && a.budget === lab)?.loss }))
+      .filter((v) => v.f !== undefined && v.g !== undefined && v.x !== undefined);
+    if (per.length === 0) continue;
+    md.push(`- ${lab}: FGSM > random in ${per.filter((v) => v.f! > v.x!).length} of ${per.length} seeds; PGD's own iterates beat its FGSM warm start in ${per.filter((v) => v.g! > v.f!).length} of ${per.length}.`);
+  }
   // plot: MSE vs budget per attack, obs and aug (perRow budgets)
   const perRow = p.budgets.filter((b): b is { kind: 'perRow'; k: number } => b.kind === 'perRow');
   const series = p.attacks.flatMap((m, q) => {

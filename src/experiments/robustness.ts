@@ -72,7 +72,7 @@ export const robustness: Experiment<RobustnessPreset> = {
     },
   },
   estimate: {
-    quick: '≈75 s of CPU per seed (+≈25 s for each of the first 5 seeds, setting (i)); 20 seeds ≈ 15 min on a quiet 2-core machine with two shards',
+    quick: '≈24 s of CPU per seed (seeds 1–5 more: setting (i)); 20 seeds took 480 s of CPU in all, ≈4–5 min on a quiet 2-core machine with two shards',
     paper: 'hours per seed on one core (EM, small network, 100 PGD steps)',
   },
   jobs(_p, seeds): Job[] {

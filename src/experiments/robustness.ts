@@ -17,6 +17,7 @@
  */
 import { chart } from '../plot/index.js';
 import { Rng } from '../random/index.js';
+import { throwIfAborted } from '../util/abort.js';
 import { sampleExact } from '../ising/enumerate.js';
 import { skParams } from '../ising/model.js';
 import { mse } from '../ising/metrics.js';
@@ -192,7 +193,7 @@ async function runSeed(p: RobustnessPreset, seed: number, signal?: { aborted: bo
   let done = 0;
   for (const budget of p.budgets) {
     for (const method of p.attacks) {
-      if (signal?.aborted) throw new Error('robustness: aborted');
+      throwIfAborted(signal, 'robustness');
       t = now();
       const r = attack(D, {
         method, budget, estimator: est, clean: thObs, loss: { kind: 'change' }, surrogate: 'ple',

@@ -21,7 +21,7 @@ export type { DType, Storage, Backend } from './tensor/index.js';
 export {
   noGrad, backward, zeroGrad, gradcheck, detach,
   add, sub, mul, div, neg, pow, exp, log, sqrt, tanh, sigmoid, relu, gelu, silu, sin, cos, softplus, logSigmoid,
-  matmul, linear, sum, mean, reshape, transpose, concat, slice, gatherRows, mseLoss,
+  matmul, linear, sum, mean, reshape, transpose, concat, slice, gatherRows, mseLoss, inverse,
 } from './autograd/index.js';
 export type { GradcheckOptions, GradcheckResult } from './autograd/index.js';
 
@@ -71,6 +71,12 @@ export type {
   RunStreams, ResumedRun, GeneratorConfig, GeneratorKind, DiscreteSampleOptions, DiscreteSampleResult, TrainObjective,
   Sampler, Guidance, CorrectorOptions, TailSampleOptions,
 } from './diffusion/index.js';
+
+// Poisoning attacks on inverse inference (threat model: src/attack/attacks.ts, README)
+export {
+  attack, estimatorFor, randomFlips, applyFlips, flipMask, feasible, nmfSurrogate, tapSurrogate, pleSurrogate,
+} from './attack/index.js';
+export type { AttackOptions, AttackResult, AttackMethod, Budget, AttackLoss, EstimatorName, SurrogateObjective } from './attack/index.js';
 
 // Generative baselines
 export { fitRBM, fitVAE, fitGAN, rbmExactProbs, diversity } from './models/index.js';

@@ -14,3 +14,4 @@ export * from './ising/index.js';
 export * from './diffusion/index.js';
 export * from './plot/index.js';
 export * from './models/index.js';
+export * from './attack/index.js';

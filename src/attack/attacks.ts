@@ -16,6 +16,7 @@
 import { Tensor, zeros, tensor } from '../tensor/index.js';
 import { backward, noGrad, add, sub, mul, sum } from '../autograd/index.js';
 import type { Rng } from '../random/index.js';
+import { throwIfAborted } from '../util/abort.js';
 import type { IsingParams, SpinData } from '../ising/types.js';
 import {
   applyFlips, checkBudget, maskStats, projectMask, randomContaminationMask, randomPerRowMask,
@@ -216,7 +217,7 @@ export function attack(data: SpinData, o: AttackOptions): AttackResult {
   const clean = o.clean ?? est(data);
   const cleanLoss = attackLossValue(loss, clean, clean);
   let evaluations = 0, gradients = 0;
-  const abort = (): void => { if (o.signal?.aborted) throw new Error('attack: aborted'); };
+  const abort = (): void => throwIfAborted(o.signal, 'attack');
 
   /** True loss of a mask (refit); −∞ when the estimator is undefined on D′. */
   const score = (F: Uint8Array): { loss: number; params: IsingParams | null } => {

@@ -97,8 +97,8 @@ export function projectMask(S: Float64Array, m: number, n: number, b: Budget): v
     for (let r = 0; r < m; r++) projectRow(S, r * n, n, b.k);
     return;
   }
-  // rows kept: the R rows whose zeroing would cost most, ‖clip(S_m)‖² − ‖S_m − clip(S_m)‖² … i.e. the
-  // gain of keeping a row (clipped) over zeroing it; every other row becomes 0
+  // keep (clipped) the R rows where zeroing costs most relative to clipping, i.e. with the largest
+  // ‖S_m‖² − ‖S_m − clip(S_m)‖²; every other row becomes 0 (the exact Euclidean projection)
   const R = rowsAllowed(b.rho, m);
   const gain = new Float64Array(m);
   for (let r = 0; r < m; r++) {

@@ -17,6 +17,7 @@
  */
 import { chart } from '../plot/index.js';
 import { Rng } from '../random/index.js';
+import { throwIfAborted } from '../util/abort.js';
 import { sampleExact } from '../ising/enumerate.js';
 import { skParams } from '../ising/model.js';
 import { mse } from '../ising/metrics.js';
@@ -72,7 +73,7 @@ export const robustness: Experiment<RobustnessPreset> = {
     },
   },
   estimate: {
-    quick: '≈75 s of CPU per seed (+≈25 s for each of the first 5 seeds, setting (i)); 20 seeds ≈ 15 min on a quiet 2-core machine with two shards',
+    quick: '≈24 s of CPU per seed (seeds 1–5 more: setting (i)); 20 seeds took 480 s of CPU in all, ≈4–5 min on a quiet 2-core machine with two shards',
     paper: 'hours per seed on one core (EM, small network, 100 PGD steps)',
   },
   jobs(_p, seeds): Job[] {
@@ -191,7 +192,7 @@ async function runSeed(p: RobustnessPreset, seed: number, signal?: { aborted: bo
   let done = 0;
   for (const budget of p.budgets) {
     for (const method of p.attacks) {
-      if (signal?.aborted) throw new Error('robustness: aborted');
+      throwIfAborted(signal, 'robustness');
       t = now();
       const r = attack(D, {
         method, budget, estimator: est, clean: thObs, loss: { kind: 'change' }, surrogate: 'ple',
@@ -328,6 +329,13 @@ function summarizeRobustness(p: RobustnessPreset, records: JobRecord[], meta: Pa
   const byMethod = (m: string) => rows.filter((r) => r.method === m).map((r) => r.loss.mean);
   const avg = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.length);
   md.push(`- Attack strength (mean attack loss over budgets): random ${fmt(avg(byMethod('random')), 3)}, FGSM ${fmt(avg(byMethod('fgsm')), 3)}, PGD ${fmt(avg(byMethod('pgd')), 3)}.`);
+  for (const b of p.budgets) {
+    const lab = budgetLabel(b);
+    const per = rs.map((r) => ({ f: r.attacks.find((a) => a.method === 'fgsm' && a.budget === lab)?.loss, g: r.attacks.find((a) => a.method === 'pgd' && a.budget === lab)?.loss, x: r.attacks.find((a) => a.method === 'random' && a.budget === lab)?.loss }))
+      .filter((v) => v.f !== undefined && v.g !== undefined && v.x !== undefined);
+    if (per.length === 0) continue;
+    md.push(`- ${lab}: FGSM > random in ${per.filter((v) => v.f! > v.x!).length} of ${per.length} seeds; PGD's own iterates beat its FGSM warm start in ${per.filter((v) => v.g! > v.f!).length} of ${per.length}.`);
+  }
   // plot: MSE vs budget per attack, obs and aug (perRow budgets)
   const perRow = p.budgets.filter((b): b is { kind: 'perRow'; k: number } => b.kind === 'perRow');
   const series = p.attacks.flatMap((m, q) => {

@@ -4,6 +4,7 @@
 import { expect, test } from 'vitest';
 import fc from 'fast-check';
 import { Rng } from '../../src/index.js';
+import { AbortError } from '../../src/util/errors.js';
 import { skParams, sampleExact, dataMoments, inferNMF } from '../../src/ising/index.js';
 import type { IsingParams, SpinData } from '../../src/ising/index.js';
 import {
@@ -143,4 +144,10 @@ test('the oracle and target losses: never worse than clean; contamination stays 
   expect(o.rowsChanged).toBeLessThanOrEqual(15);
   const t = attack(d, { method: 'fgsm', budget: { kind: 'perRow', k: 1 }, estimator: 'nmf', loss: { kind: 'target', i: 0, j: 1 }, rng: new Rng(1) });
   expect(t.loss).toBeGreaterThanOrEqual(t.cleanLoss);
+});
+
+test('an aborted signal stops an attack with AbortError', () => {
+  const { d } = skData(1, 4, 50);
+  expect(() => attack(d, { method: 'pgd', budget: { kind: 'perRow', k: 1 }, estimator: 'nmf', rng: new Rng(1), signal: { aborted: true } })).toThrow(/attack: aborted/);
+  expect(() => attack(d, { method: 'greedy', budget: { kind: 'perRow', k: 1 }, estimator: 'nmf', rng: new Rng(1), signal: { aborted: true } })).toThrow(AbortError);
 });

@@ -42,7 +42,7 @@ export {
   parseSpinText, formatSpinText, spinsFrom01, spinsTo01, parseNpy, encodeNpy, paramsFromJSON, paramsToJSON,
   cholesky, invertSPD, solveSPD,
   rejectTail, importanceResample, effectiveSampleSize, mixtureWeights, tailMeasures, truthTables, energyTable, temperedTable, tailTable,
-  energyQuantiles, sampleTable,
+  energyQuantiles, sampleTable, energyBins,
   inferScreening, inferRISE, inferLogRISE, inferRPLE, screeningLambda, SCREENING_DEFAULT_C, parseHistogram, l1KktResidual,
   supportF1, latticeParams, erdosRenyiParams, latticeEdges, erdosRenyiEdges, paramsOnEdges, inferAuto, pseudoLogLikelihood,
   asymmetricSK, simulateKinetic, inferKinetic, kineticNMF, kineticTAP, kineticEMF, kineticMLE, kineticFEM, kineticMoments, kineticMse, KINETIC_METHODS,

@@ -78,6 +78,7 @@ const command: Command = {
   async run(a, ctx) {
     const method = a['method'] as string;
     const grid = method === 'em' ? parseEpsGrid(a['eps'] as string) : defaultEpsGrid();
+    const threads = parseThreads(a['threads'] as string);
     const file = a['data'] as string;
     const out = a['out'] as string | undefined;
     if (out === '-' && a['json']) throw new UsageError("--json and --out - would both write to standard output; give --out a file");
@@ -87,15 +88,13 @@ const command: Command = {
     const hooks = { onProgress: prog.onProgress, signal: ctx.signal };
     const iterations = a['iterations'] as number | undefined;
     const gamma = a['gamma'] as number | undefined;
-    const threads = parseThreads(a['threads'] as string);
     let r: InferResult;
     switch (method) {
-      case 'em':
-      {
+      case 'em': {
         const o = { epsGrid: grid, iterations, gamma, seed: a['seed'] as number, ...hooks };
         r = threads > 1 ? await erasureMachineParallel(data, { ...o, threads }) : erasureMachine(data, o);
-      }
         break;
+      }
       case 'mle': {
         let mode = a['mle'] as string;
         if (mode === 'auto') mode = data.n <= AUTO_EXACT_MLE_N ? 'exact' : 'mcmc';

@@ -37,7 +37,7 @@ export type { DecodedSafetensors, SafetensorsDType } from './io/safetensors.js';
 // Ising models, inference, reconstruction, data and params formats
 export {
   makeSpinData, zeroParams, skParams, energy, energies, energyStats, enumerate, probabilities, sampleExact, sampleMcmc, sampleTempering,
-  erasureMachine, combineEpsRuns, defaultEpsGrid, inferPLE, inferExactMLE, inferMcmcMLE, inferNMF, inferTAP,
+  erasureMachine, combineEpsRuns, defaultEpsGrid, EM_DEFAULTS, EXACT_MLE_DEFAULTS, MCMC_MLE_DEFAULTS, inferPLE, inferExactMLE, inferMcmcMLE, inferNMF, inferTAP,
   mse, paramCorrelation, reconstruct, accuracyByHiddenCount, completeExact,
   parseSpinText, formatSpinText, spinsFrom01, spinsTo01, parseNpy, encodeNpy, paramsFromJSON, paramsToJSON,
   cholesky, invertSPD, solveSPD,

@@ -7,3 +7,6 @@ export { writeFileAtomic } from './io/atomic.js';
 export { main as cliMain } from './cli/main.js';
 export type { CliContext } from './cli/context.js';
 export * from './io/files.js';
+// Erasure machine and PLE on worker threads (same results as erasureMachine / inferPLE).
+export { erasureMachineParallel, inferPLEParallel } from './ising/infer/parallel.js';
+export type { ParallelOptions } from './ising/infer/parallel.js';

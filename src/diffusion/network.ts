@@ -13,9 +13,10 @@
  * embeds t with SinusoidalPosEmb(n_steps), i.e. timeDim = T; smaller timeDim is an option.
  * `residual: false` drops the shortcut (x' = h) and the conv_shortcut layers.
  *
- * The dataflow between the layers is written once, in `NoiseMLP.wire`, over an abstract value
- * type: `forwardEmb` runs it on autograd tensors and `noisePlan` (plan.ts) on plan buffers, so a
- * new layer or a changed connection is edited here only.
+ * The dataflow between the layers is written once, in `NoiseMLP.wire` (and inside a block in
+ * `ResNetBlock.wire`), over an abstract value type: `forwardEmb` runs it on autograd tensors and
+ * `noisePlan` (plan.ts) traces it for plan buffers, so a new layer or a changed connection is
+ * edited here only.
  */
 import { UsageError } from '../util/errors.js';
 import type { Rng } from '../random/index.js';
@@ -67,12 +68,31 @@ export class ResNetBlock extends Module {
 
   /** `actTemb` is gelu(temb), shared by all blocks: [B, temb] or [1, temb] (broadcast). */
   forward(x: Tensor, actTemb: Tensor): Tensor {
-    let h = this.mlp1.forward(gelu(x));
-    h = add(h, this.temb_proj.forward(actTemb));
-    h = this.mlp2.forward(gelu(h));
-    if (!this.residual) return h;
-    return add(this.conv_shortcut ? this.conv_shortcut.forward(x) : x, h);
+    return this.wire<Tensor>(x, {
+      gelu,
+      linear: (l, v) => l.forward(v),
+      addTime: (proj, h) => add(h, proj.forward(actTemb)),
+      add,
+    });
   }
+
+  /** The block's dataflow (the one definition: `forward` runs it on tensors, noisePlan traces it). */
+  wire<V>(x: V, w: BlockWiring<V>): V {
+    let h = w.linear(this.mlp1, w.gelu(x));
+    h = w.addTime(this.temb_proj, h);
+    h = w.linear(this.mlp2, w.gelu(h));
+    if (!this.residual) return h;
+    return w.add(this.conv_shortcut ? w.linear(this.conv_shortcut, x) : x, h);
+  }
+}
+
+/** The operations inside a ResNetBlock. */
+export interface BlockWiring<V> {
+  gelu(x: V): V;
+  linear(layer: Linear, x: V): V;
+  /** h + proj(gelu(temb)): where the time path enters. */
+  addTime(proj: Linear, h: V): V;
+  add(a: V, b: V): V;
 }
 
 /**

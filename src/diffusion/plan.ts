@@ -3,8 +3,9 @@
  * becomes one fused op (GEMM + bias + GELU epilogue), concatenations become adjacent column
  * regions, and the time path — gelu(t_emb(t)) through each block's temb_proj — is a per-step
  * vector folded into that block's mlp1 bias (all rows of a sampler call share one step t).
- * The connections are not restated here: the network's own `wire` (network.ts) is traced on
- * symbolic values and this file only lays out buffers and fuses each kind of layer.
+ * The connections are not restated here: the network's own `wire` and each block's `wire`
+ * (network.ts) are traced on symbolic values; this file only lays out buffers, fuses each kind
+ * of layer, and checks that a block's traced wiring is the form it fuses (else it refuses).
  *
  * Block (x → y), with x's activation gelu(x) already stored by x's producer:
  *   H  = gelu(gelu(x)·W1ᵀ + b1 + temb_proj(gelu(temb)))     one op, GELU in place
@@ -27,8 +28,53 @@ export interface NoisePlan {
 interface Sym { width: number }
 type Step =
   | { kind: 'linear'; layer: Linear; x: Sym; y: Sym }
-  | { kind: 'block'; block: ResNetBlock; x: Sym; y: Sym }
+  | { kind: 'block'; block: BlockForm; x: Sym; y: Sym }
   | { kind: 'concat'; a: Sym; b: Sym; y: Sym };
+
+/**
+ * The fused block's layers, read from the block's traced wiring (ResNetBlock.wire):
+ * y = [shortcut(x) or x +] outer(gelu(inner(gelu(x)) + proj(gelu(temb)))).
+ */
+interface BlockForm {
+  width: number;
+  inner: Linear;
+  proj: Linear;
+  outer: Linear;
+  /** A Linear, 'identity' (y = x + …), or null (no residual). */
+  shortcut: Linear | 'identity' | null;
+}
+
+/** A symbolic value inside a block: the expression that makes it from the block input. */
+type BSym =
+  | { op: 'x' }
+  | { op: 'gelu'; of: BSym }
+  | { op: 'linear'; layer: Linear; of: BSym }
+  | { op: 'time'; proj: Linear; of: BSym }
+  | { op: 'add'; a: BSym; b: BSym };
+
+function blockForm(block: ResNetBlock): BlockForm {
+  const x: BSym = { op: 'x' };
+  const y = block.wire<BSym>(x, {
+    gelu: (of) => ({ op: 'gelu', of }),
+    linear: (layer, of) => ({ op: 'linear', layer, of }),
+    addTime: (proj, of) => ({ op: 'time', proj, of }),
+    add: (a, b) => ({ op: 'add', a, b }),
+  });
+  const refuse = (): never => {
+    throw new Error('noisePlan: a ResNetBlock wiring other than [shortcut(x) +] linear(gelu(linear(gelu(x)) + time)) has no fused form');
+  };
+  let main = y, shortcut: BlockForm['shortcut'] = null;
+  if (y.op === 'add') {
+    main = y.b;
+    if (y.a === x) shortcut = 'identity';
+    else if (y.a.op === 'linear' && y.a.of === x) shortcut = y.a.layer;
+    else refuse();
+  }
+  if (main.op !== 'linear' || main.of.op !== 'gelu') return refuse();
+  const t = main.of.of;
+  if (t.op !== 'time' || t.of.op !== 'linear' || t.of.of.op !== 'gelu' || t.of.of.of !== x) return refuse();
+  return { width: main.layer.outFeatures, inner: t.of.layer, proj: t.proj, outer: main.layer, shortcut };
+}
 
 /** The network's own dataflow (NoiseMLP.wire), recorded on symbolic values. */
 function trace(net: NoiseMLP): { input: Sym; output: Sym; steps: Step[] } {
@@ -47,7 +93,7 @@ function trace(net: NoiseMLP): { input: Sym; output: Sym; steps: Step[] } {
     block(block, x) {
       check('a block', x, block.inHidden);
       const y = { width: block.outHidden };
-      steps.push({ kind: 'block', block, x, y });
+      steps.push({ kind: 'block', block: blockForm(block), x, y });
       return y;
     },
     concat(a, b) {
@@ -61,7 +107,6 @@ function trace(net: NoiseMLP): { input: Sym; output: Sym; steps: Step[] } {
 
 /** Compile `net` (its current weights, copied) into a plan: input x [B, n] → ε̂ [B, n]. */
 export function noisePlan(net: NoiseMLP): NoisePlan {
-  const { residual } = net.config;
   const { input, output, steps } = trace(net);
   const buffers: number[] = [];
   const weights: Plan['weights'] = [];
@@ -102,7 +147,7 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
     }
   }
   const blocks = steps.flatMap((st) => (st.kind === 'block' ? [st.block] : []));
-  const scratch = buffer(Math.max(...blocks.map((b) => b.outHidden)));
+  const scratch = buffer(Math.max(...blocks.map((b) => b.width)));
   for (const st of steps) {
     if (st.kind === 'concat') continue;
     place(st.y);
@@ -114,18 +159,16 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
     return g;
   };
 
-  /** A block's per-step vector: mlp1.bias + temb_proj(gelu(temb)), filled by stepVectors. */
-  const stepIndex: { block: ResNetBlock; index: number }[] = [];
-  const block = (b: ResNetBlock, x: PlanRegion, gx: PlanRegion, y: PlanRegion, gy: PlanRegion | null): void => {
-    const index = vectors.push(new Float32Array(b.outHidden)) - 1;
+  /** A block's per-step vector: inner.bias + proj(gelu(temb)), filled by stepVectors. */
+  const stepIndex: { block: BlockForm; index: number }[] = [];
+  const block = (b: BlockForm, x: PlanRegion, gx: PlanRegion, y: PlanRegion, gy: PlanRegion | null): void => {
+    const index = vectors.push(new Float32Array(b.width)) - 1;
     stepIndex.push({ block: b, index });
-    const H = region(scratch, 0, b.outHidden);
-    ops.push({ kind: 'linear', x: gx, weight: weightOf(b.mlp1), bias: index, out: H, accumulate: false, gelu: 'inplace' });
-    if (residual) {
-      if (b.conv_shortcut) ops.push({ kind: 'linear', x, weight: weightOf(b.conv_shortcut), bias: biasOf(b.conv_shortcut), out: y, accumulate: false, gelu: null });
-      else ops.push({ kind: 'copy', from: x, to: y });
-    }
-    ops.push({ kind: 'linear', x: H, weight: weightOf(b.mlp2), bias: biasOf(b.mlp2), out: y, accumulate: residual, gelu: gy });
+    const H = region(scratch, 0, b.width);
+    ops.push({ kind: 'linear', x: gx, weight: weightOf(b.inner), bias: index, out: H, accumulate: false, gelu: 'inplace' });
+    if (b.shortcut instanceof Linear) ops.push({ kind: 'linear', x, weight: weightOf(b.shortcut), bias: biasOf(b.shortcut), out: y, accumulate: false, gelu: null });
+    else if (b.shortcut === 'identity') ops.push({ kind: 'copy', from: x, to: y });
+    ops.push({ kind: 'linear', x: H, weight: weightOf(b.outer), bias: biasOf(b.outer), out: y, accumulate: b.shortcut !== null, gelu: gy });
   };
   for (const st of steps) {
     if (st.kind === 'linear') ops.push({ kind: 'linear', x: home.get(st.x)!, weight: weightOf(st.layer), bias: biasOf(st.layer), out: home.get(st.y)!, accumulate: false, gelu: act.get(st.y) ?? null });
@@ -134,7 +177,7 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
 
   const plan: Plan = { buffers, weights, vectors, ops, input: home.get(input)!, output: home.get(output)! };
   // The time path, copied now like the rest (the plan is a snapshot of the network): t_emb's
-  // layers after the sinusoidal table, and each block's temb_proj and mlp1 bias.
+  // layers after the sinusoidal table, and each block's time projection and inner bias.
   const pos = net.t_emb.at(0);
   if (!(pos instanceof SinusoidalTimeEmbedding)) throw new Error('noisePlan: t_emb must start with the sinusoidal embedding');
   const tembLayers = Array.from({ length: net.t_emb.length - 1 }, (_, i) => {
@@ -143,7 +186,7 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
     if (m instanceof Linear) return linearSnapshot(m);
     throw new Error('noisePlan: t_emb may hold only Linear and GELU layers after the table');
   });
-  const timePath = stepIndex.map(({ block: b, index }) => ({ index, proj: linearSnapshot(b.temb_proj), mlp1Bias: b.mlp1.bias?.data.slice() ?? null }));
+  const timePath = stepIndex.map(({ block: b, index }) => ({ index, proj: linearSnapshot(b.proj), mlp1Bias: b.inner.bias?.data.slice() ?? null }));
   return {
     plan,
     stepVectors(t: number): Map<number, Float32Array> {

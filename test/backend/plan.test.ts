@@ -20,6 +20,7 @@ import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
 import { geluScalar } from '../../src/tensor/index.js';
 import { Rng } from '../../src/random/index.js';
 import { NoiseMLP } from '../../src/diffusion/network.js';
+import type { BlockWiring } from '../../src/diffusion/network.js';
 import { noisePlan } from '../../src/diffusion/plan.js';
 import { fromStorage, withBackend } from '../../src/tensor/index.js';
 import { noGrad } from '../../src/autograd/index.js';
@@ -229,5 +230,23 @@ describe.each(backends)('backend $name: plan runner conformance', ({ name, backe
         expectClose(got, want, (v) => tol * (1 + Math.abs(v)), `${name} widths ${widths} t=${t}`);
       }
     }
+  });
+});
+
+describe('noisePlan reads each block from its wiring (ResNetBlock.wire)', () => {
+  it('a block wired other than the fused form is refused, while forward follows the new wiring', () => {
+    const cfg = { n: 6, widths: [8, 12], timeDim: 8, T: 50, residual: true };
+    const net = new NoiseMLP(cfg, new Rng(1));
+    const x = fromStorage(new Rng(3).fillNormal(new Float32Array(4 * 6)), [4, 6]);
+    const t = new Int32Array(4).fill(7);
+    const before = noGrad(() => net.forward(x, t)).data.slice();
+    expect(() => noisePlan(net)).not.toThrow();
+    // Drop the block's first GELU: forward changes with it, and the plan has no fused form for it.
+    net.mid.wire = function <V>(this: typeof net.mid, v: V, w: BlockWiring<V>): V {
+      return w.add(v, w.linear(this.mlp2, w.gelu(w.addTime(this.temb_proj, w.linear(this.mlp1, v)))));
+    };
+    const after = noGrad(() => net.forward(x, t)).data;
+    expect(Array.from(after)).not.toEqual(Array.from(before));
+    expect(() => noisePlan(net)).toThrow(/no fused form/);
   });
 });

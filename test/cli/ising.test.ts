@@ -111,6 +111,34 @@ describe('spindiff sk / simulate / infer / score / reconstruct (the README tour)
     expect(exists('stopped.json')).toBe(false);
   });
 
+  it('infer --threads 2 writes the same file as --threads 1 (em, ple), with progress; interrupted, nothing', async () => {
+    for (const [m, extra] of [['em', ['--eps', '0.5:0.9:5', '--iterations', '30']], ['ple', []]] as const) {
+      const one = await run('infer', '--data', 'data.txt', '--method', m, ...extra, '--out', `t1-${m}.json`);
+      let err = '';
+      const code = await main(['infer', '--data', 'data.txt', '--method', m, ...extra, '--threads', '2', '--out', `t2-${m}.json`],
+        { stdout: () => {}, stderr: (s) => (err += s), isTTY: true, cwd: dir, signal: { aborted: false } });
+      expect([one.code, code]).toEqual([0, 0]);
+      expect(read(`t2-${m}.json`)).toBe(read(`t1-${m}.json`));
+      expect(err).toMatch(new RegExp(`\\rinfer ${m} `));
+    }
+    let err = '';
+    const code = await main(['infer', '--data', 'data.txt', '--threads', '2', '--out', 'stopped2.json'], { stdout: () => {}, stderr: (s) => (err += s), isTTY: false, cwd: dir, signal: { aborted: true } });
+    expect(code).toBe(130);
+    expect(exists('stopped2.json')).toBe(false);
+    const bad = await run('infer', '--data', 'data.txt', '--threads', 'many', '--out', 'o.json');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--threads: expected an integer from 1 to 256 or auto, got 'many'/);
+  });
+
+  it('infer --help shows the library defaults', async () => {
+    const { EM_DEFAULTS, MCMC_MLE_DEFAULTS } = await import('../../src/ising/index.js');
+    const r = await run('infer', '--help');
+    expect(r.out).toContain(`${EM_DEFAULTS.eps.start}:${EM_DEFAULTS.eps.stop}:${EM_DEFAULTS.eps.count}`);
+    expect(r.out).toContain(`em (${EM_DEFAULTS.gamma})`);
+    expect(r.out).toContain(`em: iterations per ε (${EM_DEFAULTS.iterations})`);
+    expect(r.out).toMatch(new RegExp(`--chains.*\\(default: ${MCMC_MLE_DEFAULTS.chains}\\)`));
+  });
+
   it('simulate --zero-one writes 0/1 that reads back to the same spins', async () => {
     await run('simulate', '--params', 'true.json', '--samples', '50', '--seed', '9', '--out', 'pm.txt');
     await run('simulate', '--params', 'true.json', '--samples', '50', '--seed', '9', '--zero-one', '--out', 'zo01.txt');

@@ -15,6 +15,15 @@ import { blockPatterns } from '../blocked.js';
 import { uniquePatterns } from '../patterns.js';
 import type { InferResultOf, IsingParams, LoopHooks, SpinData } from '../types.js';
 
+/** The reference's settings (emachine.py `fit` and its notebooks): the defaults of erasureMachine. */
+export const EM_DEFAULTS = {
+  /** The ε grid: `count` points on [start, stop] (np.linspace(0.4, 0.9, 21)). */
+  eps: { start: 0.4, stop: 0.9, count: 21 },
+  iterations: 100,
+  gamma: 0.1,
+  seed: 13,
+} as const;
+
 export interface ErasureMachineOptions extends LoopHooks {
   /** ε values to try (default: 21 points on [0.4, 0.9]). */
   epsGrid?: number[];
@@ -35,7 +44,7 @@ export interface ErasureMachineOptions extends LoopHooks {
 
 /** 21 points on [0.4, 0.9], as the reference notebooks (np.linspace(0.4, 0.9, 21)). */
 export function defaultEpsGrid(): number[] {
-  return linspace(0.4, 0.9, 21);
+  return linspace(EM_DEFAULTS.eps.start, EM_DEFAULTS.eps.stop, EM_DEFAULTS.eps.count);
 }
 
 /** numpy.linspace semantics: start + i·step, with the last point exactly stop. */
@@ -95,9 +104,9 @@ export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {})
   const { n } = data;
   if (data.m < 1) throw new Error('erasureMachine: no samples');
   const epsGrid = opts.epsGrid ?? defaultEpsGrid();
-  const iterations = opts.iterations ?? 100;
-  const gamma = opts.gamma ?? 0.1;
-  const seed = opts.seed ?? 13;
+  const iterations = opts.iterations ?? EM_DEFAULTS.iterations;
+  const gamma = opts.gamma ?? EM_DEFAULTS.gamma;
+  const seed = opts.seed ?? EM_DEFAULTS.seed;
   const initOpt = opts.init ?? 'random';
   if (epsGrid.length === 0) throw new Error('erasureMachine: empty ε grid');
   for (const e of epsGrid) if (!(e > 0 && e <= 1)) throw new Error(`erasureMachine: ε must be in (0, 1], got ${e}`);

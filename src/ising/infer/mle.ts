@@ -10,6 +10,9 @@ import { dataMoments } from '../patterns.js';
 import type { InferResultOf, IsingParams, LoopHooks, SpinData } from '../types.js';
 import { opsToParams, paramsToOps } from './em.js';
 
+/** Defaults of inferExactMLE (maxIter: L-BFGS steps, or gradient-ascent steps for 'gd'). */
+export const EXACT_MLE_DEFAULTS = { tol: 1e-8, maxIterLbfgs: 2000, maxIterGd: 100, gamma: 0.1 } as const;
+
 export interface ExactMLEOptions extends LoopHooks {
   /** 'lbfgs' (default, converges) or 'gd' (gradient ascent with step gamma, as the paper's baseline). */
   optimizer?: 'lbfgs' | 'gd';
@@ -39,8 +42,8 @@ export function inferExactMLE(data: SpinData | null, opts: ExactMLEOptions = {})
   if (n > MAX_ENUM_N) throw new Error(`inferExactMLE: n=${n} is too large for enumeration; use --method mle with MCMC moments`);
   const target = opsMoments(mom.mean, mom.corr, n);
   const optimizer = opts.optimizer ?? 'lbfgs';
-  const tol = opts.tol ?? 1e-8;
-  const maxIter = opts.maxIter ?? (optimizer === 'lbfgs' ? 2000 : 100);
+  const tol = opts.tol ?? EXACT_MLE_DEFAULTS.tol;
+  const maxIter = opts.maxIter ?? (optimizer === 'lbfgs' ? EXACT_MLE_DEFAULTS.maxIterLbfgs : EXACT_MLE_DEFAULTS.maxIterGd);
   // f(θ) = log Z − θ·target; ∇f = model moments − target.
   let evals = 0;
   const fg = (x: Float64Array, g: Float64Array): number => {
@@ -71,7 +74,7 @@ export function inferExactMLE(data: SpinData | null, opts: ExactMLEOptions = {})
     gradMax = r.gradNorm;
     iterations = r.iterations;
   } else {
-    const gamma = opts.gamma ?? 0.1;
+    const gamma = opts.gamma ?? EXACT_MLE_DEFAULTS.gamma;
     x = x0;
     const g = new Float64Array(x.length);
     gradMax = Infinity;
@@ -90,10 +93,13 @@ export function inferExactMLE(data: SpinData | null, opts: ExactMLEOptions = {})
   return {
     params: opsToParams(x, n),
     method: 'mle-exact',
-    settings: { optimizer, tol, maxIter, ...(optimizer === 'gd' ? { gamma: opts.gamma ?? 0.1 } : {}) },
+    settings: { optimizer, tol, maxIter, ...(optimizer === 'gd' ? { gamma: opts.gamma ?? EXACT_MLE_DEFAULTS.gamma } : {}) },
     diagnostics: { gradMax, iterations, evaluations: evals, converged: gradMax < tol },
   };
 }
+
+/** Defaults of inferMcmcMLE (Boltzmann learning). */
+export const MCMC_MLE_DEFAULTS = { gamma: 0.1, iterations: 1000, chains: 256, sweeps: 2 } as const;
 
 export interface McmcMLEOptions extends LoopHooks {
   /** Learning rate γ (default 0.1). */
@@ -113,10 +119,10 @@ export interface McmcMLEOptions extends LoopHooks {
  */
 export function inferMcmcMLE(data: SpinData, rng: Rng, opts: McmcMLEOptions = {}): InferResultOf<'mle-mcmc'> {
   const { n } = data;
-  const gamma = opts.gamma ?? 0.1;
-  const iterations = opts.iterations ?? 1000;
-  const C = opts.chains ?? 256;
-  const sweeps = opts.sweeps ?? 2;
+  const gamma = opts.gamma ?? MCMC_MLE_DEFAULTS.gamma;
+  const iterations = opts.iterations ?? MCMC_MLE_DEFAULTS.iterations;
+  const C = opts.chains ?? MCMC_MLE_DEFAULTS.chains;
+  const sweeps = opts.sweeps ?? MCMC_MLE_DEFAULTS.sweeps;
   const dm = dataMoments(data);
   const p: IsingParams = opts.init
     ? { n, b: Float64Array.from(opts.init.b), w: Float64Array.from(opts.init.w) }

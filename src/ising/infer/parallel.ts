@@ -7,7 +7,7 @@
 // Web Workers (Blob URL), started per call and stopped at the end; threads = 1 runs in this thread.
 import { AbortError } from '../../util/errors.js';
 import { throwIfAborted, yieldToHost } from '../../util/abort.js';
-import { combineEpsRuns, defaultEpsGrid } from './em.js';
+import { combineEpsRuns, defaultEpsGrid, EM_DEFAULTS } from './em.js';
 import type { ErasureMachineOptions } from './em.js';
 import { combinePLE } from './ple.js';
 import type { PLEOptions, PLESpinFits } from './ple.js';
@@ -113,7 +113,7 @@ export async function erasureMachineParallel(data: SpinData, opts: ErasureMachin
   const threads = Math.max(1, Math.floor(t ?? (await defaultThreads())));
   const grid = rest.epsGrid ?? defaultEpsGrid();
   if (grid.length === 0) throw new Error('erasureMachine: empty ε grid');
-  const iterations = rest.iterations ?? 100;
+  const iterations = rest.iterations ?? EM_DEFAULTS.iterations;
   const jobs: InferJob[] = ranges(grid.length, threads).map(([a, b]) => ({ kind: 'em', opts: { ...rest, epsGrid: grid.slice(a, b) } }));
   const total = grid.length * iterations;
   const runs = await runJobs<InferResultOf<'em'>>({ data }, jobs, threads, 'erasureMachine', signal, onProgress && ((done) => onProgress(done, total)));

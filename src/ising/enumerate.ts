@@ -198,10 +198,18 @@ export function probabilities(p: IsingParams): Float64Array {
 
 /** Exact i.i.d. samples by inverse CDF over the enumerated probabilities (n ≤ MAX_TABLE_N). */
 export function sampleExact(p: IsingParams, m: number, rng: Rng, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): SpinData {
-  const { n } = p;
-  const cdf = probabilities(p);
-  for (let k = 1; k < cdf.length; k++) cdf[k] += cdf[k - 1]!;
-  const total = cdf[cdf.length - 1]!;
+  return sampleTable(probabilities(p), p.n, m, rng, hooks);
+}
+
+/**
+ * Exact i.i.d. draws from a table of weights over the 2^n states (index x has s_i = +1 where bit
+ * i of x is set; the weights need not be normalized), by inverse CDF: the oracle sampler of any
+ * enumerable target (p_θ, a tempered or a tail-conditional law).
+ */
+export function sampleTable(q: Float64Array, n: number, m: number, rng: Rng, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): SpinData {
+  const cdf = new Float64Array(q.length);
+  let total = 0;
+  for (let x = 0; x < q.length; x++) cdf[x] = total += q[x]!;
   const s = new Int8Array(m * n);
   for (let r = 0; r < m; r++) {
     if ((r & 65535) === 0 && r > 0) {

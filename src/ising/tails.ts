@@ -65,26 +65,6 @@ export function energyQuantiles(E: Float64Array, prob: Float64Array, us: number[
   return out;
 }
 
-/** Exact i.i.d. draws from a table of probabilities (inverse CDF; the oracle sampler). */
-export function sampleTable(q: Float64Array, n: number, m: number, rng: Rng): SpinData {
-  const cdf = new Float64Array(q.length);
-  let c = 0;
-  for (let x = 0; x < q.length; x++) cdf[x] = c += q[x]!;
-  const s = new Int8Array(m * n);
-  for (let r = 0; r < m; r++) {
-    const u = rng.uniform() * c;
-    let lo = 0;
-    let hi = cdf.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid]! > u) hi = mid;
-      else lo = mid + 1;
-    }
-    for (let i = 0; i < n; i++) s[r * n + i] = Math.floor(lo / 2 ** i) & 1 ? 1 : -1;
-  }
-  return { n, m, s };
-}
-
 /** Rejection: keep the rows with E_θ(x) ≥ E_τ. Exact for q_τ when the input is exact for p_θ. */
 export function rejectTail(data: SpinData, p: IsingParams, threshold: number): { accepted: SpinData; rate: number } {
   const { n, m } = data;

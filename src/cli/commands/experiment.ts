@@ -82,7 +82,7 @@ function readSaved(dir: string): SavedRun {
 const command: Command = {
   spec: {
     name: 'experiment',
-    summary: "reproduce the paper's figures (fig2..fig6), shard and merge sweeps",
+    summary: "the paper's figures (fig2..fig6) and the studies (tails, robustness, estimators, generators); shard and merge sweeps",
     examples: [
       'spindiff experiment list',
       'spindiff experiment fig3 --preset quick --seeds 3 --out results/fig3',

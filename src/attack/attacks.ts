@@ -175,7 +175,7 @@ export function fgsmMask(G: Float64Array, m: number, n: number, b: Budget): Uint
     return F;
   }
   const gain = new Float64Array(m);
-  for (let r = 0; r < m; r++) for (let i = 0; i < n; i++) gain[r] += Math.max(0, G[r * n + i]!);
+  for (let r = 0; r < m; r++) for (let i = 0; i < n; i++) gain[r]! += Math.max(0, G[r * n + i]!);
   const order = Array.from({ length: m }, (_, r) => r).sort((a, c) => gain[c]! - gain[a]! || a - c);
   const R = rowsAllowed(b.rho, m);
   for (let q = 0; q < R; q++) {
@@ -327,16 +327,16 @@ export function attack(data: SpinData, o: AttackOptions): AttackResult {
         }
         let bq = -1, bl = cur, bp: IsingParams | null = null;
         for (const q of cand) {
-          F[q] ^= 1;
+          F[q]! ^= 1;
           const s = score(F);
-          F[q] ^= 1;
+          F[q]! ^= 1;
           if (s.loss > bl) { bl = s.loss; bq = q; bp = s.params; }
         }
         if (bq < 0) break;
         const r = Math.floor(bq / n);
-        F[bq] ^= 1;
-        if (F[bq]) { if (rowCount[r]++ === 0) rowsUsed++; flips++; }
-        else { if (--rowCount[r] === 0) rowsUsed--; flips--; }
+        F[bq]! ^= 1;
+        if (F[bq]) { if (rowCount[r]!++ === 0) rowsUsed++; flips++; }
+        else { if (--rowCount[r]! === 0) rowsUsed--; flips--; }
         cur = bl; curParams = bp;
         o.onProgress?.(flips, maxFlips, { loss: cur });
       }

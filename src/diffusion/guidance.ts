@@ -59,7 +59,7 @@ export function scoreScale(gamma: number): Guidance {
   return {
     name: `score-scale(${gamma})`,
     apply(_x, eps) {
-      for (let i = 0; i < eps.length; i++) eps[i] *= gamma;
+      for (let i = 0; i < eps.length; i++) eps[i]! *= gamma;
     },
   };
 }
@@ -80,7 +80,7 @@ export function gradientGuidance(name: string, grad: (x: Float32Array, t: number
       if (w === 0 || (o.tMax !== undefined && t > o.tMax)) return;
       const g = grad(x, t, B);
       const c = w * sched.sqrtOneMinusAlphaBar[t]!;
-      for (let i = 0; i < eps.length; i++) eps[i] -= c * g[i]!;
+      for (let i = 0; i < eps.length; i++) eps[i]! -= c * g[i]!;
     },
   };
 }

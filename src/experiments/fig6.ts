@@ -129,7 +129,7 @@ export function selectColumns(d: SpinData, k: number): { data: SpinData; n: numb
   const { n, m } = d;
   if (!k || k >= n) return { data: d, n, m, columns: Array.from({ length: n }, (_, i) => i) };
   const mean = new Float64Array(n);
-  for (let r = 0; r < m; r++) for (let i = 0; i < n; i++) mean[i] += d.s[r * n + i]!;
+  for (let r = 0; r < m; r++) for (let i = 0; i < n; i++) mean[i]! += d.s[r * n + i]!;
   const cols = Array.from({ length: n }, (_, i) => i).sort((a, b) => mean[b]! - mean[a]! || a - b).slice(0, k).sort((a, b) => a - b);
   const s = new Int8Array(m * k);
   for (let r = 0; r < m; r++) for (let j = 0; j < k; j++) s[r * k + j] = d.s[r * n + cols[j]!]!;

@@ -108,11 +108,11 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
       }
       if (desigFirst[q]) {
         blockDiag(p, a, diag);
-        for (let ca = 0; ca < 1 << la; ca++) for (let cc = 0; cc < 1 << lc; cc++) T[base + ((ca << B) | cc)] += diag[ca]!;
+        for (let ca = 0; ca < 1 << la; ca++) for (let cc = 0; cc < 1 << lc; cc++) T[base + ((ca << B) | cc)]! += diag[ca]!;
       }
       if (desigSecond[q]) {
         blockDiag(p, c, diag);
-        for (let ca = 0; ca < 1 << la; ca++) for (let cc = 0; cc < 1 << lc; cc++) T[base + ((ca << B) | cc)] += diag[cc]!;
+        for (let ca = 0; ca < 1 << la; ca++) for (let cc = 0; cc < 1 << lc; cc++) T[base + ((ca << B) | cc)]! += diag[cc]!;
       }
     }
   };
@@ -124,8 +124,8 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
       if (q === 0) continue;
       for (let i = 0; i < l; i++) {
         const qi = q * sig(c, i);
-        mean[s0 + i] += qi;
-        for (let j = i + 1; j < l; j++) corr[(s0 + i) * n + s0 + j] += qi * sig(c, j);
+        mean[s0 + i]! += qi;
+        for (let j = i + 1; j < l; j++) corr[(s0 + i) * n + s0 + j]! += qi * sig(c, j);
       }
     }
   };
@@ -150,7 +150,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
         const x = qw[r]!;
         tot += x;
         const o = r * np;
-        for (let q = 0, base = 0; q < np; q++, base += tsz) H[base + idx[o + q]!] += x;
+        for (let q = 0, base = 0; q < np; q++, base += tsz) H[base + idx[o + q]!]! += x;
       }
       mean.fill(0);
       corr.fill(0);
@@ -232,8 +232,8 @@ export function naivePatterns(s: Int8Array, n: number, k: number): BlockedPatter
         for (let i = 0; i < n; i++) row[i] = s[off + i]!;
         for (let i = 0; i < n; i++) {
           const a = x * row[i]!;
-          mean[i] += a;
-          for (let j = i + 1; j < n; j++) corr[i * n + j] += a * row[j]!;
+          mean[i]! += a;
+          for (let j = i + 1; j < n; j++) corr[i * n + j]! += a * row[j]!;
         }
       }
       for (let i = 0; i < n; i++) {

@@ -79,8 +79,8 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
         const old = sB[j]!;
         eB += 2 * old * hB[j]!;
         sB[j] = -old;
-        for (let k = 0; k < nb; k++) hB[k] += -2 * old * w[(na + k) * n + na + j]!;
-        for (let i = 0; i < na; i++) hA[i] += -2 * old * w[i * n + na + j]!;
+        for (let k = 0; k < nb; k++) hB[k]! += -2 * old * w[(na + k) * n + na + j]!;
+        for (let i = 0; i < na; i++) hA[i]! += -2 * old * w[i * n + na + j]!;
         if ((tb & 1023) === 0) {
           if (hooks.signal?.aborted) throw new Error('enumerate: aborted');
           hooks.onProgress?.(pass * sizeB + tb, 2 * sizeB);
@@ -119,9 +119,9 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
           zB += q;
           sE += q * de;
           sE2 += q * de * de;
-          pA[x] += q;
+          pA[x]! += q;
           // Σ_x q s_i(x) for the spins of A, via 16-bin histograms of each 4-bit nibble of x.
-          for (let nb4 = 0, sh = 0; nb4 < nNib; nb4++, sh += 4) hist[(nb4 << 4) | ((x >> sh) & 15)] += q;
+          for (let nb4 = 0, sh = 0; nb4 < nNib; nb4++, sh += 4) hist[(nb4 << 4) | ((x >> sh) & 15)]! += q;
         }
         for (let nb4 = 0; nb4 < nNib; nb4++) {
           for (let c = 0; c < 16; c++) {
@@ -129,15 +129,15 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
             if (hq === 0) continue;
             hist[(nb4 << 4) | c] = 0;
             const top = Math.min(4, na - 4 * nb4);
-            for (let bit = 0; bit < top; bit++) vA[4 * nb4 + bit] += (c >> bit) & 1 ? hq : -hq;
+            for (let bit = 0; bit < top; bit++) vA[4 * nb4 + bit]! += (c >> bit) & 1 ? hq : -hq;
           }
         }
         Zs += zB;
         for (let j = 0; j < nb; j++) {
           const sj = sB[j]!;
-          meanB[j] += zB * sj;
-          for (let k = j + 1; k < nb; k++) corrBB[j * nb + k] += zB * sj * sB[k]!;
-          for (let i = 0; i < na; i++) corrAB[i * nb + j] += vA[i]! * sj;
+          meanB[j]! += zB * sj;
+          for (let k = j + 1; k < nb; k++) corrBB[j * nb + k]! += zB * sj * sB[k]!;
+          for (let i = 0; i < na; i++) corrAB[i * nb + j]! += vA[i]! * sj;
         }
       }
     }
@@ -154,8 +154,8 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
     if (q === 0) continue;
     for (let i = 0; i < na; i++) {
       const si = (x >> i) & 1 ? q : -q;
-      mean[i] += si;
-      for (let k = i + 1; k < na; k++) corr[i * n + k] += (x >> k) & 1 ? si : -si;
+      mean[i]! += si;
+      for (let k = i + 1; k < na; k++) corr[i * n + k]! += (x >> k) & 1 ? si : -si;
     }
   }
   for (let j = 0; j < nb; j++) {
@@ -192,7 +192,7 @@ export function probabilities(p: IsingParams): Float64Array {
     out[k] = q;
     z += q;
   }
-  for (let k = 0; k < out.length; k++) out[k] /= z;
+  for (let k = 0; k < out.length; k++) out[k]! /= z;
   return out;
 }
 

@@ -37,7 +37,7 @@ export function grayEnergies(k: number, f: ArrayLike<number>, W: ArrayLike<numbe
     s[i] = -old;
     const d = -2 * old;
     const row = i * k;
-    for (let j = 0; j < k; j++) h[j] += d * W[row + j]!;
+    for (let j = 0; j < k; j++) h[j]! += d * W[row + j]!;
     x ^= 1 << i;
     out[x] = e;
   }

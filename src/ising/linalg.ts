@@ -32,16 +32,16 @@ export function invert(a: Float64Array, k: number, what = 'matrix'): Float64Arra
     }
     const ip = 1 / pv;
     for (let j = 0; j < k; j++) {
-      m[c * k + j] *= ip;
-      inv[c * k + j] *= ip;
+      m[c * k + j]! *= ip;
+      inv[c * k + j]! *= ip;
     }
     for (let r = 0; r < k; r++) {
       if (r === c) continue;
       const f = m[r * k + c]!;
       if (f === 0) continue;
       for (let j = 0; j < k; j++) {
-        m[r * k + j] -= f * m[c * k + j]!;
-        inv[r * k + j] -= f * inv[c * k + j]!;
+        m[r * k + j]! -= f * m[c * k + j]!;
+        inv[r * k + j]! -= f * inv[c * k + j]!;
       }
     }
   }
@@ -174,7 +174,7 @@ export function lbfgs(
       for (let i = 0; i < d; i++) a += S[k]![i]! * dir[i]!;
       a *= rho[k]!;
       alpha[k] = a;
-      for (let i = 0; i < d; i++) dir[i] -= a * Y[k]![i]!;
+      for (let i = 0; i < d; i++) dir[i]! -= a * Y[k]![i]!;
     }
     if (S.length > 0) {
       const k = S.length - 1;
@@ -185,16 +185,16 @@ export function lbfgs(
         yy += Y[k]![i]! * Y[k]![i]!;
       }
       const gammaK = sy / yy;
-      for (let i = 0; i < d; i++) dir[i] *= gammaK;
+      for (let i = 0; i < d; i++) dir[i]! *= gammaK;
     } else {
       const s = 1 / Math.max(1, gm);
-      for (let i = 0; i < d; i++) dir[i] *= s;
+      for (let i = 0; i < d; i++) dir[i]! *= s;
     }
     for (let k = 0; k < S.length; k++) {
       let bcoef = 0;
       for (let i = 0; i < d; i++) bcoef += Y[k]![i]! * dir[i]!;
       bcoef *= rho[k]!;
-      for (let i = 0; i < d; i++) dir[i] += S[k]![i]! * (alpha[k]! - bcoef);
+      for (let i = 0; i < d; i++) dir[i]! += S[k]![i]! * (alpha[k]! - bcoef);
     }
     for (let i = 0; i < d; i++) dir[i] = -dir[i]!;
     let slope = 0;

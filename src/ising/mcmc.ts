@@ -49,7 +49,7 @@ class Chain {
     const d = -2 * this.s[i]!;
     this.s[i] = -this.s[i]!;
     const h = this.h;
-    for (let k = 0; k < n; k++) h[k] += d * w[k * n + i]!;
+    for (let k = 0; k < n; k++) h[k]! += d * w[k * n + i]!;
   }
   energy(): number {
     // E = −Σ b s − ½ Σ_{i≠j} w s s = −½ Σ_i s_i (h_i + b_i)
@@ -187,12 +187,12 @@ export function sampleTempering(p: IsingParams, m: number, rng: Rng, opts: Tempe
         const ea = reps[k]!.energy();
         const eb = reps[k + 1]!.energy();
         const logA = (betas[k]! - betas[k + 1]!) * (ea - eb);
-        swapTry[k]++;
+        swapTry[k]!++;
         if (logA >= 0 || r.uniform() < Math.exp(logA)) {
           const t = reps[k]!;
           reps[k] = reps[k + 1]!;
           reps[k + 1] = t;
-          swapAcc[k]++;
+          swapAcc[k]!++;
         }
       }
       if (++sweeps % 64 === 0) {

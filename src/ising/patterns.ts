@@ -63,9 +63,9 @@ export function weightedMoments(s: Int8Array, n: number, q: ArrayLike<number>): 
     for (let i = 0; i < n; i++) row[i] = s[off + i]!;
     for (let i = 0; i < n; i++) {
       const a = qr * row[i]!;
-      mean[i] += a;
+      mean[i]! += a;
       const ci = i * n;
-      for (let j = i + 1; j < n; j++) corr[ci + j] += a * row[j]!;
+      for (let j = i + 1; j < n; j++) corr[ci + j]! += a * row[j]!;
     }
   }
   let tot = 0;

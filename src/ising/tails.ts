@@ -33,7 +33,7 @@ export function temperedTable(E: Float64Array, gamma: number): Float64Array {
   const q = new Float64Array(E.length);
   let z = 0;
   for (let x = 0; x < E.length; x++) z += q[x] = Math.exp(emin - gamma * E[x]!);
-  for (let x = 0; x < E.length; x++) q[x] /= z;
+  for (let x = 0; x < E.length; x++) q[x]! /= z;
   return q;
 }
 
@@ -99,7 +99,7 @@ export function importanceResample(data: SpinData, p: IsingParams, lambda: numbe
   const w = new Float64Array(m);
   let z = 0;
   for (let r = 0; r < m; r++) z += w[r] = Math.exp(lambda * E[r]! - emax);
-  for (let r = 0; r < m; r++) w[r] /= z;
+  for (let r = 0; r < m; r++) w[r]! /= z;
   return { resampled: systematicResample(data, w, size, rng), ess: effectiveSampleSize(w), weights: w };
 }
 
@@ -134,7 +134,7 @@ export function mixtureWeights(logP: Float64Array, logQ: Float64Array, M: number
     const ratio = Math.exp(Math.min(700, logQ[r]! - logP[r]!));
     s += w[r] = 1 / (a + (1 - a) * ratio);
   }
-  for (let r = 0; r < w.length; r++) w[r] *= w.length / s;
+  for (let r = 0; r < w.length; r++) w[r]! *= w.length / s;
   return w;
 }
 
@@ -225,14 +225,14 @@ function binOf(edges: Float64Array, e: number): number {
 /** Histogram of an energy law given by a table (probabilities) over the bins. */
 export function energyHistogramOfTable(E: Float64Array, q: Float64Array, edges: Float64Array): Float64Array {
   const h = new Float64Array(edges.length - 1);
-  for (let x = 0; x < E.length; x++) if (q[x]! > 0) h[binOf(edges, E[x]!)] += q[x]!;
+  for (let x = 0; x < E.length; x++) if (q[x]! > 0) h[binOf(edges, E[x]!)]! += q[x]!;
   return h;
 }
 
 /** Normalised histogram of the true energies E* of the samples. */
 export function energyHistogramOfSamples(t: TruthTables, data: SpinData, edges: Float64Array): Float64Array {
   const h = new Float64Array(edges.length - 1);
-  for (let r = 0; r < data.m; r++) h[binOf(edges, t.E[stateIndex(data.s, data.n, r)]!)] += 1 / data.m;
+  for (let r = 0; r < data.m; r++) h[binOf(edges, t.E[stateIndex(data.s, data.n, r)]!)]! += 1 / data.m;
   return h;
 }
 

@@ -68,7 +68,7 @@ export class RBM implements GenerativeModel {
       const hj = h[j]!;
       if (hj === 0) continue;
       const o = j * n;
-      for (let i = 0; i < n; i++) out[i] += W[o + i]! * hj;
+      for (let i = 0; i < n; i++) out[i]! += W[o + i]! * hj;
     }
     for (let i = 0; i < n; i++) out[i] = sigmoid(out[i]!);
     return out;
@@ -175,26 +175,26 @@ export function fitRBM(data: SpinData, rng: Rng, opts: RBMOptions = {}, hooks: F
           const o0 = j * n;
           const p0 = ph0[j]!;
           const pk = phk[j]!;
-          for (let i = 0; i < n; i++) gW[o0 + i] += p0 * v0[i]! - pk * vk[i]!;
-          gc[j] += p0 - pk;
+          for (let i = 0; i < n; i++) gW[o0 + i]! += p0 * v0[i]! - pk * vk[i]!;
+          gc[j]! += p0 - pk;
         }
         for (let i = 0; i < n; i++) {
-          ga[i] += v0[i]! - vk[i]!;
+          ga[i]! += v0[i]! - vk[i]!;
           recon += (v0[i]! - vk[i]!) ** 2;
         }
       }
       const lr = o.lr / B;
       for (let k = 0; k < W.length; k++) {
         vW[k] = o.momentum * vW[k]! + lr * gW[k]! - o.lr * o.weightDecay * W[k]!;
-        W[k] += vW[k]!;
+        W[k]! += vW[k]!;
       }
       for (let i = 0; i < n; i++) {
         va[i] = o.momentum * va[i]! + lr * ga[i]!;
-        a[i] += va[i]!;
+        a[i]! += va[i]!;
       }
       for (let j = 0; j < nh; j++) {
         vc[j] = o.momentum * vc[j]! + lr * gc[j]!;
-        c[j] += vc[j]!;
+        c[j]! += vc[j]!;
       }
     }
     history.epochs.push(ep + 1);

@@ -40,12 +40,12 @@ export class Rng {
         x = nx;
         this.state[i] = z;
       }
-      if (hi !== 0) this.state[3] ^= hi;
+      if (hi !== 0) this.state[3]! ^= hi;
     } else {
       if (seed.length !== 4) throw new Error('Rng: state must have 4 words');
       this.state.set(seed);
     }
-    if ((this.state[0] | this.state[1] | this.state[2] | this.state[3]) === 0) this.state[0] = 1;
+    if ((this.state[0]! | this.state[1]! | this.state[2]! | this.state[3]!) === 0) this.state[0] = 1;
   }
 
   /** A copy with the same state: it produces the same numbers from here on. */

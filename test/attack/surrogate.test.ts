@@ -58,7 +58,7 @@ test('the attack losses (change, oracle, target) pass gradcheck through Surrogat
       const eps = 1e-6;
       for (const q of [0, 7, 30, 61, 95]) {
         const Sp = Float64Array.from(S.data), Sm = Float64Array.from(S.data);
-        Sp[q] += eps; Sm[q] -= eps;
+        Sp[q]! += eps; Sm[q]! -= eps;
         const num = (obj.grad(Sp).value - obj.grad(Sm).value) / (2 * eps);
         expect(Math.abs(num - grad[q]!)).toBeLessThan(1e-6 + 1e-5 * Math.abs(num));
       }

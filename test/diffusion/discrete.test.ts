@@ -26,7 +26,7 @@ function exactConditionals(p: Float64Array, n: number): ConditionalLogits {
       let ok = true;
       for (let i = 0; i < n && ok; i++) if (z[i] !== MASK && (((x >> i) & 1) ? 1 : -1) !== z[i]) ok = false;
       if (!ok) continue;
-      for (let i = 0; i < n; i++) ((x >> i) & 1 ? plus : minus)[i] += p[x]!;
+      for (let i = 0; i < n; i++) ((x >> i) & 1 ? plus : minus)[i]! += p[x]!;
     }
     return Array.from(plus, (a, i) => Math.log(a) - Math.log(minus[i]!));
   };

@@ -128,8 +128,8 @@ function numericGrad(F: (x: Float64Array) => number, x: Float64Array, h = 1e-6):
   for (let i = 0; i < x.length; i++) {
     const xp = Float64Array.from(x);
     const xm = Float64Array.from(x);
-    xp[i] += h;
-    xm[i] -= h;
+    xp[i]! += h;
+    xm[i]! -= h;
     g[i] = (F(xp) - F(xm)) / (2 * h);
   }
   return g;

@@ -23,8 +23,8 @@ function reweightedMoments(data: SpinData, p: { b: Float64Array; w: Float64Array
   const corr = new Float64Array(n * n);
   for (let k = 0; k < m; k++) {
     for (let i = 0; i < n; i++) {
-      mean[i] += (q[k]! / z) * s[k * n + i]!;
-      for (let j = 0; j < n; j++) corr[i * n + j] += (q[k]! / z) * s[k * n + i]! * s[k * n + j]!;
+      mean[i]! += (q[k]! / z) * s[k * n + i]!;
+      for (let j = 0; j < n; j++) corr[i * n + j]! += (q[k]! / z) * s[k * n + i]! * s[k * n + j]!;
     }
   }
   return { mean, corr };

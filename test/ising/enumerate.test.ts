@@ -27,7 +27,7 @@ describe('exact enumeration (Gray code, streamed) against brute force', () => {
   it('stays finite with huge couplings (log-sum-exp): log Z = −E_min + log(degeneracy) in the limit', () => {
     const n = 6;
     const p = skParams(n, 1, new Rng(3));
-    for (let k = 0; k < p.w.length; k++) p.w[k] *= 2000; // energies ~ 10³: exp would overflow
+    for (let k = 0; k < p.w.length; k++) p.w[k]! *= 2000; // energies ~ 10³: exp would overflow
     const e = enumerate(p);
     expect(Number.isFinite(e.logZ)).toBe(true);
     let emin = Infinity;
@@ -74,7 +74,7 @@ describe('exact sampling', () => {
     for (let r = 0; r < m; r++) {
       let x = 0;
       for (let i = 0; i < 4; i++) if (d.s[r * 4 + i]! > 0) x |= 1 << i;
-      counts[x]++;
+      counts[x]!++;
     }
     let chi2 = 0;
     for (let x = 0; x < 16; x++) chi2 += (counts[x]! - m * pr[x]!) ** 2 / (m * pr[x]!);

@@ -31,8 +31,8 @@ export function bruteForce(p: IsingParams) {
     prob[x] = q;
     for (let i = 0; i < n; i++) s[i] = (x >> i) & 1 ? 1 : -1;
     for (let i = 0; i < n; i++) {
-      mean[i] += q * s[i]!;
-      for (let j = 0; j < n; j++) corr[i * n + j] += q * s[i]! * s[j]!;
+      mean[i]! += q * s[i]!;
+      for (let j = 0; j < n; j++) corr[i * n + j]! += q * s[i]! * s[j]!;
     }
     em += q * -logw[x]!;
     e2 += q * logw[x]! * logw[x]!;

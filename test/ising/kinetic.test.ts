@@ -24,7 +24,7 @@ function cramerRaoMseW(p: KineticParams, d: SpinData): number {
         H += p.W[i * n + j]! * x[j + 1]!;
       }
       const c = 1 - Math.tanh(H) ** 2;
-      for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) I[a * k + b] += (c * x[a]! * x[b]!) / L;
+      for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) I[a * k + b]! += (c * x[a]! * x[b]!) / L;
     }
     const inv = invert(I, k);
     for (let j = 1; j < k; j++) total += inv[j * k + j]! / L;

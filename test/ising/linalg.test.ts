@@ -63,7 +63,7 @@ describe('linalg against mathjs', () => {
       for (let i = 0; i < k; i++) {
         expect(L[i * k + i]!).toBeGreaterThan(0);
         for (let j = i + 1; j < k; j++) expect(L[i * k + j]).toBe(0);
-        for (let j = 0; j < k; j++) for (let p = 0; p < k; p++) LLt[i * k + j] += L[i * k + p]! * L[j * k + p]!;
+        for (let j = 0; j < k; j++) for (let p = 0; p < k; p++) LLt[i * k + j]! += L[i * k + p]! * L[j * k + p]!;
       }
       expect(maxAbsDiff(LLt, a)).toBeLessThanOrEqual(64 * k * EPS * maxAbs(a) + TINY);
       const want = Float64Array.from((mInv(rows(a, k)) as number[][]).flat());

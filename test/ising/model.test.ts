@@ -59,7 +59,7 @@ describe('energy', () => {
 
   it('checkParams names the asymmetric entry', () => {
     const p = skParams(4, 1, new Rng(3));
-    p.w[1 * 4 + 2] += 0.5;
+    p.w[1 * 4 + 2]! += 0.5;
     expect(() => checkParams(p, 'x.json')).toThrow(/x\.json: w\[1\]\[2\] .* w\[2\]\[1\]/);
   });
 });

@@ -68,8 +68,8 @@ describe('interaction screening against GraphicalModelLearning.jl test vectors',
             const e = 1e-5;
             const xp = Float64Array.from(x);
             const xm = Float64Array.from(x);
-            xp[j] += e;
-            xm[j] -= e;
+            xp[j]! += e;
+            xm[j]! -= e;
             g[j] = (loss(method, h, u, xp) - loss(method, h, u, xm)) / (2 * e);
           }
           expect(l1KktResidual(g, x, lambda, u)).toBeLessThan(1e-8);
@@ -94,8 +94,8 @@ describe('proximal Newton solver', () => {
         const rng = new Rng(100 + u);
         for (let trial = 0; trial < 30; trial++) {
           const y = Float64Array.from(fit.x);
-          if (trial < 14) y[trial % 7] += (trial < 7 ? 1 : -1) * 1e-4;
-          else for (let j = 0; j < 7; j++) y[j] += rng.normal(0, 1e-3);
+          if (trial < 14) y[trial % 7]! += (trial < 7 ? 1 : -1) * 1e-4;
+          else for (let j = 0; j < 7; j++) y[j]! += rng.normal(0, 1e-3);
           expect(objective(method, h, u, y, lambda)).toBeGreaterThanOrEqual(F - 1e-14);
         }
       }

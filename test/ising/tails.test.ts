@@ -10,7 +10,7 @@ import { inferExactMLE, inferPLE } from '../../src/ising/index.js';
 /** TV between the empirical law of `data` and a table q. */
 function tvTo(data: SpinData, q: Float64Array): number {
   const f = new Float64Array(q.length);
-  for (let r = 0; r < data.m; r++) f[stateIndex(data.s, data.n, r)] += 1 / data.m;
+  for (let r = 0; r < data.m; r++) f[stateIndex(data.s, data.n, r)]! += 1 / data.m;
   let tv = 0;
   for (let x = 0; x < q.length; x++) tv += Math.abs(f[x]! - q[x]!) / 2;
   return tv;

@@ -55,7 +55,7 @@ describe('Rng', () => {
   it('choice follows the weights (5 standard errors per bin)', () => {
     const r = new Rng(10);
     const w = [1, 0, 3, 6], N = 50_000, counts = [0, 0, 0, 0];
-    for (let i = 0; i < N; i++) counts[r.choice(w)]++;
+    for (let i = 0; i < N; i++) counts[r.choice(w)]!++;
     expect(counts[1]).toBe(0);
     for (let i = 0; i < 4; i++) {
       const p = w[i]! / 10;

@@ -53,7 +53,7 @@ describe('sumTo / reduceSum', () => {
       const x = rt(sh, s);
       const out = reduceSum(x, axes, true);
       const want = new Float64Array(out.size);
-      for (let i = 0; i < x.size; i++) want[ravelBroadcast(unravel(i, sh), out.shape)] += x.data[i]!;
+      for (let i = 0; i < x.size; i++) want[ravelBroadcast(unravel(i, sh), out.shape)]! += x.data[i]!;
       for (let i = 0; i < out.size; i++) expect(out.data[i]).toBeCloseTo(want[i]!, 13);
     }), { ...RUNS, numRuns: 60 });
   });

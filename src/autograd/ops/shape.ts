@@ -142,7 +142,7 @@ export function gatherRows(x: Tensor, idx: Int32Array | readonly number[]): Tens
     const gd = gx.data, src = g.data;
     for (let i = 0; i < idx.length; i++) {
       const d = idx[i]! * row, s = i * row;
-      for (let j = 0; j < row; j++) gd[d + j] += src[s + j]!;
+      for (let j = 0; j < row; j++) gd[d + j]! += src[s + j]!;
     }
     return [gx];
   });

@@ -169,7 +169,7 @@ export function d3pmNelboMC(predict: (x: Float32Array, index: number, B: number)
         const pi = 1 / (1 + Math.exp(-(logits[2 * n * b + n + i]! - logits[2 * n * b + i]!)));
         acc += d3pmSiteLoss(sched, t, xt[b * n + i]!, x0f[b * n + i]!, Math.min(1 - 1e-12, Math.max(1e-12, pi))).vb;
       }
-      out[b] += (hi - lo) * acc;
+      out[b]! += (hi - lo) * acc;
     }
   }
   return out;

@@ -153,7 +153,7 @@ export function maskedNelboOrders(predict: (input: Float32Array, B: number) => A
         const i = perm[b]![k]!;
         const xi = x[b * n + i]! < 0 ? -1 : 1;
         const d = logits[2 * n * b + n + i]! - logits[2 * n * b + i]!;
-        out[b] -= logSigmoid64(xi * d) / orders;
+        out[b]! -= logSigmoid64(xi * d) / orders;
         z[b * n + i] = xi;
       }
     }

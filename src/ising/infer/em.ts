@@ -161,10 +161,10 @@ export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {})
         q[r] = v;
         z += v;
       }
-      for (let r = 0; r < K; r++) q[r] /= z;
+      for (let r = 0; r < K; r++) q[r]! /= z;
       engine.moments(q, mean, corr);
       for (let i = 0; i < n; i++) {
-        p.b[i] += gamma * (mean[i]! - eps * p.b[i]!);
+        p.b[i]! += gamma * (mean[i]! - eps * p.b[i]!);
         for (let j = i + 1; j < n; j++) {
           const v = p.w[i * n + j]! + gamma * (corr[i * n + j]! - eps * p.w[i * n + j]!);
           p.w[i * n + j] = v;

@@ -85,7 +85,7 @@ export function inferExactMLE(data: SpinData | null, opts: ExactMLEOptions = {})
       gradMax = 0;
       for (let k = 0; k < x.length; k++) gradMax = Math.max(gradMax, Math.abs(g[k]!));
       if (gradMax < tol) break;
-      for (let k = 0; k < x.length; k++) x[k] -= gamma * g[k]!;
+      for (let k = 0; k < x.length; k++) x[k]! -= gamma * g[k]!;
       iterations++;
       opts.onProgress?.(it + 1, maxIter, { gradMax });
     }
@@ -156,21 +156,21 @@ export function inferMcmcMLE(data: SpinData, rng: Rng, opts: McmcMLEOptions = {}
             S[off + i] = -si;
             acc++;
             const d = -2 * si;
-            for (let k = 0; k < n; k++) h[k] += d * p.w[k * n + i]!;
+            for (let k = 0; k < n; k++) h[k]! += d * p.w[k * n + i]!;
           }
         }
       }
       for (let i = 0; i < n; i++) {
         const si = S[off + i]!;
-        mean[i] += si;
-        for (let j = i + 1; j < n; j++) corr[i * n + j] += si * S[off + j]!;
+        mean[i]! += si;
+        for (let j = i + 1; j < n; j++) corr[i * n + j]! += si * S[off + j]!;
       }
     }
     lastGrad = 0;
     for (let i = 0; i < n; i++) {
       const gi = dm.mean[i]! - mean[i]! / C;
       lastGrad = Math.max(lastGrad, Math.abs(gi));
-      p.b[i] += gamma * gi;
+      p.b[i]! += gamma * gi;
       for (let j = i + 1; j < n; j++) {
         const gij = dm.corr[i * n + j]! - corr[i * n + j]! / C;
         lastGrad = Math.max(lastGrad, Math.abs(gij));

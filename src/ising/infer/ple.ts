@@ -102,21 +102,21 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
         const gr = cr * (t - pt.s[off + i]!); // d(−log p)/dh
         const wr = cr * (1 - t * t);
         for (let a = 0; a < d; a++) {
-          grad[a] += gr * x[a]!;
+          grad[a]! += gr * x[a]!;
           const wa = wr * x[a]!;
-          for (let c = a; c < d; c++) hess[a * d + c] += wa * x[c]!;
+          for (let c = a; c < d; c++) hess[a * d + c]! += wa * x[c]!;
         }
       }
       for (let c = 1; c < d; c++) {
-        grad[c] += 2 * lambda * theta[c]!;
-        hess[c * d + c] += 2 * lambda;
+        grad[c]! += 2 * lambda * theta[c]!;
+        hess[c * d + c]! += 2 * lambda;
       }
       for (let a = 0; a < d; a++) for (let c = 0; c < a; c++) hess[a * d + c] = hess[c * d + a]!;
       gmax = 0;
       for (let a = 0; a < d; a++) gmax = Math.max(gmax, Math.abs(grad[a]!));
       if (gmax < tol) break;
       // Newton step with a tiny ridge for safety, then backtracking.
-      for (let a = 0; a < d; a++) hess[a * d + a] += 1e-12;
+      for (let a = 0; a < d; a++) hess[a * d + a]! += 1e-12;
       const step = solve(hess, grad, d, `PLE Hessian of spin ${i}`);
       let s = 1;
       const trial = new Float64Array(d);

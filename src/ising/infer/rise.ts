@@ -133,14 +133,14 @@ function lossDerivatives(method: ScreeningMethod, P: NodalProblem, x: Float64Arr
     if (method === 'rise') {
       const sc = Math.exp(-amin);
       for (let k = 0; k < K; k++) {
-        d1[k] *= sc;
-        d2[k] *= sc;
+        d1[k]! *= sc;
+        d2[k]! *= sc;
       }
     } else {
       // log S: ∇ = −E_p[t], ∇² = Cov_p[t] with p_k = c_k e^{−a_k}/S; the outer product is added below.
       for (let k = 0; k < K; k++) {
-        d1[k] /= S;
-        d2[k] /= S;
+        d1[k]! /= S;
+        d2[k]! /= S;
       }
     }
   }
@@ -150,13 +150,13 @@ function lossDerivatives(method: ScreeningMethod, P: NodalProblem, x: Float64Arr
     const w2 = d2[k]!;
     for (let i = 0; i < n; i++) {
       const ti = t[off + i]!;
-      g[i] += w1 * ti;
+      g[i]! += w1 * ti;
       const wi = w2 * ti;
       const row = i * n;
-      for (let j = i; j < n; j++) H[row + j] += wi * t[off + j]!;
+      for (let j = i; j < n; j++) H[row + j]! += wi * t[off + j]!;
     }
   }
-  if (method === 'logrise') for (let i = 0; i < n; i++) for (let j = i; j < n; j++) H[i * n + j] -= g[i]! * g[j]!;
+  if (method === 'logrise') for (let i = 0; i < n; i++) for (let j = i; j < n; j++) H[i * n + j]! -= g[i]! * g[j]!;
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) H[i * n + j] = H[j * n + i]!;
 }
 
@@ -227,7 +227,7 @@ export function fitNodal(method: ScreeningMethod, h: Histogram, u: number, lambd
         if (dz !== 0) {
           z[j] = nz;
           const row = j * n;
-          for (let i = 0; i < n; i++) Hd[i] += H[row + i]! * dz;
+          for (let i = 0; i < n; i++) Hd[i]! += H[row + i]! * dz;
           change = Math.max(change, Math.abs(dz) * Math.sqrt(hjj));
         }
       }

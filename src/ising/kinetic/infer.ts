@@ -51,12 +51,12 @@ export function kineticMoments(series: SpinData): KineticMoments {
   const m = new Float64Array(n);
   const mNext = new Float64Array(n);
   for (let t = 0; t < L; t++) for (let i = 0; i < n; i++) {
-    m[i] += s[t * n + i]!;
-    mNext[i] += s[(t + 1) * n + i]!;
+    m[i]! += s[t * n + i]!;
+    mNext[i]! += s[(t + 1) * n + i]!;
   }
   for (let i = 0; i < n; i++) {
-    m[i] /= L;
-    mNext[i] /= L;
+    m[i]! /= L;
+    mNext[i]! /= L;
     if (Math.abs(m[i]!) >= 1 || Math.abs(mNext[i]!) >= 1) throw new Error(`kinetic inference: spin ${i} never changes in the series`);
   }
   const C = new Float64Array(n * n);
@@ -72,21 +72,21 @@ export function kineticMoments(series: SpinData): KineticMoments {
       const xi = x[i]!;
       const yi = y[i]!;
       for (let j = 0; j < n; j++) {
-        C[i * n + j] += xi * x[j]!;
-        D[i * n + j] += yi * x[j]!;
+        C[i * n + j]! += xi * x[j]!;
+        D[i * n + j]! += yi * x[j]!;
       }
     }
   }
   for (let k = 0; k < n * n; k++) {
-    C[k] /= L;
-    D[k] /= L;
+    C[k]! /= L;
+    D[k]! /= L;
   }
   const Cinv = invert(C, n, 'equal-time correlation matrix C');
   const B = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) {
     const d = D[i * n + k]!;
     if (d === 0) continue;
-    for (let j = 0; j < n; j++) B[i * n + j] += d * Cinv[k * n + j]!;
+    for (let j = 0; j < n; j++) B[i * n + j]! += d * Cinv[k * n + j]!;
   }
   return { n, L, m, mNext, C, D, B, Cinv };
 }
@@ -275,15 +275,15 @@ export function kineticMLE(series: SpinData, opts: KineticMLEOptions = {}): Kine
         const th = Math.tanh(Ht[t]!);
         const r = (th - s[off + n + i]!) / L;
         const c = (1 - th * th) / L;
-        g[0] += r;
-        Hs[0] += c;
+        g[0]! += r;
+        Hs[0]! += c;
         for (let a = 0; a < n; a++) {
           const xa = s[off + a]!;
-          g[a + 1] += r * xa;
-          Hs[a + 1] += c * xa; // row 0
+          g[a + 1]! += r * xa;
+          Hs[a + 1]! += c * xa; // row 0
           const ca = c * xa;
           const row = (a + 1) * d;
-          for (let b = a; b < n; b++) Hs[row + b + 1] += ca * s[off + b]!;
+          for (let b = a; b < n; b++) Hs[row + b + 1]! += ca * s[off + b]!;
         }
       }
       for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) Hs[a * d + b] = Hs[b * d + a]!;
@@ -343,7 +343,7 @@ export function kineticFEM(series: SpinData, opts: FEMOptions = {}): KineticResu
       for (let t = 0; t < L; t++) {
         const dh = H[t]! - Hm;
         const off = t * n;
-        for (let j = 0; j < n; j++) cov[j] += dh * (s[off + j]! - m[j]!);
+        for (let j = 0; j < n; j++) cov[j]! += dh * (s[off + j]! - m[j]!);
       }
       const wn = new Float64Array(n);
       for (let j = 0; j < n; j++) {

@@ -43,7 +43,7 @@ export class SGD extends Optimizer {
       const g = this.gradOf(k);
       if (g === null) continue;
       const p = this.params[k]!.data;
-      const b = this.buf[k];
+      const b = this.buf[k]!;
       const first = this.steps[k] === 0;
       this.steps[k]!++;
       if (mu === 0 || b === null) {
@@ -73,7 +73,7 @@ export class SGD extends Optimizer {
     applyHyper(this, state.hyper);
     for (let i = 0; i < this.params.length; i++) {
       this.steps[i] = state.steps[i]!;
-      const src = bufs[i];
+      const src = bufs[i]!;
       if (this.steps[i]! > 0 && this.momentum !== 0) {
         if (src === null) throw new Error(`SGD.loadStateDict: missing momentum_buffer for parameter ${i}`);
         this.buf[i] = src.slice();

@@ -127,8 +127,8 @@ function gemmSmall(transA: boolean, transB: boolean, m: number, n: number, k: nu
     for (let p = 0; p < k; p++) {
       const av = transA ? a[p * m + i]! : a[i * k + p]!;
       if (av === 0) continue;
-      if (transB) for (let j = 0, q = p; j < n; j++, q += k) row[j] += av * b[q]!;
-      else for (let j = 0, q = p * n; j < n; j++, q++) row[j] += av * b[q]!;
+      if (transB) for (let j = 0, q = p; j < n; j++, q += k) row[j]! += av * b[q]!;
+      else for (let j = 0, q = p * n; j < n; j++, q++) row[j]! += av * b[q]!;
     }
     const o = i * n;
     if (beta === 0) for (let j = 0; j < n; j++) c[o + j] = alpha * row[j]!;

@@ -119,9 +119,9 @@ function sumToStrided(shape: readonly number[], x: Storage, outStrides: readonly
         if (sIn === 0) {
           let s = 0;
           for (let j = 0; j < n; j++) s += x[px + j]!;
-          acc[po] += s;
+          acc[po]! += s;
         } else {
-          for (let j = 0, q = po; j < n; j++, q += sIn) acc[q] += x[px + j]!;
+          for (let j = 0, q = po; j < n; j++, q += sIn) acc[q]! += x[px + j]!;
         }
         for (let d = nd - 2; d >= 0; d--) {
           po += so[d]!;
@@ -138,8 +138,8 @@ function sumToStrided(shape: readonly number[], x: Storage, outStrides: readonly
 function axpyJs(alpha: number, x: Storage, y: Storage): void {
   const n = x.length;
   if (y.length !== n) throw new Error(`axpy: lengths differ (${n} vs ${y.length})`);
-  if (alpha === 1) for (let i = 0; i < n; i++) y[i] += x[i]!;
-  else for (let i = 0; i < n; i++) y[i] += alpha * x[i]!;
+  if (alpha === 1) for (let i = 0; i < n; i++) y[i]! += x[i]!;
+  else for (let i = 0; i < n; i++) y[i]! += alpha * x[i]!;
 }
 
 /** The plain-JS backend: the specification. */

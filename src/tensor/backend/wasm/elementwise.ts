@@ -92,14 +92,14 @@ function emitPhi(f: Fn, x: number, phi: number, z: number, e: number, t: number,
  * (the GEMM epilogue inlines this).
  */
 export function emitGeluVector(f: Fn, x: number, out: number): void {
-  const [phi, z, e, t, w, n, r] = Array.from({ length: 7 }, () => f.local(T.v128));
+  const [phi, z, e, t, w, n, r] = Array.from({ length: 7 }, () => f.local(T.v128)) as [number, number, number, number, number, number, number];
   emitPhi(f, x, phi, z, e, t, w, n, r);
   f.get(x).get(phi).op('f32x4.mul').set(out);
 }
 
 /** out = g·gelu′(x) = g·(Φ(x) + x·φ(x)) for v128 locals x, g into out. */
 function emitGeluGradVector(f: Fn, x: number, g: number, out: number): void {
-  const [phi, z, e, t, w, n, r, d] = Array.from({ length: 8 }, () => f.local(T.v128));
+  const [phi, z, e, t, w, n, r, d] = Array.from({ length: 8 }, () => f.local(T.v128)) as [number, number, number, number, number, number, number, number];
   emitPhi(f, x, phi, z, e, t, w, n, r);
   // φ(x)·√(2π) = exp(−z²) with z = |x|/√2
   f.get(z).get(z).op('f32x4.mul', 'f32x4.neg').set(d);

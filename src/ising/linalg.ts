@@ -249,3 +249,24 @@ export function lbfgs(
   }
   return { x, f, gradNorm: gm, iterations: it, converged: gm < tol };
 }
+
+/**
+ * One damped Newton update θ ← θ − s·step, s = 1, ½, ¼, … (at most 50 halvings) until the objective
+ * does not rise above f by more than a few ulps (near the optimum f changes below its rounding
+ * error). θ takes the last trial either way, as the per-spin Newton solvers (PLE, kinetic ML) did;
+ * `accepted` false means even the smallest step rose, and the solver should stop. `trial` is scratch.
+ */
+export function newtonBacktrack(theta: Float64Array, step: ArrayLike<number>, f: number, objective: (x: Float64Array) => number, trial: Float64Array): { value: number; accepted: boolean } {
+  const d = theta.length;
+  const slack = 1e-14 * Math.max(1, Math.abs(f));
+  let s = 1;
+  let fn = f;
+  for (let ls = 0; ls < 50; ls++) {
+    for (let a = 0; a < d; a++) trial[a] = theta[a]! - s * step[a]!;
+    fn = objective(trial);
+    if (fn <= f + slack) break;
+    s *= 0.5;
+  }
+  theta.set(trial);
+  return { value: fn, accepted: fn <= f + slack };
+}

@@ -3,7 +3,7 @@
  * log p(s_i | s_−i) = s_i h_i − log 2cosh h_i with h_i = b_i + Σ_j w_ij s_j, fitted by Newton's
  * method over unique patterns with counts; then w is symmetrised, w_ij = (w_ij + w_ji)/2.
  */
-import { solve } from '../linalg.js';
+import { newtonBacktrack, solve } from '../linalg.js';
 import { uniquePatterns } from '../patterns.js';
 import type { Patterns } from '../patterns.js';
 import type { InferResultOf, LoopHooks, SpinData } from '../types.js';
@@ -118,19 +118,9 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
       // Newton step with a tiny ridge for safety, then backtracking.
       for (let a = 0; a < d; a++) hess[a * d + a]! += 1e-12;
       const step = solve(hess, grad, d, `PLE Hessian of spin ${i}`);
-      let s = 1;
-      const trial = new Float64Array(d);
-      let fn = f;
-      for (let ls = 0; ls < 50; ls++) {
-        for (let a = 0; a < d; a++) trial[a] = theta[a]! - s * step[a]!;
-        fn = objective(i, trial);
-        // a few ulps of slack: near the optimum f changes below its rounding error
-        if (fn <= f + 1e-14 * Math.max(1, Math.abs(f))) break;
-        s *= 0.5;
-      }
-      theta.set(trial);
-      if (fn > f + 1e-14 * Math.max(1, Math.abs(f))) break;
-      f = fn;
+      const r = newtonBacktrack(theta, step, f, (x) => objective(i, x), new Float64Array(d));
+      if (!r.accepted) break;
+      f = r.value;
     }
     objective(i, theta);
     maxIters = Math.max(maxIters, it);

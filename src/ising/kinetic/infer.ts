@@ -16,7 +16,7 @@
  * Fields: mean-field methods set h_i = H̄_i − Σ_j W_ij m_j with H̄_i = atanh(m⁺_i) (nMF, TAP) or the
  * solved H_i (exact MF); FEM carries the intercept ⟨H_i⟩ − W_i·m (the reference code drops h).
  */
-import { invert, solve } from '../linalg.js';
+import { invert, newtonBacktrack, solve } from '../linalg.js';
 import { throwIfAborted } from '../../util/abort.js';
 import type { LoopHooks, SpinData } from '../types.js';
 import type { KineticParams } from './simulate.js';
@@ -291,17 +291,9 @@ export function kineticMLE(series: SpinData, opts: KineticMLEOptions = {}): Kine
       for (let a = 0; a < d; a++) gmax = Math.max(gmax, Math.abs(g[a]!));
       if (gmax < tol) break;
       const step = solve(Hs, g, d, `kinetic ML Hessian of spin ${i}`);
-      let sz = 1;
-      let fn = f;
-      for (let ls = 0; ls < 50; ls++) {
-        for (let a = 0; a < d; a++) trial[a] = theta[a]! - sz * step[a]!;
-        fn = value(i, trial);
-        if (fn <= f + 1e-14 * Math.max(1, Math.abs(f))) break;
-        sz *= 0.5;
-      }
-      theta.set(trial);
-      if (fn > f + 1e-14 * Math.max(1, Math.abs(f))) break;
-      f = fn;
+      const r = newtonBacktrack(theta, step, f, (x) => value(i, x), trial);
+      if (!r.accepted) break;
+      f = r.value;
     }
     value(i, theta);
     worst = Math.max(worst, gmax);

@@ -7,6 +7,8 @@
 // Web Workers (Blob URL), started per call and stopped at the end; threads = 1 runs in this thread.
 import { AbortError } from '../../util/errors.js';
 import { throwIfAborted, yieldToHost } from '../../util/abort.js';
+import { isNode, startModuleWorker } from '../../util/module-worker.js';
+import type { ModuleWorker } from '../../util/module-worker.js';
 import { combineEpsRuns, defaultEpsGrid, EM_DEFAULTS } from './em.js';
 import type { ErasureMachineOptions } from './em.js';
 import { combinePLE } from './ple.js';
@@ -21,37 +23,9 @@ export interface ParallelOptions {
   threads?: number;
 }
 
-interface WorkerLike {
-  post(m: unknown): void;
-  onMessage(f: (m: WorkerMessage) => void): void;
-  onError(f: (e: unknown) => void): void;
-  terminate(): void;
-}
-
-const isNode = (): boolean => typeof process !== 'undefined' && !!process.versions?.node;
-
 async function defaultThreads(): Promise<number> {
   if (isNode()) return (await import('node:os')).availableParallelism();
   return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-}
-
-async function spawn(): Promise<WorkerLike> {
-  if (isNode()) {
-    const { Worker } = await import('node:worker_threads');
-    const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`));
-    return { post: (m) => w.postMessage(m), onMessage: (f) => w.on('message', f), onError: (f) => w.on('error', f), terminate: () => void w.terminate() };
-  }
-  const g = globalThis as unknown as {
-    Worker: new (url: string, o: { type: 'module' }) => { onmessage: unknown; onerror: unknown; postMessage(m: unknown): void; terminate(): void };
-    Blob: new (parts: string[], o: { type: string }) => unknown; URL: { createObjectURL(b: unknown): string };
-  };
-  const w = new g.Worker(g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' })), { type: 'module' });
-  return {
-    post: (m) => w.postMessage(m),
-    onMessage: (f) => { w.onmessage = (e: { data: WorkerMessage }) => f(e.data); },
-    onError: (f) => { w.onerror = f; },
-    terminate: () => w.terminate(),
-  };
 }
 
 /**
@@ -72,13 +46,13 @@ async function runJobs<R>(d: WorkerData, jobs: InferJob[], threads: number, what
     }
     return results;
   }
-  const workers = await Promise.all(Array.from({ length: Math.min(threads, jobs.length) }, () => spawn()));
+  const workers = await Promise.all(Array.from({ length: Math.min(threads, jobs.length) }, () => startModuleWorker<WorkerMessage>(WORKER_SOURCE)));
   try {
     return await new Promise<R[]>((resolve, reject) => {
       let next = 0, finished = 0, failed = false;
       const fail = (e: unknown): void => { if (!failed) { failed = true; reject(e); } };
       const timer = setInterval(() => { if (signal?.aborted) fail(new AbortError(`${what}: aborted`)); }, 50);
-      const give = (w: WorkerLike): void => {
+      const give = (w: ModuleWorker<WorkerMessage>): void => {
         if (next < jobs.length) { const id = next++; w.post({ id, job: jobs[id]! }); }
       };
       for (const w of workers) {

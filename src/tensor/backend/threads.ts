@@ -23,6 +23,7 @@ import { PlanResidence, planChunks, wasmPlanRunner } from './wasm/plan.js';
 import { residentAdam } from './wasm/adam.js';
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
+import { isNode, startModuleWorker } from '../../util/module-worker.js';
 
 /** GEMM records fit in the control block after GEMM_RECORD_AT. */
 const MAX_GEMM_CHUNKS = Math.floor((CONTROL_BYTES - GEMM_RECORD_AT) / RECORD_BYTES);
@@ -37,43 +38,35 @@ export interface ThreadHost {
   spawn(source: string, init: unknown, onError: (e: unknown) => void): Promise<{ terminate(): unknown }>;
 }
 
-const isNode = (): boolean => typeof process !== 'undefined' && !!process.versions?.node;
-
-/** Node: worker_threads from a data: URL; unref'd once ready, so they never keep a process alive. */
-export async function nodeThreadHost(): Promise<ThreadHost> {
-  const { Worker } = await import('node:worker_threads');
-  const { availableParallelism } = await import('node:os');
-  return {
-    cores: availableParallelism(),
-    canBlock: true,
-    spawn: (source, init, onError) => new Promise((resolve, reject) => {
-      const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`));
-      let ready = false;
-      w.once('message', () => { ready = true; w.unref(); resolve(w); });
-      w.on('error', (e) => (ready ? onError(e) : reject(e)));
-      w.postMessage(init);
-    }),
-  };
+/** Start a worker from `source`, post it `init`, resolve once it answers (later messages are its own protocol's). */
+function spawnReady(source: string, init: unknown, onError: (e: unknown) => void, unref: boolean): Promise<{ terminate(): unknown }> {
+  return startModuleWorker(source).then((w) => new Promise((resolve, reject) => {
+    let ready = false;
+    w.onMessage(() => {
+      if (ready) return;
+      ready = true;
+      if (unref) w.unref();
+      resolve(w);
+    });
+    w.onError((e) => (ready ? onError(e) : reject(e)));
+    w.post(init);
+  }));
 }
 
-/** Browsers: module Web Workers from a Blob URL (not exercised by the Node test suite). */
+/** Node: worker_threads; unref'd once ready, so they never keep a process alive. */
+export async function nodeThreadHost(): Promise<ThreadHost> {
+  const { availableParallelism } = await import('node:os');
+  return { cores: availableParallelism(), canBlock: true, spawn: (source, init, onError) => spawnReady(source, init, onError, true) };
+}
+
+/** Browsers: module Web Workers (shared memory needs a cross-origin isolated page). */
 function webHost(): ThreadHost {
-  const g = globalThis as unknown as {
-    crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number }; WorkerGlobalScope?: unknown;
-    Worker: new (url: string, o: { type: 'module' }) => { onmessage: unknown; onerror: unknown; postMessage(m: unknown): void; terminate(): void };
-    Blob: new (parts: string[], o: { type: string }) => unknown; URL: { createObjectURL(b: unknown): string };
-  };
+  const g = globalThis as unknown as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number }; WorkerGlobalScope?: unknown };
   if (g.crossOriginIsolated === false) throw new Error('threads backend: shared memory needs a cross-origin isolated page (COOP/COEP headers); use the wasm backend');
   return {
     cores: g.navigator?.hardwareConcurrency ?? 1,
     canBlock: typeof g.WorkerGlobalScope !== 'undefined',
-    spawn: (source, init, onError) => new Promise((resolve, reject) => {
-      const w = new g.Worker(g.URL.createObjectURL(new g.Blob([source], { type: 'text/javascript' })), { type: 'module' });
-      let ready = false;
-      w.onmessage = () => { ready = true; resolve(w); };
-      w.onerror = (e: unknown) => (ready ? onError(e) : reject(e));
-      w.postMessage(init);
-    }),
+    spawn: (source, init, onError) => spawnReady(source, init, onError, false),
   };
 }
 

@@ -50,6 +50,9 @@ describe('inputs are never destroyed (category 2)', () => {
       ['sample', '--model', 'data.txt', '--samples', '5', '--out', 'data.txt'],
       ['augment', '--data', 'data.txt', '--out', 'x.json', '--generated-out', 'data.txt'],
       ['augment', '--data', 'data.txt', '--true', 'true.json', '--out', 'true.json'],
+      ['attack', '--data', 'data.txt', '--method', 'random', '--budget', '1', '--out', 'alias.txt'],
+      ['kinetic', 'infer', '--data', 'data.txt', '--out', 'data.txt'],
+      ['kinetic', 'simulate', '--params', 'true.json', '--out', 'true.json'],
     ];
     for (const argv of cases) {
       const r = await run(...argv);
@@ -102,6 +105,8 @@ describe('sizes and exact methods are checked before any work (categories 4, 6)'
   it('sizes from flags fail up front with a plain message', async () => {
     const cases: [string[], RegExp][] = [
       [['sk', '--n', '10000'], /--n: must be ≤ 2048, got 10000/],
+      [['model', '--graph', 'er', '--n', '10000'], /--n: must be ≤ 2048, got 10000/],
+      [['model', '--graph', 'lattice', '--rows', '100', '--cols', '100'], /rows × cols = 10000 spins is above the limit of 2048/],
       [['simulate', '--params', 'true.json', '--samples', '1e12', '--out', 's.txt'], /--samples: 1000000000000 samples × 6 spins = .* is more than this tool holds/],
       [['simulate', '--params', 'true.json', '--samples', '40000000', '--out', 's.txt'], /too large for a text file .*write \.npy/],
       [['train', '--data', 'data.txt', '--out', 'w.safetensors', '--widths', '4096,4096,4096'], /parameters is above the limit/],

@@ -4,13 +4,12 @@
  * Threat model: the attacker changes the observed data before inference, within the budget; the
  * estimator is then refitted on the poisoned data in full (see src/attack).
  */
-import { writeSpinFile } from '../../io/files.js';
 import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
 import { attack, type AttackLoss, type AttackMethod, type Budget, type EstimatorName, type SurrogateName } from '../../attack/index.js';
 import { mse } from '../../ising/metrics.js';
-import { fmt, loadData, loadParams, pathOf, progressFor } from './common.js';
+import { checkFiles, fmt, loadData, loadParams, progressFor, writeSpins } from './common.js';
 
 const command: Command = {
   spec: {
@@ -44,6 +43,9 @@ const command: Command = {
   async run(a, ctx) {
     const hasK = a['budget'] !== undefined, hasRho = a['fraction'] !== undefined;
     if (hasK === hasRho) throw new UsageError('give exactly one of --budget K (flips per sample) or --fraction RHO (contaminated samples)');
+    const out = a['out'] as string;
+    if (out === '-' && a['json']) throw new UsageError("--json and --out - would both write to standard output; give --out a file");
+    checkFiles(ctx, [['--data', a['data'] as string], ['--true', a['true'] as string | undefined]], [['--out', out]]);
     const data = loadData(ctx, a['data'] as string);
     const budget: Budget = hasK ? { kind: 'perRow', k: a['budget'] as number } : { kind: 'fraction', rho: a['fraction'] as number };
     if (budget.kind === 'perRow' && budget.k > data.n) throw new UsageError(`--budget ${budget.k}: a sample has only ${data.n} spins`);
@@ -78,8 +80,7 @@ const command: Command = {
     });
     prog.end();
     if (ctx.signal.aborted) throw new Error('interrupted; nothing written');
-    const out = a['out'] as string;
-    writeSpinFile(pathOf(ctx, out), r.data, { header: `spindiff attack ${method} ${hasK ? `--budget ${a['budget']}` : `--fraction ${a['fraction']}`} --estimator ${a['estimator']} --loss ${loss.kind} --seed ${a['seed']}` });
+    writeSpins(ctx, out, r.data, { header: `spindiff attack ${method} ${hasK ? `--budget ${a['budget']}` : `--fraction ${a['fraction']}`} --estimator ${a['estimator']} --loss ${loss.kind} --seed ${a['seed']}` });
     const scores = truth ? { mse_clean: mse(truth, r.cleanParams).mse, mse_attacked: mse(truth, r.params).mse } : {};
     if (a['json']) {
       ctx.stdout(JSON.stringify({
@@ -89,7 +90,7 @@ const command: Command = {
       }) + '\n');
     } else {
       const sc = truth ? `; MSE ${fmt(scores.mse_clean!)} → ${fmt(scores.mse_attacked!)}` : '';
-      ctx.stdout(`${method} attack on ${a['estimator']} (${hasK ? `≤ ${a['budget']} flips per sample` : `ρ = ${a['fraction']}`}): ${r.flipCount} flips in ${r.rowsChanged} of ${data.m} samples, ${loss.kind} loss ${fmt(r.cleanLoss)} → ${fmt(r.loss)}${sc}; ${r.evaluations} refits, ${fmt(r.seconds)} s; wrote ${out}\n`);
+      (out === '-' ? ctx.stderr : ctx.stdout)(`${method} attack on ${a['estimator']} (${hasK ? `≤ ${a['budget']} flips per sample` : `ρ = ${a['fraction']}`}): ${r.flipCount} flips in ${r.rowsChanged} of ${data.m} samples, ${loss.kind} loss ${fmt(r.cleanLoss)} → ${fmt(r.loss)}${sc}; ${r.evaluations} refits, ${fmt(r.seconds)} s; wrote ${out}\n`);
     }
     return 0;
   },

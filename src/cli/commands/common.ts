@@ -122,6 +122,9 @@ export function writeSpins(ctx: CliContext, file: string, data: SpinData, opts: 
   else writeSpinFile(pathOf(ctx, file), data, { ...opts, name: file });
 }
 
+/** Params JSON takes ~22 bytes a coupling: n = 2048 is a 90 MB file, about the most that is useful (and fits in a string). */
+export const MAX_PARAMS_N = 2048;
+
 /** Write params JSON (stdout for `-`). Non-finite params are refused with the entry and a hint. */
 export function writeParams(ctx: CliContext, file: string, p: IsingParams, extra: Record<string, unknown> = {}, hint = ''): void {
   const bad = firstNonFinite(p);

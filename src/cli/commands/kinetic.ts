@@ -3,14 +3,12 @@
  * spindiff kinetic infer --data series.txt --method nmf|tap|emf|mle|fem --out W.json [--true W.json]
  * Kinetic parameters are JSON: { kind: 'kinetic-ising', n, W: rows (row i = inputs of spin i), h }.
  */
-import { readFileSync } from 'node:fs';
 import { asymmetricSK, inferKinetic, kineticMse, simulateKinetic, KINETIC_METHODS, type KineticMethod, type KineticParams } from '../../ising/kinetic/index.js';
-import { writeFileAtomic } from '../../io/atomic.js';
-import { writeSpinFile } from '../../io/files.js';
+import { readBytes } from '../../io/files.js';
 import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { fmt, loadData, pathOf, progressFor } from './common.js';
+import { checkFiles, fmt, loadData, pathOf, progressFor, writeSpins, writeText } from './common.js';
 
 export function kineticToJSON(p: KineticParams, extra: Record<string, unknown> = {}): string {
   const rows = Array.from({ length: p.n }, (_, i) => Array.from(p.W.subarray(i * p.n, (i + 1) * p.n)));
@@ -76,11 +74,12 @@ const command: Command = {
     const out = a['out'] as string | undefined;
     if (sub === 'simulate') {
       if (!out) throw new UsageError('kinetic simulate: --out is required');
+      checkFiles(ctx, [['--params', a['params'] as string | undefined]], [['--out', out], ['--params-out', a['paramsOut'] as string | undefined]]);
       const seed = a['seed'] as number;
       const rng = new Rng(seed);
       let p: KineticParams;
       const pf = a['params'] as string | undefined;
-      if (pf) p = kineticFromJSON(readFileSync(pathOf(ctx, pf), 'utf8'), pf);
+      if (pf) p = kineticFromJSON(readBytes(pathOf(ctx, pf), pf).toString('utf8'), pf);
       else {
         const n = a['n'] as number | undefined;
         if (n === undefined) throw new UsageError('kinetic simulate: give --n (or --params)');
@@ -91,24 +90,25 @@ const command: Command = {
       const dynamics = a['dynamics'] as 'parallel' | 'sequential';
       const series = simulateKinetic(p, T, rng.fold('simulate'), { dynamics, burnIn: a['burnIn'] as number, onProgress: prog.onProgress, signal: ctx.signal });
       prog.end();
-      writeSpinFile(pathOf(ctx, out), series, { header: `kinetic Ising series: ${T} steps × ${p.n} spins, ${dynamics} Glauber dynamics, seed ${seed}` });
+      writeSpins(ctx, out, series, { header: `kinetic Ising series: ${T} steps × ${p.n} spins, ${dynamics} Glauber dynamics, seed ${seed}` });
       const po = a['paramsOut'] as string | undefined;
-      if (po) writeFileAtomic(pathOf(ctx, po), kineticToJSON(p, pf ? {} : { model: 'asymmetric-sk', g: a['g'], seed }));
+      if (po) writeText(ctx, po, kineticToJSON(p, pf ? {} : { model: 'asymmetric-sk', g: a['g'], seed }));
       if (a['json']) ctx.stdout(JSON.stringify({ n: p.n, steps: T, dynamics, seed, out, ...(po ? { paramsOut: po } : {}) }) + '\n');
-      else ctx.stdout(`wrote ${T} steps of ${dynamics} Glauber dynamics (n=${p.n}) to ${out}${po ? `, parameters to ${po}` : ''}\n`);
+      else (out === '-' ? ctx.stderr : ctx.stdout)(`wrote ${T} steps of ${dynamics} Glauber dynamics (n=${p.n}) to ${out}${po ? `, parameters to ${po}` : ''}\n`);
       return 0;
     }
     if (sub === 'infer') {
       const file = a['data'] as string | undefined;
       if (!file) throw new UsageError('kinetic infer: --data is required');
+      checkFiles(ctx, [['--data', file], ['--true', a['true'] as string | undefined]], [['--out', out]]);
       const method = a['method'] as KineticMethod;
       const series = loadData(ctx, file);
       const prog = progressFor(ctx, `kinetic ${method}`);
       const r = inferKinetic(method, series, { onProgress: prog.onProgress, signal: ctx.signal });
       prog.end();
       const tf = a['true'] as string | undefined;
-      const score = tf ? kineticMse(kineticFromJSON(readFileSync(pathOf(ctx, tf), 'utf8'), tf), r.params) : undefined;
-      if (out) writeFileAtomic(pathOf(ctx, out), kineticToJSON(r.params, { method, steps: series.m, diagnostics: r.diagnostics }));
+      const score = tf ? kineticMse(kineticFromJSON(readBytes(pathOf(ctx, tf), tf).toString('utf8'), tf), r.params) : undefined;
+      if (out && out !== '-') writeText(ctx, out, kineticToJSON(r.params, { method, steps: series.m, diagnostics: r.diagnostics }));
       else if (!a['json']) {
         ctx.stdout(kineticToJSON(r.params, { method, steps: series.m }));
         return 0;

@@ -1,12 +1,10 @@
 import { erdosRenyiParams, latticeParams, squarishShape, type CouplingLaw } from '../../ising/graphs.js';
 import { skParams } from '../../ising/model.js';
 import type { IsingParams } from '../../ising/types.js';
-import { paramsToJSON } from '../../io/params.js';
-import { writeParamsFile } from '../../io/files.js';
 import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { pathOf } from './common.js';
+import { MAX_PARAMS_N, checkFiles, writeParams } from './common.js';
 
 const command: Command = {
   spec: {
@@ -19,7 +17,7 @@ const command: Command = {
     ],
     options: {
       graph: { type: 'string', help: 'sk (as `spindiff sk`), lattice (nearest neighbours) or er (Erdős–Rényi)', default: 'sk', choices: ['sk', 'lattice', 'er'] },
-      n: { type: 'int', help: 'number of spins (lattice: the most square rows × cols = n unless --rows/--cols)', min: 1, max: 10000 },
+      n: { type: 'int', help: 'number of spins (lattice: the most square rows × cols = n unless --rows/--cols)', min: 1, max: MAX_PARAMS_N },
       g: { type: 'number', help: 'sk: coupling strength g (b_i, w_ij ~ N(0, g²/n))', default: 1, min: 0 },
       rows: { type: 'int', help: 'lattice: rows', min: 1, max: 1000 },
       cols: { type: 'int', help: 'lattice: columns', min: 1, max: 1000 },
@@ -29,13 +27,15 @@ const command: Command = {
       law: { type: 'string', help: 'lattice/er: couplings ±J (pm) or N(0, J²) (gauss)', default: 'pm', choices: ['pm', 'gauss'] },
       'field-sd': { type: 'number', help: 'lattice/er: fields b_i ~ N(0, s²)', default: 0, min: 0 },
       seed: { type: 'int', help: 'random seed', default: 1, min: 0 },
-      out: { type: 'string', help: 'output params JSON (omit to print it)', meta: 'FILE' },
+      out: { type: 'string', help: "output params JSON (omit, or '-', to print it)", meta: 'FILE' },
       json: { type: 'boolean', help: 'print a JSON summary instead of a sentence' },
     },
   },
   async run(a, ctx) {
     const graph = a['graph'] as string;
     const seed = a['seed'] as number;
+    const out = (a['out'] as string | undefined) ?? '-';
+    checkFiles(ctx, [], [['--out', out]]);
     const rng = new Rng(seed);
     let p: IsingParams;
     let extra: Record<string, unknown>;
@@ -54,6 +54,7 @@ const command: Command = {
         if (rows !== undefined || cols !== undefined) throw new UsageError('model --graph lattice: give both --rows and --cols, or --n alone');
         [rows, cols] = squarishShape(n);
       } else if (n !== undefined && n !== rows * cols) throw new UsageError(`model --graph lattice: --n ${n} ≠ rows × cols = ${rows * cols}`);
+      if (rows * cols > MAX_PARAMS_N) throw new UsageError(`model --graph lattice: rows × cols = ${rows * cols} spins is above the limit of ${MAX_PARAMS_N}`);
       const periodic = !a['open'];
       p = latticeParams(rows, cols, rng, { ...sparse, periodic });
       extra = { model: 'lattice', rows, cols, periodic, ...sparse, seed };
@@ -67,12 +68,8 @@ const command: Command = {
     }
     let edges = 0;
     for (let i = 0; i < p.n; i++) for (let j = i + 1; j < p.n; j++) if (p.w[i * p.n + j] !== 0) edges++;
-    const out = a['out'] as string | undefined;
-    if (!out) {
-      ctx.stdout(paramsToJSON(p, extra));
-      return 0;
-    }
-    writeParamsFile(pathOf(ctx, out), p, extra);
+    writeParams(ctx, out, p, extra);
+    if (out === '-') return 0;
     if (a['json']) ctx.stdout(JSON.stringify({ ...extra, n: p.n, edges, out }) + '\n');
     else ctx.stdout(`wrote ${graph} parameters (n=${p.n}, ${edges} couplings, seed=${seed}) to ${out}\n`);
     return 0;

@@ -1,10 +1,7 @@
 import { skParams } from '../../ising/model.js';
 import { Rng } from '../../random/index.js';
 import type { Command } from '../context.js';
-import { checkFiles, writeParams } from './common.js';
-
-/** Params JSON takes ~22 bytes a coupling: n = 2048 is a 90 MB file, about the most that is useful here. */
-const MAX_SK_N = 2048;
+import { MAX_PARAMS_N, checkFiles, writeParams } from './common.js';
 
 const command: Command = {
   spec: {
@@ -12,7 +9,7 @@ const command: Command = {
     summary: 'draw Sherrington-Kirkpatrick parameters: b_i, w_ij ~ N(0, g²/n), w symmetric, zero diagonal',
     examples: ['spindiff sk --n 20 --g 1.0 --seed 1 --out true.json'],
     options: {
-      n: { type: 'int', help: 'number of spins', required: true, min: 1, max: MAX_SK_N },
+      n: { type: 'int', help: 'number of spins', required: true, min: 1, max: MAX_PARAMS_N },
       g: { type: 'number', help: 'coupling strength g', default: 1, min: 0 },
       seed: { type: 'int', help: 'random seed', default: 1, min: 0 },
       out: { type: 'string', help: "output params JSON (omit, or '-', to print it)", meta: 'FILE' },

@@ -1,5 +1,6 @@
 import { Tensor, ones, sameShape, clone, axpyInPlace, elementwise } from '../tensor/index.js';
 import { needsGrad, noGrad, nodeOf } from './graph.js';
+import { at, last } from '../util/checked.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -13,12 +14,12 @@ export function topoOrder(root: Tensor): Tensor[] {
   const stack: Tensor[] = [root];
   const next: number[] = [0];
   while (stack.length > 0) {
-    const t = stack[stack.length - 1]!;
+    const t = last(stack, 'topoOrder stack');
     const node = nodeOf(t);
-    const i = next[next.length - 1]!;
+    const i = last(next, 'topoOrder input cursor');
     if (node !== null && i < node.inputs.length) {
       next[next.length - 1] = i + 1;
-      const inp = node.inputs[i]!;
+      const inp = at(node.inputs, i, 'tape node inputs');
       if (!seen.has(inp) && needsGrad(inp)) {
         seen.add(inp);
         stack.push(inp);
@@ -72,7 +73,7 @@ export function backward(loss: Tensor, grad?: Tensor): void {
       }
     };
     for (let k = order.length - 1; k >= 0; k--) {
-      const t = order[k]!;
+      const t = at(order, k, 'topological order');
       const g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
@@ -88,7 +89,7 @@ export function backward(loss: Tensor, grad?: Tensor): void {
       for (let i = 0; i < node.inputs.length; i++) {
         const gi = gin[i];
         if (!needs[i] || gi === null || gi === undefined) continue;
-        const inp = node.inputs[i]!;
+        const inp = at(node.inputs, i, 'tape node inputs');
         if (!sameShape(gi.shape, inp.shape)) {
           throw new Error(`backward(): op '${node.op}' returned a gradient of shape ${fmt(gi.shape)} for input ${i} of shape ${fmt(inp.shape)} (autograd bug)`);
         }

@@ -2,6 +2,7 @@ import { Tensor, tensor } from '../tensor/index.js';
 import { Rng } from '../random/index.js';
 import { backward } from './backward.js';
 import { needsGrad, noGrad } from './graph.js';
+import { at } from '../util/checked.js';
 
 export interface GradcheckOptions {
   /** Central-difference step. */
@@ -75,6 +76,6 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
     });
     return { ok, maxAbsError: maxAbs, maxRelError: maxRel, worst };
   } finally {
-    inputs.forEach((x, i) => { x.requiresGrad = saved[i]!.requiresGrad; x.grad = saved[i]!.grad; });
+    inputs.forEach((x, i) => { const s = at(saved, i, 'saved input state'); x.requiresGrad = s.requiresGrad; x.grad = s.grad; });
   }
 }

@@ -15,6 +15,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../util/errors.js';
+import { at } from '../util/checked.js';
 
 /** An output could not be written; the message names the file and the reason. */
 export class OutputError extends Error {
@@ -119,7 +120,7 @@ export function cleanStaleTemps(dir: string, base: string): void {
     if (!m || m[1] !== base) continue;
     const p = join(dir, f);
     try {
-      const host = m[2]!;
+      const host = at(m, 2, 'temporary file name');
       const pid = Number(m[3]);
       const old = now - statSync(p).mtimeMs > STALE_MS;
       if (old || (host === HOST && pid !== process.pid && !alive(pid))) rmSync(p, { force: true });

@@ -5,6 +5,7 @@
  */
 import type { SpinData } from '../types/index.js';
 import { DataError } from '../util/errors.js';
+import { at } from '../util/checked.js';
 
 export interface ParsedSpinData extends SpinData {
   /** True when the file was all 0/1 and was converted to ±1. */
@@ -167,14 +168,18 @@ export function formatSpinText(data: SpinData, opts: { zeroOne?: boolean; header
 export function selectRows(data: SpinData, rows: ArrayLike<number>): SpinData {
   const { n } = data;
   const s = new Int8Array(rows.length * n);
-  for (let r = 0; r < rows.length; r++) s.set(data.s.subarray(rows[r]! * n, rows[r]! * n + n), r * n);
+  for (let r = 0; r < rows.length; r++) {
+    const o = at(rows, r, 'selectRows rows') * n;
+    s.set(data.s.subarray(o, o + n), r * n);
+  }
   return { n, m: rows.length, s };
 }
 
 /** Data sets stacked (same n). */
 export function concatData(parts: SpinData[]): SpinData {
-  if (parts.length === 0) throw new Error('concatData: nothing to concatenate');
-  const n = parts[0]!.n;
+  const [first] = parts;
+  if (first === undefined) throw new Error('concatData: nothing to concatenate');
+  const n = first.n;
   let m = 0;
   for (const p of parts) {
     if (p.n !== n) throw new Error(`concatData: n=${p.n} differs from n=${n}`);

@@ -5,6 +5,7 @@
  */
 import type { SpinData } from '../types/index.js';
 import { DataFormatError, checkShape, type ParsedSpinData } from './data.js';
+import { dims } from '../util/checked.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -35,7 +36,7 @@ export function parseNpy(bytes: Uint8Array, name = 'data.npy'): ParsedSpinData {
   if (shape.length !== 2 || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw new DataFormatError(`${name}: expected a 2-D array (samples × spins), got shape (${shapeStr})`);
   }
-  const [m, n] = [shape[0]!, shape[1]!];
+  const [m, n] = dims(shape, 2, name);
   if (n === 0 || m === 0) throw new DataFormatError(`${name}: empty array, shape (${shapeStr})`);
   checkShape(n, m, name);
   const little = descr[0] !== '>';

@@ -31,8 +31,10 @@ export class NonFiniteParamsError extends Error {
 /** The first non-finite entry of b or w, as 'b[3] = NaN', or null when all are finite. */
 export function firstNonFinite(p: IsingParams): string | null {
   const { n, b, w } = p;
-  for (let i = 0; i < b.length; i++) if (!Number.isFinite(b[i]!)) return `b[${i}] = ${b[i]}`;
-  for (let k = 0; k < w.length; k++) if (!Number.isFinite(w[k]!)) return `w[${Math.floor(k / n)}][${k % n}] = ${w[k]}`;
+  const i = b.findIndex((v) => !Number.isFinite(v));
+  if (i >= 0) return `b[${i}] = ${b[i]}`;
+  const k = w.findIndex((v) => !Number.isFinite(v));
+  if (k >= 0) return `w[${Math.floor(k / n)}][${k % n}] = ${w[k]}`;
   return null;
 }
 

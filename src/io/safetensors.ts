@@ -14,6 +14,7 @@
  */
 import { Tensor, empty, type DType } from '../tensor/index.js';
 import { DataError } from '../util/errors.js';
+import { entry } from '../util/checked.js';
 
 export type SafetensorsDType =
   | 'BOOL' | 'U8' | 'I8' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
@@ -65,8 +66,8 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
     }
   }
   names.sort((a, b) => {
-    const wa = tensors[a]!.data.BYTES_PER_ELEMENT;
-    const wb = tensors[b]!.data.BYTES_PER_ELEMENT;
+    const wa = entry(tensors, a, 'tensors').data.BYTES_PER_ELEMENT;
+    const wb = entry(tensors, b, 'tensors').data.BYTES_PER_ELEMENT;
     if (wa !== wb) return wb - wa;
     return a < b ? -1 : a > b ? 1 : 0;
   });
@@ -74,7 +75,7 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   if (metadata !== undefined && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const name of names) {
-    const t = tensors[name]!;
+    const t = entry(tensors, name, 'tensors');
     const nbytes = t.data.byteLength;
     header[name] = { dtype: storageDtype(t.dtype), shape: t.shape.slice(), data_offsets: [offset, offset + nbytes] };
     offset += nbytes;
@@ -89,7 +90,7 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   out.fill(0x20, 8 + json.length, 8 + padded);
   let pos = 8 + padded;
   for (const name of names) {
-    const bytes = littleEndianBytes(tensors[name]!.data);
+    const bytes = littleEndianBytes(entry(tensors, name, 'tensors').data);
     out.set(bytes, pos);
     pos += bytes.length;
   }

@@ -2,6 +2,7 @@ import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Tensor } from '../tensor/index.js';
 import type { EMA } from './ema.js';
 import type { Module } from './module.js';
+import { entry } from '../util/checked.js';
 import { optimizerStateFromSafetensors, optimizerStateToSafetensors, type Optimizer } from './optim/optimizer.js';
 
 const EMA_PREFIX = 'ema.';
@@ -58,13 +59,14 @@ export function decodeTrainingCheckpoint(bytes: Uint8Array, parts: { model: Modu
     const shadow = parts.ema.shadow;
     const missing = Object.keys(shadow).filter((n) => ema[n] === undefined);
     if (missing.length > 0) throw new Error(`decodeTrainingCheckpoint: the file has no EMA shadow for ${missing.slice(0, 5).map((n) => `'${n}'`).join(', ')}${missing.length > 5 ? ' …' : ''}`);
-    for (const n of Object.keys(shadow)) {
-      if (ema[n]!.size !== shadow[n]!.size) throw new Error(`decodeTrainingCheckpoint: EMA shadow '${n}' has ${ema[n]!.size} elements in the file, ${shadow[n]!.size} in the model`);
+    for (const [n, s] of Object.entries(shadow)) {
+      const e = entry(ema, n, 'EMA shadows in the file');
+      if (e.size !== s.size) throw new Error(`decodeTrainingCheckpoint: EMA shadow '${n}' has ${e.size} elements in the file, ${s.size} in the model`);
     }
   }
   const optState = parts.optimizer ? optimizerStateFromSafetensors(file) : null;
   parts.model.loadStateDict(model, true);
-  if (parts.ema) for (const [n, s] of Object.entries(parts.ema.shadow)) s.data.set(ema[n]!.data);
+  if (parts.ema) for (const [n, s] of Object.entries(parts.ema.shadow)) s.data.set(entry(ema, n, 'EMA shadows in the file').data);
   if (parts.optimizer && optState) parts.optimizer.loadStateDict(optState);
   return { metadata: file.metadata };
 }

@@ -1,5 +1,6 @@
 import { Tensor, empty, type DType } from '../tensor/index.js';
 import { Module } from './module.js';
+import { at } from '../util/checked.js';
 
 /**
  * Sinusoidal time embedding, exactly the thesis appendix's SinusoidalPosEmb:
@@ -44,9 +45,9 @@ export class SinusoidalTimeEmbedding extends Module {
     // Fast path: the sampler embeds one t for the whole batch, so compute one row and copy it.
     let same = b > 0;
     for (let i = 1; i < b && same; i++) same = ts[i] === ts[0];
-    if (same) return this.embedConstant(ts[0]!, b);
+    if (same) return this.embedConstant(at(ts, 0, 'time steps'), b);
     const out = empty([b, this.outDim], this.dtype);
-    for (let i = 0; i < b; i++) this.fillRow(out.data, i * this.outDim, ts[i]!);
+    for (let i = 0; i < b; i++) this.fillRow(out.data, i * this.outDim, at(ts, i, 'time steps'));
     return out;
   }
 

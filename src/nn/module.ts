@@ -1,4 +1,5 @@
 import { Tensor } from '../tensor/index.js';
+import { at } from '../util/checked.js';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -79,7 +80,7 @@ export abstract class Module {
       out.push([name, m]);
       const kids = m.namedChildren();
       for (let i = kids.length - 1; i >= 0; i--) {
-        const [k, c] = kids[i]!;
+        const [k, c] = at(kids, i, 'child modules');
         stack.push([name === '' ? k : `${name}.${k}`, c]);
       }
     }

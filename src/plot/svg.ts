@@ -4,6 +4,7 @@
  * markers (e.g. the stopping point) and the y = x diagonal; `grid` puts several charts side by side.
  * Points that cannot be drawn (non-finite, or ≤ 0 on a log axis) are skipped, never written as NaN.
  */
+import { at } from '../util/checked.js';
 
 export interface Series {
   label: string;
@@ -68,9 +69,11 @@ const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.w && b.x < a.x + a.w
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#17becf'];
 
+const XML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
 /** Escape text for XML content and attribute values. */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
 }
 
 /** A coordinate with at most 2 decimals (keeps files small); callers guarantee it is finite. */
@@ -176,8 +179,9 @@ export function chart(o: ChartOptions): string {
   const ys: number[] = [];
   for (const s of o.series) {
     for (let i = 0; i < s.x.length; i++) {
-      const x = s.x[i]!;
-      const y = s.y[i]!;
+      // A y shorter than x: the missing points are skipped like non-finite ones.
+      const x = s.x[i] ?? NaN;
+      const y = s.y[i] ?? NaN;
       if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
       xs.push(x);
       ys.push(y);
@@ -255,12 +259,12 @@ export function chart(o: ChartOptions): string {
     out.push(`<text x="${f(box.x)}" y="${f(box.y + 11)}" data-width="${f(w)}" fill="${m.color ?? '#000'}">${escapeXml(m.label)}</text></g>`);
   }
   o.series.forEach((s, k) => {
-    const color = s.color ?? PALETTE[k % PALETTE.length]!;
+    const color = s.color ?? at(PALETTE, k % PALETTE.length, 'palette');
     const pts: [number, number][] = [];
     const bars: string[] = [];
     for (let i = 0; i < s.x.length; i++) {
-      const x = s.x[i]!;
-      const y = s.y[i]!;
+      const x = s.x[i] ?? NaN;
+      const y = s.y[i] ?? NaN;
       if (!drawable(X, x) || !drawable(Y, y)) continue;
       pts.push([px(x), py(y)]);
       const e = s.yErr?.[i];
@@ -291,7 +295,7 @@ export function chart(o: ChartOptions): string {
     const ly = legend.y;
     out.push(`<g class="legend"><rect x="${f(lx)}" y="${ly}" width="${f(lw)}" height="${legend.h}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
     o.series.forEach((s, k) => {
-      const color = s.color ?? PALETTE[k % PALETTE.length]!;
+      const color = s.color ?? at(PALETTE, k % PALETTE.length, 'palette');
       const y = ly + 14 + k * 16;
       out.push(`<line x1="${f(lx + 6)}" y1="${y - 4}" x2="${f(lx + 24)}" y2="${y - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
       out.push(`<text x="${f(lx + 28)}" y="${y}">${escapeXml(s.label)}</text>`);

@@ -4,6 +4,8 @@
  * Nothing in the library calls Math.random: every function that needs randomness takes an Rng.
  */
 
+import { at } from '../util/checked.js';
+
 /** splitmix32 step: used to expand a seed into a full, never-all-zero state. */
 function splitmix32(x: number): [number, number] {
   x = (x + 0x9e3779b9) | 0;
@@ -119,18 +121,18 @@ export class Rng {
   choice(weights: ArrayLike<number>): number {
     let total = 0;
     for (let i = 0; i < weights.length; i++) {
-      const w = weights[i]!;
+      const w = at(weights, i, 'Rng.choice weights');
       if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`Rng.choice: weight ${i} is ${w}; weights must be finite and ≥ 0`);
       total += w;
     }
     if (total <= 0) throw new Error('Rng.choice: weights sum to 0');
     let u = this.uniform() * total;
     for (let i = 0; i < weights.length; i++) {
-      u -= weights[i]!;
+      u -= at(weights, i, 'Rng.choice weights');
       if (u < 0) return i;
     }
     // Rounding left u ≥ 0 after the loop: return the last index with positive weight.
-    for (let i = weights.length - 1; i >= 0; i--) if (weights[i]! > 0) return i;
+    for (let i = weights.length - 1; i >= 0; i--) if (at(weights, i, 'Rng.choice weights') > 0) return i;
     return weights.length - 1;
   }
 
@@ -206,7 +208,7 @@ export class Rng {
         }
       }
     }
-    if ((st[0]! | st[1]! | st[2]! | st[3]!) === 0) st[0] = 1;
+    if (st.every((x) => x === 0)) st[0] = 1;
     return new Rng(st);
   }
 

@@ -66,7 +66,7 @@ export function tensor(values: Nested | ArrayLike<number>, opts: { dtype?: DType
   const shape = opts.shape ?? [flat.length];
   const t = empty(shape, dtype);
   if (flat.length !== t.size) throw new Error(`tensor(): ${flat.length} values do not fit shape [${shape.join(', ')}]`);
-  for (let i = 0; i < flat.length; i++) t.data[i] = flat[i]!;
+  t.data.set(flat);
   return t;
 }
 

@@ -7,6 +7,7 @@ import type { Storage } from './dtype.js';
 import type { BinaryOp, UnaryOp } from './backend/types.js';
 import { getBackend } from './backend/registry.js';
 import { Tensor } from './tensor.js';
+import { at } from '../util/checked.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -14,7 +15,7 @@ const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 export function contiguousStrides(shape: readonly number[]): number[] {
   const st = new Array<number>(shape.length);
   let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { st[d] = s; s *= shape[d]!; }
+  for (let d = shape.length - 1; d >= 0; d--) { st[d] = s; s *= at(shape, d, 'shape'); }
   return st;
 }
 
@@ -37,9 +38,9 @@ export function broadcastStrides(shape: readonly number[], target: readonly numb
   const off = target.length - shape.length;
   const st = new Array<number>(target.length).fill(0);
   for (let d = 0; d < shape.length; d++) {
-    const n = shape[d]!, t = target[d + off]!;
+    const n = at(shape, d, 'shape'), t = at(target, d + off, 'target shape');
     if (n !== t && n !== 1) throw new Error(`cannot broadcast ${fmt(shape)} to ${fmt(target)}`);
-    st[d + off] = n === 1 ? 0 : own[d]!;
+    st[d + off] = n === 1 ? 0 : at(own, d, 'strides');
   }
   return st;
 }

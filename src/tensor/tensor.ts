@@ -1,5 +1,6 @@
 import type { DType, Storage } from './dtype.js';
 import { dtypeOf } from './dtype.js';
+import { at } from '../util/checked.js';
 
 /** Product of a shape's dimensions (1 for a scalar []). */
 export function shapeSize(shape: readonly number[]): number {
@@ -52,7 +53,7 @@ export class Tensor {
     const rec = (dim: number, offset: number): any => {
       if (dim === this.shape.length) return this.data[offset];
       const stride = shapeSize(this.shape.slice(dim + 1));
-      return Array.from({ length: this.shape[dim]! }, (_, i) => rec(dim + 1, offset + i * stride));
+      return Array.from({ length: at(this.shape, dim, 'shape') }, (_, i) => rec(dim + 1, offset + i * stride));
     };
     return rec(0, 0);
   }

@@ -1,6 +1,7 @@
 /** Dense linear algebra on small square matrices (float64 recommended): the matrix inverse. */
 import { Tensor, getBackend } from '../../tensor/index.js';
 import { record } from '../graph.js';
+import { dims } from '../../util/checked.js';
 
 /** A⁻¹ by Gauss–Jordan elimination with partial pivoting (k×k, row-major). */
 function invertData(a: ArrayLike<number>, k: number): Float64Array {
@@ -37,7 +38,7 @@ function invertData(a: ArrayLike<number>, k: number): Float64Array {
  */
 export function inverse(a: Tensor): Tensor {
   if (a.ndim !== 2 || a.shape[0] !== a.shape[1]) throw new Error(`inverse(): expects a square 2-D tensor, got [${a.shape.join(', ')}]`);
-  const k = a.shape[0]!;
+  const [k] = dims(a.shape, 2, 'inverse()');
   const be = getBackend();
   const out = new Tensor(be.alloc(a.dtype, k * k), [k, k]);
   out.data.set(invertData(a.data, k));

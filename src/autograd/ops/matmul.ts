@@ -1,6 +1,7 @@
 /** Matrix products: matmul with transpose flags and the fused linear layer. */
 import { Tensor, getBackend, sumTo } from '../../tensor/index.js';
 import { record } from '../graph.js';
+import { dims } from '../../util/checked.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -15,8 +16,9 @@ function alloc2(like: Tensor, r: number, c: number): Tensor {
 export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) throw new Error(`matmul(): expects 2-D tensors, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   if (a.dtype !== b.dtype) throw new Error(`matmul(): dtype mismatch (${a.dtype} vs ${b.dtype})`);
-  const m = transA ? a.shape[1]! : a.shape[0]!, k = transA ? a.shape[0]! : a.shape[1]!;
-  const kb = transB ? b.shape[1]! : b.shape[0]!, n = transB ? b.shape[0]! : b.shape[1]!;
+  const [a0, a1] = dims(a.shape, 2, 'matmul() a'), [b0, b1] = dims(b.shape, 2, 'matmul() b');
+  const m = transA ? a1 : a0, k = transA ? a0 : a1;
+  const kb = transB ? b1 : b0, n = transB ? b0 : b1;
   if (k !== kb) {
     throw new Error(`matmul(): inner dimensions differ: op(a) is ${m}×${k} (a ${fmt(a.shape)}${transA ? ', transposed' : ''}) but op(b) is ${kb}×${n} (b ${fmt(b.shape)}${transB ? ', transposed' : ''})`);
   }
@@ -26,13 +28,13 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
     const be = getBackend();
     let ga: Tensor | null = null, gb: Tensor | null = null;
     if (needs[0]) {
-      ga = alloc2(a, a.shape[0]!, a.shape[1]!);
+      ga = alloc2(a, a0, a1);
       // d op(A) = G·op(B)ᵀ (m×k); A itself is op(A) or its transpose
       if (!transA) be.gemm(false, !transB, m, k, n, g.data, b.data, ga.data, 1, 0);
       else be.gemm(transB, true, k, m, n, b.data, g.data, ga.data, 1, 0);
     }
     if (needs[1]) {
-      gb = alloc2(b, b.shape[0]!, b.shape[1]!);
+      gb = alloc2(b, b0, b1);
       // d op(B) = op(A)ᵀ·G (k×n)
       if (!transB) be.gemm(!transA, false, k, n, m, a.data, g.data, gb.data, 1, 0);
       else be.gemm(true, transA, n, k, m, g.data, a.data, gb.data, 1, 0);

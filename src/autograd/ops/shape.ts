@@ -2,6 +2,7 @@
 import { Tensor, getBackend, shapeSize } from '../../tensor/index.js';
 import type { Storage } from '../../tensor/index.js';
 import { record } from '../graph.js';
+import { at } from '../../util/checked.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -63,8 +64,8 @@ function copyBlocks(src: Storage, srcOff: number, srcStride: number, dst: Storag
 
 /** Join tensors along `axis` (other dimensions equal);  gradient: the matching slices of g. */
 export function concat(xs: readonly Tensor[], axis: number): Tensor {
-  if (xs.length === 0) throw new Error('concat(): needs at least one tensor');
-  const first = xs[0]!;
+  const [first] = xs;
+  if (first === undefined) throw new Error('concat(): needs at least one tensor');
   const ax = normAxis('concat()', axis, first.ndim);
   for (const [i, t] of xs.entries()) {
     if (t.dtype !== first.dtype) throw new Error(`concat(): tensor ${i} is ${t.dtype}, tensor 0 is ${first.dtype}`);
@@ -74,14 +75,14 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   }
   const outer = shapeSize(first.shape.slice(0, ax));
   const inner = shapeSize(first.shape.slice(ax + 1));
-  const total = xs.reduce((s, t) => s + t.shape[ax]!, 0);
+  const total = xs.reduce((s, t) => s + at(t.shape, ax, 'concat() shape'), 0);
   const shape = first.shape.slice();
   shape[ax] = total;
   const out = allocLike(first, shape);
   const rowOut = total * inner;
   let off = 0;
   for (const t of xs) {
-    const len = t.shape[ax]! * inner;
+    const len = at(t.shape, ax, 'concat() shape') * inner;
     copyBlocks(t.data, 0, len, out.data, off, rowOut, len, outer);
     off += len;
   }
@@ -89,7 +90,7 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
     const grads: (Tensor | null)[] = [];
     let o = 0;
     for (const [i, t] of xs.entries()) {
-      const len = t.shape[ax]! * inner;
+      const len = at(t.shape, ax, 'concat() shape') * inner;
       if (needs[i]) {
         const gi = allocLike(t, t.shape);
         copyBlocks(g.data, o, rowOut, gi.data, 0, len, len, outer);
@@ -104,7 +105,7 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
 /** Elements start ≤ i < end along `axis` (a copy);  gradient: g placed into zeros of x's shape. */
 export function slice(x: Tensor, axis: number, start: number, end: number): Tensor {
   const ax = normAxis('slice()', axis, x.ndim);
-  const n = x.shape[ax]!;
+  const n = at(x.shape, ax, 'slice() shape');
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > n || start > end) {
     throw new Error(`slice(): range [${start}, ${end}) invalid for axis ${ax} of length ${n} (shape ${fmt(x.shape)})`);
   }
@@ -125,23 +126,23 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
 /** Rows x[idx[i]] of x [N, ...] → [idx.length, ...];  gradient: rows of g added back at idx (repeats add up). */
 export function gatherRows(x: Tensor, idx: Int32Array | readonly number[]): Tensor {
   if (x.ndim < 1) throw new Error('gatherRows(): needs at least a 1-D tensor');
-  const rows = x.shape[0]!;
+  const rows = at(x.shape, 0, 'gatherRows() shape');
   const row = x.size / Math.max(rows, 1);
   for (let i = 0; i < idx.length; i++) {
-    const r = idx[i]!;
+    const r = at(idx, i, 'gatherRows() indices');
     if (!Number.isInteger(r) || r < 0 || r >= rows) throw new Error(`gatherRows(): index ${r} at position ${i} out of range [0, ${rows})`);
   }
   const shape = [idx.length, ...x.shape.slice(1)];
   const out = allocLike(x, shape);
   for (let i = 0; i < idx.length; i++) {
-    const s = idx[i]! * row;
+    const s = at(idx, i, 'gatherRows() indices') * row;
     (out.data as Float64Array).set((x.data as Float64Array).subarray(s, s + row), i * row);
   }
   return record(out, 'gatherRows', [x], (g) => {
     const gx = allocLike(x, x.shape);
     const gd = gx.data, src = g.data;
     for (let i = 0; i < idx.length; i++) {
-      const d = idx[i]! * row, s = i * row;
+      const d = at(idx, i, 'gatherRows() indices') * row, s = i * row;
       for (let j = 0; j < row; j++) gd[d + j]! += src[s + j]!;
     }
     return [gx];

@@ -2,6 +2,7 @@ import { getBackend } from '../../tensor/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { AdamKernel } from '../../tensor/backend/types.js';
 import { Optimizer, applyHyper, checkBeta, checkNonNegative, type OptimizerState } from './optimizer.js';
+import { at } from '../../util/checked.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -68,7 +69,7 @@ export class Adam extends Optimizer {
 
   /** Parameter k's moments: the buffers themselves, or copies from the kernel (see step). */
   private moments(k: number): { m: Float64Array; v: Float64Array } {
-    return this.kernel ? this.kernel.read(k) : { m: this.m[k]!, v: this.v[k]! };
+    return this.kernel ? this.kernel.read(k) : { m: at(this.m, k, 'exp_avg'), v: at(this.v, k, 'exp_avg_sq') };
   }
 
   /** The whole step in the backend's kernel, when every parameter takes the plain update at one t. */
@@ -82,7 +83,7 @@ export class Adam extends Optimizer {
       if (!(g instanceof Float32Array)) return false;
       grads.push(g);
     }
-    const t = this.steps[0]! + 1;
+    const t = at(this.steps, 0, 'Adam steps') + 1;
     if (this.steps.some((s) => s + 1 !== t)) return false;
     this.kernel.step(this.params.map((p) => p.data as Float32Array), grads,
       { decay: decoupled ? 1 - lr * wd : 1, w1, b2, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t), eps });
@@ -96,10 +97,11 @@ export class Adam extends Optimizer {
     for (let k = 0; k < this.params.length; k++) {
       const g = this.gradOf(k);
       if (g === null) continue;
-      const p = this.params[k]!.data;
+      const p = at(this.params, k, 'Adam parameters').data;
       const { m, v } = this.moments(k);
       const vmax = this.vmax[k] ?? null;
-      const t = ++this.steps[k]!;
+      const t = at(this.steps, k, 'Adam steps') + 1;
+      this.steps[k] = t;
       const stepSize = lr / (1 - b1 ** t);
       const bc2Sqrt = Math.sqrt(1 - b2 ** t);
       const decay = decoupled ? 1 - lr * wd : 1;
@@ -130,7 +132,7 @@ export class Adam extends Optimizer {
   }
 
   stateDict(): OptimizerState {
-    const has = (i: number) => this.steps[i]! > 0;
+    const has = (i: number) => at(this.steps, i, 'Adam steps') > 0;
     const mv = this.params.map((_, i) => (has(i) ? this.moments(i) : null));
     const named: Record<string, (Float64Array | null)[]> = {
       exp_avg: mv.map((x) => x?.m ?? null),
@@ -147,7 +149,7 @@ export class Adam extends Optimizer {
       throw new Error(`${kind}.loadStateDict: state has amsgrad=${state.hyper.amsgrad}, this optimizer amsgrad=${this.amsgrad}`);
     }
     const loaded = this.params.map((_, i) => {
-      if (state.steps[i]! === 0) return null;
+      if (at(state.steps, i, 'Adam state steps') === 0) return null;
       const m = get(i, 'exp_avg');
       const v = get(i, 'exp_avg_sq');
       const vm = this.amsgrad ? get(i, 'max_exp_avg_sq') : null;
@@ -156,16 +158,19 @@ export class Adam extends Optimizer {
     });
     applyHyper(this, state.hyper);
     for (let i = 0; i < this.params.length; i++) {
-      this.steps[i] = state.steps[i]!;
+      this.steps[i] = at(state.steps, i, 'Adam state steps');
       const l = loaded[i];
-      const size = this.params[i]!.size;
+      const size = at(this.params, i, 'Adam parameters').size;
       if (this.kernel) this.kernel.write(i, l ? l.m : new Float64Array(size), l ? l.v : new Float64Array(size));
-      else if (l) {
-        this.m[i]!.set(l.m);
-        this.v[i]!.set(l.v);
-      } else {
-        this.m[i]!.fill(0);
-        this.v[i]!.fill(0);
+      else {
+        const m = at(this.m, i, 'exp_avg'), v = at(this.v, i, 'exp_avg_sq');
+        if (l) {
+          m.set(l.m);
+          v.set(l.v);
+        } else {
+          m.fill(0);
+          v.fill(0);
+        }
       }
       const vm = this.vmax[i];
       if (vm) {

@@ -1,4 +1,5 @@
 import { Tensor, fromStorage } from '../../tensor/index.js';
+import { at } from '../../util/checked.js';
 
 /**
  * Optimizer state in a form safetensors can hold: float64 buffers named '<param index>.<buffer>'
@@ -51,7 +52,7 @@ export abstract class Optimizer {
 
   /** The gradient of parameter i, or null; checks its shape. */
   protected gradOf(i: number): Float32Array | Float64Array | null {
-    const p = this.params[i]!;
+    const p = at(this.params, i, 'optimizer parameters');
     const g = p.grad;
     if (g === null) return null;
     if (g.size !== p.size) throw new Error(`optimizer: gradient of parameter ${i} has ${g.size} elements, the parameter ${p.size}`);
@@ -62,7 +63,7 @@ export abstract class Optimizer {
     const buffers: Record<string, Tensor> = Object.create(null);
     for (const [bname, arrs] of Object.entries(named)) {
       arrs.forEach((a, i) => {
-        if (a !== null) buffers[`${i}.${bname}`] = fromStorage(a.slice(), this.params[i]!.shape);
+        if (a !== null) buffers[`${i}.${bname}`] = fromStorage(a.slice(), at(this.params, i, 'optimizer parameters').shape);
       });
     }
     return { kind, hyper: { ...hyper, lr: this.lr }, steps: this.steps.slice(), buffers };
@@ -77,7 +78,7 @@ export abstract class Optimizer {
     return (i, bname) => {
       const t = state.buffers[`${i}.${bname}`];
       if (t === undefined) return null;
-      const p = this.params[i]!;
+      const p = at(this.params, i, 'optimizer parameters');
       if (t.size !== p.size) throw new Error(`${kind}.loadStateDict: buffer '${i}.${bname}' has ${t.size} elements, parameter ${i} has ${p.size}`);
       return t.data instanceof Float64Array ? t.data : Float64Array.from(t.data);
     };

@@ -1,5 +1,6 @@
 import type { Tensor } from '../../tensor/index.js';
 import { Optimizer, applyHyper, checkNonNegative, type OptimizerState } from './optimizer.js';
+import { at } from '../../util/checked.js';
 
 export interface SGDOptions {
   lr: number;
@@ -42,10 +43,11 @@ export class SGD extends Optimizer {
     for (let k = 0; k < this.params.length; k++) {
       const g = this.gradOf(k);
       if (g === null) continue;
-      const p = this.params[k]!.data;
-      const b = this.buf[k]!;
-      const first = this.steps[k] === 0;
-      this.steps[k]!++;
+      const p = at(this.params, k, 'SGD parameters').data;
+      const b = at(this.buf, k, 'SGD momentum buffers');
+      const steps = at(this.steps, k, 'SGD steps');
+      const first = steps === 0;
+      this.steps[k] = steps + 1;
       if (mu === 0 || b === null) {
         for (let i = 0; i < p.length; i++) {
           const d = wd !== 0 ? g[i]! + wd * p[i]! : g[i]!;
@@ -72,12 +74,13 @@ export class SGD extends Optimizer {
     const bufs = this.params.map((_, i) => get(i, 'momentum_buffer'));
     applyHyper(this, state.hyper);
     for (let i = 0; i < this.params.length; i++) {
-      this.steps[i] = state.steps[i]!;
-      const src = bufs[i]!;
-      if (this.steps[i]! > 0 && this.momentum !== 0) {
+      const steps = at(state.steps, i, 'SGD state steps');
+      this.steps[i] = steps;
+      const src = at(bufs, i, 'SGD momentum buffers');
+      if (steps > 0 && this.momentum !== 0) {
         if (src === null) throw new Error(`SGD.loadStateDict: missing momentum_buffer for parameter ${i}`);
         this.buf[i] = src.slice();
-      } else if (this.momentum !== 0) this.buf[i] = new Float64Array(this.params[i]!.size);
+      } else if (this.momentum !== 0) this.buf[i] = new Float64Array(at(this.params, i, 'SGD parameters').size);
     }
   }
 }

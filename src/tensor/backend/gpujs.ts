@@ -8,6 +8,7 @@
 import type { Storage } from '../dtype.js';
 import type { Backend } from './types.js';
 import { jsBackend } from './js.js';
+import { at } from '../../util/checked.js';
 
 export type GpujsMode = 'gpu' | 'cpu' | 'webasm' | 'webgl' | 'webgl2' | 'headlessgl';
 
@@ -86,7 +87,10 @@ export async function loadGpujsBackend(opts: { mode?: GpujsMode; maxKernels?: nu
       const ib = input(b.subarray(0, k * n), transB ? [k, n] : [n, k]);
       const rows = kernelFor(transA, transB, m, n, k)(ia, ib) as ArrayLike<number>[];
       for (let i = 0; i < m; i++) {
-        const r = rows[i]!;
+        // gpu.js returns Float32Array rows; another kind of row is copied exactly into a Float64Array.
+        const got = at(rows, i, 'gpu.js result rows');
+        const r = got instanceof Float32Array ? got : Float64Array.from(got);
+        if (r.length < n) throw new Error(`gpujs gemm: result row ${i} has ${r.length} values, expected ${n}`);
         for (let j = 0; j < n; j++) c[i * n + j] = alpha * r[j]! + (beta === 0 ? 0 : beta * c[i * n + j]!);
       }
     },

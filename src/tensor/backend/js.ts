@@ -3,13 +3,17 @@ import type { Storage } from '../dtype.js';
 import type { Backend, BinaryOp, UnaryOp } from './types.js';
 import { UNARY_OPS } from './unary.js';
 import { gemmTiled } from './gemm.js';
+import { at } from '../../util/checked.js';
 
 /**
  * Reference GEMM: the plain triple loop, in float64 accumulation. It is the oracle that the
  * fast kernels are tested against, not what runs in training.
  */
 export function gemmReference(transA: boolean, transB: boolean, m: number, n: number, k: number,
-  a: ArrayLike<number>, b: ArrayLike<number>, c: Storage, alpha: number, beta: number): void {
+  a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
+  if (a.length < m * k || b.length < k * n || c.length < m * n) {
+    throw new Error(`gemmReference: ${m}×${k}·${k}×${n} needs ${m * k}, ${k * n} and ${m * n} values, got ${a.length}, ${b.length} and ${c.length}`);
+  }
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
@@ -31,15 +35,15 @@ export function collapseAxes(shape: readonly number[], strides: (readonly number
   const sh: number[] = [];
   const st: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
-    const n = shape[d]!;
+    const n = at(shape, d, 'shape');
     if (n === 1) continue;
     const last = sh.length - 1;
-    if (last >= 0 && strides.every((s, q) => st[q]![last] === s[d]! * n)) {
-      sh[last] = sh[last]! * n;
-      for (let q = 0; q < strides.length; q++) st[q]![last] = strides[q]![d]!;
+    if (last >= 0 && strides.every((s, q) => at(st, q, 'collapsed strides')[last] === at(s, d, 'strides') * n)) {
+      sh[last] = at(sh, last, 'collapsed shape') * n;
+      strides.forEach((s, q) => { at(st, q, 'collapsed strides')[last] = at(s, d, 'strides'); });
     } else {
       sh.push(n);
-      for (let q = 0; q < strides.length; q++) st[q]!.push(strides[q]![d]!);
+      strides.forEach((s, q) => at(st, q, 'collapsed strides').push(at(s, d, 'strides')));
     }
   }
   return { shape: sh, strides: st };
@@ -69,17 +73,20 @@ function binaryStrided(op: BinaryOp, shape: readonly number[], a: Storage, aStri
     binaryRow(op, a, 0, 0, b, 0, 0, out, 0, 1);
     return;
   }
-  const sa = c.strides[0]!, sb = c.strides[1]!;
-  const n = c.shape[nd - 1]!;
+  const shp = c.shape, sa = at(c.strides, 0, 'collapsed strides'), sb = at(c.strides, 1, 'collapsed strides');
+  const n = at(shp, nd - 1, 'collapsed shape'), sIa = at(sa, nd - 1, 'collapsed strides'), sIb = at(sb, nd - 1, 'collapsed strides');
   const rows = total / n;
   const idx = new Array<number>(nd).fill(0);
   let pa = 0, pb = 0;
   for (let r = 0, po = 0; r < rows; r++, po += n) {
-    binaryRow(op, a, pa, sa[nd - 1]!, b, pb, sb[nd - 1]!, out, po, n);
+    binaryRow(op, a, pa, sIa, b, pb, sIb, out, po, n);
     for (let d = nd - 2; d >= 0; d--) { // odometer over the outer axes
-      pa += sa[d]!; pb += sb[d]!;
-      if (++idx[d]! < c.shape[d]!) break;
-      pa -= sa[d]! * c.shape[d]!; pb -= sb[d]! * c.shape[d]!;
+      // Checked here, not through at(): this runs once per row, where a shared helper's read is megamorphic.
+      const m = shp[d], s = sa[d], t = sb[d], i = idx[d];
+      if (m === undefined || s === undefined || t === undefined || i === undefined) throw new RangeError(`binary: collapsed axis ${d} missing`);
+      pa += s; pb += t;
+      if (i + 1 < m) { idx[d] = i + 1; break; }
+      pa -= s * m; pb -= t * m;
       idx[d] = 0;
     }
   }
@@ -103,15 +110,15 @@ function sumToStrided(shape: readonly number[], x: Storage, outStrides: readonly
   const nd0 = shape.length;
   const xStrides = new Array<number>(nd0);
   let total = 1;
-  for (let d = nd0 - 1; d >= 0; d--) { xStrides[d] = total; total *= shape[d]!; }
+  for (let d = nd0 - 1; d >= 0; d--) { xStrides[d] = total; total *= at(shape, d, 'shape'); }
   const acc = new Float64Array(out.length);
   if (total > 0) {
     const c = collapseAxes(shape, [xStrides, outStrides]);
     const nd = c.shape.length;
-    const so = c.strides[1]!;
+    const shp = c.shape, so = at(c.strides, 1, 'collapsed strides');
     if (nd === 0) acc[0] = x[0]!;
     else {
-      const n = c.shape[nd - 1]!, sIn = so[nd - 1]!; // x's innermost stride is 1 after collapsing
+      const n = at(shp, nd - 1, 'collapsed shape'), sIn = at(so, nd - 1, 'collapsed strides'); // x's innermost stride is 1 after collapsing
       const rows = total / n;
       const idx = new Array<number>(nd).fill(0);
       let po = 0;
@@ -124,15 +131,18 @@ function sumToStrided(shape: readonly number[], x: Storage, outStrides: readonly
           for (let j = 0, q = po; j < n; j++, q += sIn) acc[q]! += x[px + j]!;
         }
         for (let d = nd - 2; d >= 0; d--) {
-          po += so[d]!;
-          if (++idx[d]! < c.shape[d]!) break;
-          po -= so[d]! * c.shape[d]!;
+          // Checked here, not through at(): this runs once per row, where a shared helper's read is megamorphic.
+          const m = shp[d], st = so[d], i = idx[d];
+          if (m === undefined || st === undefined || i === undefined) throw new RangeError(`sumTo: collapsed axis ${d} missing`);
+          po += st;
+          if (i + 1 < m) { idx[d] = i + 1; break; }
+          po -= st * m;
           idx[d] = 0;
         }
       }
     }
   }
-  for (let i = 0; i < out.length; i++) out[i] = acc[i]!;
+  out.set(acc);
 }
 
 function axpyJs(alpha: number, x: Storage, y: Storage): void {

@@ -8,6 +8,7 @@
 // The plain-JS runner here, built from the Backend kernels, is the specification; the wasm
 // runner (backend/wasm/plan.ts) must agree with it.
 import type { Backend } from './types.js';
+import { at } from '../../util/checked.js';
 
 /** Columns [col, col + width) of plan buffer `buf` (row stride: that buffer's width). */
 export interface PlanRegion { buf: number; col: number; width: number }
@@ -112,18 +113,18 @@ export function referencePlanRunner(backend: Backend, plan: Plan): PlanRunner {
   let rowsCap = 0;
   let bufs: Float32Array[] = [];
   const gather = (r: PlanRegion, rows: number): Float32Array => {
-    const w = plan.buffers[r.buf]!, src = bufs[r.buf]!, out = new Float32Array(rows * r.width);
+    const w = at(plan.buffers, r.buf, 'plan buffers'), src = at(bufs, r.buf, 'plan buffers'), out = new Float32Array(rows * r.width);
     for (let i = 0; i < rows; i++) out.set(src.subarray(i * w + r.col, i * w + r.col + r.width), i * r.width);
     return out;
   };
   const scatter = (r: PlanRegion, rows: number, m: Float32Array): void => {
-    const w = plan.buffers[r.buf]!, dst = bufs[r.buf]!;
+    const w = at(plan.buffers, r.buf, 'plan buffers'), dst = at(bufs, r.buf, 'plan buffers');
     for (let i = 0; i < rows; i++) dst.set(m.subarray(i * r.width, (i + 1) * r.width), i * w + r.col);
   };
   return {
     setVector(i, values) {
       checkVector(plan, i, values);
-      vectors[i]!.set(values);
+      at(vectors, i, 'plan vectors').set(values);
     },
     run(x, rows) {
       checkInput(plan, x, rows);
@@ -134,10 +135,10 @@ export function referencePlanRunner(backend: Backend, plan: Plan): PlanRunner {
       scatter(plan.input, rows, x.subarray(0, rows * plan.input.width));
       for (const op of plan.ops) {
         if (op.kind === 'copy') { scatter(op.to, rows, gather(op.from, rows)); continue; }
-        const w = plan.weights[op.weight]!;
+        const w = at(plan.weights, op.weight, 'plan weights');
         const y = op.accumulate ? gather(op.out, rows) : new Float32Array(rows * w.rows);
         backend.gemm(false, true, rows, w.rows, w.cols, gather(op.x, rows), w.data, y, 1, op.accumulate ? 1 : 0);
-        if (op.bias !== null) backend.binary('add', [rows, w.rows], y, [w.rows, 1], vectors[op.bias]!, [0, 1], y);
+        if (op.bias !== null) backend.binary('add', [rows, w.rows], y, [w.rows, 1], at(vectors, op.bias, 'plan vectors'), [0, 1], y);
         if (op.gelu === 'inplace') backend.unary('gelu', y, y);
         else if (op.gelu !== null) {
           const g = new Float32Array(y.length);

@@ -24,6 +24,7 @@ import { residentAdam } from './wasm/adam.js';
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
 import { isNode, startModuleWorker } from '../../util/module-worker.js';
+import { at } from '../../util/checked.js';
 
 /** GEMM records fit in the control block after GEMM_RECORD_AT. */
 const MAX_GEMM_CHUNKS = Math.floor((CONTROL_BYTES - GEMM_RECORD_AT) / RECORD_BYTES);
@@ -111,7 +112,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     failed ??= new Error(`threads backend: a worker failed (${e instanceof Error ? e.message : String(e)}); continuing on one thread`);
   };
   const workers = await Promise.all(Array.from({ length: threads - 1 }, (_, w) =>
-    host.spawn(WORKER_SOURCE, { module, memory, bufs: lay.threads[w + 1]! } satisfies WorkerInit, onWorkerError)));
+    host.spawn(WORKER_SOURCE, { module, memory, bufs: at(lay.threads, w + 1, 'thread buffers') } satisfies WorkerInit, onWorkerError)));
   let active = workers.length > 0, terminated = false;
 
   let seq = Atomics.load(ctl, CTL.seq);
@@ -125,7 +126,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
    * machine), the caller simply computes every chunk itself.
    */
   const runJob = (plan: number, nOps: number, rows: number, chunk: number, nChunks: number, perRecord = false): void => {
-    const mine = lay.threads[0]!;
+    const mine = at(lay.threads, 0, 'thread buffers');
     const runChunk = (c: number): void => {
       if (perRecord) ex.runPlan(plan + c * RECORD_BYTES, 1, 0, rows, mine.bufA, mine.bufB, mine.scratch);
       else ex.runPlan(plan, nOps, c * chunk, Math.min(rows, (c + 1) * chunk), mine.bufA, mine.bufB, mine.scratch);
@@ -141,7 +142,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     // job's sequence number then cannot take a chunk while the new arguments are being written.
     Atomics.store(ctl, CTL.word, (tag << 16) | 0xffff);
     const args = [plan, nOps, rows, chunk, nChunks, perRecord ? 1 : 0];
-    for (let i = 0; i < args.length; i++) Atomics.store(ctl, CTL.plan + i, args[i]!);
+    args.forEach((v, i) => Atomics.store(ctl, CTL.plan + i, v));
     Atomics.store(ctl, CTL.done, 0);
     Atomics.store(ctl, CTL.word, tag << 16);
     Atomics.store(ctl, CTL.seq, seq);

@@ -7,6 +7,7 @@ import { Fn, T } from './encoder.js';
 import type { OperandArena } from './arena.js';
 import type { PlanResidence } from './plan.js';
 import type { AdamHyper, AdamKernel } from '../types.js';
+import { at } from '../../../util/checked.js';
 
 /** Hyper-parameters as f64 at the `h` pointer, in this order. */
 const HYPER = ['decay', 'w1', 'b2', 'c2', 'stepSize', 'bc2Sqrt', 'eps'] as const;
@@ -63,15 +64,16 @@ export function residentAdam(home: PlanResidence, arena: OperandArena, sizes: re
   const kernel: AdamKernel = {
     read(i) {
       check(i);
-      const a = f64(), o = offsets[i]!, s = sizes[i]!;
+      const a = f64(), o = at(offsets, i, 'offsets'), s = at(sizes, i, 'sizes');
       return { m: a.slice((mAt >> 3) + o, (mAt >> 3) + o + s), v: a.slice((vAt >> 3) + o, (vAt >> 3) + o + s) };
     },
     write(i, m, v) {
       check(i);
       if (m.length !== sizes[i] || v.length !== sizes[i]) throw new Error(`adam kernel: parameter ${i} has ${sizes[i]} moments`);
       const a = f64();
-      a.set(m, (mAt >> 3) + offsets[i]!);
-      a.set(v, (vAt >> 3) + offsets[i]!);
+      const o = at(offsets, i, 'offsets');
+      a.set(m, (mAt >> 3) + o);
+      a.set(v, (vAt >> 3) + o);
     },
     step(params, grads, h: AdamHyper) {
       if (params.length !== sizes.length || grads.length !== sizes.length) throw new Error('adam kernel: one parameter and one gradient per size');
@@ -79,16 +81,20 @@ export function residentAdam(home: PlanResidence, arena: OperandArena, sizes: re
       const pAt = arena.base, gAt = pAt + 4 * n2, hAt = gAt + 4 * n2;
       const mem = arena.reserve(8 * n2 + ADAM_HYPER_BYTES);
       for (let i = 0; i < sizes.length; i++) {
-        if (params[i]!.length !== sizes[i] || grads[i]!.length !== sizes[i]) throw new Error(`adam kernel: parameter ${i} must have ${sizes[i]} values`);
-        mem.set(params[i]!, (pAt >> 2) + offsets[i]!);
-        mem.set(grads[i]!, (gAt >> 2) + offsets[i]!);
+        const p = at(params, i, 'parameters'), g = at(grads, i, 'gradients'), o = at(offsets, i, 'offsets');
+        if (p.length !== sizes[i] || g.length !== sizes[i]) throw new Error(`adam kernel: parameter ${i} must have ${sizes[i]} values`);
+        mem.set(p, (pAt >> 2) + o);
+        mem.set(g, (gAt >> 2) + o);
       }
       if (n2 > total) { mem[(pAt >> 2) + total] = 0; mem[(gAt >> 2) + total] = 0; }
       const hv = new Float64Array(mem.buffer, mem.byteOffset + hAt, HYPER.length);
       HYPER.forEach((k, j) => { hv[j] = k === 'c2' ? 1 - h.b2 : h[k]; });
       run(pAt, gAt, mAt, vAt, pairs, hAt);
       const out = arena.reserve(0);
-      for (let i = 0; i < sizes.length; i++) params[i]!.set(out.subarray((pAt >> 2) + offsets[i]!, (pAt >> 2) + offsets[i]! + sizes[i]!));
+      for (let i = 0; i < sizes.length; i++) {
+        const o = (pAt >> 2) + at(offsets, i, 'offsets');
+        at(params, i, 'parameters').set(out.subarray(o, o + at(sizes, i, 'sizes')));
+      }
     },
   };
   registry?.register(kernel, () => home.freeBlock(block));

@@ -10,6 +10,7 @@
 // Both polynomials are evaluated by Estrin's scheme (emitPoly).
 import { Fn, T } from './encoder.js';
 import type { UnaryOp } from '../types.js';
+import { at } from '../../../util/checked.js';
 
 const LOG2E = 1.4426950408889634, LN2_HI = 0.693359375, LN2_LO = -2.12194440e-4;
 const ERFC_P = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
@@ -28,7 +29,7 @@ function emitPoly(f: Fn, x: number, c: readonly number[], out: number): void {
   let terms: number[] = [];
   for (let i = 0; i < c.length; i += 2) {
     const q = f.local(T.v128);
-    if (i + 1 < c.length) { f.get(x); splat(f, c[i + 1]!); f.op('f32x4.mul'); splat(f, c[i]!); f.op('f32x4.add'); } else splat(f, c[i]!);
+    if (i + 1 < c.length) { f.get(x); splat(f, at(c, i + 1, 'coefficients')); f.op('f32x4.mul'); splat(f, at(c, i, 'coefficients')); f.op('f32x4.add'); } else splat(f, at(c, i, 'coefficients'));
     f.set(q);
     terms.push(q);
   }
@@ -39,14 +40,14 @@ function emitPoly(f: Fn, x: number, c: readonly number[], out: number): void {
     power = sq;
     const next: number[] = [];
     for (let i = 0; i < terms.length; i += 2) {
-      if (i + 1 === terms.length) { next.push(terms[i]!); continue; }
+      if (i + 1 === terms.length) { next.push(at(terms, i, 'terms')); continue; }
       const q = f.local(T.v128);
-      f.get(terms[i + 1]!).get(power).op('f32x4.mul').get(terms[i]!).op('f32x4.add').set(q);
+      f.get(at(terms, i + 1, 'terms')).get(power).op('f32x4.mul').get(at(terms, i, 'terms')).op('f32x4.add').set(q);
       next.push(q);
     }
     terms = next;
   }
-  f.get(terms[0]!).set(out);
+  f.get(at(terms, 0, 'terms')).set(out);
 }
 
 const EXP_TAYLOR = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720];

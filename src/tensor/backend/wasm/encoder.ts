@@ -1,6 +1,7 @@
 // A small emitter for the WebAssembly binary format: just what our kernels need (i32/f32
 // scalar ops, 128-bit SIMD, structured loops, an imported memory). The module's bytes are
 // generated from this source at load time: no toolchain, no binary blobs in the repository.
+import { at } from '../../../util/checked.js';
 
 /** Value types. */
 export const T = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
@@ -159,7 +160,7 @@ export class Fn {
     for (let i = 0; i < this.extra.length;) {
       let j = i;
       while (j < this.extra.length && this.extra[j] === this.extra[i]) j++;
-      groups.push([...uleb(j - i), this.extra[i]!]);
+      groups.push([...uleb(j - i), at(this.extra, i, 'local types')]);
       i = j;
     }
     const code: number[] = [];

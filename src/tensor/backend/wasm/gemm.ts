@@ -4,6 +4,7 @@
 // transpose cases share one kernel.
 import { Fn, T } from './encoder.js';
 import { emitGeluVector } from './elementwise.js';
+import { at } from '../../../util/checked.js';
 
 export interface GemmGeometry {
   /** Micro-tile rows (registers hold MR × NR/4 accumulators). */
@@ -43,7 +44,7 @@ function emitPackA(g: GemmGeometry): Fn {
   const sIb = f.local(T.i32), sPb = f.local(T.i32), rowOff = Array.from({ length: g.MR }, () => f.local(T.i32));
   f.get(sI).i32(2).op('i32.shl').set(sIb);
   f.get(sP).i32(2).op('i32.shl').set(sPb);
-  for (let q = 0; q < g.MR; q++) f.get(sIb).i32(q).op('i32.mul').set(rowOff[q]!);
+  for (let q = 0; q < g.MR; q++) f.get(sIb).i32(q).op('i32.mul').set(at(rowOff, q, 'row offsets'));
   f.for(ir, 0, () => f.get(mc), g.MR, () => {
     minI32(f, () => f.i32(g.MR), () => f.get(mc).get(ir).op('i32.sub'));
     f.set(rows);
@@ -53,7 +54,7 @@ function emitPackA(g: GemmGeometry): Fn {
     f.if(() => {
       f.for(p, 0, () => f.get(kc), 1, () => {
         for (let q = 0; q < g.MR; q++) {
-          f.get(dst).get(sp).get(rowOff[q]!).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
+          f.get(dst).get(sp).get(at(rowOff, q, 'row offsets')).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
         }
         f.inc(dst, 4 * g.MR).inc(sp, () => f.get(sPb));
       });
@@ -83,7 +84,7 @@ function emitPackB(g: GemmGeometry): Fn {
   const sJb = f.local(T.i32), sPb = f.local(T.i32), colOff = Array.from({ length: g.NR }, () => f.local(T.i32));
   f.get(sJ).i32(2).op('i32.shl').set(sJb);
   f.get(sP).i32(2).op('i32.shl').set(sPb);
-  for (let q = 0; q < g.NR; q++) f.get(sJb).i32(q).op('i32.mul').set(colOff[q]!);
+  for (let q = 0; q < g.NR; q++) f.get(sJb).i32(q).op('i32.mul').set(at(colOff, q, 'column offsets'));
   f.for(jr, 0, () => f.get(nc), g.NR, () => {
     minI32(f, () => f.i32(g.NR), () => f.get(nc).get(jr).op('i32.sub'));
     f.set(cols);
@@ -99,7 +100,7 @@ function emitPackB(g: GemmGeometry): Fn {
         });
       }, () => {
         f.for(p, 0, () => f.get(kc), 1, () => {
-          for (let q = 0; q < g.NR; q++) f.get(dst).get(sp).get(colOff[q]!).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
+          for (let q = 0; q < g.NR; q++) f.get(dst).get(sp).get(at(colOff, q, 'column offsets')).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
           f.inc(dst, 4 * g.NR).inc(sp, () => f.get(sPb));
         });
       });
@@ -144,13 +145,13 @@ function emitKernel(g: GemmGeometry): Fn {
       // Main loop unrolled KU times, then the kc mod KU remainder one step at a time.
       const steps = (u: number): void => {
         for (let s = 0; s < u; s++) {
-          for (let q = 0; q < NV; q++) f.get(pb).mem('v128.load', 4 * (s * g.NR + 4 * q)).set(bv[q]!);
+          for (let q = 0; q < NV; q++) f.get(pb).mem('v128.load', 4 * (s * g.NR + 4 * q)).set(at(bv, q, 'B vectors'));
           for (let i = 0; i < g.MR; i++) {
             f.get(pa).mem('v128.load32_splat', 4 * (s * g.MR + i)).set(av);
             for (let q = 0; q < NV; q++) {
-              const x = acc[i * NV + q]!;
-              if (g.fma) f.get(av).get(bv[q]!).get(x).op('f32x4.relaxed_madd').set(x);
-              else f.get(x).get(av).get(bv[q]!).op('f32x4.mul', 'f32x4.add').set(x);
+              const x = at(acc, i * NV + q, 'accumulators'), bq = at(bv, q, 'B vectors');
+              if (g.fma) f.get(av).get(bq).get(x).op('f32x4.relaxed_madd').set(x);
+              else f.get(x).get(av).get(bq).op('f32x4.mul', 'f32x4.add').set(x);
             }
           }
         }
@@ -175,7 +176,7 @@ function emitKernel(g: GemmGeometry): Fn {
           f.get(cp).set(rp);
           for (let i = 0; i < g.MR; i++) {
             for (let q = 0; q < NV; q++) {
-              f.get(rp).get(acc[i * NV + q]!).get(va).op('f32x4.mul');
+              f.get(rp).get(at(acc, i * NV + q, 'accumulators')).get(va).op('f32x4.mul');
               if (withBeta) f.get(rp).mem('v128.load', 16 * q).get(vb).op('f32x4.mul', 'f32x4.add');
               f.mem('v128.store', 16 * q);
             }
@@ -185,7 +186,7 @@ function emitKernel(g: GemmGeometry): Fn {
         f.if(() => store(false), () => store(true));
       }, () => {
         // Edge tile: spill the accumulators, then add the valid mr×nr part into C.
-        for (let i = 0; i < g.MR; i++) for (let q = 0; q < NV; q++) f.get(scratch).get(acc[i * NV + q]!).mem('v128.store', (i * g.NR + 4 * q) * 4);
+        for (let i = 0; i < g.MR; i++) for (let q = 0; q < NV; q++) f.get(scratch).get(at(acc, i * NV + q, 'accumulators')).mem('v128.store', (i * g.NR + 4 * q) * 4);
         f.for(r, 0, () => f.get(mr), 1, () => {
           f.for(c, 0, () => f.get(nr), 1, () => {
             f.get(cp).get(r).get(ldcb).op('i32.mul', 'i32.add').get(c).i32(2).op('i32.shl', 'i32.add').set(addr);

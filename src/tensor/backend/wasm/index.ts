@@ -13,6 +13,7 @@ import type { GemmExports } from './module.js';
 import type { GemmGeometry } from './gemm.js';
 import { PlanResidence, planChunks, wasmPlanRunner } from './plan.js';
 import { residentAdam } from './adam.js';
+import { at } from '../../../util/checked.js';
 
 export { wasmSimdSupported, relaxedSimdSupported } from './module.js';
 
@@ -29,7 +30,7 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
   const instance = await WebAssembly.instantiate(module, { env: { mem: memory } });
   const ex = moduleExports(instance);
   const arena = new OperandArena(memory, lay.operandBase);
-  const bufs = lay.threads[0]!;
+  const bufs = at(lay.threads, 0, 'thread buffers');
   const home = new PlanResidence(arena, lay.operandBase);
   return {
     ...jsBackend,

@@ -52,9 +52,8 @@ export function writeRecord<K extends RecordKind>(i32: Int32Array, f32: Float32A
   i32.fill(0, q, q + RECORD_FIELDS);
   i32[q] = OP[kind];
   const fields = RECORDS[kind] as readonly FieldOf<K>[];
-  for (let j = 0; j < fields.length; j++) {
-    const name = fields[j]!;
+  fields.forEach((name, j) => {
     if (F32_FIELDS.has(name)) f32[q + 1 + j] = r[name];
     else i32[q + 1 + j] = r[name];
-  }
+  });
 }

@@ -139,6 +139,11 @@ describe('chart', () => {
     expect(long!.attrs['data-points']).toBe('1000');
   });
 
+  it('a y shorter than x: the points without a y are skipped like non-finite ones', () => {
+    const root = checkSvg(chart({ xLabel: 'x', yLabel: 'y', series: [{ label: 'short y', x: [1, 2, 3, 4], y: [1, NaN, 3] }] }));
+    expect(series(root)[0]!.attrs['data-points']).toBe('2');
+  });
+
   it('empty series and constant data still give a valid chart', () => {
     checkSvg(chart({ xLabel: 'x', yLabel: 'y', series: [] }));
     checkSvg(chart({ xLabel: 'x', yLabel: 'y', series: [{ label: 'c', x: [5, 5], y: [2, 2] }], yLog: true, xLog: true }));

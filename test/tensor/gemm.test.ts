@@ -71,6 +71,8 @@ describe('jsBackend.gemm (register-tiled) vs gemmReference', () => {
 
   test('rejects arrays too short for the stated sizes', () => {
     expect(() => jsBackend.gemm(false, false, 3, 3, 3, new Float64Array(8), new Float64Array(9), new Float64Array(9), 1, 0)).toThrow(/too short/);
+    // the oracle too: a short operand is an error, not NaN in the expected values
+    expect(() => gemmReference(false, false, 3, 3, 3, new Float64Array(9), new Float64Array(8), new Float64Array(9), 1, 0)).toThrow(/needs 9, 9 and 9 values/);
   });
 });
 

@@ -34,6 +34,12 @@ describe('binary kernel (numpy broadcasting)', () => {
       }
     }), { ...RUNS, numRuns: 60 });
   });
+
+  test('strides shorter than the shape are refused (they used to read undefined as NaN)', () => {
+    const x = new Float64Array(6), out = new Float64Array(6);
+    expect(() => jsBackend.binary('add', [2, 3], x, [3], x, [3, 1], out)).toThrow(RangeError);
+    expect(() => jsBackend.sumTo([2, 3], x, [1], out)).toThrow(RangeError);
+  });
 });
 
 describe('sumTo / reduceSum', () => {

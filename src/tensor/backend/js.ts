@@ -142,7 +142,7 @@ function sumToStrided(shape: readonly number[], x: Storage, outStrides: readonly
       }
     }
   }
-  out.set(acc);
+  for (let i = 0; i < out.length; i++) out[i] = acc[i]!;
 }
 
 function axpyJs(alpha: number, x: Storage, y: Storage): void {

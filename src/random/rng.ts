@@ -121,8 +121,8 @@ export class Rng {
   choice(weights: ArrayLike<number>): number {
     let total = 0;
     for (let i = 0; i < weights.length; i++) {
-      const w = at(weights, i, 'Rng.choice weights');
-      if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`Rng.choice: weight ${i} is ${w}; weights must be finite and ≥ 0`);
+      const w = weights[i];
+      if (w === undefined || !(w >= 0) || !Number.isFinite(w)) throw new Error(`Rng.choice: weight ${i} is ${w}; weights must be finite and ≥ 0`);
       total += w;
     }
     if (total <= 0) throw new Error('Rng.choice: weights sum to 0');

@@ -129,8 +129,8 @@ export function gatherRows(x: Tensor, idx: Int32Array | readonly number[]): Tens
   const rows = at(x.shape, 0, 'gatherRows() shape');
   const row = x.size / Math.max(rows, 1);
   for (let i = 0; i < idx.length; i++) {
-    const r = at(idx, i, 'gatherRows() indices');
-    if (!Number.isInteger(r) || r < 0 || r >= rows) throw new Error(`gatherRows(): index ${r} at position ${i} out of range [0, ${rows})`);
+    const r = idx[i];
+    if (r === undefined || !Number.isInteger(r) || r < 0 || r >= rows) throw new Error(`gatherRows(): index ${r} at position ${i} out of range [0, ${rows})`);
   }
   const shape = [idx.length, ...x.shape.slice(1)];
   const out = allocLike(x, shape);

@@ -11,7 +11,8 @@ import type { FieldOf } from './records.js';
 import type { OperandArena } from './arena.js';
 import type { Plan, PlanRegion, PlanRunner } from '../plan.js';
 import { checkInput, checkVector, validatePlan } from '../plan.js';
-import { at, last } from '../../../util/checked.js';
+// Imported as checkedAt: `at` in this file is the plan-region helper of the runner.
+import { at as checkedAt, last } from '../../../util/checked.js';
 
 /**
  * runPlan(plan, nOps, r0, r1, bufA, bufB, scratch): run each record (wasm/records.ts) on rows
@@ -189,23 +190,23 @@ export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: 
     i32.fill(0, recOff >> 2, (recOff >> 2) + RECORD_FIELDS * plan.ops.length);
     // Weights transposed: B = Wᵀ, k×n row-major.
     plan.weights.forEach((w, q) => {
-      const base = at(wOff, q, 'weight offsets') >> 2;
+      const base = checkedAt(wOff, q, 'weight offsets') >> 2;
       for (let j = 0; j < w.rows; j++) for (let c = 0; c < w.cols; c++) mem[base + c * w.rows + j] = w.data[j * w.cols + c]!;
     });
-    vectors.forEach((v, q) => mem.set(v, at(vOff, q, 'vector offsets') >> 2));
-    const place = (r: PlanRegion): [number, number] => [at(bOff, r.buf, 'buffer offsets') + 4 * r.col, at(plan.buffers, r.buf, 'plan buffers')];
+    vectors.forEach((v, q) => mem.set(v, checkedAt(vOff, q, 'vector offsets') >> 2));
+    const at = (r: PlanRegion): [number, number] => [checkedAt(bOff, r.buf, 'buffer offsets') + 4 * r.col, checkedAt(plan.buffers, r.buf, 'plan buffers')];
     plan.ops.forEach((op, q) => {
       const rec = recOff + RECORD_BYTES * q;
       if (op.kind === 'copy') {
-        const [src, lds] = place(op.from), [dst, ldd] = place(op.to);
+        const [src, lds] = at(op.from), [dst, ldd] = at(op.to);
         writeRecord(i32, mem, rec, 'copy', { src, lds, dst, ldd, width: op.from.width });
         return;
       }
-      const [A, sIa] = place(op.x), [C, ldc] = place(op.out);
-      const [gdst, ldg] = op.gelu === null || op.gelu === 'inplace' ? [0, 0] : place(op.gelu);
+      const [A, sIa] = at(op.x), [C, ldc] = at(op.out);
+      const [gdst, ldg] = op.gelu === null || op.gelu === 'inplace' ? [0, 0] : at(op.gelu);
       writeRecord(i32, mem, rec, 'linear', {
-        A, sIa, sPa: 1, B: at(wOff, op.weight, 'weight offsets'), sPb: op.out.width, sJb: 1, C, ldc, n: op.out.width, k: op.x.width,
-        bias: op.bias === null ? 0 : at(vOff, op.bias, 'vector offsets'), gdst, ldg, act: op.gelu === 'inplace' ? EPI_GELU_INPLACE : 0,
+        A, sIa, sPa: 1, B: checkedAt(wOff, op.weight, 'weight offsets'), sPb: op.out.width, sJb: 1, C, ldc, n: op.out.width, k: op.x.width,
+        bias: op.bias === null ? 0 : checkedAt(vOff, op.bias, 'vector offsets'), gdst, ldg, act: op.gelu === 'inplace' ? EPI_GELU_INPLACE : 0,
         alpha: 1, beta: op.accumulate ? 1 : 0,
       });
     });
@@ -213,7 +214,7 @@ export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: 
   };
 
   const copyRegion = (mem: Float32Array, r: PlanRegion, rows: number, src: Float32Array | null, dst: Float32Array | null): void => {
-    const w = at(plan.buffers, r.buf, 'plan buffers'), base = (at(bOff, r.buf, 'buffer offsets') >> 2) + r.col;
+    const w = checkedAt(plan.buffers, r.buf, 'plan buffers'), base = (checkedAt(bOff, r.buf, 'buffer offsets') >> 2) + r.col;
     if (r.col === 0 && r.width === w) {
       if (src) mem.set(src.subarray(0, rows * w), base);
       else dst!.set(mem.subarray(base, base + rows * w));
@@ -228,9 +229,9 @@ export function wasmPlanRunner(plan: Plan, home: PlanResidence, exec: (planPtr: 
   return {
     setVector(i, values) {
       checkVector(plan, i, values);
-      const v = at(vectors, i, 'plan vectors');
+      const v = checkedAt(vectors, i, 'plan vectors');
       v.set(values);
-      if (home.owner === token) home.arena.reserve(0).set(v, at(vOff, i, 'vector offsets') >> 2);
+      if (home.owner === token) home.arena.reserve(0).set(v, checkedAt(vOff, i, 'vector offsets') >> 2);
     },
     run(x, rows) {
       checkInput(plan, x, rows);

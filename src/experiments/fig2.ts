@@ -93,8 +93,8 @@ export const fig2: Experiment<Fig2Preset> = {
     const perSeed = records.map((r) => {
       const j = r.result as unknown as Fig2Job;
       const chosen = j.checkpoints.find((c) => c.iteration === j.chosen_iteration);
-      const best = j.checkpoints.reduce((a, c) => (c.mse_aug_obs < a.mse_aug_obs ? c : a), j.checkpoints[0]!);
-      const last = j.checkpoints[j.checkpoints.length - 1]!;
+      const best = j.checkpoints.reduce<CheckpointResult | undefined>((a, c) => (a === undefined || c.mse_aug_obs < a.mse_aug_obs ? c : a), undefined);
+      const last = j.checkpoints.at(-1);
       return { seed: r.seed, mse_obs: j.mse_obs, chosen_iteration: j.chosen_iteration, mse_chosen: chosen?.mse_aug_obs ?? NaN, best_iteration: best?.iteration ?? NaN, mse_best: best?.mse_aug_obs ?? NaN, mse_last: last?.mse_aug_obs ?? NaN, crossed: j.crossed, var_train: j.var_train, var_test: j.var_test };
     });
     const md = [reportHeader(fig2.title, meta, records, p)];

@@ -7,6 +7,7 @@ import { grid, type ChartOptions } from '../plot/index.js';
 import { augmentJob, type AugmentJobResult } from './sweep.js';
 import type { DiffusionSettings } from './pipeline.js';
 import { fmt, fmtMeanSe, gridJobs, mdTable, meanSe, reportHeader, type Experiment, type Setting } from './harness.js';
+import { at, last } from '../util/checked.js';
 
 export interface Fig4Preset {
   ns: number[];
@@ -38,7 +39,7 @@ export const fig4: Experiment<Fig4Preset> = {
   jobs(p, seeds) {
     const settings: Setting[] = [];
     p.ns.forEach((n, k) => {
-      const Ms = [...new Set([...p.Ms, p.MforSamples[k]!])].sort((a, b) => a - b);
+      const Ms = [...new Set([...p.Ms, at(p.MforSamples, k, 'MforSamples')])].sort((a, b) => a - b);
       for (const M of Ms) settings.push({ n, M });
     });
     return gridJobs(settings, seeds);
@@ -46,7 +47,7 @@ export const fig4: Experiment<Fig4Preset> = {
   async runJob(job, p, ctx) {
     const n = job.setting['n'] as number;
     const k = p.ns.indexOf(n);
-    return augmentJob(n, p.g, job.setting['M'] as number, job.seed, p.samples, p.diffusion[k] ?? p.diffusion[0]!, ctx);
+    return augmentJob(n, p.g, job.setting['M'] as number, job.seed, p.samples, p.diffusion[k] ?? at(p.diffusion, 0, 'diffusion settings'), ctx);
   },
   summarize(p, records, meta) {
     const md = [reportHeader(fig4.title, meta, records, p)];
@@ -60,22 +61,26 @@ export const fig4: Experiment<Fig4Preset> = {
       const recs = (M: number) => records.filter((r) => r.setting['n'] === n && r.setting['M'] === M).map((r) => r.result as AugmentJobResult);
       const rowsA = p.Ms.map((M) => {
         const rs = recs(M);
-        const last = (r: AugmentJobResult) => r.mse_aug_obs.length - 1;
-        return { n, M, seeds: rs.length, mse_obs: meanSe(rs.map((r) => r.mse_obs)), mse_aug: meanSe(rs.map((r) => r.mse_aug[last(r)]!)), mse_aug_obs: meanSe(rs.map((r) => r.mse_aug_obs[last(r)]!)), gain_percent: meanSe(rs.map((r) => (100 * (r.mse_aug_obs[last(r)]! - r.mse_obs)) / r.mse_obs)) };
+        // the largest M⁺ of each job (its last entry)
+        const aug = (r: AugmentJobResult) => at(r.mse_aug, r.mse_aug_obs.length - 1, 'mse_aug');
+        const augObs = (r: AugmentJobResult) => last(r.mse_aug_obs, 'mse_aug_obs');
+        return { n, M, seeds: rs.length, mse_obs: meanSe(rs.map((r) => r.mse_obs)), mse_aug: meanSe(rs.map(aug)), mse_aug_obs: meanSe(rs.map(augObs)), gain_percent: meanSe(rs.map((r) => (100 * (augObs(r) - r.mse_obs)) / r.mse_obs)) };
       }).filter((r) => r.seeds > 0);
       vsM.push(...rowsA);
-      const Mb = p.MforSamples[k]!;
+      const Mb = at(p.MforSamples, k, 'MforSamples');
       const rb = recs(Mb);
-      const rowsB = p.samples.map((S, j) => ({ n, M: Mb, samples: S, seeds: rb.length, mse_obs: meanSe(rb.map((r) => r.mse_obs)), mse_aug: meanSe(rb.map((r) => r.mse_aug[j]!)), mse_aug_obs: meanSe(rb.map((r) => r.mse_aug_obs[j]!)) })).filter((r) => r.seeds > 0);
+      const rowsB = p.samples.map((S, j) => ({ n, M: Mb, samples: S, seeds: rb.length, mse_obs: meanSe(rb.map((r) => r.mse_obs)), mse_aug: meanSe(rb.map((r) => at(r.mse_aug, j, 'mse_aug'))), mse_aug_obs: meanSe(rb.map((r) => at(r.mse_aug_obs, j, 'mse_aug_obs'))) })).filter((r) => r.seeds > 0);
       vsS.push(...rowsB);
       md.push(`### n = ${n}: MSE vs M (M⁺ = ${Math.max(...p.samples)})`, '');
       md.push(mdTable(['M', 'seeds', 'MSE obs', 'MSE aug', 'MSE aug+obs', 'gain %'], rowsA.map((r) => [String(r.M), String(r.seeds), fmtMeanSe(r.mse_obs), fmtMeanSe(r.mse_aug), fmtMeanSe(r.mse_aug_obs), fmtMeanSe(r.gain_percent)])), '');
       md.push(`### n = ${n}: MSE vs M⁺ (M = ${Mb})`, '');
       md.push(mdTable(['M⁺', 'seeds', 'MSE obs', 'MSE aug', 'MSE aug+obs'], rowsB.map((r) => [String(r.samples), String(r.seeds), fmtMeanSe(r.mse_obs), fmtMeanSe(r.mse_aug), fmtMeanSe(r.mse_aug_obs)])), '');
       if (rowsA.length >= 2) {
-        const g0 = rowsA[0]!.gain_percent.mean;
-        const g1 = rowsA[rowsA.length - 1]!.gain_percent.mean;
-        claims.push(`- n = ${n}: gains largest at small M? gain ${fmt(g0, 3)}% at M = ${rowsA[0]!.M} vs ${fmt(g1, 3)}% at M = ${rowsA[rowsA.length - 1]!.M}: ${g0 < g1 ? 'yes' : '**no**'} (negative gain = lower MSE).`);
+        const small = at(rowsA, 0, 'rows');
+        const large = last(rowsA, 'rows');
+        const g0 = small.gain_percent.mean;
+        const g1 = large.gain_percent.mean;
+        claims.push(`- n = ${n}: gains largest at small M? gain ${fmt(g0, 3)}% at M = ${small.M} vs ${fmt(g1, 3)}% at M = ${large.M}: ${g0 < g1 ? 'yes' : '**no**'} (negative gain = lower MSE).`);
       }
       chartsA.push({
         title: `n = ${n}: MSE vs M`, xLabel: 'M (observed)', yLabel: 'MSE', xLog: true, yLog: true,

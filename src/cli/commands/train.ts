@@ -5,6 +5,7 @@ import type { OptionSpec, ParsedArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { BACKEND_OPTION, THREADS_OPTION, checkFiles, loadData, onBackend, pathOf, progressFor } from './common.js';
+import { at, last } from '../../util/checked.js';
 import { erasureMachine } from '../../ising/index.js';
 import type { SpinData } from '../../ising/index.js';
 import { DEFAULT_PRESET, presetConfig } from '../../diffusion/network.js';
@@ -70,17 +71,19 @@ const MAX_PARAMETERS = 5e7;
 export function parameterCount(c: NetworkConfig): number {
   const lin = (i: number, o: number) => i * o + o;
   const w = c.widths;
-  const L = w.length;
-  const t = w[1]!;
+  const w0 = at(w, 0, 'widths');
+  const t = at(w, 1, 'widths'); // the time-embedding width
+  const wLast = last(w, 'widths');
   const block = (i: number, o: number) => lin(t, o) + lin(i, o) + lin(o, o) + (c.residual && i !== o ? lin(i, o) : 0);
-  let total = lin(c.timeDim, t) + lin(t, t) + lin(c.n, w[0]!) + lin(2 * w[0]!, c.n);
-  const dOut = [...w.slice(1), w[L - 1]!];
-  for (let i = 0; i < L; i++) total += block(w[i]!, dOut[i]!);
-  total += block(w[L - 1]!, w[L - 1]!);
-  let cur = w[L - 1]!;
-  for (let j = L - 1; j >= 0; j--) {
-    total += block(cur + dOut[j]!, w[j]!);
-    cur = w[j]!;
+  let total = lin(c.timeDim, t) + lin(t, t) + lin(c.n, w0) + lin(2 * w0, c.n);
+  const dOut = [...w.slice(1), wLast]; // output width of each down block
+  for (const [i, wi] of w.entries()) total += block(wi, at(dOut, i, 'down-block widths'));
+  total += block(wLast, wLast);
+  let cur = wLast;
+  for (let j = w.length - 1; j >= 0; j--) {
+    const wj = at(w, j, 'widths');
+    total += block(cur + at(dOut, j, 'down-block widths'), wj);
+    cur = wj;
   }
   return total;
 }

@@ -23,6 +23,7 @@ import type { InferResult, IsingParams, SpinData } from '../ising/types.js';
 import { augment } from '../diffusion/augment.js';
 import type { PresetName as NetPreset } from '../diffusion/network.js';
 import { concatSpins, seedOf } from './pipeline.js';
+import type { AbortLike } from '../util/abort.js';
 import { fmt, fmtMeanSe, gridJobs, groupBy, mdTable, meanSe, reportHeader, type Experiment, type Setting } from './harness.js';
 
 export const TABLE_METHODS = ['nmf', 'tap', 'em', 'ple', 'rise', 'logrise', 'rple', 'mle'] as const;
@@ -114,7 +115,7 @@ interface EstimatorsJob {
   chosen_iteration?: number;
 }
 
-function runMethod(method: TableMethod, data: SpinData, p: EstimatorsPreset, rng: Rng, signal?: { aborted: boolean }): InferResult {
+function runMethod(method: TableMethod, data: SpinData, p: EstimatorsPreset, rng: Rng, signal?: AbortLike): InferResult {
   switch (method) {
     case 'nmf': return inferNMF(data);
     case 'tap': return inferTAP(data);
@@ -129,7 +130,7 @@ function runMethod(method: TableMethod, data: SpinData, p: EstimatorsPreset, rng
   }
 }
 
-function scoreAll(truth: IsingParams, data: SpinData, p: EstimatorsPreset, sparse: boolean, rng: Rng, signal?: { aborted: boolean }): Record<string, MethodScore> {
+function scoreAll(truth: IsingParams, data: SpinData, p: EstimatorsPreset, sparse: boolean, rng: Rng, signal?: AbortLike): Record<string, MethodScore> {
   const out: Record<string, MethodScore> = {};
   for (const m of p.methods) {
     if (signal?.aborted) break;

@@ -6,6 +6,7 @@
  * exactly the result of an unsharded run.
  */
 import { at } from '../util/checked.js';
+import type { LoopHooks } from '../util/abort.js';
 
 export type PresetName = 'quick' | 'paper';
 export type Setting = Record<string, number | string>;
@@ -35,9 +36,7 @@ export interface Report {
   svgs: Record<string, string>;
 }
 
-export interface JobContext {
-  onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
-  signal?: { aborted: boolean };
+export interface JobContext extends LoopHooks {
   /**
    * Read a data file by path (the CLI provides it with node:fs, decompressing .gz); returns null
    * when the file does not exist. The library itself never touches the file system.

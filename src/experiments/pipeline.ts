@@ -16,6 +16,7 @@ import { fitRBM, type RBMOptions } from '../models/rbm.js';
 import { augment, generateSpins, type AugmentResult, type SamplerOptions } from '../diffusion/augment.js';
 import { NoiseMLP, type NetworkConfig, type PresetName as NetPreset } from '../diffusion/network.js';
 import type { StopRuleOptions } from '../diffusion/stopping.js';
+import type { LoopHooks } from '../util/abort.js';
 
 export interface SkInstance {
   truth: IsingParams;
@@ -133,7 +134,7 @@ export async function runDiffusion(
   samples: number,
   seed: number,
   d: DiffusionSettings,
-  hooks: { onProgress?: (done: number, total: number, info?: Record<string, number>) => void; signal?: { aborted: boolean } } = {},
+  hooks: LoopHooks = {},
   keepCheckpoints = false,
 ): Promise<AugmentResult> {
   return augment(train, {

@@ -18,6 +18,7 @@
 import { chart } from '../plot/index.js';
 import { Rng } from '../random/index.js';
 import { throwIfAborted } from '../util/abort.js';
+import type { AbortLike, ProgressFn } from '../util/abort.js';
 import { sampleExact } from '../ising/enumerate.js';
 import { skParams } from '../ising/model.js';
 import { mse } from '../ising/metrics.js';
@@ -139,7 +140,7 @@ export function topCouplingF1(truth: IsingParams, est: IsingParams, K = truth.n)
 
 const now = (): number => performance.now() / 1000;
 
-async function trainGenerator(d: SpinData, p: RobustnessPreset, rng: Rng, seed: number, signal?: { aborted: boolean }): Promise<SpinData> {
+async function trainGenerator(d: SpinData, p: RobustnessPreset, rng: Rng, seed: number, signal?: AbortLike): Promise<SpinData> {
   const net = presetConfig(p.diffusion.net, d.n, DEFAULT_TRAIN.T);
   const run = await trainDiffusion(d, { network: net, train: { ...DEFAULT_TRAIN, iterations: p.diffusion.iterations, batchSize: p.diffusion.batchSize, seed }, stop: 'none', signal });
   const gnet = NoiseMLP.fromStateDict(net, run.chosen.stateDict);
@@ -177,7 +178,7 @@ export function minDecodingFlips(p: IsingParams, s: Int8Array, hidden: number[],
   return Infinity;
 }
 
-async function runSeed(p: RobustnessPreset, seed: number, signal?: { aborted: boolean }, onProgress?: (d: number, t: number) => void): Promise<Record<string, unknown>> {
+async function runSeed(p: RobustnessPreset, seed: number, signal?: AbortLike, onProgress?: ProgressFn): Promise<Record<string, unknown>> {
   const root = new Rng(seedOf('robustness', p.n, p.g, p.M, seed));
   const truth = skParams(p.n, p.g, root.fold('truth'));
   const D = sampleExact(truth, p.M, root.fold('data'));

@@ -30,6 +30,7 @@ import { chart } from '../plot/index.js';
 import { fmt, fmtMeanSe, gridJobs, mdTable, meanSe, reportHeader, type Experiment } from './harness.js';
 import { seedOf } from './pipeline.js';
 import { at, entry } from '../util/checked.js';
+import type { LoopHooks } from '../util/abort.js';
 
 export interface TailsPreset {
   n: number;
@@ -147,7 +148,7 @@ function logProb(theta: IsingParams, logZ: number, d: SpinData): Float64Array {
   return e.map((v) => -v - logZ);
 }
 
-async function tailsJob(p: TailsPreset, seed: number, ctx: { signal?: { aborted: boolean }; onProgress?: (d: number, t: number, info?: Record<string, number>) => void }): Promise<TailsJobResult> {
+async function tailsJob(p: TailsPreset, seed: number, ctx: LoopHooks): Promise<TailsJobResult> {
   const rng = new Rng(seedOf('tails', p.n, p.g, p.M, seed));
   const truth = skParams(p.n, p.g, rng.fold('truth', 0));
   const all = sampleExact(truth, p.M, rng.fold('observed', 0));

@@ -57,25 +57,25 @@ export interface EstimatorsPreset {
   };
 }
 
+const QUICK: EstimatorsPreset = {
+  truths: ['sk:0.5', 'sk:1', 'sk:1.5', 'lattice:0.5', 'er:3:0.5'],
+  ns: [20],
+  Ms: [500, 2000],
+  methods: [...TABLE_METHODS],
+  sparseFieldSd: 0.1,
+  exactMleMaxN: 20,
+  mleTol: 1e-6,
+  mcmcIterations: 1000,
+  augment: { net: 'tiny', iterations: 600, evalEvery: 150, evalSamples: 300, steps: 20, ratio: 1 },
+};
+
 export const estimatorsPresets: Record<'quick' | 'paper', EstimatorsPreset> = {
-  quick: {
-    truths: ['sk:0.5', 'sk:1', 'sk:1.5', 'lattice:0.5', 'er:3:0.5'],
-    ns: [20],
-    Ms: [500, 2000],
-    methods: [...TABLE_METHODS],
-    sparseFieldSd: 0.1,
-    exactMleMaxN: 20,
-    mleTol: 1e-6,
-    mcmcIterations: 1000,
-    augment: { net: 'tiny', iterations: 600, evalEvery: 150, evalSamples: 300, steps: 20, ratio: 1 },
-  },
+  quick: QUICK,
+  // the same truths and methods at larger n and M, tighter MLE, a larger diffusion model
   paper: {
-    truths: ['sk:0.5', 'sk:1', 'sk:1.5', 'lattice:0.5', 'er:3:0.5'],
+    ...QUICK,
     ns: [20, 40, 60],
     Ms: [500, 2000, 10000],
-    methods: [...TABLE_METHODS],
-    sparseFieldSd: 0.1,
-    exactMleMaxN: 20,
     mleTol: 1e-8,
     mcmcIterations: 2000,
     augment: { net: 'small', iterations: 4000, evalEvery: 500, evalSamples: 1000, steps: 50, ratio: 1 },

@@ -1,7 +1,7 @@
 /** Fig. 3: MSE vs coupling strength g, observed only vs augmented (energy-variance stop). */
 import { chart } from '../plot/index.js';
 import { augmentJob, type AugmentJobResult } from './sweep.js';
-import type { DiffusionSettings } from './pipeline.js';
+import { PAPER_DIFFUSION, QUICK_DIFFUSION, type DiffusionSettings } from './pipeline.js';
 import { fmt, fmtMeanSe, gridJobs, mdTable, meanSe, reportHeader, type Experiment } from './harness.js';
 import { at } from '../util/checked.js';
 
@@ -17,8 +17,8 @@ export const fig3: Experiment<Fig3Preset> = {
   name: 'fig3',
   title: 'Fig. 3 — MSE vs coupling strength g',
   presets: {
-    quick: { n: 20, gs: [0.5, 1, 1.5], M: 2000, samples: 10000, diffusion: { net: 'small', iterations: 4000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } } },
-    paper: { n: 40, gs: [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2], M: 4000, samples: 100000, diffusion: { net: 'paper', iterations: 100000, evalEvery: 2000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 } } },
+    quick: { n: 20, gs: [0.5, 1, 1.5], M: 2000, samples: 10000, diffusion: QUICK_DIFFUSION },
+    paper: { n: 40, gs: [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2], M: 4000, samples: 100000, diffusion: PAPER_DIFFUSION },
   },
   estimate: { quick: '≈3.5 min of CPU per (g, seed) job, ≈10 min per seed; wall time was 5–8× that on the shared 2-core machine', paper: 'days on 2 cores (70 jobs); hours per job on a cluster node' },
   jobs: (p, seeds) => gridJobs(p.gs.map((g) => ({ g })), seeds),

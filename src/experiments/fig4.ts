@@ -5,7 +5,7 @@
  */
 import { grid, type ChartOptions } from '../plot/index.js';
 import { augmentJob, type AugmentJobResult } from './sweep.js';
-import type { DiffusionSettings } from './pipeline.js';
+import { PAPER_DIFFUSION, QUICK_DIFFUSION, type DiffusionSettings } from './pipeline.js';
 import { fmt, fmtMeanSe, gridJobs, mdTable, meanSe, reportHeader, type Experiment, type Setting } from './harness.js';
 import { at, last } from '../util/checked.js';
 
@@ -20,19 +20,17 @@ export interface Fig4Preset {
   diffusion: DiffusionSettings[];
 }
 
-const paperDiff = (net: 'paper'): DiffusionSettings => ({ net, iterations: 100000, evalEvery: 2000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 } });
-
 export const fig4: Experiment<Fig4Preset> = {
   name: 'fig4',
   title: 'Fig. 4 — MSE vs M and vs M⁺',
   presets: {
     quick: {
       ns: [20], g: 1, Ms: [500, 1000, 2000], MforSamples: [1000], samples: [1000, 3000, 10000],
-      diffusion: [{ net: 'small', iterations: 4000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } }],
+      diffusion: [QUICK_DIFFUSION],
     },
     paper: {
       ns: [20, 40, 60], g: 1, Ms: [1000, 2000, 4000, 8000, 16000], MforSamples: [4000, 4000, 8000], samples: [10000, 30000, 100000, 300000],
-      diffusion: [paperDiff('paper'), paperDiff('paper'), paperDiff('paper')],
+      diffusion: [PAPER_DIFFUSION, PAPER_DIFFUSION, PAPER_DIFFUSION],
     },
   },
   estimate: { quick: '≈11 min of CPU per seed (3 jobs); wall time was 5–8× that on the shared 2-core machine', paper: 'weeks on 2 cores (150 jobs); hours per job on a cluster node' },

@@ -9,7 +9,7 @@ import type { RBMOptions } from '../models/rbm.js';
 import type { VAEOptions } from '../models/vae.js';
 import type { GANOptions } from '../models/gan.js';
 import { diversity } from '../models/diversity.js';
-import { fitBaseline, type BaselineName } from './pipeline.js';
+import { PAPER_DIFFUSION, QUICK_DIFFUSION, fitBaseline, type BaselineName } from './pipeline.js';
 import {
   concatSpins, inferEM, mseOf, paramPairs, runDiffusion, seedOf, skInstanceFor, type DiffusionSettings,
 } from './pipeline.js';
@@ -38,12 +38,12 @@ export const fig5: Experiment<Fig5Preset> = {
   presets: {
     quick: {
       n: 20, g: 1, Ms: [2000], samples: 10000, models: ['diffusion', 'rbm', 'vae', 'gan'],
-      diffusion: { net: 'small', iterations: 4000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } },
+      diffusion: QUICK_DIFFUSION,
       rbm: { epochs: 100 }, vae: { epochs: 100 }, gan: { epochs: 60 },
     },
     paper: {
       n: 40, g: 1, Ms: [1000, 2000, 4000, 8000], samples: 100000, models: ['diffusion', 'rbm', 'vae', 'gan'],
-      diffusion: { net: 'paper', iterations: 100000, evalEvery: 2000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 } },
+      diffusion: PAPER_DIFFUSION,
       rbm: { epochs: 200 }, vae: { epochs: 300 }, gan: { epochs: 300 },
     },
   },

@@ -11,7 +11,7 @@ import { chart, grid, type ChartOptions } from '../plot/index.js';
 import { parseSpinText, selectRows } from '../io/data.js';
 import { reconstruct } from '../ising/reconstruct.js';
 import type { IsingParams, SpinData } from '../ising/types.js';
-import { concatSpins, inferEM, runDiffusion, seedOf, type DiffusionSettings } from './pipeline.js';
+import { PAPER_DIFFUSION, QUICK_DIFFUSION, concatSpins, inferEM, runDiffusion, seedOf, type DiffusionSettings } from './pipeline.js';
 import { fmt, fmtMeanSe, gridJobs, mdTable, meanSe, reportHeader, type Experiment, type JobRecord } from './harness.js';
 import { at } from '../util/checked.js';
 
@@ -42,11 +42,11 @@ export const fig6: Experiment<Fig6Preset> = {
   presets: {
     quick: {
       datasets: [SMOKING, RETINA(2000, 500)], hidden: [2, 6, 10, 14], samples: 10000,
-      diffusion: { net: 'small', iterations: 4000, evalEvery: 250, evalSamples: 500, sampler: { steps: 50 } },
+      diffusion: { ...QUICK_DIFFUSION, evalEvery: 250 },
     },
     paper: {
       datasets: [SMOKING, RETINA(8000, 1000)], hidden: [2, 4, 6, 8, 10, 12, 14], samples: 100000,
-      diffusion: { net: 'paper', iterations: 100000, evalEvery: 2000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 } },
+      diffusion: PAPER_DIFFUSION,
     },
   },
   estimate: { quick: '≈8 min of CPU per seed (2 data sets); wall time was 5–8× that on the shared 2-core machine', paper: 'days on 2 cores (20 jobs of 100k iterations); hours per job on a cluster node' },

@@ -291,24 +291,20 @@ const QUICK: GeneratorsPreset = {
   vae: { epochs: 100 },
 };
 
+/** The quick preset at full size: every cell, more data, iterations, samples and draws. */
 const PAPER: GeneratorsPreset = {
+  ...QUICK,
   truths: [SK(12, 0.5), SK(12, 1), SK(12, 1.5), SK(16, 0.5), SK(16, 1), SK(16, 1.5), SK(20, 0.5), SK(20, 1), SK(20, 1.5), EA44],
   Ms: [500, 2000, 10000],
   cells: [],
-  families: ['ddpm', 'masked', 'd3pm', 'rbm', 'vae'],
-  net: 'small',
   iterations: 8000,
-  batch: 128,
   samples: 100000,
   ddpm1000Samples: 100000,
-  ddpmSamplers: DDPM_SAMPLERS,
-  maskedSteps: 1000,
   d3pmSteps: 1000,
   boundRows: 1000,
   maskedOrders: 4,
   d3pmDraws: 100,
   augmentSamples: 20000,
-  infer: ['em', 'ple'],
   rbm: { hidden: 40, epochs: 200 },
   vae: { epochs: 200 },
 };

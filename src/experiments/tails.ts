@@ -114,20 +114,19 @@ export interface TailsJobResult {
 
 const BINS = 40;
 
+const QUICK: TailsPreset = {
+  n: 20, g: 1, M: 2000, extra: 2000, lambda: 0.5, q: 0.1, net: 'tiny', iterations: 3000, steps: 20, budget: 200,
+  corrector: 9, snr: 0.16, reverseGamma: 0.5, negativeGamma: -0.5, bound: 3, tweedieScale: 0.5, tweedieTMax: 500, classifierScale: 2,
+  classifierIterations: 1500, reconConfigs: 200, hidden: 5, oracleOnly: false, estimators: ['em', 'ple', 'mle'],
+};
+
 export const tails: Experiment<TailsPreset> = {
   name: 'tails',
   title: 'Tail sampling with a trained diffusion model, and augmentation with tail samples (issue 11)',
   presets: {
-    quick: {
-      n: 20, g: 1, M: 2000, extra: 2000, lambda: 0.5, q: 0.1, net: 'tiny', iterations: 3000, steps: 20, budget: 200,
-      corrector: 9, snr: 0.16, reverseGamma: 0.5, negativeGamma: -0.5, bound: 3, tweedieScale: 0.5, tweedieTMax: 500, classifierScale: 2,
-      classifierIterations: 1500, reconConfigs: 200, hidden: 5, oracleOnly: false, estimators: ['em', 'ple', 'mle'],
-    },
-    paper: {
-      n: 20, g: 1, M: 2000, extra: 5000, lambda: 0.5, q: 0.1, net: 'small', iterations: 20000, steps: 50, budget: 500,
-      corrector: 9, snr: 0.16, reverseGamma: 0.5, negativeGamma: -0.5, bound: 3, tweedieScale: 0.5, tweedieTMax: 500, classifierScale: 2,
-      classifierIterations: 4000, reconConfigs: 500, hidden: 5, oracleOnly: false, estimators: ['em', 'ple', 'mle'],
-    },
+    quick: QUICK,
+    // the same problem and samplers with more generated rows, a larger network and budget
+    paper: { ...QUICK, extra: 5000, net: 'small', iterations: 20000, steps: 50, budget: 500, classifierIterations: 4000, reconConfigs: 500 },
   },
   estimate: {
     quick: '≈2.5 min of CPU per seed (measured 149–159 s: 3000 iterations of the tiny net, 9 samplers at ≈200 evaluations per row, 75 inferences of n = 20 incl. exact MLE); 25 min wall per seed on the shared machine',

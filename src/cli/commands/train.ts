@@ -5,10 +5,9 @@ import type { OptionSpec, ParsedArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { BACKEND_OPTION, THREADS_OPTION, checkFiles, loadData, onBackend, pathOf, progressFor } from './common.js';
-import { at, last } from '../../util/checked.js';
 import { erasureMachine } from '../../ising/index.js';
 import type { SpinData } from '../../ising/index.js';
-import { DEFAULT_PRESET, presetConfig } from '../../diffusion/network.js';
+import { DEFAULT_PRESET, parameterCount, presetConfig } from '../../diffusion/network.js';
 import type { NetworkConfig, PresetName } from '../../diffusion/network.js';
 import { DEFAULT_TRAIN, validateTrainConfig } from '../../diffusion/train.js';
 import type { GeneratorKind, TrainConfig } from '../../diffusion/train.js';
@@ -66,27 +65,6 @@ export function networkFromArgs(a: Args, n: number): NetworkConfig {
 
 /** Largest network built from flags: 5·10⁷ parameters is ~1 GB of training state. */
 const MAX_PARAMETERS = 5e7;
-
-/** Weights of the network of network.ts (Linear weights and biases), counted before building it. */
-export function parameterCount(c: NetworkConfig): number {
-  const lin = (i: number, o: number) => i * o + o;
-  const w = c.widths;
-  const w0 = at(w, 0, 'widths');
-  const t = at(w, 1, 'widths'); // the time-embedding width
-  const wLast = last(w, 'widths');
-  const block = (i: number, o: number) => lin(t, o) + lin(i, o) + lin(o, o) + (c.residual && i !== o ? lin(i, o) : 0);
-  let total = lin(c.timeDim, t) + lin(t, t) + lin(c.n, w0) + lin(2 * w0, c.n);
-  const dOut = [...w.slice(1), wLast]; // output width of each down block
-  for (const [i, wi] of w.entries()) total += block(wi, at(dOut, i, 'down-block widths'));
-  total += block(wLast, wLast);
-  let cur = wLast;
-  for (let j = w.length - 1; j >= 0; j--) {
-    const wj = at(w, j, 'widths');
-    total += block(cur + at(dOut, j, 'down-block widths'), wj);
-    cur = wj;
-  }
-  return total;
-}
 
 export function trainFromArgs(a: Args): TrainConfig {
   if (!((a['lr'] as number) > 0)) throw new UsageError(`--lr: must be > 0, got ${a['lr']}`);

@@ -11,7 +11,7 @@
 // Random numbers, errors, cancellation
 export { Rng } from './random/index.js';
 export { UsageError, DataError, AbortError, throwIfAborted, yieldToHost, Yielder } from './util/index.js';
-export type { AbortLike } from './util/index.js';
+export type { AbortLike, LoopHooks, ProgressFn } from './util/index.js';
 
 // Tensors and backends (choosing one: `spindiff/backends`)
 export { Tensor, tensor, zeros, ones, full, empty, rand, randn, fromStorage, getBackend, setBackend, withBackend, jsBackend } from './tensor/index.js';
@@ -66,7 +66,7 @@ export {
   classifierGuidance, trainTailClassifier, TailClassifier,
 } from './diffusion/index.js';
 export type {
-  AugmentOptions, AugmentResult, AugmentStage, CurvePoint, SamplerOptions, SamplerKind, TrainConfig, NetworkConfig, PresetName,
+  AugmentOptions, AugmentResult, AugmentStage, AugmentProgressFn, CurvePoint, SamplerOptions, SamplerKind, TrainConfig, NetworkConfig, PresetName,
   TrainDiffusionOptions, TrainDiffusionResult, Schedule, StopDecision, StopRuleOptions, CheckpointInfo, CompareMethod, Comparison,
   RunStreams, ResumedRun, GeneratorConfig, GeneratorKind, DiscreteSampleOptions, DiscreteSampleResult, TrainObjective,
   Sampler, Guidance, CorrectorOptions, TailSampleOptions,

@@ -17,6 +17,7 @@ import { Tensor, zeros, tensor } from '../tensor/index.js';
 import { backward, noGrad, add, sub, mul, sum } from '../autograd/index.js';
 import type { Rng } from '../random/index.js';
 import { throwIfAborted } from '../util/abort.js';
+import type { LoopHooks } from '../util/abort.js';
 import type { IsingParams, SpinData } from '../ising/types.js';
 import {
   applyFlips, checkBudget, maskStats, projectMask, randomContaminationMask, randomPerRowMask,
@@ -52,7 +53,7 @@ export interface GreedyOptions {
   maxFlips?: number;
 }
 
-export interface AttackOptions {
+export interface AttackOptions extends LoopHooks {
   method: AttackMethod;
   budget: Budget;
   /** The attacked estimator, refitted on D′ (a name or a function). */
@@ -68,8 +69,6 @@ export interface AttackOptions {
   clean?: IsingParams;
   pgd?: PgdOptions;
   greedy?: GreedyOptions;
-  signal?: { aborted: boolean };
-  onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
 }
 
 export interface AttackResult {

@@ -3,6 +3,7 @@
  * declaration gives parsing, validation, defaults and the --help text.
  */
 
+import { at } from '../util/checked.js';
 import { UsageError } from '../util/errors.js';
 export { UsageError };
 
@@ -109,7 +110,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   const see = `(see 'spindiff ${spec.name} --help')`;
   let onlyPositionals = false;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = at(argv, i, 'argv');
     if (onlyPositionals) {
       out.positionals.push(a);
       continue;

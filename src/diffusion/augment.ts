@@ -27,6 +27,7 @@ import { makeSchedule } from './schedule.js';
 import type { GeneratorConfig } from './discrete/objective.js';
 import { discreteSampleLoop, runStepLoopAsync } from './discrete/sample.js';
 import { throwIfAborted, Yielder } from '../util/abort.js';
+import type { LoopHooks } from '../util/abort.js';
 
 export interface SamplerOptions {
   sampler: SamplerKind;
@@ -44,8 +45,10 @@ export const DEFAULT_SAMPLER: SamplerOptions = { sampler: 'ddim', steps: 100, et
 export const AUGMENT_DEFAULTS = { samples: 20000, stop: 'energy-variance', evalSamples: 1000, evalFraction: 0.1, minFraction: 0.5 } as const;
 
 export type AugmentStage = 'split' | 'infer-train' | 'train' | 'evaluate' | 'generate' | 'infer';
+/** Progress of augment(), stage by stage. */
+export type AugmentProgressFn = (stage: AugmentStage, done: number, total: number, info?: Record<string, number>) => void;
 
-export interface AugmentOptions {
+export interface AugmentOptions extends LoopHooks<AugmentProgressFn> {
   /** Held-out test set for the stopping rule; without it the data are split in half. */
   test?: SpinData;
   /** Number of generated configurations M⁺. */
@@ -72,8 +75,6 @@ export interface AugmentOptions {
   backend?: Backend;
   /** Keep the sampling weights of every evaluated checkpoint (for studies of the stop rule). */
   keepCheckpoints?: boolean;
-  onProgress?: (stage: AugmentStage, done: number, total: number, info?: Record<string, number>) => void;
-  signal?: { aborted: boolean };
 }
 
 export interface CurvePoint {
@@ -127,7 +128,7 @@ export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: 
  * Generate m spin configurations from sampling weights (async: yields between steps). A discrete
  * `generator` (masked, d3pm) runs its own sampler with `steps` reverse steps (all T with sampler 'ddpm').
  */
-export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}, generator?: GeneratorConfig): Promise<SpinData> {
+export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: LoopHooks = {}, generator?: GeneratorConfig): Promise<SpinData> {
   if (generator && generator.kind !== 'ddpm') {
     const steps = s.sampler === 'ddpm' ? net.config.T : s.steps;
     return (await runStepLoopAsync(discreteSampleLoop(net, generator, m, rng, { steps, batch: s.batch, onProgress: hooks.onProgress }), hooks.signal)).data;
@@ -141,7 +142,7 @@ export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: Sampl
   return { n: net.config.n, m, s: thresholdSpins(x) };
 }
 
-export interface TrainDiffusionOptions {
+export interface TrainDiffusionOptions extends LoopHooks {
   network: NetworkConfig;
   train: TrainConfig;
   sampler?: Partial<SamplerOptions>;
@@ -163,9 +164,7 @@ export interface TrainDiffusionOptions {
   checkpointEvery?: number;
   onCheckpoint?: (s: TrainState) => void;
   keepCheckpoints?: boolean;
-  onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
   onEvaluate?: (p: CurvePoint, d: StopDecision) => void;
-  signal?: { aborted: boolean };
 }
 
 /** What a training run has at a checkpoint, and at its end. */

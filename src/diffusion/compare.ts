@@ -8,10 +8,11 @@ import { erasureMachine } from '../ising/infer/em.js';
 import { inferExactMLE } from '../ising/infer/mle.js';
 import { inferPLE } from '../ising/infer/ple.js';
 import type { InferResult, IsingParams, SpinData } from '../ising/index.js';
+import type { AbortLike } from '../util/abort.js';
 
 export type CompareMethod = 'em' | 'ple' | 'mle';
 
-export const COMPARE_METHODS: Record<CompareMethod, (d: SpinData, signal?: { aborted: boolean }) => InferResult> = {
+export const COMPARE_METHODS: Record<CompareMethod, (d: SpinData, signal?: AbortLike) => InferResult> = {
   em: (d, signal) => erasureMachine(d, { signal }),
   ple: (d, signal) => inferPLE(d, { signal }),
   mle: (d, signal) => inferExactMLE(d, { signal }),
@@ -40,7 +41,7 @@ export function parseCompareList(spec: string, n: number): CompareMethod[] {
 
 /** Fit each method on `observed` and on observed + generated. */
 export function compareMethods(observed: SpinData, generated: SpinData, methods: readonly CompareMethod[],
-  signal?: { aborted: boolean }): Comparison[] {
+  signal?: AbortLike): Comparison[] {
   const both = methods.length > 0 ? concatData([observed, generated]) : observed;
   return methods.map((m) => ({
     method: m,

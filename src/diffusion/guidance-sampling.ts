@@ -16,11 +16,12 @@ import type { CorrectorOptions, Guidance } from './samplers.js';
 import { classifierGuidance, scoreScale, tweedieEnergyGuidance } from './guidance.js';
 import type { GuidanceStats, TailClassifier } from './guidance.js';
 import type { SamplerOptions } from './augment.js';
+import type { LoopHooks } from '../util/abort.js';
 
 export const TAIL_SAMPLERS = ['baseline', 'score-scale', 'reverse-score', 'tweedie', 'classifier', 'rejection', 'importance'] as const;
 export type TailSamplerKind = (typeof TAIL_SAMPLERS)[number];
 
-export interface TailSampleOptions {
+export interface TailSampleOptions extends LoopHooks {
   kind: TailSamplerKind;
   sampler: SamplerOptions;
   /**
@@ -39,8 +40,6 @@ export interface TailSampleOptions {
   tMax?: number;
   /** Rejection / importance: baseline draws to resample from (default 10·m). */
   pool?: number;
-  signal?: { aborted: boolean };
-  onProgress?: (done: number, total: number) => void;
 }
 
 export interface TailSampleResult {

@@ -27,6 +27,7 @@ import { energy } from '../ising/index.js';
 import type { Guidance } from './samplers.js';
 import type { Schedule } from './schedule.js';
 import type { NoiseMLP } from './network.js';
+import type { LoopHooks } from '../util/abort.js';
 
 /** A differentiable noise prediction: x [B, n] (float32 or float64) at one step t → ε̂ [B, n]. */
 export type DiffEps = (x: Tensor, t: number) => Tensor;
@@ -210,7 +211,7 @@ export function classifierGuidance(c: TailClassifier, sched: Schedule, w: number
   return gradientGuidance('classifier', (x, t, B) => classifierGrad(c, x, t, B, o.stats), w, sched, o);
 }
 
-export interface TrainClassifierOptions {
+export interface TrainClassifierOptions extends LoopHooks {
   /** Energy threshold E_τ: rows with E_θ̂ ≥ E_τ are labelled tail. */
   threshold: number;
   iterations?: number;
@@ -221,8 +222,6 @@ export interface TrainClassifierOptions {
   /** Train (and guide) only at t < tMax (default T/2: noise swamps the label above; scDiffusion). */
   tMax?: number;
   seed?: number;
-  signal?: { aborted: boolean };
-  onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
 }
 
 export interface TrainedClassifier {

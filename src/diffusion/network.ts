@@ -19,6 +19,7 @@
  * edited here only.
  */
 import { UsageError } from '../util/errors.js';
+import { at, last } from '../util/checked.js';
 import type { Rng } from '../random/index.js';
 import { Tensor, fromStorage } from '../tensor/index.js';
 import { add, concat, gelu, gatherRows, noGrad } from '../autograd/index.js';
@@ -228,4 +229,28 @@ export function presetConfig(preset: PresetName, n: number, T = 1000): NetworkCo
     default:
       throw new UsageError(`unknown network preset '${String(preset)}' (paper|small|tiny)`);
   }
+}
+
+/**
+ * Parameters (Linear weights and biases) of `new NoiseMLP(c)`, counted without building it, so a
+ * network too large to train is refused before it is allocated. The layers are the constructor's.
+ */
+export function parameterCount(c: NetworkConfig): number {
+  const lin = (i: number, o: number) => i * o + o;
+  const w = c.widths;
+  const w0 = at(w, 0, 'widths');
+  const t = at(w, 1, 'widths'); // the time-embedding width
+  const wLast = last(w, 'widths');
+  const block = (i: number, o: number) => lin(t, o) + lin(i, o) + lin(o, o) + (c.residual && i !== o ? lin(i, o) : 0);
+  let total = lin(c.timeDim, t) + lin(t, t) + lin(c.n * (c.inputChannels ?? 1), w0) + lin(2 * w0, c.n * (c.outputChannels ?? 1));
+  const dOut = [...w.slice(1), wLast]; // output width of each down block
+  for (const [i, wi] of w.entries()) total += block(wi, at(dOut, i, 'down-block widths'));
+  total += block(wLast, wLast);
+  let cur = wLast;
+  for (let j = w.length - 1; j >= 0; j--) {
+    const wj = at(w, j, 'widths');
+    total += block(cur + at(dOut, j, 'down-block widths'), wj);
+    cur = wj;
+  }
+  return total;
 }

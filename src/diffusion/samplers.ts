@@ -10,7 +10,7 @@
 import type { Rng } from '../random/index.js';
 import type { Schedule } from './schedule.js';
 import { Yielder } from '../util/abort.js';
-import type { AbortLike } from '../util/abort.js';
+import type { LoopHooks } from '../util/abort.js';
 
 /** ε̂ for a batch x (B×n, row-major) at one step index t (0..T-1). Must not keep `x`. */
 export type EpsPredictor = (x: Float32Array, t: number, B: number) => ArrayLike<number>;
@@ -57,7 +57,7 @@ export interface CorrectorOptions {
   tMax?: number;
 }
 
-export interface SampleLoopOptions {
+export interface SampleLoopOptions extends LoopHooks {
   /** Number of variables per sample. */
   n: number;
   /** Number of samples to draw. */
@@ -80,8 +80,6 @@ export interface SampleLoopOptions {
   batch?: number;
   /** Filled with the cost: network calls, rows evaluated, corrector coordinates clipped. */
   stats?: SampleStats;
-  onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
-  signal?: AbortLike;
 }
 
 /** Cost counters of one sampleLoop run (network rows do not include guidance gradients). */

@@ -4,7 +4,7 @@
  * observed + generated; returns the numbers and a report (markdown + SVG). The CLI writes it.
  */
 import { chart, grid } from '../plot/index.js';
-import { augment, type AugmentOptions, type AugmentResult, type AugmentStage } from '../diffusion/augment.js';
+import { augment, type AugmentOptions, type AugmentResult, type AugmentProgressFn } from '../diffusion/augment.js';
 import { mse } from '../ising/metrics.js';
 import { compareMethods } from '../diffusion/compare.js';
 import type { CompareMethod } from '../diffusion/compare.js';
@@ -12,8 +12,9 @@ import type { IsingParams } from '../ising/types.js';
 import { paramsToJSON } from '../io/params.js';
 import { concatSpins, inferEM, paramPairs, seedOf, skInstanceFor } from './pipeline.js';
 import { fmt, mdTable } from './harness.js';
+import type { LoopHooks } from '../util/abort.js';
 
-export interface DemoOptions {
+export interface DemoOptions extends LoopHooks<AugmentProgressFn> {
   n: number;
   g: number;
   M: number;
@@ -24,8 +25,6 @@ export interface DemoOptions {
   augment?: Omit<AugmentOptions, 'test' | 'samples' | 'seed' | 'onProgress' | 'signal'>;
   /** Also fit these methods on observed-only and observed + generated data (EM is always reported). */
   compare?: CompareMethod[];
-  onProgress?: (stage: AugmentStage, done: number, total: number, info?: Record<string, number>) => void;
-  signal?: { aborted: boolean };
   now?: () => number;
 }
 

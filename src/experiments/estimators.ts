@@ -23,6 +23,7 @@ import type { InferResult, IsingParams, SpinData } from '../ising/types.js';
 import { augment } from '../diffusion/augment.js';
 import type { PresetName as NetPreset } from '../diffusion/network.js';
 import { concatSpins, seedOf } from './pipeline.js';
+import type { AbortLike } from '../util/abort.js';
 import { fmt, fmtMeanSe, gridJobs, groupBy, mdTable, meanSe, reportHeader, type Experiment, type Setting } from './harness.js';
 
 export const TABLE_METHODS = ['nmf', 'tap', 'em', 'ple', 'rise', 'logrise', 'rple', 'mle'] as const;
@@ -56,25 +57,25 @@ export interface EstimatorsPreset {
   };
 }
 
+const QUICK: EstimatorsPreset = {
+  truths: ['sk:0.5', 'sk:1', 'sk:1.5', 'lattice:0.5', 'er:3:0.5'],
+  ns: [20],
+  Ms: [500, 2000],
+  methods: [...TABLE_METHODS],
+  sparseFieldSd: 0.1,
+  exactMleMaxN: 20,
+  mleTol: 1e-6,
+  mcmcIterations: 1000,
+  augment: { net: 'tiny', iterations: 600, evalEvery: 150, evalSamples: 300, steps: 20, ratio: 1 },
+};
+
 export const estimatorsPresets: Record<'quick' | 'paper', EstimatorsPreset> = {
-  quick: {
-    truths: ['sk:0.5', 'sk:1', 'sk:1.5', 'lattice:0.5', 'er:3:0.5'],
-    ns: [20],
-    Ms: [500, 2000],
-    methods: [...TABLE_METHODS],
-    sparseFieldSd: 0.1,
-    exactMleMaxN: 20,
-    mleTol: 1e-6,
-    mcmcIterations: 1000,
-    augment: { net: 'tiny', iterations: 600, evalEvery: 150, evalSamples: 300, steps: 20, ratio: 1 },
-  },
+  quick: QUICK,
+  // the same truths and methods at larger n and M, tighter MLE, a larger diffusion model
   paper: {
-    truths: ['sk:0.5', 'sk:1', 'sk:1.5', 'lattice:0.5', 'er:3:0.5'],
+    ...QUICK,
     ns: [20, 40, 60],
     Ms: [500, 2000, 10000],
-    methods: [...TABLE_METHODS],
-    sparseFieldSd: 0.1,
-    exactMleMaxN: 20,
     mleTol: 1e-8,
     mcmcIterations: 2000,
     augment: { net: 'small', iterations: 4000, evalEvery: 500, evalSamples: 1000, steps: 50, ratio: 1 },
@@ -114,7 +115,7 @@ interface EstimatorsJob {
   chosen_iteration?: number;
 }
 
-function runMethod(method: TableMethod, data: SpinData, p: EstimatorsPreset, rng: Rng, signal?: { aborted: boolean }): InferResult {
+function runMethod(method: TableMethod, data: SpinData, p: EstimatorsPreset, rng: Rng, signal?: AbortLike): InferResult {
   switch (method) {
     case 'nmf': return inferNMF(data);
     case 'tap': return inferTAP(data);
@@ -129,7 +130,7 @@ function runMethod(method: TableMethod, data: SpinData, p: EstimatorsPreset, rng
   }
 }
 
-function scoreAll(truth: IsingParams, data: SpinData, p: EstimatorsPreset, sparse: boolean, rng: Rng, signal?: { aborted: boolean }): Record<string, MethodScore> {
+function scoreAll(truth: IsingParams, data: SpinData, p: EstimatorsPreset, sparse: boolean, rng: Rng, signal?: AbortLike): Record<string, MethodScore> {
   const out: Record<string, MethodScore> = {};
   for (const m of p.methods) {
     if (signal?.aborted) break;

@@ -7,7 +7,7 @@
 import { Rng } from '../random/index.js';
 import { chart, grid } from '../plot/index.js';
 import {
-  concatSpins, energyVariance, generateFromStateDict, inferEM, mseOf, paramPairs, runDiffusion, seedOf, skInstanceFor,
+  PAPER_DIFFUSION, QUICK_DIFFUSION, concatSpins, energyVariance, generateFromStateDict, inferEM, mseOf, paramPairs, runDiffusion, seedOf, skInstanceFor,
   type DiffusionSettings,
 } from './pipeline.js';
 import { fmt, fmtMeanSe, gridJobs, mdTable, meanSe, reportHeader, type Experiment } from './harness.js';
@@ -46,11 +46,11 @@ export const fig2: Experiment<Fig2Preset> = {
     quick: {
       n: 20, g: 1, M: 2000, samples: 5000,
       // Train through the stop (infinite patience: the rule picks a checkpoint but never halts) to see over-training.
-      diffusion: { net: 'small', iterations: 6000, evalEvery: 500, evalSamples: 500, sampler: { steps: 50 }, minFraction: 0.3, stopRule: { patience: 1e9 } },
+      diffusion: { ...QUICK_DIFFUSION, iterations: 6000, evalEvery: 500, minFraction: 0.3, stopRule: { patience: 1e9 } },
     },
     paper: {
       n: 40, g: 1, M: 4000, samples: 100000,
-      diffusion: { net: 'paper', iterations: 1000000, evalEvery: 10000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 }, minFraction: 0.01, stopRule: { patience: 1e9 } },
+      diffusion: { ...PAPER_DIFFUSION, iterations: 1000000, evalEvery: 10000, minFraction: 0.01, stopRule: { patience: 1e9 } },
     },
   },
   estimate: { quick: '≈8 min of CPU per seed (6000 iterations of the small net, 12 checkpoints × 5000 generated); wall time was 5–8× that on the shared 2-core machine', paper: 'weeks on 2 cores (10⁶ iterations of the paper network per seed, M⁺ = 10⁵ at 100 checkpoints)' },
@@ -93,8 +93,8 @@ export const fig2: Experiment<Fig2Preset> = {
     const perSeed = records.map((r) => {
       const j = r.result as unknown as Fig2Job;
       const chosen = j.checkpoints.find((c) => c.iteration === j.chosen_iteration);
-      const best = j.checkpoints.reduce((a, c) => (c.mse_aug_obs < a.mse_aug_obs ? c : a), j.checkpoints[0]!);
-      const last = j.checkpoints[j.checkpoints.length - 1]!;
+      const best = j.checkpoints.reduce<CheckpointResult | undefined>((a, c) => (a === undefined || c.mse_aug_obs < a.mse_aug_obs ? c : a), undefined);
+      const last = j.checkpoints.at(-1);
       return { seed: r.seed, mse_obs: j.mse_obs, chosen_iteration: j.chosen_iteration, mse_chosen: chosen?.mse_aug_obs ?? NaN, best_iteration: best?.iteration ?? NaN, mse_best: best?.mse_aug_obs ?? NaN, mse_last: last?.mse_aug_obs ?? NaN, crossed: j.crossed, var_train: j.var_train, var_test: j.var_test };
     });
     const md = [reportHeader(fig2.title, meta, records, p)];

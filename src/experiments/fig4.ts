@@ -5,8 +5,9 @@
  */
 import { grid, type ChartOptions } from '../plot/index.js';
 import { augmentJob, type AugmentJobResult } from './sweep.js';
-import type { DiffusionSettings } from './pipeline.js';
+import { PAPER_DIFFUSION, QUICK_DIFFUSION, type DiffusionSettings } from './pipeline.js';
 import { fmt, fmtMeanSe, gridJobs, mdTable, meanSe, reportHeader, type Experiment, type Setting } from './harness.js';
+import { at, last } from '../util/checked.js';
 
 export interface Fig4Preset {
   ns: number[];
@@ -19,26 +20,24 @@ export interface Fig4Preset {
   diffusion: DiffusionSettings[];
 }
 
-const paperDiff = (net: 'paper'): DiffusionSettings => ({ net, iterations: 100000, evalEvery: 2000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 } });
-
 export const fig4: Experiment<Fig4Preset> = {
   name: 'fig4',
   title: 'Fig. 4 — MSE vs M and vs M⁺',
   presets: {
     quick: {
       ns: [20], g: 1, Ms: [500, 1000, 2000], MforSamples: [1000], samples: [1000, 3000, 10000],
-      diffusion: [{ net: 'small', iterations: 4000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } }],
+      diffusion: [QUICK_DIFFUSION],
     },
     paper: {
       ns: [20, 40, 60], g: 1, Ms: [1000, 2000, 4000, 8000, 16000], MforSamples: [4000, 4000, 8000], samples: [10000, 30000, 100000, 300000],
-      diffusion: [paperDiff('paper'), paperDiff('paper'), paperDiff('paper')],
+      diffusion: [PAPER_DIFFUSION, PAPER_DIFFUSION, PAPER_DIFFUSION],
     },
   },
   estimate: { quick: '≈11 min of CPU per seed (3 jobs); wall time was 5–8× that on the shared 2-core machine', paper: 'weeks on 2 cores (150 jobs); hours per job on a cluster node' },
   jobs(p, seeds) {
     const settings: Setting[] = [];
     p.ns.forEach((n, k) => {
-      const Ms = [...new Set([...p.Ms, p.MforSamples[k]!])].sort((a, b) => a - b);
+      const Ms = [...new Set([...p.Ms, at(p.MforSamples, k, 'MforSamples')])].sort((a, b) => a - b);
       for (const M of Ms) settings.push({ n, M });
     });
     return gridJobs(settings, seeds);
@@ -46,7 +45,7 @@ export const fig4: Experiment<Fig4Preset> = {
   async runJob(job, p, ctx) {
     const n = job.setting['n'] as number;
     const k = p.ns.indexOf(n);
-    return augmentJob(n, p.g, job.setting['M'] as number, job.seed, p.samples, p.diffusion[k] ?? p.diffusion[0]!, ctx);
+    return augmentJob(n, p.g, job.setting['M'] as number, job.seed, p.samples, p.diffusion[k] ?? at(p.diffusion, 0, 'diffusion settings'), ctx);
   },
   summarize(p, records, meta) {
     const md = [reportHeader(fig4.title, meta, records, p)];
@@ -60,22 +59,26 @@ export const fig4: Experiment<Fig4Preset> = {
       const recs = (M: number) => records.filter((r) => r.setting['n'] === n && r.setting['M'] === M).map((r) => r.result as AugmentJobResult);
       const rowsA = p.Ms.map((M) => {
         const rs = recs(M);
-        const last = (r: AugmentJobResult) => r.mse_aug_obs.length - 1;
-        return { n, M, seeds: rs.length, mse_obs: meanSe(rs.map((r) => r.mse_obs)), mse_aug: meanSe(rs.map((r) => r.mse_aug[last(r)]!)), mse_aug_obs: meanSe(rs.map((r) => r.mse_aug_obs[last(r)]!)), gain_percent: meanSe(rs.map((r) => (100 * (r.mse_aug_obs[last(r)]! - r.mse_obs)) / r.mse_obs)) };
+        // the largest M⁺ of each job (its last entry)
+        const aug = (r: AugmentJobResult) => at(r.mse_aug, r.mse_aug_obs.length - 1, 'mse_aug');
+        const augObs = (r: AugmentJobResult) => last(r.mse_aug_obs, 'mse_aug_obs');
+        return { n, M, seeds: rs.length, mse_obs: meanSe(rs.map((r) => r.mse_obs)), mse_aug: meanSe(rs.map(aug)), mse_aug_obs: meanSe(rs.map(augObs)), gain_percent: meanSe(rs.map((r) => (100 * (augObs(r) - r.mse_obs)) / r.mse_obs)) };
       }).filter((r) => r.seeds > 0);
       vsM.push(...rowsA);
-      const Mb = p.MforSamples[k]!;
+      const Mb = at(p.MforSamples, k, 'MforSamples');
       const rb = recs(Mb);
-      const rowsB = p.samples.map((S, j) => ({ n, M: Mb, samples: S, seeds: rb.length, mse_obs: meanSe(rb.map((r) => r.mse_obs)), mse_aug: meanSe(rb.map((r) => r.mse_aug[j]!)), mse_aug_obs: meanSe(rb.map((r) => r.mse_aug_obs[j]!)) })).filter((r) => r.seeds > 0);
+      const rowsB = p.samples.map((S, j) => ({ n, M: Mb, samples: S, seeds: rb.length, mse_obs: meanSe(rb.map((r) => r.mse_obs)), mse_aug: meanSe(rb.map((r) => at(r.mse_aug, j, 'mse_aug'))), mse_aug_obs: meanSe(rb.map((r) => at(r.mse_aug_obs, j, 'mse_aug_obs'))) })).filter((r) => r.seeds > 0);
       vsS.push(...rowsB);
       md.push(`### n = ${n}: MSE vs M (M⁺ = ${Math.max(...p.samples)})`, '');
       md.push(mdTable(['M', 'seeds', 'MSE obs', 'MSE aug', 'MSE aug+obs', 'gain %'], rowsA.map((r) => [String(r.M), String(r.seeds), fmtMeanSe(r.mse_obs), fmtMeanSe(r.mse_aug), fmtMeanSe(r.mse_aug_obs), fmtMeanSe(r.gain_percent)])), '');
       md.push(`### n = ${n}: MSE vs M⁺ (M = ${Mb})`, '');
       md.push(mdTable(['M⁺', 'seeds', 'MSE obs', 'MSE aug', 'MSE aug+obs'], rowsB.map((r) => [String(r.samples), String(r.seeds), fmtMeanSe(r.mse_obs), fmtMeanSe(r.mse_aug), fmtMeanSe(r.mse_aug_obs)])), '');
       if (rowsA.length >= 2) {
-        const g0 = rowsA[0]!.gain_percent.mean;
-        const g1 = rowsA[rowsA.length - 1]!.gain_percent.mean;
-        claims.push(`- n = ${n}: gains largest at small M? gain ${fmt(g0, 3)}% at M = ${rowsA[0]!.M} vs ${fmt(g1, 3)}% at M = ${rowsA[rowsA.length - 1]!.M}: ${g0 < g1 ? 'yes' : '**no**'} (negative gain = lower MSE).`);
+        const small = at(rowsA, 0, 'rows');
+        const large = last(rowsA, 'rows');
+        const g0 = small.gain_percent.mean;
+        const g1 = large.gain_percent.mean;
+        claims.push(`- n = ${n}: gains largest at small M? gain ${fmt(g0, 3)}% at M = ${small.M} vs ${fmt(g1, 3)}% at M = ${large.M}: ${g0 < g1 ? 'yes' : '**no**'} (negative gain = lower MSE).`);
       }
       chartsA.push({
         title: `n = ${n}: MSE vs M`, xLabel: 'M (observed)', yLabel: 'MSE', xLog: true, yLog: true,

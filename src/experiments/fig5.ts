@@ -9,13 +9,14 @@ import type { RBMOptions } from '../models/rbm.js';
 import type { VAEOptions } from '../models/vae.js';
 import type { GANOptions } from '../models/gan.js';
 import { diversity } from '../models/diversity.js';
-import { fitBaseline, type BaselineName } from './pipeline.js';
+import { PAPER_DIFFUSION, QUICK_DIFFUSION, fitBaseline, type BaselineName } from './pipeline.js';
 import {
   concatSpins, inferEM, mseOf, paramPairs, runDiffusion, seedOf, skInstanceFor, type DiffusionSettings,
 } from './pipeline.js';
 import {
   fmt, fmtMeanSe, gridJobs, groupBy, mdTable, meanSe, reportHeader, type Experiment, type JobRecord,
 } from './harness.js';
+import { at, entry } from '../util/checked.js';
 
 export interface Fig5Preset {
   n: number;
@@ -37,12 +38,12 @@ export const fig5: Experiment<Fig5Preset> = {
   presets: {
     quick: {
       n: 20, g: 1, Ms: [2000], samples: 10000, models: ['diffusion', 'rbm', 'vae', 'gan'],
-      diffusion: { net: 'small', iterations: 4000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } },
+      diffusion: QUICK_DIFFUSION,
       rbm: { epochs: 100 }, vae: { epochs: 100 }, gan: { epochs: 60 },
     },
     paper: {
       n: 40, g: 1, Ms: [1000, 2000, 4000, 8000], samples: 100000, models: ['diffusion', 'rbm', 'vae', 'gan'],
-      diffusion: { net: 'paper', iterations: 100000, evalEvery: 2000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 } },
+      diffusion: PAPER_DIFFUSION,
       rbm: { epochs: 200 }, vae: { epochs: 300 }, gan: { epochs: 300 },
     },
   },
@@ -86,7 +87,7 @@ export const fig5: Experiment<Fig5Preset> = {
     const by = groupBy(records, (r) => `${r.setting['model']}|${r.setting['M']}`);
     const rows: Record<string, unknown>[] = [];
     const num = (rs: JobRecord[], k: string) => meanSe(rs.map((r) => r.result[k] as number));
-    const divNum = (rs: JobRecord[], k: string, real = false) => meanSe(rs.map((r) => ((real ? r.result['diversity_real'] : r.result['diversity']) as Record<string, number>)[k]!));
+    const divNum = (rs: JobRecord[], k: string, real = false) => meanSe(rs.map((r) => entry((real ? r.result['diversity_real'] : r.result['diversity']) as Record<string, number>, k, 'diversity')));
     for (const M of p.Ms) for (const model of p.models) {
       const rs = by.get(`${model}|${M}`) ?? [];
       if (!rs.length) continue;
@@ -130,7 +131,7 @@ export const fig5: Experiment<Fig5Preset> = {
     const obsRows = p.Ms.map((M) => R.find((r) => r.M === M)).filter((r): r is Row => !!r);
     lines.push({ label: 'observed only', x: obsRows.map((r) => r.M), y: obsRows.map((r) => r.mse_obs.mean), yErr: obsRows.map((r) => r.mse_obs.se) });
     svgs['fig5b_mse_vs_M.svg'] = chart({ title: `MSE vs M (n = ${p.n}, M⁺ = ${p.samples})`, xLabel: 'M (observed samples)', yLabel: 'MSE', xLog: p.Ms.length > 1, yLog: true, series: lines.map((l, k) => (k === lines.length - 1 ? { ...l, dashed: true, color: '#000' } : l)) });
-    const M0 = p.Ms.includes(2000) ? 2000 : p.Ms[0]!;
+    const M0 = p.Ms.includes(2000) ? 2000 : at(p.Ms, 0, 'Ms');
     const panels = p.models.map((m) => {
       const rec = records.find((r) => r.setting['model'] === m && r.setting['M'] === M0 && r.result['pairs']);
       const pairs = rec?.result['pairs'] as { obs: { trueW: number[]; infW: number[] }; aug: { trueW: number[]; infW: number[] } } | undefined;

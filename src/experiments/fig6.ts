@@ -11,8 +11,9 @@ import { chart, grid, type ChartOptions } from '../plot/index.js';
 import { parseSpinText, selectRows } from '../io/data.js';
 import { reconstruct } from '../ising/reconstruct.js';
 import type { IsingParams, SpinData } from '../ising/types.js';
-import { concatSpins, inferEM, runDiffusion, seedOf, type DiffusionSettings } from './pipeline.js';
-import { fmt, fmtMeanSe, gridJobs, mdTable, meanSe, reportHeader, type Experiment } from './harness.js';
+import { PAPER_DIFFUSION, QUICK_DIFFUSION, concatSpins, inferEM, runDiffusion, seedOf, type DiffusionSettings } from './pipeline.js';
+import { fmt, fmtMeanSe, gridJobs, mdTable, meanSe, reportHeader, type Experiment, type JobRecord } from './harness.js';
+import { at } from '../util/checked.js';
 
 export interface DatasetSpec {
   name: string;
@@ -41,11 +42,11 @@ export const fig6: Experiment<Fig6Preset> = {
   presets: {
     quick: {
       datasets: [SMOKING, RETINA(2000, 500)], hidden: [2, 6, 10, 14], samples: 10000,
-      diffusion: { net: 'small', iterations: 4000, evalEvery: 250, evalSamples: 500, sampler: { steps: 50 } },
+      diffusion: { ...QUICK_DIFFUSION, evalEvery: 250 },
     },
     paper: {
       datasets: [SMOKING, RETINA(8000, 1000)], hidden: [2, 4, 6, 8, 10, 12, 14], samples: 100000,
-      diffusion: { net: 'paper', iterations: 100000, evalEvery: 2000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 } },
+      diffusion: PAPER_DIFFUSION,
     },
   },
   estimate: { quick: '≈8 min of CPU per seed (2 data sets); wall time was 5–8× that on the shared 2-core machine', paper: 'days on 2 cores (20 jobs of 100k iterations); hours per job on a cluster node' },
@@ -64,7 +65,7 @@ export const fig6: Experiment<Fig6Preset> = {
     const obs = inferEM(train);
     const r = await runDiffusion(train, test, p.samples, seedOf('diffusion', spec.name, job.seed), p.diffusion, ctx);
     const aug = inferEM(concatSpins([train, r.generated]));
-    const hideable = Array.from({ length: all.n }, (_, i) => i).filter((i) => !spec.neverHide.includes(all.columns[i]!));
+    const hideable = all.columns.flatMap((c, i) => (spec.neverHide.includes(c) ? [] : [i]));
     const acc = (params: IsingParams, h: number, maskRng: Rng) => {
       const masks = Array.from({ length: test.m }, () => chooseK(hideable, h, maskRng));
       return reconstruct(params, test, masks).accuracy;
@@ -98,9 +99,9 @@ export const fig6: Experiment<Fig6Preset> = {
       }
       const rows = p.hidden.map((h, k) => ({
         hidden: h,
-        acc_obs: meanSe(ok.map((r) => (r.result['acc_obs'] as number[])[k]!)),
-        acc_aug: meanSe(ok.map((r) => (r.result['acc_aug'] as number[])[k]!)),
-        diff: meanSe(ok.map((r) => (r.result['acc_aug'] as number[])[k]! - (r.result['acc_obs'] as number[])[k]!)),
+        acc_obs: meanSe(ok.map((r) => accAt(r, 'acc_obs', k))),
+        acc_aug: meanSe(ok.map((r) => accAt(r, 'acc_aug', k))),
+        diff: meanSe(ok.map((r) => accAt(r, 'acc_aug', k) - accAt(r, 'acc_obs', k))),
       }));
       data[d.name] = { rows, ensembles: ok.length };
       md.push(mdTable(['hidden', 'accuracy obs', 'accuracy aug', 'aug − obs'], rows.map((r) => [String(r.hidden), fmtMeanSe(r.acc_obs), fmtMeanSe(r.acc_aug), fmtMeanSe(r.diff)])), '');
@@ -117,12 +118,17 @@ export const fig6: Experiment<Fig6Preset> = {
     md.push('## Claims', ...claims, '');
     const svgs: Record<string, string> = {};
     if (charts.length) {
-      svgs['fig6_accuracy.svg'] = charts.length === 1 ? chart(charts[0]!) : grid(charts, 2);
+      svgs['fig6_accuracy.svg'] = charts.length === 1 ? chart(at(charts, 0, 'charts')) : grid(charts, 2);
       md.push('![accuracy vs hidden](fig6_accuracy.svg)', '');
     }
     return { data, markdown: md.join('\n'), svgs };
   },
 };
+
+/** A job's reconstruction accuracy at the k-th hidden count. */
+function accAt(r: JobRecord, key: 'acc_obs' | 'acc_aug', k: number): number {
+  return at(r.result[key] as number[], k, key);
+}
 
 /** Keep the k columns with the highest mean (all when k = 0 or k ≥ n), in their original order. */
 export function selectColumns(d: SpinData, k: number): { data: SpinData; n: number; m: number; columns: number[] } {
@@ -132,7 +138,7 @@ export function selectColumns(d: SpinData, k: number): { data: SpinData; n: numb
   for (let r = 0; r < m; r++) for (let i = 0; i < n; i++) mean[i]! += d.s[r * n + i]!;
   const cols = Array.from({ length: n }, (_, i) => i).sort((a, b) => mean[b]! - mean[a]! || a - b).slice(0, k).sort((a, b) => a - b);
   const s = new Int8Array(m * k);
-  for (let r = 0; r < m; r++) for (let j = 0; j < k; j++) s[r * k + j] = d.s[r * n + cols[j]!]!;
+  for (let r = 0; r < m; r++) for (const [j, c] of cols.entries()) s[r * k + j] = d.s[r * n + c]!;
   return { data: { n: k, m, s }, n: k, m, columns: cols };
 }
 
@@ -141,8 +147,8 @@ function chooseK(from: number[], k: number, rng: Rng): number[] {
   const a = from.slice();
   for (let i = 0; i < k; i++) {
     const j = i + rng.int(a.length - i);
-    const t = a[i]!;
-    a[i] = a[j]!;
+    const t = at(a, i, 'chooseK');
+    a[i] = at(a, j, 'chooseK');
     a[j] = t;
   }
   return a.slice(0, k).sort((x, y) => x - y);

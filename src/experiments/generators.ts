@@ -36,6 +36,7 @@ import { Yielder } from '../util/abort.js';
 import { chart } from '../plot/index.js';
 import { seedOf } from './pipeline.js';
 import { fmt, fmtMeanSe, groupBy, gridJobs, mdTable, meanSe, reportHeader, type Experiment, type JobContext } from './harness.js';
+import { at } from '../util/checked.js';
 
 export type TruthSpec = { name: string; kind: 'sk'; n: number; g: number } | { name: string; kind: 'ea'; L: number; J: number; h: number };
 export type Family = 'ddpm' | 'masked' | 'd3pm' | 'rbm' | 'vae';
@@ -290,24 +291,20 @@ const QUICK: GeneratorsPreset = {
   vae: { epochs: 100 },
 };
 
+/** The quick preset at full size: every cell, more data, iterations, samples and draws. */
 const PAPER: GeneratorsPreset = {
+  ...QUICK,
   truths: [SK(12, 0.5), SK(12, 1), SK(12, 1.5), SK(16, 0.5), SK(16, 1), SK(16, 1.5), SK(20, 0.5), SK(20, 1), SK(20, 1.5), EA44],
   Ms: [500, 2000, 10000],
   cells: [],
-  families: ['ddpm', 'masked', 'd3pm', 'rbm', 'vae'],
-  net: 'small',
   iterations: 8000,
-  batch: 128,
   samples: 100000,
   ddpm1000Samples: 100000,
-  ddpmSamplers: DDPM_SAMPLERS,
-  maskedSteps: 1000,
   d3pmSteps: 1000,
   boundRows: 1000,
   maskedOrders: 4,
   d3pmDraws: 100,
   augmentSamples: 20000,
-  infer: ['em', 'ple'],
   rbm: { hidden: 40, epochs: 200 },
   vae: { epochs: 200 },
 };
@@ -345,7 +342,7 @@ export const generators: Experiment<GeneratorsPreset> = {
     for (const [key, recs] of cells) {
       const [truth, M] = key.split('|');
       const results = recs.map((r) => r.result as unknown as GeneratorsJobResult);
-      const first = results[0]!;
+      const first = at(results, 0, 'results');
       const perSeed = results.filter((r) => r.family === first.family); // the same truth and data in every family of a seed
       md.push(`## ${truth}, M = ${M}`, '', `Exact entropy ${fmt(first.entropy)} nats; held-out −log p ${fmtMeanSe(meanSe(perSeed.map((r) => r.negLogP)))}. Observed only: EM MSE ${fmtMeanSe(meanSe(perSeed.map((r) => r.mseObsEM)))}, PLE MSE ${fmtMeanSe(meanSe(perSeed.map((r) => r.mseObsPLE)))}. Sampling and training seconds are wall time of the job.`, '');
       const byLabel = new Map<string, { v: VariantResult[]; r: GeneratorsJobResult[] }>();
@@ -359,7 +356,7 @@ export const generators: Experiment<GeneratorsPreset> = {
       for (const [label, { v, r }] of byLabel) {
         const ms = (f: (x: VariantResult) => number) => meanSe(v.map(f));
         const row = {
-          truth, M: Number(M), label, samples: v[0]!.m,
+          truth, M: Number(M), label, samples: at(v, 0, 'variants').m,
           tv: ms((x) => x.tv), tvFloor: ms((x) => x.tvFloor), kl: ms((x) => x.kl), klFloor: ms((x) => x.klFloor),
           memorised: ms((x) => x.memorised), memorisedFloor: ms((x) => x.memorisedFloor), unique: ms((x) => x.unique), uniqueFloor: ms((x) => x.uniqueFloor),
           bound: meanSe(r.map((x) => x.bound)), negLogP: meanSe(r.map((x) => x.negLogP)), evals: ms((x) => x.evalsPerSample), seconds: ms((x) => x.seconds),

@@ -5,6 +5,8 @@
  * that run anywhere (`shard i/N` takes every N-th job), and merging the shards' records gives
  * exactly the result of an unsharded run.
  */
+import { at } from '../util/checked.js';
+import type { LoopHooks } from '../util/abort.js';
 
 export type PresetName = 'quick' | 'paper';
 export type Setting = Record<string, number | string>;
@@ -34,9 +36,7 @@ export interface Report {
   svgs: Record<string, string>;
 }
 
-export interface JobContext {
-  onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
-  signal?: { aborted: boolean };
+export interface JobContext extends LoopHooks {
   /**
    * Read a data file by path (the CLI provides it with node:fs, decompressing .gz); returns null
    * when the file does not exist. The library itself never touches the file system.
@@ -154,9 +154,8 @@ export async function runExperiment<P>(exp: Experiment<P>, o: RunOptions): Promi
   const mine = shardJobs(all, o.shard ?? null);
   const now = o.now ?? (() => 0);
   const records: JobRecord[] = [];
-  for (let i = 0; i < mine.length; i++) {
+  for (const [i, job] of mine.entries()) {
     if (o.signal?.aborted) break;
-    const job = mine[i]!;
     const t0 = now();
     const result = await exp.runJob(job, presetValues, {
       signal: o.signal,
@@ -202,7 +201,7 @@ export function toSaved(r: RunResult): SavedRun {
  */
 export function mergeRuns<P>(exp: Experiment<P>, runs: { name: string; run: SavedRun }[]): RunResult {
   if (runs.length === 0) throw new Error('merge: no inputs');
-  const first = runs[0]!;
+  const first = at(runs, 0, 'merge inputs');
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   for (const { name, run } of runs) {
     if (run.format !== 'spindiff-experiment/1') throw new Error(`${name}: not a spindiff experiment result (format '${String(run.format)}')`);

@@ -16,6 +16,7 @@ import { fitRBM, type RBMOptions } from '../models/rbm.js';
 import { augment, generateSpins, type AugmentResult, type SamplerOptions } from '../diffusion/augment.js';
 import { NoiseMLP, type NetworkConfig, type PresetName as NetPreset } from '../diffusion/network.js';
 import type { StopRuleOptions } from '../diffusion/stopping.js';
+import type { LoopHooks } from '../util/abort.js';
 
 export interface SkInstance {
   truth: IsingParams;
@@ -126,6 +127,11 @@ export interface DiffusionSettings {
   stopRule?: StopRuleOptions;
 }
 
+/** The paper's diffusion layer: the thesis network, 10⁵ Adam steps at lr 10⁻⁴, DDPM with T = 1000 (every figure's paper preset). */
+export const PAPER_DIFFUSION: DiffusionSettings = { net: 'paper', iterations: 100000, evalEvery: 2000, evalSamples: 2000, lr: 1e-4, sampler: { sampler: 'ddpm', steps: 1000 } };
+/** The quick presets' diffusion layer: the small network, 4000 iterations, DDIM with 50 steps. */
+export const QUICK_DIFFUSION: DiffusionSettings = { net: 'small', iterations: 4000, evalEvery: 200, evalSamples: 500, sampler: { steps: 50 } };
+
 /** Train on `train`, stop by the energy-variance rule against `test`, generate M⁺. */
 export async function runDiffusion(
   train: SpinData,
@@ -133,7 +139,7 @@ export async function runDiffusion(
   samples: number,
   seed: number,
   d: DiffusionSettings,
-  hooks: { onProgress?: (done: number, total: number, info?: Record<string, number>) => void; signal?: { aborted: boolean } } = {},
+  hooks: LoopHooks = {},
   keepCheckpoints = false,
 ): Promise<AugmentResult> {
   return augment(train, {

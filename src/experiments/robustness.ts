@@ -18,6 +18,7 @@
 import { chart } from '../plot/index.js';
 import { Rng } from '../random/index.js';
 import { throwIfAborted } from '../util/abort.js';
+import type { AbortLike, ProgressFn } from '../util/abort.js';
 import { sampleExact } from '../ising/enumerate.js';
 import { skParams } from '../ising/model.js';
 import { mse } from '../ising/metrics.js';
@@ -28,6 +29,7 @@ import { trainDiffusion, generateSpins, NoiseMLP, presetConfig, DEFAULT_TRAIN, t
 import { attack, budgetLabel, estimatorFor, paramDistance2, type AttackMethod, type Budget, type EstimatorName } from '../attack/index.js';
 import { fmt, fmtMeanSe, mdTable, meanSe, reportHeader, type Experiment, type Job, type JobRecord } from './harness.js';
 import { seedOf } from './pipeline.js';
+import { at } from '../util/checked.js';
 
 export interface RobustnessPreset {
   n: number;
@@ -138,7 +140,7 @@ export function topCouplingF1(truth: IsingParams, est: IsingParams, K = truth.n)
 
 const now = (): number => performance.now() / 1000;
 
-async function trainGenerator(d: SpinData, p: RobustnessPreset, rng: Rng, seed: number, signal?: { aborted: boolean }): Promise<SpinData> {
+async function trainGenerator(d: SpinData, p: RobustnessPreset, rng: Rng, seed: number, signal?: AbortLike): Promise<SpinData> {
   const net = presetConfig(p.diffusion.net, d.n, DEFAULT_TRAIN.T);
   const run = await trainDiffusion(d, { network: net, train: { ...DEFAULT_TRAIN, iterations: p.diffusion.iterations, batchSize: p.diffusion.batchSize, seed }, stop: 'none', signal });
   const gnet = NoiseMLP.fromStateDict(net, run.chosen.stateDict);
@@ -164,7 +166,7 @@ export function minDecodingFlips(p: IsingParams, s: Int8Array, hidden: number[],
   const rec = (start: number, left: number): boolean => {
     if (left === 0) return changed();
     for (let q = start; q < visible.length; q++) {
-      const i = visible[q]!;
+      const i = at(visible, q, 'visible spins');
       x[i] = -x[i]!;
       const hit = rec(q + 1, left - 1);
       x[i] = -x[i]!;
@@ -176,7 +178,7 @@ export function minDecodingFlips(p: IsingParams, s: Int8Array, hidden: number[],
   return Infinity;
 }
 
-async function runSeed(p: RobustnessPreset, seed: number, signal?: { aborted: boolean }, onProgress?: (d: number, t: number) => void): Promise<Record<string, unknown>> {
+async function runSeed(p: RobustnessPreset, seed: number, signal?: AbortLike, onProgress?: ProgressFn): Promise<Record<string, unknown>> {
   const root = new Rng(seedOf('robustness', p.n, p.g, p.M, seed));
   const truth = skParams(p.n, p.g, root.fold('truth'));
   const D = sampleExact(truth, p.M, root.fold('data'));
@@ -220,7 +222,7 @@ async function runSeed(p: RobustnessPreset, seed: number, signal?: { aborted: bo
     const n = p.n, pairs: [number, number][] = [];
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push([i, j]);
     pairs.sort((a, b) => Math.abs(thObs.w[a[0] * n + a[1]]!) - Math.abs(thObs.w[b[0] * n + b[1]]!));
-    const [ti, tj] = pairs[Math.floor(pairs.length / 2)]!;
+    const [ti, tj] = at(pairs, Math.floor(pairs.length / 2), 'coupling pairs');
     const budget: Budget = { kind: 'perRow', k: 1 };
     const r = attack(D, { method: 'fgsm', budget, estimator: est, clean: thObs, loss: { kind: 'target', i: ti, j: tj }, surrogate: 'ple', rng: root.fold('target'), signal });
     const thFrozen = est(concatData([r.data, G]));
@@ -313,7 +315,7 @@ function summarizeRobustness(p: RobustnessPreset, records: JobRecord[], meta: Pa
         fmtMeanSe(meanSe(r.pipe.map((x) => x.obs.dtheta))), fmtMeanSe(meanSe(r.pipe.map((x) => x.pipe.dtheta))), rate(r.pipe.map((x) => x.obs.success)), rate(r.pipe.map((x) => x.pipe.success))])));
   }
   md.push('', '## Decoding task', '');
-  const dec = Array.from({ length: p.decode.maxFlips }, (_, q) => ({ k: q + 1, obs: meanSe(rs.map((r) => r.decode[q]!.obs)), aug: meanSe(rs.map((r) => r.decode[q]!.aug)) }));
+  const dec = Array.from({ length: p.decode.maxFlips }, (_, q) => ({ k: q + 1, obs: meanSe(rs.map((r) => at(r.decode, q, 'decode').obs)), aug: meanSe(rs.map((r) => at(r.decode, q, 'decode').aug)) }));
   md.push(`${p.decode.samples} test samples per seed, ${p.decode.hidden} hidden spins (fixed per seed), completed by maximum conditional probability under the clean-data model; ` +
     'success: some set of ≤ k visible flips (exhaustive search) changes the completion.', '');
   md.push(mdTable(['k', 'success obs', 'success aug'], dec.map((d) => [String(d.k), fmtMeanSe(d.obs), fmtMeanSe(d.aug)])));

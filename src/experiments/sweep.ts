@@ -5,6 +5,7 @@
  */
 import type { JobContext } from './harness.js';
 import { concatSpins, headRows, inferEM, mseOf, runDiffusion, seedOf, skInstanceFor, type DiffusionSettings } from './pipeline.js';
+import { last } from '../util/checked.js';
 
 export interface AugmentJobResult {
   mse_obs: number;
@@ -22,7 +23,7 @@ export async function augmentJob(n: number, g: number, M: number, seed: number, 
   const inst = skInstanceFor(n, g, M, seed);
   const obs = inferEM(inst.train);
   const sorted = [...samples].sort((a, b) => a - b);
-  const max = sorted[sorted.length - 1]!;
+  const max = last(sorted, 'sample counts');
   const r = await runDiffusion(inst.train, inst.test, max, seedOf('diffusion', n, g, M, seed), d, ctx);
   const mseAug: number[] = [];
   const mseAugObs: number[] = [];

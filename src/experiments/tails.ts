@@ -29,6 +29,8 @@ import type { TailSampleOptions } from '../diffusion/guidance-sampling.js';
 import { chart } from '../plot/index.js';
 import { fmt, fmtMeanSe, gridJobs, mdTable, meanSe, reportHeader, type Experiment } from './harness.js';
 import { seedOf } from './pipeline.js';
+import { at, entry } from '../util/checked.js';
+import type { LoopHooks } from '../util/abort.js';
 
 export interface TailsPreset {
   n: number;
@@ -112,20 +114,19 @@ export interface TailsJobResult {
 
 const BINS = 40;
 
+const QUICK: TailsPreset = {
+  n: 20, g: 1, M: 2000, extra: 2000, lambda: 0.5, q: 0.1, net: 'tiny', iterations: 3000, steps: 20, budget: 200,
+  corrector: 9, snr: 0.16, reverseGamma: 0.5, negativeGamma: -0.5, bound: 3, tweedieScale: 0.5, tweedieTMax: 500, classifierScale: 2,
+  classifierIterations: 1500, reconConfigs: 200, hidden: 5, oracleOnly: false, estimators: ['em', 'ple', 'mle'],
+};
+
 export const tails: Experiment<TailsPreset> = {
   name: 'tails',
   title: 'Tail sampling with a trained diffusion model, and augmentation with tail samples (issue 11)',
   presets: {
-    quick: {
-      n: 20, g: 1, M: 2000, extra: 2000, lambda: 0.5, q: 0.1, net: 'tiny', iterations: 3000, steps: 20, budget: 200,
-      corrector: 9, snr: 0.16, reverseGamma: 0.5, negativeGamma: -0.5, bound: 3, tweedieScale: 0.5, tweedieTMax: 500, classifierScale: 2,
-      classifierIterations: 1500, reconConfigs: 200, hidden: 5, oracleOnly: false, estimators: ['em', 'ple', 'mle'],
-    },
-    paper: {
-      n: 20, g: 1, M: 2000, extra: 5000, lambda: 0.5, q: 0.1, net: 'small', iterations: 20000, steps: 50, budget: 500,
-      corrector: 9, snr: 0.16, reverseGamma: 0.5, negativeGamma: -0.5, bound: 3, tweedieScale: 0.5, tweedieTMax: 500, classifierScale: 2,
-      classifierIterations: 4000, reconConfigs: 500, hidden: 5, oracleOnly: false, estimators: ['em', 'ple', 'mle'],
-    },
+    quick: QUICK,
+    // the same problem and samplers with more generated rows, a larger network and budget
+    paper: { ...QUICK, extra: 5000, net: 'small', iterations: 20000, steps: 50, budget: 500, classifierIterations: 4000, reconConfigs: 500 },
   },
   estimate: {
     quick: '≈2.5 min of CPU per seed (measured 149–159 s: 3000 iterations of the tiny net, 9 samplers at ≈200 evaluations per row, 75 inferences of n = 20 incl. exact MLE); 25 min wall per seed on the shared machine',
@@ -146,7 +147,7 @@ function logProb(theta: IsingParams, logZ: number, d: SpinData): Float64Array {
   return e.map((v) => -v - logZ);
 }
 
-async function tailsJob(p: TailsPreset, seed: number, ctx: { signal?: { aborted: boolean }; onProgress?: (d: number, t: number, info?: Record<string, number>) => void }): Promise<TailsJobResult> {
+async function tailsJob(p: TailsPreset, seed: number, ctx: LoopHooks): Promise<TailsJobResult> {
   const rng = new Rng(seedOf('tails', p.n, p.g, p.M, seed));
   const truth = skParams(p.n, p.g, rng.fold('truth', 0));
   const all = sampleExact(truth, p.M, rng.fold('observed', 0));
@@ -204,7 +205,7 @@ async function tailsJob(p: TailsPreset, seed: number, ctx: { signal?: { aborted:
       if (ctx.signal?.aborted) throw new Error('tails: aborted');
       trainer.step();
       if (trainer.iteration % 100 === 0) {
-        ctx.onProgress?.(trainer.iteration, p.iterations * 2, { loss: trainer.losses[trainer.iteration - 1]! });
+        ctx.onProgress?.(trainer.iteration, p.iterations * 2, { loss: at(trainer.losses, trainer.iteration - 1, 'training losses') });
         await new Promise((r) => setTimeout(r, 0));
       }
     }
@@ -348,14 +349,14 @@ function summarizeTails(p: TailsPreset, rs: { seed: number; r: TailsJobResult; s
   md.push('## Inference after augmentation (MSE to θ*, mean ± s.e. over seeds)', '');
   md.push(mdTable(
     ['data', 'weights', ...p.estimators.map((e) => `MSE ${e.toUpperCase()}`), ...p.estimators.map((e) => `held-out log-lik ${e.toUpperCase()}`), ...p.estimators.map((e) => `tail recon ${e.toUpperCase()}`)],
-    inferRows.map((r) => [cell(r.data), r.weighted ? 'p/q_mix' : '—', ...p.estimators.map((e) => fmtMeanSe(r.est[e]!.mse)), ...p.estimators.map((e) => fmtMeanSe(r.est[e]!.ll, 5)), ...p.estimators.map((e) => fmtMeanSe(r.est[e]!.recon))]),
+    inferRows.map((r) => [cell(r.data), r.weighted ? 'p/q_mix' : '—', ...p.estimators.map((e) => fmtMeanSe(entry(r.est, e, 'estimates').mse)), ...p.estimators.map((e) => fmtMeanSe(entry(r.est, e, 'estimates').ll, 5)), ...p.estimators.map((e) => fmtMeanSe(entry(r.est, e, 'estimates').recon))]),
   ));
   md.push('', `Weights: w = p/q_mix with q_mix = (M·p + M⁺·q)/(M + M⁺). Oracle rows use the true p and q; sampler rows use p_θ̂ and each sampler's own q (exact for rejection and importance resampling given that the baseline samples p_θ̂; ` +
     `p_θ̂^{1−λ} for score scaling; a tempered law fitted to the rows' mean E_θ̂ for the others). The erasure machine takes counts: weighted rows are resampled systematically. ` +
     `Held-out log-likelihood: mean log p_θ̂(x) (exact log Z) over the ${p.M - Math.floor(p.M / 2)} held-out observed rows. Tail recon: accuracy of the MAP completion of ${p.hidden} hidden spins on ${p.reconConfigs} held-out configurations drawn from the true tail.`, '');
 
   // Every seed (the PLE MSE, the cheapest complete column).
-  const est0 = p.estimators.includes('ple') ? 'ple' : p.estimators[0]!;
+  const est0 = p.estimators.includes('ple') ? 'ple' : at(p.estimators, 0, 'estimators');
   md.push(`## Every seed (MSE, ${est0.toUpperCase()})`, '');
   md.push(mdTable(['data', 'weights', ...rs.map((x) => `seed ${x.seed}`)], keys.map((k) => {
     const [data, wu] = k.split('\t') as [string, string];
@@ -384,7 +385,7 @@ function summarizeTails(p: TailsPreset, rs: { seed: number; r: TailsJobResult; s
   const svgs: Record<string, string> = {};
   const first = rs[0];
   if (first) {
-    const centers = first.r.edges.slice(0, -1).map((e, k) => (e + first.r.edges[k + 1]!) / 2);
+    const centers = first.r.edges.slice(0, -1).map((e, k) => (e + at(first.r.edges, k + 1, 'histogram edges')) / 2);
     for (const target of ['tail', 'tempered'] as const) {
       const series = [
         { label: 'exact p*', x: centers, y: first.r.exact.p, dashed: true, color: '#000' },

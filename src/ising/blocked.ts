@@ -10,6 +10,7 @@
  * At n = 40, B = 4 that is 45 lookups instead of 820 products per pattern.
  */
 import type { IsingParams } from './types.js';
+import { weightedMomentsInto } from './patterns.js';
 
 export interface BlockedPatterns {
   n: number;
@@ -203,7 +204,6 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
 
 /** The plain O(n²) version, for tiny n and as the reference in tests. */
 export function naivePatterns(s: Int8Array, n: number, k: number): BlockedPatterns {
-  const row = new Float64Array(n);
   return {
     n,
     k,
@@ -221,25 +221,8 @@ export function naivePatterns(s: Int8Array, n: number, k: number): BlockedPatter
       }
     },
     moments(q, mean, corr) {
-      mean.fill(0);
-      corr.fill(0);
-      let tot = 0;
-      for (let r = 0; r < k; r++) {
-        const x = q[r]!;
-        tot += x;
-        if (x === 0) continue;
-        const off = r * n;
-        for (let i = 0; i < n; i++) row[i] = s[off + i]!;
-        for (let i = 0; i < n; i++) {
-          const a = x * row[i]!;
-          mean[i]! += a;
-          for (let j = i + 1; j < n; j++) corr[i * n + j]! += a * row[j]!;
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        corr[i * n + i] = tot;
-        for (let j = i + 1; j < n; j++) corr[j * n + i] = corr[i * n + j]!;
-      }
+      if (q.length !== k) throw new Error(`naivePatterns.moments: ${q.length} weights for ${k} patterns`);
+      weightedMomentsInto(s, n, q, mean, corr);
     },
   };
 }

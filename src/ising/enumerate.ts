@@ -197,7 +197,7 @@ export function probabilities(p: IsingParams): Float64Array {
 }
 
 /** Exact i.i.d. samples by inverse CDF over the enumerated probabilities (n ≤ MAX_TABLE_N). */
-export function sampleExact(p: IsingParams, m: number, rng: Rng, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): SpinData {
+export function sampleExact(p: IsingParams, m: number, rng: Rng, hooks: LoopHooks = {}): SpinData {
   return sampleTable(probabilities(p), p.n, m, rng, hooks);
 }
 
@@ -206,7 +206,7 @@ export function sampleExact(p: IsingParams, m: number, rng: Rng, hooks: { onProg
  * i of x is set; the weights need not be normalized), by inverse CDF: the oracle sampler of any
  * enumerable target (p_θ, a tempered or a tail-conditional law).
  */
-export function sampleTable(q: Float64Array, n: number, m: number, rng: Rng, hooks: { onProgress?: (done: number, total: number) => void; signal?: { aborted: boolean } } = {}): SpinData {
+export function sampleTable(q: Float64Array, n: number, m: number, rng: Rng, hooks: LoopHooks = {}): SpinData {
   const cdf = new Float64Array(q.length);
   let total = 0;
   for (let x = 0; x < q.length; x++) cdf[x] = total += q[x]!;

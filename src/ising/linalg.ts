@@ -7,6 +7,7 @@
  * tests check both paths against mathjs.)
  */
 import { DataError } from '../util/errors.js';
+import type { AbortLike } from '../util/abort.js';
 
 /** Inverse of the k×k row-major matrix a; throws if it is singular to working precision. */
 export function invert(a: Float64Array, k: number, what = 'matrix'): Float64Array {
@@ -142,7 +143,7 @@ export interface LbfgsResult {
 export function lbfgs(
   fg: (x: Float64Array, g: Float64Array) => number,
   x0: Float64Array,
-  opts: { tol?: number; maxIter?: number; memory?: number; onIter?: (it: number, f: number, gmax: number) => void; signal?: { aborted: boolean } } = {},
+  opts: { tol?: number; maxIter?: number; memory?: number; onIter?: (it: number, f: number, gmax: number) => void; signal?: AbortLike } = {},
 ): LbfgsResult {
   const tol = opts.tol ?? 1e-8;
   const maxIter = opts.maxIter ?? 1000;

@@ -5,6 +5,8 @@
  */
 import type { Rng } from '../random/index.js';
 import type { IsingParams, LoopHooks, SpinData } from './types.js';
+import { throwIfAborted } from '../util/abort.js';
+import { at } from '../util/checked.js';
 
 export interface McmcOptions extends LoopHooks {
   sampler?: 'gibbs' | 'metropolis';
@@ -89,47 +91,66 @@ function checkCounts(m: number, chains: number, burnIn: number, thin: number) {
   if (!(Number.isInteger(thin) && thin >= 1)) throw new Error(`mcmc: thin must be a positive integer, got ${thin}`);
 }
 
-/** m samples from p(s) ∝ exp(−E(s)) by Metropolis or Gibbs sweeps over independent chains. */
-export function sampleMcmc(p: IsingParams, m: number, rng: Rng, opts: McmcOptions = {}): McmcResult {
-  const chains = Math.min(opts.chains ?? 16, m);
-  const burnIn = opts.burnIn ?? 1000;
-  const thin = opts.thin ?? 10;
+/** One chain of a sampler, as runChains drives it. */
+interface ChainRun {
+  /** One sweep (`keep`: during the kept stretch, not burn-in); `done`: sweeps of all chains before it. */
+  sweep(keep: boolean, done: number): void;
+  /** The spins of the state to record. */
+  spins(): Int8Array;
+}
+
+/**
+ * The schedule both samplers share: m rows split over `chains` independent chains, each on its own
+ * stream, each burning in for `burnIn` sweeps and then keeping one row every `thin` sweeps.
+ */
+function runChains(m: number, n: number, chains: number, burnIn: number, thin: number, rng: Rng, hooks: LoopHooks, what: string, start: (r: Rng) => ChainRun): Int8Array {
   checkCounts(m, chains, burnIn, thin);
-  const gibbs = (opts.sampler ?? 'metropolis') === 'gibbs';
-  const n = p.n;
   const s = new Int8Array(m * n);
-  let accepted = 0;
-  let proposed = 0;
   const perChain = Math.ceil(m / chains);
   const totalSweeps = chains * (burnIn + perChain * thin);
   let sweeps = 0;
   let row = 0;
-  const streams = rng.splitN(chains);
-  for (let c = 0; c < chains && row < m; c++) {
-    const r = streams[c]!;
-    const ch = new Chain(p, r);
-    const tick = () => {
-      if (++sweeps % 64 === 0) {
-        if (opts.signal?.aborted) throw new Error('mcmc: aborted');
-        opts.onProgress?.(sweeps, totalSweeps);
-      }
-      if (sweeps % 4096 === 0) ch.refresh(); // recompute fields: keeps rounding drift bounded
-    };
-    for (let t = 0; t < burnIn; t++) {
-      ch.sweep(r, gibbs);
-      tick();
+  const step = (ch: ChainRun, keep: boolean) => {
+    ch.sweep(keep, sweeps);
+    if (++sweeps % 64 === 0) {
+      throwIfAborted(hooks.signal, what);
+      hooks.onProgress?.(sweeps, totalSweeps);
     }
+  };
+  for (const r of rng.splitN(chains)) {
+    if (row >= m) break;
+    const ch = start(r);
+    for (let t = 0; t < burnIn; t++) step(ch, false);
     for (let k = 0; k < perChain && row < m; k++) {
-      for (let t = 0; t < thin; t++) {
-        accepted += ch.sweep(r, gibbs);
-        proposed += n;
-        tick();
-      }
-      s.set(ch.s, row * n);
+      for (let t = 0; t < thin; t++) step(ch, true);
+      s.set(ch.spins(), row * n);
       row++;
     }
   }
-  opts.onProgress?.(totalSweeps, totalSweeps);
+  hooks.onProgress?.(totalSweeps, totalSweeps);
+  return s;
+}
+
+/** m samples from p(s) ∝ exp(−E(s)) by Metropolis or Gibbs sweeps over independent chains. */
+export function sampleMcmc(p: IsingParams, m: number, rng: Rng, opts: McmcOptions = {}): McmcResult {
+  const gibbs = (opts.sampler ?? 'metropolis') === 'gibbs';
+  const n = p.n;
+  let accepted = 0;
+  let proposed = 0;
+  const s = runChains(m, n, Math.min(opts.chains ?? 16, m), opts.burnIn ?? 1000, opts.thin ?? 10, rng, opts, 'mcmc', (r) => {
+    const ch = new Chain(p, r);
+    return {
+      sweep(keep, done) {
+        const a = ch.sweep(r, gibbs);
+        if (keep) {
+          accepted += a;
+          proposed += n;
+        }
+        if ((done + 1) % 4096 === 0) ch.refresh(); // recompute fields: keeps rounding drift bounded
+      },
+      spins: () => ch.s,
+    };
+  });
   return { data: { n, m, s }, acceptance: proposed > 0 ? accepted / proposed : 0 };
 }
 
@@ -156,57 +177,40 @@ export function geometricBetas(k: number, betaMin: number): number[] {
 export function sampleTempering(p: IsingParams, m: number, rng: Rng, opts: TemperingOptions = {}): McmcResult {
   const betas = opts.betas ?? geometricBetas(12, 0.2);
   if (betas[0] !== 1) throw new Error('sampleTempering: betas[0] must be 1 (the target temperature)');
-  const burnIn = opts.burnIn ?? 500;
-  const thin = opts.thin ?? 5;
-  const chains = Math.min(opts.chains ?? 4, m);
-  checkCounts(m, chains, burnIn, thin);
   const n = p.n;
   const R = betas.length;
-  const s = new Int8Array(m * n);
+  const beta = (k: number) => at(betas, k, 'betas');
   const swapAcc = new Float64Array(Math.max(0, R - 1));
   const swapTry = new Float64Array(Math.max(0, R - 1));
   let accepted = 0;
   let proposed = 0;
-  const perChain = Math.ceil(m / chains);
-  const totalSweeps = chains * (burnIn + perChain * thin);
-  let sweeps = 0;
-  let row = 0;
-  const streams = rng.splitN(chains);
-  for (let c = 0; c < chains && row < m; c++) {
-    const r = streams[c]!;
+  const s = runChains(m, n, Math.min(opts.chains ?? 4, m), opts.burnIn ?? 500, opts.thin ?? 5, rng, opts, 'sampleTempering', (r) => {
     const reps = betas.map(() => new Chain(p, r));
-    const step = (count: boolean) => {
-      for (let k = 0; k < R; k++) {
-        const a = reps[k]!.sweep(r, false, betas[k]);
-        if (count && k === 0) {
-          accepted += a;
-          proposed += n;
+    const rep = (k: number) => at(reps, k, 'replicas');
+    return {
+      sweep(keep) {
+        for (let k = 0; k < R; k++) {
+          const a = rep(k).sweep(r, false, beta(k));
+          if (keep && k === 0) {
+            accepted += a;
+            proposed += n;
+          }
         }
-      }
-      for (let k = 0; k + 1 < R; k++) {
-        const ea = reps[k]!.energy();
-        const eb = reps[k + 1]!.energy();
-        const logA = (betas[k]! - betas[k + 1]!) * (ea - eb);
-        swapTry[k]!++;
-        if (logA >= 0 || r.uniform() < Math.exp(logA)) {
-          const t = reps[k]!;
-          reps[k] = reps[k + 1]!;
-          reps[k + 1] = t;
-          swapAcc[k]!++;
+        for (let k = 0; k + 1 < R; k++) {
+          const a = rep(k);
+          const b = rep(k + 1);
+          const logA = (beta(k) - beta(k + 1)) * (a.energy() - b.energy());
+          swapTry[k]!++;
+          if (logA >= 0 || r.uniform() < Math.exp(logA)) {
+            reps[k] = b;
+            reps[k + 1] = a;
+            swapAcc[k]!++;
+          }
         }
-      }
-      if (++sweeps % 64 === 0) {
-        if (opts.signal?.aborted) throw new Error('sampleTempering: aborted');
-        opts.onProgress?.(sweeps, totalSweeps);
-      }
+      },
+      spins: () => rep(0).s,
     };
-    for (let t = 0; t < burnIn; t++) step(false);
-    for (let k = 0; k < perChain && row < m; k++) {
-      for (let t = 0; t < thin; t++) step(true);
-      s.set(reps[0]!.s, row * n);
-      row++;
-    }
-  }
+  });
   return {
     data: { n, m, s },
     acceptance: proposed > 0 ? accepted / proposed : 0,

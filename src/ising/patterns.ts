@@ -54,7 +54,16 @@ export function dataMoments(data: SpinData): { mean: Float64Array; corr: Float64
 export function weightedMoments(s: Int8Array, n: number, q: ArrayLike<number>): { mean: Float64Array; corr: Float64Array } {
   const mean = new Float64Array(n);
   const corr = new Float64Array(n * n);
+  weightedMomentsInto(s, n, q, mean, corr);
+  return { mean, corr };
+}
+
+/** weightedMoments written into `mean` (n) and `corr` (n×n, diagonal Σ q), which it overwrites. */
+export function weightedMomentsInto(s: Int8Array, n: number, q: ArrayLike<number>, mean: Float64Array, corr: Float64Array): void {
   const k = q.length;
+  if (s.length < k * n || mean.length !== n || corr.length !== n * n) throw new Error(`weightedMoments: sizes do not match (${k} weights, n=${n})`);
+  mean.fill(0);
+  corr.fill(0);
   const row = new Float64Array(n);
   for (let r = 0; r < k; r++) {
     const qr = q[r]!;
@@ -74,5 +83,4 @@ export function weightedMoments(s: Int8Array, n: number, q: ArrayLike<number>): 
     corr[i * n + i] = tot;
     for (let j = i + 1; j < n; j++) corr[j * n + i] = corr[i * n + j]!;
   }
-  return { mean, corr };
 }

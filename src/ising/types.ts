@@ -38,8 +38,5 @@ export interface InferResultOf<M extends InferMethod> {
 /** What every inference method returns; `method` tells which diagnostics it carries. */
 export type InferResult = { [M in InferMethod]: InferResultOf<M> }[InferMethod];
 
-/** Optional hooks for long loops (library code never prints). */
-export interface LoopHooks {
-  onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
-  signal?: { aborted: boolean };
-}
+/** Optional hooks for long loops, the shared ones (kept importable from here, where ising's options find them). */
+export type { LoopHooks } from '../util/abort.js';

@@ -5,16 +5,15 @@
  */
 import type { Rng } from '../random/index.js';
 import type { SpinData } from '../ising/types.js';
+import type { LoopHooks } from '../util/abort.js';
 
 export interface GenerativeModel {
   name: string;
   sample(m: number, rng: Rng, opts?: Record<string, unknown>): SpinData;
 }
 
-export interface FitHooks {
-  onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
-  signal?: { aborted: boolean };
-}
+/** The fit functions' hooks: the shared ones. */
+export type FitHooks = LoopHooks;
 
 /** Per-epoch training record every fit function returns beside the model. */
 export interface FitHistory {

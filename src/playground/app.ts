@@ -2,7 +2,7 @@
 // main thread, which stays live because training yields to the event loop every ~40 ms. State lives
 // in the URL hash; numbers are exposed as window.__results for tests; data-state on <body> says
 // what is running ('busy:train') or done ('done:train').
-import { chart } from '../plot/index.js';
+import { chart, windowMeans } from '../plot/index.js';
 import type { Series } from '../plot/index.js';
 import { setBackend, getBackend } from '../tensor/index.js';
 import { loadBackend } from '../backends.js';
@@ -128,23 +128,13 @@ let redraw = false;
 function renderCurves(): void {
   redraw = false;
   // While training: the loss of every 25th iteration; afterwards the mean over each 25.
-  const pts = trained ? windowMeans(trained.run.trainer.losses, 25) : losses;
+  const pts = trained ? windowMeans(trained.run.trainer.losses, 25) : { x: losses.map((p) => p.it), y: losses.map((p) => p.loss) };
   const loss = chart({ title: 'training loss', xLabel: 'iteration', yLabel: 'loss', yLog: true, width: 420, height: 260,
-    series: [{ label: trained ? 'loss (mean of 25)' : 'loss (every 25th)', x: pts.map((p) => p.it), y: pts.map((p) => p.loss) }] });
+    series: [{ label: trained ? 'loss (mean of 25)' : 'loss (every 25th)', ...pts }] });
   const ratio = chart({ title: 'energy-variance ratio', xLabel: 'iteration', yLabel: 'Var gen / Var test', width: 420, height: 260,
     series: [{ label: 'ratio', x: curve.map((p) => p.iteration), y: curve.map((p) => p.ratio) }], hLines: [{ y: 1, label: '1' }],
     markers: trained ? [{ x: trained.run.chosen.iteration, label: 'chosen' }] : [] });
   $('curves').innerHTML = loss + ratio;
-}
-function windowMeans(l: ArrayLike<number>, w: number): { it: number; loss: number }[] {
-  const out: { it: number; loss: number }[] = [];
-  for (let k = 0; k < l.length; k += w) {
-    let sum = 0;
-    const end = Math.min(l.length, k + w);
-    for (let j = k; j < end; j++) sum += l[j]!;
-    out.push({ it: end, loss: sum / (end - k) });
-  }
-  return out;
 }
 const scheduleRedraw = (): void => { if (!redraw) { redraw = true; requestAnimationFrame(renderCurves); } };
 

@@ -17,6 +17,7 @@ import { DEFAULT_TRAIN } from '../diffusion/train.js';
 import type { TrainConfig } from '../diffusion/train.js';
 import { inferWith } from '../worker/ops.js';
 import type { InferMethod } from '../worker/ops.js';
+import type { AbortLike } from '../util/abort.js';
 
 export type { InferMethod };
 export const BACKENDS = ['js', 'wasm', 'threads', 'gpujs'] as const;
@@ -77,7 +78,7 @@ export interface Trained { train: SpinData; test: SpinData; thetaTrain: IsingPar
  * the energy-variance ratio five times (the paper's stop rule picks the checkpoint).
  */
 export async function train(data: SpinData, s: PlaygroundState, hooks: {
-  onLoss?: (iteration: number, loss: number) => void; onEvaluate?: (p: CurvePoint) => void; signal?: AbortSignal;
+  onLoss?: (iteration: number, loss: number) => void; onEvaluate?: (p: CurvePoint) => void; signal?: AbortLike;
 } = {}): Promise<Trained> {
   const key = new Rng(s.seed);
   const { train, test } = splitHalves(data, key.fold('split'));
@@ -95,7 +96,7 @@ export async function train(data: SpinData, s: PlaygroundState, hooks: {
 }
 
 /** Generate M⁺ configurations from the chosen checkpoint and infer from observed (train half) + generated. */
-export async function augmentFrom(t: Trained, s: PlaygroundState, signal?: AbortSignal): Promise<{ generated: SpinData; augmented: InferResult }> {
+export async function augmentFrom(t: Trained, s: PlaygroundState, signal?: AbortLike): Promise<{ generated: SpinData; augmented: InferResult }> {
   const net = NoiseMLP.fromStateDict(presetConfig('tiny', t.train.n, trainConfig(s).T), t.run.chosen.stateDict);
   const generated = await generateSpins(net, s.samples, new Rng(s.seed).fold('generate'), { sampler: 'ddim', steps: s.steps, eta: 1, batch: 500 }, signal ? { signal } : {});
   return { generated, augmented: infer(concatData([t.train, generated]), s.method) };

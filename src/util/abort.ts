@@ -10,6 +10,19 @@ export interface AbortLike {
   readonly aborted: boolean;
 }
 
+/** A progress report: `done` of `total` units, with named numbers beside (loss, ε, acceptance). */
+export type ProgressFn = (done: number, total: number, info?: Record<string, number>) => void;
+
+/**
+ * The hooks every long-running loop's options extend (library code never prints): the signal it
+ * checks and the callback it reports progress to. `P` is the callback's type, for the loops that
+ * report in stages (augment: train, evaluate, generate, infer).
+ */
+export interface LoopHooks<P = ProgressFn> {
+  onProgress?: P;
+  signal?: AbortLike;
+}
+
 /** Throw `AbortError('<what>: aborted')` if the signal is set. */
 export function throwIfAborted(signal: AbortLike | undefined, what = 'work'): void {
   if (signal?.aborted) throw new AbortError(`${what}: aborted`);

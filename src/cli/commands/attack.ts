@@ -59,10 +59,11 @@ const command: Command = {
         break;
       case 'target': {
         const t = String(a['target'] ?? '').split(',').map((v) => Number(v.trim()));
-        if (t.length !== 2 || !t.every((v) => Number.isInteger(v) && v >= 0 && v < data.n) || t[0] === t[1]) {
+        const [i, j] = t;
+        if (t.length !== 2 || i === undefined || j === undefined || !t.every((v) => Number.isInteger(v) && v >= 0 && v < data.n) || i === j) {
           throw new UsageError(`--loss target needs --target i,j: two different spins in 0..${data.n - 1}`);
         }
-        loss = { kind: 'target', i: t[0]!, j: t[1]! };
+        loss = { kind: 'target', i, j };
         break;
       }
       default:

@@ -20,7 +20,7 @@ import { readParamsFile } from '../../io/files.js';
 import { AUGMENT_DEFAULTS, augment } from '../../diffusion/augment.js';
 import type { AugmentResult, AugmentStage } from '../../diffusion/augment.js';
 import type { PresetName } from '../../diffusion/network.js';
-import { chart } from '../../plot/index.js';
+import { chart, windowMeans } from '../../plot/index.js';
 import { bar, modelOptions, networkFromArgs, samplerFromArgs, trainFromArgs } from './train.js';
 import { checkExactMle, checkFiles, checkSampleCount, chooseBackend, loadData, pathOf, writeParams, writeSpins } from './common.js';
 
@@ -38,17 +38,8 @@ export function writeReport(dir: string, r: AugmentResult, extra: { method: stri
     markers: [{ x: r.chosenIteration, label: `chosen ${r.chosenIteration}` }, ...(r.stopIteration !== r.chosenIteration ? [{ x: r.stopIteration, label: `stopped ${r.stopIteration}` }] : [])],
   });
   writeFileAtomic(join(dir, 'variance-curve.svg'), curveSvg);
-  const every = Math.max(1, Math.floor(r.losses.length / 400));
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let k = 0; k < r.losses.length; k += every) {
-    let s = 0;
-    const e = Math.min(r.losses.length, k + every);
-    for (let j = k; j < e; j++) s += r.losses[j]!;
-    xs.push(e);
-    ys.push(s / (e - k));
-  }
-  writeFileAtomic(join(dir, 'loss.svg'), chart({ title: 'training loss (ε-prediction MSE)', xLabel: 'iteration', yLabel: 'loss', yLog: true, series: [{ label: 'loss', x: xs, y: ys }] }));
+  const lossCurve = windowMeans(r.losses, Math.max(1, Math.floor(r.losses.length / 400))); // ≤ ~400 points
+  writeFileAtomic(join(dir, 'loss.svg'), chart({ title: 'training loss (ε-prediction MSE)', xLabel: 'iteration', yLabel: 'loss', yLog: true, series: [{ label: 'loss', ...lossCurve }] }));
   const lines = [
     '# spindiff augment report', '',
     `Command: \`${extra.command}\``, '',

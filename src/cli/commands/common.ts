@@ -13,7 +13,7 @@ import type { CliContext } from '../context.js';
 import { Progress } from '../progress.js';
 import type { ProgressOptions } from '../progress.js';
 import { UsageError } from '../args.js';
-import type { ParsedArgs } from '../args.js';
+import type { OptionSpec, ParsedArgs } from '../args.js';
 import { getBackend, setBackend } from '../../tensor/index.js';
 import type { Backend } from '../../tensor/index.js';
 
@@ -130,6 +130,29 @@ export function writeParams(ctx: CliContext, file: string, p: IsingParams, extra
   const bad = firstNonFinite(p);
   if (bad !== null) throw new Error(`the fitted parameters are not finite (${bad}); nothing written${hint ? ` — ${hint}` : ''}`);
   writeText(ctx, file, paramsToJSON(p, extra));
+}
+
+/** The options of the commands that draw a true model (sk, model): SK's strength, the seed, the output. */
+export const DRAW_OPTIONS = {
+  g: { type: 'number', help: 'coupling strength g (b_i, w_ij ~ N(0, g²/n))', default: 1, min: 0 },
+  seed: { type: 'int', help: 'random seed', default: 1, min: 0 },
+  out: { type: 'string', help: "output params JSON (omit, or '-', to print it)", meta: 'FILE' },
+  json: { type: 'boolean', help: 'print a JSON summary instead of a sentence' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** --out of a drawing command: '-' (standard output) when omitted; checked before any work. */
+export function drawTarget(ctx: CliContext, a: ParsedArgs): string {
+  const out = (a['out'] as string | undefined) ?? '-';
+  checkFiles(ctx, [], [['--out', out]]);
+  return out;
+}
+
+/** Write drawn parameters, then (unless they went to standard output) say so: `sentence`, or with --json `summary`. */
+export function writeDrawn(ctx: CliContext, a: ParsedArgs, out: string, p: IsingParams, extra: Record<string, unknown>, summary: Record<string, unknown>, sentence: string): number {
+  writeParams(ctx, out, p, extra);
+  if (out === '-') return 0;
+  ctx.stdout(a['json'] ? JSON.stringify(summary) + '\n' : sentence + '\n');
+  return 0;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
 } from '../../experiments/index.js';
 import { BACKEND_OPTION, THREADS_OPTION, chooseBackend, progressMode } from './common.js';
 import { DataError } from '../../util/errors.js';
+import { at } from '../../util/checked.js';
 import { setBackend } from '../../tensor/index.js';
 
 /** Write a run's files into dir: SVGs and report first, results.json last (it marks completion). */
@@ -125,7 +126,7 @@ const command: Command = {
       if (rest.length === 0) throw new UsageError('merge: name the shard folders to merge');
       for (const d of rest) if (resolve(ctx.cwd, d) === outDir) throw new UsageError(`merge: --out ${out} is one of the folders to merge; choose a new folder`);
       const runs = rest.map((d) => ({ name: d, run: readSaved(resolve(ctx.cwd, d)) }));
-      const exp = await loadExperiment(runs[0]!.run.meta?.experiment ?? '?');
+      const exp = await loadExperiment(at(runs, 0, 'merged folders').run.meta?.experiment ?? '?');
       const merged = mergeRuns(exp, runs);
       writeRunFiles(outDir, merged);
       ctx.stderr(`merged ${rest.length} folders: ${merged.records.length} of ${merged.meta.totalJobs} jobs${merged.missing.length ? ` (missing: ${merged.missing.slice(0, 5).join('; ')}${merged.missing.length > 5 ? '…' : ''})` : ''} → ${out}\n`);

@@ -30,8 +30,10 @@ export function parseEpsGrid(s: string): number[] {
   let grid: number[];
   if (s.includes(':')) {
     const parts = s.split(':').map((x) => Number(x.trim()));
-    if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x)) || !Number.isInteger(parts[2]) || parts[2]! < 1) throw bad();
-    grid = linspace(parts[0]!, parts[1]!, parts[2]!);
+    const [start, stop, count] = parts;
+    if (parts.length !== 3 || start === undefined || stop === undefined || count === undefined) throw bad();
+    if (parts.some((x) => !Number.isFinite(x)) || !Number.isInteger(count) || count < 1) throw bad();
+    grid = linspace(start, stop, count);
   } else {
     grid = s.split(',').map((x) => x.trim()).filter((x) => x !== '').map(Number);
     if (grid.length === 0 || grid.some((x) => !Number.isFinite(x))) throw bad();

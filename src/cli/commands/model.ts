@@ -4,7 +4,7 @@ import type { IsingParams } from '../../ising/types.js';
 import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { MAX_PARAMS_N, checkFiles, writeParams } from './common.js';
+import { DRAW_OPTIONS, MAX_PARAMS_N, drawTarget, writeDrawn } from './common.js';
 
 const command: Command = {
   spec: {
@@ -18,7 +18,7 @@ const command: Command = {
     options: {
       graph: { type: 'string', help: 'sk (as `spindiff sk`), lattice (nearest neighbours) or er (Erdős–Rényi)', default: 'sk', choices: ['sk', 'lattice', 'er'] },
       n: { type: 'int', help: 'number of spins (lattice: the most square rows × cols = n unless --rows/--cols)', min: 1, max: MAX_PARAMS_N },
-      g: { type: 'number', help: 'sk: coupling strength g (b_i, w_ij ~ N(0, g²/n))', default: 1, min: 0 },
+      g: { ...DRAW_OPTIONS.g, help: `sk: ${DRAW_OPTIONS.g.help}` },
       rows: { type: 'int', help: 'lattice: rows', min: 1, max: 1000 },
       cols: { type: 'int', help: 'lattice: columns', min: 1, max: 1000 },
       open: { type: 'boolean', help: 'lattice: open boundaries (default periodic)' },
@@ -26,16 +26,15 @@ const command: Command = {
       J: { type: 'number', help: 'lattice/er: coupling strength (±J, or the s.d. of Gaussian couplings)', default: 0.5, min: 0 },
       law: { type: 'string', help: 'lattice/er: couplings ±J (pm) or N(0, J²) (gauss)', default: 'pm', choices: ['pm', 'gauss'] },
       'field-sd': { type: 'number', help: 'lattice/er: fields b_i ~ N(0, s²)', default: 0, min: 0 },
-      seed: { type: 'int', help: 'random seed', default: 1, min: 0 },
-      out: { type: 'string', help: "output params JSON (omit, or '-', to print it)", meta: 'FILE' },
-      json: { type: 'boolean', help: 'print a JSON summary instead of a sentence' },
+      seed: DRAW_OPTIONS.seed,
+      out: DRAW_OPTIONS.out,
+      json: DRAW_OPTIONS.json,
     },
   },
   async run(a, ctx) {
     const graph = a['graph'] as string;
     const seed = a['seed'] as number;
-    const out = (a['out'] as string | undefined) ?? '-';
-    checkFiles(ctx, [], [['--out', out]]);
+    const out = drawTarget(ctx, a);
     const rng = new Rng(seed);
     let p: IsingParams;
     let extra: Record<string, unknown>;
@@ -68,11 +67,7 @@ const command: Command = {
     }
     let edges = 0;
     for (let i = 0; i < p.n; i++) for (let j = i + 1; j < p.n; j++) if (p.w[i * p.n + j] !== 0) edges++;
-    writeParams(ctx, out, p, extra);
-    if (out === '-') return 0;
-    if (a['json']) ctx.stdout(JSON.stringify({ ...extra, n: p.n, edges, out }) + '\n');
-    else ctx.stdout(`wrote ${graph} parameters (n=${p.n}, ${edges} couplings, seed=${seed}) to ${out}\n`);
-    return 0;
+    return writeDrawn(ctx, a, out, p, extra, { ...extra, n: p.n, edges, out }, `wrote ${graph} parameters (n=${p.n}, ${edges} couplings, seed=${seed}) to ${out}`);
   },
 };
 export default command;

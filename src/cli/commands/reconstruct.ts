@@ -3,6 +3,7 @@ import { Rng } from '../../random/index.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../context.js';
 import { checkFiles, fmt, loadData, loadParams, progressFor, writeSpins } from './common.js';
+import { at } from '../../util/checked.js';
 
 const command: Command = {
   spec: {
@@ -43,11 +44,12 @@ const command: Command = {
       let filled = null;
       if (ks.length === 1) {
         // Keep the filled data for --out.
+        const k = at(ks, 0, '--random-hidden');
         const lists: number[][] = [];
-        for (let r = 0; r < data.m; r++) lists.push(Array.from(rng.permutation(p.n).subarray(0, ks[0]!)));
+        for (let r = 0; r < data.m; r++) lists.push(Array.from(rng.permutation(p.n).subarray(0, k)));
         const res = reconstruct(p, data, lists, { maxExact, rng, onProgress: prog.onProgress, signal: ctx.signal });
         filled = res.filled;
-        results = [{ hidden: ks[0]!, accuracy: res.accuracy, correct: res.correct, total: res.total, approximate: res.approximate }];
+        results = [{ hidden: k, accuracy: res.accuracy, correct: res.correct, total: res.total, approximate: res.approximate }];
       } else results = accuracyByHiddenCount(p, data, ks, rng, { maxExact, signal: ctx.signal });
       prog.end();
       if (out && filled) writeSpins(ctx, out, filled);

@@ -14,8 +14,9 @@ import { MAX_TABLE_N } from '../../ising/enumerate.js';
 import { energies, energyQuantiles, energyTable, temperedTable } from '../../ising/index.js';
 import type { IsingParams, SpinData } from '../../ising/index.js';
 import type { CliContext } from '../context.js';
-import { bar, modelOptions } from './train.js';
-import { checkFiles, checkSampleCount, loadData, loadParams, onBackend, pathOf, writeSpins } from './common.js';
+import { bar } from './train.js';
+import { at } from '../../util/checked.js';
+import { BACKEND_OPTION, THREADS_OPTION, checkFiles, checkSampleCount, loadData, loadParams, onBackend, pathOf, writeSpins } from './common.js';
 
 const command: Command = {
   spec: {
@@ -50,8 +51,8 @@ const command: Command = {
       'classifier-iters': { type: 'int', help: 'classifier training iterations', default: 1500, min: 1 },
       'zero-one': { type: 'boolean', help: 'write 0/1 instead of ±1 (text output)' },
       seed: { type: 'int', help: 'seed of the sampler noise', default: 1, min: 0 },
-      backend: modelOptions['backend']!,
-      threads: modelOptions['threads']!,
+      backend: { ...BACKEND_OPTION },
+      threads: { ...THREADS_OPTION },
       progress: { type: 'boolean', help: 'progress every second when stderr is not a terminal (default: every 5 s)' },
       json: { type: 'boolean', help: 'print a JSON summary' },
     },
@@ -97,11 +98,11 @@ function tailThreshold(theta: IsingParams, q: number, train: SpinData | null): n
   if (!(q > 0 && q < 1)) throw new UsageError(`--tail-quantile must be in (0, 1), got ${q}`);
   if (theta.n <= MAX_TABLE_N) {
     const E = energyTable(theta);
-    return energyQuantiles(E, temperedTable(E, 1), [1 - q])[0]!;
+    return at(energyQuantiles(E, temperedTable(E, 1), [1 - q]), 0, 'energy quantiles');
   }
   if (!train) throw new UsageError(`n=${theta.n} is too large for the exact threshold; give --train-data`);
   const e = Float64Array.from(energies(theta, train)).sort();
-  return e[Math.min(e.length - 1, Math.floor((1 - q) * e.length))]!;
+  return at(e, Math.min(e.length - 1, Math.floor((1 - q) * e.length)), 'training energies');
 }
 
 function tailOptions(a: Record<string, unknown>, ctx: CliContext, kind: TailSamplerKind, net: NoiseMLP, s: TailSampleOptions['sampler']): TailSampleOptions {

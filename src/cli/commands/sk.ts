@@ -1,7 +1,7 @@
 import { skParams } from '../../ising/model.js';
 import { Rng } from '../../random/index.js';
 import type { Command } from '../context.js';
-import { MAX_PARAMS_N, checkFiles, writeParams } from './common.js';
+import { DRAW_OPTIONS, MAX_PARAMS_N, drawTarget, writeDrawn } from './common.js';
 
 const command: Command = {
   spec: {
@@ -10,25 +10,16 @@ const command: Command = {
     examples: ['spindiff sk --n 20 --g 1.0 --seed 1 --out true.json'],
     options: {
       n: { type: 'int', help: 'number of spins', required: true, min: 1, max: MAX_PARAMS_N },
-      g: { type: 'number', help: 'coupling strength g', default: 1, min: 0 },
-      seed: { type: 'int', help: 'random seed', default: 1, min: 0 },
-      out: { type: 'string', help: "output params JSON (omit, or '-', to print it)", meta: 'FILE' },
-      json: { type: 'boolean', help: 'print a JSON summary instead of a sentence' },
+      ...DRAW_OPTIONS,
     },
   },
   async run(a, ctx) {
     const n = a['n'] as number;
     const g = a['g'] as number;
     const seed = a['seed'] as number;
-    const out = (a['out'] as string | undefined) ?? '-';
-    checkFiles(ctx, [], [['--out', out]]);
+    const out = drawTarget(ctx, a);
     const p = skParams(n, g, new Rng(seed));
-    const extra = { model: 'sk', g, seed };
-    writeParams(ctx, out, p, extra);
-    if (out === '-') return 0;
-    if (a['json']) ctx.stdout(JSON.stringify({ n, g, seed, out }) + '\n');
-    else ctx.stdout(`wrote SK parameters (n=${n}, g=${g}, seed=${seed}) to ${out}\n`);
-    return 0;
+    return writeDrawn(ctx, a, out, p, { model: 'sk', g, seed }, { n, g, seed, out }, `wrote SK parameters (n=${n}, g=${g}, seed=${seed}) to ${out}`);
   },
 };
 export default command;

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { BACKEND_OPTION, THREADS_OPTION, checkFiles, loadData, onBackend, pathOf, progressFor } from './common.js';
 import { erasureMachine } from '../../ising/index.js';
 import type { SpinData } from '../../ising/index.js';
-import { DEFAULT_PRESET, presetConfig } from '../../diffusion/network.js';
+import { DEFAULT_PRESET, parameterCount, presetConfig } from '../../diffusion/network.js';
 import type { NetworkConfig, PresetName } from '../../diffusion/network.js';
 import { DEFAULT_TRAIN, validateTrainConfig } from '../../diffusion/train.js';
 import type { GeneratorKind, TrainConfig } from '../../diffusion/train.js';
@@ -65,25 +65,6 @@ export function networkFromArgs(a: Args, n: number): NetworkConfig {
 
 /** Largest network built from flags: 5·10⁷ parameters is ~1 GB of training state. */
 const MAX_PARAMETERS = 5e7;
-
-/** Weights of the network of network.ts (Linear weights and biases), counted before building it. */
-export function parameterCount(c: NetworkConfig): number {
-  const lin = (i: number, o: number) => i * o + o;
-  const w = c.widths;
-  const L = w.length;
-  const t = w[1]!;
-  const block = (i: number, o: number) => lin(t, o) + lin(i, o) + lin(o, o) + (c.residual && i !== o ? lin(i, o) : 0);
-  let total = lin(c.timeDim, t) + lin(t, t) + lin(c.n, w[0]!) + lin(2 * w[0]!, c.n);
-  const dOut = [...w.slice(1), w[L - 1]!];
-  for (let i = 0; i < L; i++) total += block(w[i]!, dOut[i]!);
-  total += block(w[L - 1]!, w[L - 1]!);
-  let cur = w[L - 1]!;
-  for (let j = L - 1; j >= 0; j--) {
-    total += block(cur + dOut[j]!, w[j]!);
-    cur = w[j]!;
-  }
-  return total;
-}
 
 export function trainFromArgs(a: Args): TrainConfig {
   if (!((a['lr'] as number) > 0)) throw new UsageError(`--lr: must be > 0, got ${a['lr']}`);

@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../../random/index.js';
 import type { SpinData } from '../../ising/index.js';
-import type { AbortLike } from '../../util/abort.js';
+import type { AbortLike, LoopHooks } from '../../util/abort.js';
 import { Yielder, throwIfAborted } from '../../util/abort.js';
 import type { NoiseMLP } from '../network.js';
 import { makePredictor } from '../train.js';
@@ -15,12 +15,11 @@ import { d3pmSchedule } from './objective.js';
 import { MASK, maskedInput, maskedReverseStep } from './masked.js';
 import { d3pmKeep, d3pmReverseStep } from './d3pm.js';
 
-export interface DiscreteSampleOptions {
+export interface DiscreteSampleOptions extends LoopHooks {
   /** Reverse steps S (masked: time grid t_k = k/S; D3PM: S of the T steps, evenly spaced). */
   steps: number;
   /** Rows per block (bounds memory). */
   batch?: number;
-  onProgress?: (done: number, total: number, info?: Record<string, number>) => void;
 }
 
 export interface DiscreteSampleResult {
@@ -112,6 +111,6 @@ export async function runStepLoopAsync<R>(loop: Generator<void, R, void>, signal
 }
 
 /** Draw m configurations from a discrete generator (async, abortable). */
-export async function sampleDiscrete(net: NoiseMLP, gen: GeneratorConfig, m: number, rng: Rng, o: DiscreteSampleOptions & { signal?: AbortLike }): Promise<DiscreteSampleResult> {
+export async function sampleDiscrete(net: NoiseMLP, gen: GeneratorConfig, m: number, rng: Rng, o: DiscreteSampleOptions): Promise<DiscreteSampleResult> {
   return runStepLoopAsync(discreteSampleLoop(net, gen, m, rng, o), o.signal);
 }

@@ -6,6 +6,7 @@ import { fitPLESpins, plePatterns } from './ple.js';
 import type { PLEOptions, PLESpinFits } from './ple.js';
 import type { Patterns } from '../patterns.js';
 import type { InferResult, SpinData } from '../types.js';
+import type { AbortLike } from '../../util/abort.js';
 
 /** Options that travel to a worker (no callbacks, no signal). */
 export type EMJobOptions = Omit<ErasureMachineOptions, 'onProgress' | 'signal'>;
@@ -28,7 +29,7 @@ export type WorkerMessage =
  * `progress(done)` reports steps done within the job (EM iterations, PLE spins).
  */
 export function runInferJob(d: WorkerData, job: InferJob, cache: Map<string, unknown>, progress: (done: number) => void,
-  signal?: { aborted: boolean }): InferResult | PLESpinFits {
+  signal?: AbortLike): InferResult | PLESpinFits {
   if (job.kind === 'em') return erasureMachine(d.data, { ...job.opts, onProgress: (done) => progress(done), ...(signal ? { signal } : {}) });
   let pt = cache.get('ple') as Patterns | undefined;
   if (!pt) {

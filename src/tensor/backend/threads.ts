@@ -21,6 +21,7 @@ import { WORKER_SOURCE } from './threads-worker-source.js';
 import type { WorkerInit } from './threads-worker.js';
 import { PlanResidence, planChunks, wasmPlanRunner } from './wasm/plan.js';
 import { residentAdam } from './wasm/adam.js';
+import { residentKernels } from './wasm/resident.js';
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
 import { isNode, startModuleWorker } from '../../util/module-worker.js';
@@ -217,6 +218,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     alloc: allocPlain,
     compilePlan: (plan) => wasmPlanRunner(plan, home, runPlanRows),
     adamKernel: (sizes) => residentAdam(home, arena, sizes, runAdam),
+    resident: () => residentKernels(home, ex, run),
     gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
       if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
         jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta);

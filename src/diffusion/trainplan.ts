@@ -175,10 +175,8 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
   /** Where a contribution is computed: its value's gradient buffer (first) or the scratch. */
   const dst = (c: Into): number => (c.first ? c.slot.grad : scratch);
   /** Add the scratch into the value's gradient where the contribution was a later one. */
-  const settle = (v: Float32Array, c: Into): void => {
-    if (c.first) return;
-    const g = word(c.slot.grad), s = word(scratch);
-    for (let i = 0; i < c.slot.size; i++) v[g + i] = v[g + i]! + v[s + i]!;
+  const settle = (c: Into): void => {
+    if (!c.first) rk.add(off(c.slot.grad), off(scratch), off(c.slot.grad), c.slot.size);
   };
 
   return {
@@ -202,21 +200,15 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
           case 'linear': {
             // linear(): one GEMM x·Wᵀ, then the bias row added in float32.
             const { x, w, b, y } = op;
-            rk.gemm(false, true, x.rows, w.rows, w.cols, off(x.at), off(w.at), off(y.at), 1, 0);
-            if (b) {
-              const m = rk.view(), yo = word(y.at), bo = word(b.at), n = y.cols;
-              for (let r = 0; r < y.rows; r++) for (let j = 0, q = yo + r * n; j < n; j++, q++) m[q] = m[q]! + m[bo + j]!;
-            }
+            rk.gemm(false, true, x.rows, w.rows, w.cols, off(x.at), off(w.at), off(y.at), 1, 0, b ? off(b.at) : 0);
             break;
           }
           case 'gelu':
             rk.unary('gelu', off(op.x.at), off(op.y.at), op.x.size);
             break;
-          case 'add': {
-            const m = rk.view(), a = word(op.a.at), b = word(op.b.at), y = word(op.y.at);
-            for (let i = 0; i < op.y.size; i++) m[y + i] = m[a + i]! + m[b + i]!;
+          case 'add':
+            rk.add(off(op.a.at), off(op.b.at), off(op.y.at), op.y.size);
             break;
-          }
           case 'concat': {
             const m = rk.view(), { a, b, y } = op;
             for (let r = 0; r < y.rows; r++) {
@@ -254,7 +246,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
             if (c0) {
               const o = word(dst(c0));
               for (let i = 0; i < n; i++) m[o + i] = c * (m[p + i]! - m[q + i]!);
-              settle(m, c0);
+              settle(c0);
             }
             if (c1) throw new Error('train plan: the target needs no gradient');
             break;
@@ -263,34 +255,30 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
             const { x, w, b, y } = op, rows = x.rows, nI = w.cols, nO = w.rows;
             if (c0) {
               rk.gemm(false, false, rows, nI, nO, off(y.grad), off(w.at), off(dst(c0)), 1, 0);
-              settle(rk.view(), c0);
+              settle(c0);
             }
             if (c1) {
               rk.gemm(true, false, nO, nI, rows, off(y.grad), off(x.at), off(dst(c1)), 1, 0);
-              settle(rk.view(), c1);
+              settle(c1);
             }
             if (c2 && b) {
-              // sumTo(g, [nOut]): column sums accumulated in float64 row by row.
-              const m = rk.view(), g = word(y.grad), o = word(dst(c2));
-              const acc = new Float64Array(nO);
-              for (let r = 0; r < rows; r++) for (let j = 0, q = g + r * nO; j < nO; j++, q++) acc[j]! += m[q]!;
-              for (let j = 0; j < nO; j++) m[o + j] = acc[j]!;
-              settle(m, c2);
+              rk.colSum(off(y.grad), rows, nO, off(dst(c2))); // sumTo(g, [nOut])
+              settle(c2);
             }
             break;
           }
           case 'gelu':
             if (c0) {
               rk.unaryGrad('gelu', off(op.x.at), off(op.y.at), off(op.y.grad), off(dst(c0)), op.x.size);
-              settle(rk.view(), c0);
+              settle(c0);
             }
             break;
           case 'add': {
             for (const c of [c0, c1]) {
               if (!c) continue;
-              const m = rk.view(), g = word(op.y.grad);
-              if (c.first) m.copyWithin(word(c.slot.grad), g, g + op.y.size);
-              else for (let i = 0, o = word(c.slot.grad); i < op.y.size; i++) m[o + i] = m[o + i]! + m[g + i]!;
+              const g = word(op.y.grad);
+              if (c.first) rk.view().copyWithin(word(c.slot.grad), g, g + op.y.size);
+              else rk.add(off(c.slot.grad), off(op.y.grad), off(c.slot.grad), op.y.size);
             }
             break;
           }
@@ -300,7 +288,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
               if (!c) return;
               const m = rk.view(), s = c.slot, o = word(dst(c)), col = part === 0 ? 0 : a.cols;
               for (let r = 0; r < y.rows; r++) m.copyWithin(o + r * s.cols, word(y.grad) + r * y.cols + col, word(y.grad) + r * y.cols + col + s.cols);
-              settle(m, c);
+              settle(c);
             });
             break;
           }

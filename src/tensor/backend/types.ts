@@ -85,8 +85,15 @@ export interface ResidentKernels {
   freeBlock(at: number): void;
   /** A float32 view of the whole memory; get it again after anything that may grow the memory. */
   view(): Float32Array;
-  /** Backend.gemm on the buffers at these offsets (no copies). */
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, alpha: number, beta: number): void;
+  /**
+   * Backend.gemm on the buffers at these offsets (no copies); with `bias` (an offset, 0: none)
+   * the row bias[0..n) is then added to C in float32, as Backend.binary('add') would.
+   */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, alpha: number, beta: number, bias?: number): void;
+  /** out = a + b on `len` float32 elements (out may be a or b). */
+  add(a: number, b: number, out: number, len: number): void;
+  /** Backend.sumTo of a rows×n matrix to its n column sums (float64 accumulation, row by row). */
+  colSum(x: number, rows: number, n: number, out: number): void;
   /** Backend.unary on `len` elements at x into out. */
   unary(op: UnaryOp, x: number, out: number, len: number): void;
   /** Backend.unaryGrad on `len` elements (y = f(x) at y). */

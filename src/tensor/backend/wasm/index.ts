@@ -33,8 +33,8 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
   const arena = new OperandArena(memory, lay.operandBase);
   const bufs = lay.threads[0]!;
   const home = new PlanResidence(arena, lay.operandBase);
-  const runGemm = (g: GemmCall, alpha: number, beta: number): void => {
-    ex.gemm(g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.n, g.m, g.n, g.k, alpha, beta, bufs.bufA, bufs.bufB, bufs.scratch, 0, 0, 0, 0);
+  const runGemm = (g: GemmCall, alpha: number, beta: number, bias = 0): void => {
+    ex.gemm(g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.n, g.m, g.n, g.k, alpha, beta, bufs.bufA, bufs.bufB, bufs.scratch, bias, 0, 0, 0);
   };
   return {
     ...jsBackend,

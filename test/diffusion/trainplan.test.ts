@@ -13,6 +13,8 @@ import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
 import { DEFAULT_TRAIN, DiffusionTrainer } from '../../src/diffusion/train.js';
 import type { TrainConfig } from '../../src/diffusion/train.js';
 import type { NetworkConfig } from '../../src/diffusion/network.js';
+import { generatorConfig } from '../../src/diffusion/discrete/objective.js';
+import { jsBackend } from '../../src/tensor/backend/js.js';
 import type { SpinData } from '../../src/ising/index.js';
 
 const backends: { name: string; backend: Backend }[] = [];
@@ -95,5 +97,23 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
       expect(got.losses).toEqual(full.losses);
       expect(got.bytes.equals(full.bytes)).toBe(true);
     });
+  });
+
+  it('falls back to autograd where it does not apply: the js backend, a discrete objective, compiledStep false', () => {
+    const data = spins(6, 100, 4);
+    const net: NetworkConfig = { n: 6, T: 40, widths: [8, 16], timeDim: 8, residual: true };
+    const cfg: TrainConfig = { ...DEFAULT_TRAIN, iterations: 10, batchSize: 8, T: 40 };
+    const step = (be: Backend, c: TrainConfig, compiled = true): boolean => withBackend(be, () => {
+      const tr = new DiffusionTrainer(data, net, c);
+      tr.compiledStep = compiled;
+      tr.step();
+      return tr.lastStepCompiled;
+    });
+    const { backend } = backends[0]!;
+    expect(step(backend, cfg)).toBe(true);
+    expect(step(jsBackend, cfg)).toBe(false);
+    expect(step(backend, cfg, false)).toBe(false);
+    expect(step(backend, { ...cfg, generator: generatorConfig('masked') })).toBe(false);
+    expect(step(backend, { ...cfg, generator: generatorConfig('d3pm') })).toBe(false);
   });
 });

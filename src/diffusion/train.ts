@@ -54,19 +54,20 @@ export type GeneratorKind = 'ddpm' | 'masked' | 'd3pm';
 
 /** The paper's loss: ‖ε − ε̂(√ᾱ_t x0 + √(1−ᾱ_t) ε, t)‖², t uniform over 0..T−1. */
 export function epsObjective(sched: Schedule): TrainObjective {
+  const draw = (x0: Float32Array, B: number, rng: Rng): EpsBatch => {
+    const n = x0.length / B;
+    const t = new Int32Array(B);
+    for (let b = 0; b < B; b++) t[b] = rng.int(sched.T);
+    const eps = rng.fillNormal(new Float32Array(B * n));
+    return { t, eps, xt: qSample(sched, x0, t, eps) };
+  };
   return {
     kind: 'ddpm',
     head: {},
-    epsBatch(x0, B, rng) {
-      const n = x0.length / B;
-      const t = new Int32Array(B);
-      for (let b = 0; b < B; b++) t[b] = rng.int(sched.T);
-      const eps = rng.fillNormal(new Float32Array(B * n));
-      return { t, eps, xt: qSample(sched, x0, t, eps) };
-    },
+    epsBatch: draw,
     loss(net, x0, B, rng) {
       const n = x0.length / B;
-      const { t, eps, xt } = this.epsBatch!(x0, B, rng);
+      const { t, eps, xt } = draw(x0, B, rng);
       const pred = net.forward(fromStorage(xt, [B, n]), t);
       return mseLoss(pred, fromStorage(eps, [B, n]));
     },
@@ -200,10 +201,11 @@ export class DiffusionTrainer {
       const row = rng.int(this.m);
       x0.set(this.x0.subarray(row * n, row * n + n), b * n);
     }
-    const plan = this.compiledStep && this.objective.epsBatch ? this.trainPlan() : null;
+    const epsBatch = this.objective.epsBatch;
+    const plan = this.compiledStep && epsBatch ? this.trainPlan() : null;
     let value: number, gradients: () => void;
-    if (plan) {
-      const { xt, t, eps } = this.objective.epsBatch!(x0, B, rng);
+    if (plan && epsBatch) {
+      const { xt, t, eps } = epsBatch(x0, B, rng);
       value = plan.forward(xt, t, eps);
       gradients = () => plan.backward();
     } else {

@@ -20,6 +20,7 @@ import type { ResidentKernels } from '../tensor/index.js';
 import { mseLoss, needsGrad, topoOrder } from '../autograd/index.js';
 import type { Node } from '../autograd/index.js';
 import type { NoiseMLP } from './network.js';
+import { at, last } from '../util/checked.js';
 
 export interface TrainStepPlan {
   /** Rows of a minibatch (fixed at compile time). */
@@ -92,7 +93,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
     if (s) return s;
     if (t.dtype !== 'float32') throw new NoTrainPlan(`a ${t.dtype} tensor`);
     if (t.ndim > 2) throw new NoTrainPlan(`a tensor of shape [${t.shape.join(', ')}]`);
-    const rows = t.ndim === 2 ? t.shape[0]! : 1, cols = t.ndim === 0 ? 1 : t.shape[t.ndim - 1]!;
+    const rows = t.ndim === 2 ? at(t.shape, 0, 'shape') : 1, cols = t.ndim === 0 ? 1 : last(t.shape, 'shape');
     s = { rows, cols, size: t.size, at: place(t.size), grad: -1 };
     slots.set(t, s);
     if (t.node === null) {
@@ -117,7 +118,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
     const [i0, i1, i2] = ins;
     switch (node.op) {
       case 'linear':
-        if (!i0 || !i1 || ins.length > 3 || node.inputs[0]!.ndim !== 2 || node.inputs[1]!.ndim !== 2) throw new NoTrainPlan('a linear layer on a non-matrix');
+        if (!i0 || !i1 || ins.length > 3 || at(node.inputs, 0).ndim !== 2 || at(node.inputs, 1).ndim !== 2) throw new NoTrainPlan('a linear layer on a non-matrix');
         op = { kind: 'linear', x: i0, w: i1, b: i2 ?? null, y, into: [] };
         break;
       case 'gelu':
@@ -146,7 +147,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
   // reverse topological order and hand out contributions in input order.
   const reached = new Set<Slot>([slotOf(loss)]);
   for (let k = order.length - 1; k >= 0; k--) {
-    const t = order[k]!;
+    const t = at(order, k, 'topological order');
     const op = opOf.get(t);
     if (!op || !reached.has(slotOf(t))) continue;
     const node = t.node as Node;
@@ -168,7 +169,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
   if (block < 0) throw new NoTrainPlan('the backend memory has no room for the resident training state');
   const off = (w: number): number => block + 4 * w;
   const word = (w: number): number => (block >> 2) + w;
-  const xS = slots.get(xt)!, rS = slots.get(rowsIn)!, eS = slots.get(eps)!;
+  const xS = slotOf(xt), rS = slotOf(rowsIn), eS = slotOf(eps);
   const lossSlot = slotOf(loss);
   let disposed = false, ready = false;
 
@@ -237,7 +238,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
       ready = false;
       rk.view()[word(lossSlot.grad)] = 1; // backward()'s seed
       for (let k = ops.length - 1; k >= 0; k--) {
-        const op = ops[k]!;
+        const op = at(ops, k, 'ops');
         const [c0, c1, c2] = op.into;
         switch (op.kind) {
           case 'mse': {

@@ -31,17 +31,29 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
   for (const [impl, be] of backends) {
     for (const preset of ['tiny', 'small', 'paper'] as PresetName[]) {
       const cfg = presetConfig(preset, n);
-      let tr: DiffusionTrainer | null = null;
-      const ready = (): DiffusionTrainer => (tr ??= withBackend(be, () => new DiffusionTrainer(data(n, 2000), cfg, { ...DEFAULT_TRAIN, iterations: 100000 })));
+      const trainer = (compiled: boolean): (() => DiffusionTrainer) => {
+        let tr: DiffusionTrainer | null = null;
+        return () => (tr ??= withBackend(be, () => {
+          const t = new DiffusionTrainer(data(n, 2000), cfg, { ...DEFAULT_TRAIN, iterations: 100000 });
+          t.compiledStep = compiled;
+          return t;
+        }));
+      };
+      const ready = trainer(true);
       const steps = preset === 'paper' ? 1 : 5;
-      out.push({
-        group: 'train', impl, name: `diffusion train, ${preset} (${cfg.widths.join('-')}, tdim ${cfg.timeDim}), ${steps} steps`,
-        shape: `batch=128,n=20,steps=${steps}`, repeats: o.quick ? 2 : 5,
-        setup: () => withBackend(be, () => ready().step()),
-        fn: () => withBackend(be, () => {
-          for (let i = 0; i < steps; i++) ready().step();
-        }),
-      });
+      // On wasm the compiled step (diffusion/trainplan.ts) and, as '<impl>-autograd', the autograd
+      // step it replaces (same numbers); the js backend has only the autograd step.
+      const variants: [string, () => DiffusionTrainer][] = impl === 'spindiff-js' ? [[impl, ready]] : [[impl, ready], [`${impl}-autograd`, trainer(false)]];
+      for (const [name, get] of variants) {
+        out.push({
+          group: 'train', impl: name, name: `diffusion train, ${preset} (${cfg.widths.join('-')}, tdim ${cfg.timeDim}), ${steps} steps`,
+          shape: `batch=128,n=20,steps=${steps}`, repeats: o.quick ? 2 : 5,
+          setup: () => withBackend(be, () => get().step()),
+          fn: () => withBackend(be, () => {
+            for (let i = 0; i < steps; i++) get().step();
+          }),
+        });
+      }
       const B = preset === 'paper' ? 256 : 1000;
       const x = new Rng(4).fillNormal(new Float32Array(B * n));
       out.push({

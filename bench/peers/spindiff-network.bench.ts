@@ -1,6 +1,6 @@
 // The paper's n = 40 noise network (thesis widths 128-256-512, sinusoidal embedding of T = 1000
 // steps; 4.79M parameters) on every spindiff backend: one training step (forward, backward,
-// Adam) at batch 128 and 512, and one DDIM sampling step at batch 10,000. Peers run the same
+// Adam; compiled where the backend allows, and the autograd step beside it) at batch 128 and 512, and one DDIM sampling step at batch 10,000. Peers run the same
 // network in bench/peers/tfjs.bench.ts and torch.bench.ts.
 import type { BenchCase, BenchOptions } from '../types.js';
 import { Rng } from '../../src/random/index.js';
@@ -53,17 +53,22 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
     for (const batch of TRAIN_BATCHES) {
       const shape = trainShape(batch);
       if (slow && batch > 128) { out.push({ group: 'train', impl: s.impl, threads: s.threads, name: shape, shape, skip: 'too slow for the bench (scale the batch-128 figure)', fn: () => {} }); continue; }
-      let trainer: DiffusionTrainer | null = null;
-      out.push(withBackendCase(s.backend, {
-        group: 'train', impl: s.impl, threads: s.threads, name: shape, shape, flops: 3 * forward * batch,
-        repeats: slow || o.quick ? 3 : 5,
-        setup: () => {
-          const data = randomSpins(1000, N_SPINS, new Rng(2));
-          trainer = new DiffusionTrainer(data, presetConfig('paper', N_SPINS), { iterations: 1000, batchSize: batch, lr: 1e-3,
-            lrSchedule: 'constant', emaDecay: 0, gradClip: 0, seed: 1, schedule: 'linear', T: 1000 });
-        },
-        fn: () => trainer!.step(),
-      }));
+      // The compiled step (diffusion/trainplan.ts) where the backend has one, and on wasm and
+      // threads at batch 128 also the autograd step it replaces (same numbers), as '<impl>-autograd'.
+      for (const compiled of slow || batch > 128 ? [true] : [true, false]) {
+        let trainer: DiffusionTrainer | null = null;
+        out.push(withBackendCase(s.backend, {
+          group: 'train', impl: compiled ? s.impl : `${s.impl}-autograd`, threads: s.threads, name: shape, shape, flops: 3 * forward * batch,
+          repeats: slow || o.quick ? 3 : 5,
+          setup: () => {
+            const data = randomSpins(1000, N_SPINS, new Rng(2));
+            trainer = new DiffusionTrainer(data, presetConfig('paper', N_SPINS), { iterations: 1000, batchSize: batch, lr: 1e-3,
+              lrSchedule: 'constant', emaDecay: 0, gradClip: 0, seed: 1, schedule: 'linear', T: 1000 });
+            trainer.compiledStep = compiled;
+          },
+          fn: () => trainer!.step(),
+        }));
+      }
     }
     const shape = sampleShape(SAMPLE_BATCH);
     if (slow) { out.push({ group: 'sample', impl: s.impl, threads: s.threads, name: shape, shape, skip: 'too slow for the bench', fn: () => {} }); continue; }

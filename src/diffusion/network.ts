@@ -155,8 +155,8 @@ export class NoiseMLP extends Module {
     return net;
   }
 
-  /** The sinusoidal table of all T steps (computed once). */
-  private table(): Tensor {
+  /** The sinusoidal table of all T steps, [T, timeDim] (computed once; do not modify). */
+  timeTable(): Tensor {
     if (this.#table) return this.#table;
     const T = this.config.T;
     const steps = new Float32Array(T);
@@ -173,7 +173,12 @@ export class NoiseMLP extends Module {
       const t = steps[i]!;
       if (!(t >= 0 && t < this.config.T)) throw new UsageError(`NoiseMLP: step ${t} outside 0..${this.config.T - 1}`);
     }
-    let e = gatherRows(this.table(), steps);
+    return this.embedRows(gatherRows(this.timeTable(), steps));
+  }
+
+  /** t_emb's layers after the sinusoidal table, on rows of that table ([len, timeDim] → [len, w1]). */
+  embedRows(rows: Tensor): Tensor {
+    let e = rows;
     for (let i = 1; i < this.t_emb.length; i++) e = this.t_emb.at(i).forward(e);
     return e;
   }

@@ -14,6 +14,8 @@ import type { Backend } from '../tensor/index.js';
 import { compilePlan } from '../tensor/backend/plan.js';
 import type { PlanRunner } from '../tensor/backend/plan.js';
 import { noisePlan } from './plan.js';
+import { compileTrainStep, NoTrainPlan } from './trainplan.js';
+import type { TrainStepPlan } from './trainplan.js';
 import { backward, mseLoss } from '../autograd/index.js';
 import { Adam, EMA, clipGradNorm } from '../nn/index.js';
 import type { SpinData } from '../ising/index.js';
@@ -37,22 +39,35 @@ export interface TrainObjective {
   /** Head the network needs (input/output channels per spin); {} for the plain ε-network. */
   readonly head: Pick<NetworkConfig, 'inputChannels' | 'outputChannels'>;
   loss(net: NoiseMLP, x0: Float32Array, B: number, rng: Rng): Tensor;
+  /**
+   * Present where the loss is the ε-prediction MSE mseLoss(net.forward(x_t, t), ε) of these draws
+   * (the same draws from `rng` as `loss`): the trainer may then run the step compiled (trainplan.ts).
+   */
+  epsBatch?(x0: Float32Array, B: number, rng: Rng): EpsBatch;
 }
+
+/** One minibatch of the ε-objective: steps t [B], noise ε and x_t = √ᾱ_t x0 + √(1−ᾱ_t) ε, both [B, n]. */
+export interface EpsBatch { t: Int32Array; eps: Float32Array; xt: Float32Array }
 
 /** The generator families: analog-bits Gaussian DDPM, masked (absorbing) diffusion, binary D3PM. */
 export type GeneratorKind = 'ddpm' | 'masked' | 'd3pm';
 
 /** The paper's loss: ‖ε − ε̂(√ᾱ_t x0 + √(1−ᾱ_t) ε, t)‖², t uniform over 0..T−1. */
 export function epsObjective(sched: Schedule): TrainObjective {
+  const draw = (x0: Float32Array, B: number, rng: Rng): EpsBatch => {
+    const n = x0.length / B;
+    const t = new Int32Array(B);
+    for (let b = 0; b < B; b++) t[b] = rng.int(sched.T);
+    const eps = rng.fillNormal(new Float32Array(B * n));
+    return { t, eps, xt: qSample(sched, x0, t, eps) };
+  };
   return {
     kind: 'ddpm',
     head: {},
+    epsBatch: draw,
     loss(net, x0, B, rng) {
       const n = x0.length / B;
-      const t = new Int32Array(B);
-      for (let b = 0; b < B; b++) t[b] = rng.int(sched.T);
-      const eps = rng.fillNormal(new Float32Array(B * n));
-      const xt = qSample(sched, x0, t, eps);
+      const { t, eps, xt } = draw(x0, B, rng);
       const pred = net.forward(fromStorage(xt, [B, n]), t);
       return mseLoss(pred, fromStorage(eps, [B, n]));
     },
@@ -139,9 +154,20 @@ export class DiffusionTrainer {
   iteration = 0;
   /** Loss of every iteration done (index = iteration). */
   readonly losses: number[] = [];
+  /**
+   * Run the step compiled (trainplan.ts: resident in the backend's memory, bit-identical to the
+   * autograd step) where it applies: the ε-objective on a backend with resident kernels (wasm,
+   * threads). Elsewhere (discrete objectives, the js and gpu.js backends) and when false, the
+   * step runs through autograd, the reference.
+   */
+  compiledStep = true;
+  /** Whether the last step ran compiled. */
+  lastStepCompiled = false;
   private readonly x0: Float32Array;
   private readonly m: number;
   private readonly n: number;
+  /** The compiled step and the backend it was compiled for; or the backend that has none. */
+  private compiled: { backend: Backend; plan: TrainStepPlan | null } | null = null;
 
   /**
    * A new run, its network initialised from the seed's 'init' stream, or from `weights` (a state
@@ -175,12 +201,23 @@ export class DiffusionTrainer {
       const row = rng.int(this.m);
       x0.set(this.x0.subarray(row * n, row * n + n), b * n);
     }
-    const loss = this.objective.loss(this.net, x0, B, rng);
-    const value = loss.item();
+    const epsBatch = this.objective.epsBatch;
+    const plan = this.compiledStep && epsBatch ? this.trainPlan() : null;
+    let value: number, gradients: () => void;
+    if (plan && epsBatch) {
+      const { xt, t, eps } = epsBatch(x0, B, rng);
+      value = plan.forward(xt, t, eps);
+      gradients = () => plan.backward();
+    } else {
+      const loss = this.objective.loss(this.net, x0, B, rng);
+      value = loss.item();
+      gradients = () => backward(loss);
+    }
+    this.lastStepCompiled = plan !== null;
     // Stop before the update, so the trainer keeps its last finite state.
     if (!Number.isFinite(value)) throw new TrainingDivergedError(k + 1, value);
     this.optimizer.zeroGrad();
-    backward(loss);
+    gradients();
     if (this.cfg.gradClip > 0) clipGradNorm(this.net.parameters(), this.cfg.gradClip);
     this.optimizer.lr = learningRate(this.cfg, k);
     this.optimizer.step();
@@ -195,6 +232,25 @@ export class DiffusionTrainer {
     return value;
   }
 
+  /** The compiled step for the current backend (compiled on first use), or null where it has none. */
+  private trainPlan(): TrainStepPlan | null {
+    const be = getBackend();
+    if (this.compiled?.backend === be) return this.compiled.plan;
+    this.compiled?.plan?.dispose();
+    const rk = be.resident?.() ?? null;
+    let plan: TrainStepPlan | null = null;
+    if (rk) {
+      try {
+        plan = compileTrainStep(this.net, this.cfg.batchSize, rk);
+      } catch (e) {
+        if (!(e instanceof NoTrainPlan)) throw e;
+      }
+    }
+    this.compiled = { backend: be, plan };
+    if (plan) plans?.register(this, plan.dispose);
+    return plan;
+  }
+
   /** The weights to sample with: the EMA shadow if enabled, else the raw weights (copies). */
   samplingStateDict(): Record<string, Tensor> {
     if (this.ema) {
@@ -205,6 +261,9 @@ export class DiffusionTrainer {
     return this.net.stateDict({ copy: true });
   }
 }
+
+/** Frees a compiled step's resident memory when its trainer is collected. */
+const plans = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<() => void>((free) => free()) : null;
 
 /**
  * An ε-predictor over a network for the samplers: the network compiled into a fused forward plan

@@ -1,7 +1,7 @@
 export type { DType, Storage } from './dtype.js';
 export { Tensor, shapeSize } from './tensor.js';
 export { empty, zeros, ones, full, tensor, fromStorage, rand, randn } from './create.js';
-export type { Backend } from './backend/types.js';
+export type { Backend, ResidentKernels } from './backend/types.js';
 export { getBackend, setBackend, withBackend } from './backend/registry.js';
 export { jsBackend, gemmReference } from './backend/js.js';
 export type { BinaryOp, UnaryOp } from './backend/types.js';

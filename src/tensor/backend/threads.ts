@@ -21,6 +21,7 @@ import { WORKER_SOURCE } from './threads-worker-source.js';
 import type { WorkerInit } from './threads-worker.js';
 import { PlanResidence, planChunks, wasmPlanRunner } from './wasm/plan.js';
 import { residentAdam } from './wasm/adam.js';
+import { residentKernels } from './wasm/resident.js';
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
 import { isNode, startModuleWorker } from '../../util/module-worker.js';
@@ -178,10 +179,10 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
    * block: every thread packs all of op(A), only its part of op(B)) — the training shapes, 128
    * rows against 256–1024 columns of weights, then pack each weight once instead of per thread.
    */
-  const run = (g: GemmCall, alpha: number, beta: number): void => {
+  const run = (g: GemmCall, alpha: number, beta: number, bias = 0): void => {
     const { MR, NR } = defaultGeometry;
     const want = Math.min(threads, MAX_GEMM_CHUNKS, Math.max(1, Math.floor((2 * g.m * g.n * g.k) / minFlops)));
-    const rec = { A: g.offA, sIa: g.sIa, sPa: g.sPa, B: g.offB, sPb: g.sPb, sJb: g.sJb, C: g.offC, ldc: g.n, n: g.n, k: g.k, bias: 0, gdst: 0, ldg: 0, act: 0, alpha, beta };
+    const rec = { A: g.offA, sIa: g.sIa, sPa: g.sPa, B: g.offB, sPb: g.sPb, sJb: g.sJb, C: g.offC, ldc: g.n, n: g.n, k: g.k, bias, gdst: 0, ldg: 0, act: 0, alpha, beta };
     if (g.m >= g.n || want === 1) {
       const nChunks = Math.min(want, Math.ceil(g.m / MR));
       writeRecord(i32, f32, GEMM_RECORD_AT, 'linear', rec);
@@ -192,7 +193,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     const nChunks = Math.ceil(g.n / cols);
     for (let c = 0; c < nChunks; c++) {
       const j0 = c * cols;
-      writeRecord(i32, f32, GEMM_RECORD_AT + c * RECORD_BYTES, 'linear', { ...rec, B: g.offB + 4 * j0 * g.sJb, C: g.offC + 4 * j0, n: Math.min(cols, g.n - j0) });
+      writeRecord(i32, f32, GEMM_RECORD_AT + c * RECORD_BYTES, 'linear', { ...rec, B: g.offB + 4 * j0 * g.sJb, C: g.offC + 4 * j0, n: Math.min(cols, g.n - j0), bias: bias === 0 ? 0 : bias + 4 * j0 });
     }
     runJob(GEMM_RECORD_AT, 1, g.m, 0, nChunks, true);
   };
@@ -218,6 +219,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     alloc: allocPlain,
     compilePlan: (plan) => wasmPlanRunner(plan, home, runPlanRows),
     adamKernel: (sizes) => residentAdam(home, arena, sizes, runAdam),
+    resident: () => residentKernels(home, ex, run),
     gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
       if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
         jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta);

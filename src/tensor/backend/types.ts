@@ -66,6 +66,38 @@ export interface Backend {
    * to the JS loop in nn/optim/adam.ts. Null where it cannot (no room).
    */
   adamKernel?(sizes: readonly number[]): AdamKernel | null;
+  /**
+   * Optional: kernels on float32 buffers resident in the backend's memory (byte offsets), for
+   * compiled loops that keep their state there across calls (diffusion/trainplan.ts). Each kernel
+   * computes exactly what the same-named Backend call computes on copies of those buffers.
+   */
+  resident?(): ResidentKernels | null;
+}
+
+/**
+ * Float32 kernels on byte offsets into one memory. Buffers come from allocBlock; the caller pads
+ * every buffer to a multiple of 4 floats (unary kernels may process up to 3 elements past `len`).
+ */
+export interface ResidentKernels {
+  /** A long-lived block of `bytes` (64-byte aligned offset), or −1 where the memory has no room. */
+  allocBlock(bytes: number): number;
+  /** Release a block from allocBlock. */
+  freeBlock(at: number): void;
+  /** A float32 view of the whole memory; get it again after anything that may grow the memory. */
+  view(): Float32Array;
+  /**
+   * Backend.gemm on the buffers at these offsets (no copies); with `bias` (an offset, 0: none)
+   * the row bias[0..n) is then added to C in float32, as Backend.binary('add') would.
+   */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, alpha: number, beta: number, bias?: number): void;
+  /** out = a + b on `len` float32 elements (out may be a or b). */
+  add(a: number, b: number, out: number, len: number): void;
+  /** Backend.sumTo of a rows×n matrix to its n column sums (float64 accumulation, row by row). */
+  colSum(x: number, rows: number, n: number, out: number): void;
+  /** Backend.unary on `len` elements at x into out. */
+  unary(op: UnaryOp, x: number, out: number, len: number): void;
+  /** Backend.unaryGrad on `len` elements (y = f(x) at y). */
+  unaryGrad(op: UnaryOp, x: number, y: number, g: number, out: number, len: number): void;
 }
 
 /** Adam's per-step constants (nn/optim/adam.ts): p ← p·decay − stepSize·m / (√v / bc2Sqrt + eps). */

@@ -32,6 +32,11 @@ export class OperandArena {
 
 export interface GemmCall { offA: number; sIa: number; sPa: number; offB: number; sPb: number; sJb: number; offC: number; m: number; n: number; k: number }
 
+/** The strides of a contiguous row-major GEMM's operands at these byte offsets (the one place they are set). */
+export function gemmCall(transA: boolean, transB: boolean, m: number, n: number, k: number, offA: number, offB: number, offC: number): GemmCall {
+  return { offA, sIa: transA ? 1 : k, sPa: transA ? m : 1, offB, sPb: transB ? 1 : n, sJb: transB ? k : 1, offC, m, n, k };
+}
+
 /**
  * Copy the operands of C = alpha·op(A)·op(B) + beta·C into the arena; `run` does the work on
  * the wasm copies; then C is copied back.
@@ -48,12 +53,15 @@ export function gemmViaArena(arena: OperandArena, transA: boolean, transB: boole
   mem.set(a.length === m * k ? a : a.subarray(0, m * k), offA >> 2);
   mem.set(b.length === k * n ? b : b.subarray(0, k * n), offB >> 2);
   if (beta !== 0) mem.set(c.subarray(0, m * n), offC >> 2);
-  run({ offA, sIa: transA ? 1 : k, sPa: transA ? m : 1, offB, sPb: transB ? 1 : n, sJb: transB ? k : 1, offC, m, n, k });
+  run(gemmCall(transA, transB, m, n, k, offA, offB, offC));
   c.set(mem.subarray(offC >> 2, (offC >> 2) + m * n));
 }
 
 /** Elements below which an elementwise op stays in JS (the copies and the call cost more). */
 export const ELEMENTWISE_MIN = 256;
+
+/** Whether a float32 unary op of `len` elements runs in wasm (else in JS: a different formula for some ops). */
+export const wasmUnaryApplies = (len: number): boolean => len >= ELEMENTWISE_MIN;
 
 /** out = f(x) (and the gradient form with g) through wasm memory; x, g, out are float32. */
 export function unaryViaArena(arena: OperandArena, x: Float32Array, g: Float32Array | null, out: Float32Array,

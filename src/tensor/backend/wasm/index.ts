@@ -6,10 +6,12 @@ import type { Storage } from '../../dtype.js';
 import type { Backend } from '../types.js';
 import { jsBackend } from '../js.js';
 import { compileGemmModule, layout, moduleExports, wasmSimdSupported } from './module.js';
-import { ELEMENTWISE_MIN, gemmViaArena, OperandArena, unaryViaArena } from './arena.js';
+import { gemmViaArena, OperandArena, unaryViaArena, wasmUnaryApplies } from './arena.js';
+import { residentKernels } from './resident.js';
 import { MAX_PAGES, PAGE } from './memory.js';
 import type { UnaryOp } from '../types.js';
 import type { GemmExports } from './module.js';
+import type { GemmCall } from './arena.js';
 import type { GemmGeometry } from './gemm.js';
 import { PlanResidence, planChunks, wasmPlanRunner } from './plan.js';
 import { residentAdam } from './adam.js';
@@ -32,12 +34,16 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
   const arena = new OperandArena(memory, lay.operandBase);
   const bufs = at(lay.threads, 0, 'thread buffers');
   const home = new PlanResidence(arena, lay.operandBase);
+  const runGemm = (g: GemmCall, alpha: number, beta: number, bias = 0): void => {
+    ex.gemm(g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.n, g.m, g.n, g.k, alpha, beta, bufs.bufA, bufs.bufB, bufs.scratch, bias, 0, 0, 0);
+  };
   return {
     ...jsBackend,
     ...wasmElementwise(arena, ex),
     name: 'wasm',
     alloc: allocPlain,
     adamKernel: (sizes) => residentAdam(home, arena, sizes, (p, g, m, v, np, h) => ex.adam(p, g, m, v, np, h)),
+    resident: () => residentKernels(home, ex, runGemm),
     compilePlan: (plan) => wasmPlanRunner(plan, home, (p, nOps, rows) => {
       const { chunk } = planChunks(rows, 1);
       for (let r = 0; r < rows; r += chunk) ex.runPlan(p, nOps, r, Math.min(rows, r + chunk), bufs.bufA, bufs.bufB, bufs.scratch);
@@ -47,25 +53,23 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
         jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta); // float64: exactness over speed
         return;
       }
-      gemmViaArena(arena, transA, transB, m, n, k, a, b, c, alpha, beta, (g) => {
-        ex.gemm(g.offA, g.sIa, g.sPa, g.offB, g.sPb, g.sJb, g.offC, g.n, g.m, g.n, g.k, alpha, beta, bufs.bufA, bufs.bufB, bufs.scratch, 0, 0, 0, 0);
-      });
+      gemmViaArena(arena, transA, transB, m, n, k, a, b, c, alpha, beta, (g) => runGemm(g, alpha, beta));
     },
   };
 }
 
-/** The unary ops with wasm kernels (WASM_UNARY) run in wasm on float32 arrays of ELEMENTWISE_MIN or more; the rest in JS. */
+/** The unary ops with wasm kernels (WASM_UNARY) run in wasm on float32 arrays where wasmUnaryApplies (ELEMENTWISE_MIN or more); the rest in JS. */
 export function wasmElementwise(arena: OperandArena, ex: GemmExports): Pick<Backend, 'unary' | 'unaryGrad'> {
   return {
     unary(op: UnaryOp, x: Storage, out: Storage, p?: number): void {
       const k = ex.unary.get(op);
-      if (k && x instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
+      if (k && x instanceof Float32Array && out instanceof Float32Array && wasmUnaryApplies(x.length)) {
         unaryViaArena(arena, x, null, out, (px, _pg, po, nv) => k.value(px, po, nv));
       } else jsBackend.unary(op, x, out, p);
     },
     unaryGrad(op: UnaryOp, x: Storage, y: Storage, g: Storage, out: Storage, p?: number): void {
       const k = ex.unary.get(op);
-      if (k && x instanceof Float32Array && g instanceof Float32Array && out instanceof Float32Array && x.length >= ELEMENTWISE_MIN) {
+      if (k && x instanceof Float32Array && g instanceof Float32Array && out instanceof Float32Array && wasmUnaryApplies(x.length)) {
         unaryViaArena(arena, x, g, out, (px, pg, po, nv) => k.grad(px, pg, po, nv));
       } else jsBackend.unaryGrad(op, x, y, g, out, p);
     },

@@ -6,6 +6,7 @@ import { emitElementwiseFunctions, unaryKernelNames, WASM_UNARY } from './elemen
 import type { UnaryOp } from '../types.js';
 import { emitRunPlan } from './plan.js';
 import { emitAdam } from './adam.js';
+import { emitResidentFunctions } from './accumulate.js';
 import type { GemmGeometry } from './gemm.js';
 import { align, CONTROL_BYTES, envVar, MAX_PAGES, PAGE } from './memory.js';
 
@@ -16,6 +17,8 @@ export interface GemmExports {
     m: number, n: number, k: number, alpha: number, beta: number, bufA: number, bufB: number, scratch: number,
     bias: number, gdst: number, ldg: number, act: number): void;
   adam(p: number, g: number, m: number, v: number, npairs: number, h: number): void;
+  addF32(a: number, b: number, out: number, nvec: number): void;
+  colSum(x: number, rows: number, n: number, out: number): void;
   /** The unary kernels of the ops in WASM_UNARY (wasm/elementwise.ts), by op. */
   unary: Map<UnaryOp, { value(x: number, out: number, nvec: number): void; grad(x: number, g: number, out: number, nvec: number): void }>;
 }
@@ -49,7 +52,7 @@ export function wasmSimdSupported(): boolean {
 
 /** The module's functions (they call each other by name, so the order is free). */
 function moduleFunctions(g: GemmGeometry) {
-  return [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitAdam(), emitRunPlan()];
+  return [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitAdam(), emitRunPlan(), ...emitResidentFunctions()];
 }
 
 /** The instance's exports by name, checked: a function the backends call that is missing fails here, not mid-run. */
@@ -64,7 +67,7 @@ export function moduleExports(instance: WebAssembly.Instance): GemmExports {
     const names = unaryKernelNames(op);
     unary.set(op, { value: fn(names.value), grad: fn(names.grad) });
   }
-  return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), unary };
+  return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), addF32: fn('addF32'), colSum: fn('colSum'), unary };
 }
 
 /**

@@ -17,6 +17,7 @@ import { Tensor, zeros, tensor } from '../tensor/index.js';
 import { backward, noGrad, add, sub, mul, sum } from '../autograd/index.js';
 import type { Rng } from '../random/index.js';
 import { throwIfAborted } from '../util/abort.js';
+import { at } from '../util/checked.js';
 import type { IsingParams, SpinData } from '../ising/types.js';
 import {
   applyFlips, checkBudget, maskStats, projectMask, randomContaminationMask, randomPerRowMask,
@@ -170,7 +171,10 @@ export function fgsmMask(G: Float64Array, m: number, n: number, b: Budget): Uint
     for (let r = 0; r < m; r++) {
       const off = r * n;
       idx.sort((a, c) => G[off + c]! - G[off + a]! || a - c);
-      for (let q = 0; q < b.k; q++) if (G[off + idx[q]!]! > 0) F[off + idx[q]!] = 1;
+      for (const [q, i] of idx.entries()) {
+        if (q >= b.k) break;
+        if (G[off + i]! > 0) F[off + i] = 1;
+      }
     }
     return F;
   }
@@ -178,8 +182,8 @@ export function fgsmMask(G: Float64Array, m: number, n: number, b: Budget): Uint
   for (let r = 0; r < m; r++) for (let i = 0; i < n; i++) gain[r]! += Math.max(0, G[r * n + i]!);
   const order = Array.from({ length: m }, (_, r) => r).sort((a, c) => gain[c]! - gain[a]! || a - c);
   const R = rowsAllowed(b.rho, m);
-  for (let q = 0; q < R; q++) {
-    const r = order[q]!;
+  for (const [q, r] of order.entries()) {
+    if (q >= R) break;
     for (let i = 0; i < n; i++) if (G[r * n + i]! > 0) F[r * n + i] = 1;
   }
   return F;
@@ -276,7 +280,7 @@ export function attack(data: SpinData, o: AttackOptions): AttackResult {
         if (r === 0 && warm) S.set(warm); // the FGSM solution: PGD then never ends below FGSM
         else for (let q = 0; q < S.length; q++) S[q] = 2 * level * rr.uniform();
         projectMask(S, m, n, o.budget);
-        const alpha0 = a0 * scales[r % scales.length]!;
+        const alpha0 = a0 * at(scales, r % scales.length, 'step scales');
         let bestS = Float64Array.from(S), bestVal = -Infinity;
         for (let t = 0; t < steps; t++) {
           abort();

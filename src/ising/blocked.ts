@@ -53,6 +53,8 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
   });
   const idx = new Uint16Array(k * np);
   const code = new Int32Array(nbk);
+  const first = Int32Array.from(pairs, ([a]) => a);
+  const second = Int32Array.from(pairs, ([, c]) => c);
   for (let r = 0; r < k; r++) {
     const off = r * n;
     for (let a = 0; a < nbk; a++) {
@@ -61,7 +63,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
       for (let i = len(a) - 1; i >= 0; i--) c = (c << 1) | (s[off + s0 + i]! > 0 ? 1 : 0);
       code[a] = c;
     }
-    for (let p = 0; p < np; p++) idx[r * np + p] = (code[pairs[p]![0]]! << B) | code[pairs[p]![1]]!;
+    for (let p = 0; p < np; p++) idx[r * np + p] = (code[first[p]!]! << B) | code[second[p]!]!;
   }
   // SG[c·B + i] = σ_i(c) = ±1: bit i of block code c.
   const SG = new Float64Array(size * B);
@@ -87,8 +89,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
   };
 
   const build = (p: IsingParams) => {
-    for (let q = 0; q < np; q++) {
-      const [a, c] = pairs[q]!;
+    for (const [q, [a, c]] of pairs.entries()) {
       const sa = start(a), la = len(a), sc = start(c), lc = len(c);
       // U[ca, j] = Σ_i w_{a_i, c_j} σ_i(ca)
       for (let ca = 0; ca < 1 << la; ca++) {
@@ -155,8 +156,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
       mean.fill(0);
       corr.fill(0);
       const R = U;
-      for (let q = 0; q < np; q++) {
-        const [a, c] = pairs[q]!;
+      for (const [q, [a, c]] of pairs.entries()) {
         const sa = start(a), la = len(a), sc = start(c), lc = len(c);
         const base = q * tsz;
         // R[ca, j] = Σ_cc H[ca, cc] σ_j(cc); corr[a_i, c_j] = Σ_ca σ_i(ca) R[ca, j]

@@ -4,6 +4,7 @@
  * rough landscapes (SK with g ≥ 2). Local fields are kept up to date, so a flip costs O(n).
  */
 import type { Rng } from '../random/index.js';
+import { at } from '../util/checked.js';
 import type { IsingParams, LoopHooks, SpinData } from './types.js';
 
 export interface McmcOptions extends LoopHooks {
@@ -104,9 +105,8 @@ export function sampleMcmc(p: IsingParams, m: number, rng: Rng, opts: McmcOption
   const totalSweeps = chains * (burnIn + perChain * thin);
   let sweeps = 0;
   let row = 0;
-  const streams = rng.splitN(chains);
-  for (let c = 0; c < chains && row < m; c++) {
-    const r = streams[c]!;
+  for (const r of rng.splitN(chains)) {
+    if (row >= m) break;
     const ch = new Chain(p, r);
     const tick = () => {
       if (++sweeps % 64 === 0) {
@@ -171,27 +171,27 @@ export function sampleTempering(p: IsingParams, m: number, rng: Rng, opts: Tempe
   const totalSweeps = chains * (burnIn + perChain * thin);
   let sweeps = 0;
   let row = 0;
-  const streams = rng.splitN(chains);
-  for (let c = 0; c < chains && row < m; c++) {
-    const r = streams[c]!;
+  for (const r of rng.splitN(chains)) {
+    if (row >= m) break;
     const reps = betas.map(() => new Chain(p, r));
     const step = (count: boolean) => {
-      for (let k = 0; k < R; k++) {
-        const a = reps[k]!.sweep(r, false, betas[k]);
+      for (const [k, ch] of reps.entries()) {
+        const a = ch.sweep(r, false, betas[k]);
         if (count && k === 0) {
           accepted += a;
           proposed += n;
         }
       }
       for (let k = 0; k + 1 < R; k++) {
-        const ea = reps[k]!.energy();
-        const eb = reps[k + 1]!.energy();
-        const logA = (betas[k]! - betas[k + 1]!) * (ea - eb);
+        const a = at(reps, k, 'replicas');
+        const b = at(reps, k + 1, 'replicas');
+        const ea = a.energy();
+        const eb = b.energy();
+        const logA = (at(betas, k, 'betas') - at(betas, k + 1, 'betas')) * (ea - eb);
         swapTry[k]!++;
         if (logA >= 0 || r.uniform() < Math.exp(logA)) {
-          const t = reps[k]!;
-          reps[k] = reps[k + 1]!;
-          reps[k + 1] = t;
+          reps[k] = b;
+          reps[k + 1] = a;
           swapAcc[k]!++;
         }
       }
@@ -203,7 +203,7 @@ export function sampleTempering(p: IsingParams, m: number, rng: Rng, opts: Tempe
     for (let t = 0; t < burnIn; t++) step(false);
     for (let k = 0; k < perChain && row < m; k++) {
       for (let t = 0; t < thin; t++) step(true);
-      s.set(reps[0]!.s, row * n);
+      s.set(at(reps, 0, 'replicas').s, row * n);
       row++;
     }
   }

@@ -8,6 +8,7 @@
  * State index x: bit i set ↔ s_i = +1 (as enumerate.ts).
  */
 import type { Rng } from '../random/index.js';
+import { at } from '../util/checked.js';
 import { grayEnergies } from './gray.js';
 import { MAX_TABLE_N } from './enumerate.js';
 import { energy } from './model.js';
@@ -59,7 +60,11 @@ export function energyQuantiles(E: Float64Array, prob: Float64Array, us: number[
   const res = new Array<number>(us.length).fill(E[idx[idx.length - 1]!]!);
   for (let j = 0; j < idx.length && k < order.length; j++) {
     c += prob[idx[j]!]!;
-    while (k < order.length && c >= order[k]![0]) res[order[k++]![1]] = E[idx[j]!]!;
+    for (; k < order.length; k++) {
+      const [u, i] = at(order, k, 'quantile order');
+      if (c < u) break;
+      res[i] = E[idx[j]!]!;
+    }
   }
   out.push(...res);
   return out;
@@ -80,8 +85,9 @@ export function effectiveSampleSize(w: ArrayLike<number>): number {
   let s = 0;
   let s2 = 0;
   for (let i = 0; i < w.length; i++) {
-    s += w[i]!;
-    s2 += w[i]! * w[i]!;
+    const v = at(w, i, 'weights');
+    s += v;
+    s2 += v * v;
   }
   return s2 > 0 ? (s * s) / s2 : 0;
 }
@@ -107,14 +113,14 @@ export function importanceResample(data: SpinData, p: IsingParams, lambda: numbe
 export function systematicResample(data: SpinData, w: ArrayLike<number>, size: number, rng: Rng): SpinData {
   const { n, m } = data;
   let total = 0;
-  for (let r = 0; r < m; r++) total += w[r]!;
+  for (let r = 0; r < m; r++) total += at(w, r, 'weights');
   const s = new Int8Array(size * n);
   const u0 = rng.uniform();
-  let c = w[0]! / total;
+  let c = at(w, 0, 'weights') / total;
   let r = 0;
   for (let k = 0; k < size; k++) {
     const u = (u0 + k) / size;
-    while (c < u && r < m - 1) c += w[++r]! / total;
+    while (c < u && r < m - 1) c += at(w, ++r, 'weights') / total;
     s.set(data.s.subarray(r * n, r * n + n), k * n);
   }
   return { n, m: size, s };

@@ -23,26 +23,24 @@ export function skParams(n: number, g: number, rng: Rng): IsingParams {
 }
 
 /**
- * Entries offset..offset+n of s as a typed array to index in a loop, with the offset to use:
- * spins (Int8Array) and values (Float32/64Array) as they are, after a length check; anything
- * else copied.
+ * s as a typed array to index entries offset..offset+n−1 of in a loop, after a length check:
+ * spins (Int8Array) and values (Float32/64Array) as they are, anything else copied.
  */
-function typedRow(s: ArrayLike<number>, offset: number, n: number, what: string): [Int8Array | Float32Array | Float64Array, number] {
+function typedRow(s: ArrayLike<number>, offset: number, n: number, what: string): Int8Array | Float32Array | Float64Array {
   if (!(offset >= 0 && offset + n <= s.length)) throw new RangeError(`${what}: entries ${offset}..${offset + n - 1} outside a configuration of length ${s.length}`);
-  if (s instanceof Int8Array || s instanceof Float32Array || s instanceof Float64Array) return [s, offset];
-  return [Float64Array.from({ length: n }, (_, i) => at(s, offset + i, what)), 0];
+  return s instanceof Int8Array || s instanceof Float32Array || s instanceof Float64Array ? s : Float64Array.from(s);
 }
 
 /** Energy of one configuration s (length n, ±1): E = -b·s - Σ_{i<j} w_ij s_i s_j. */
 export function energy(p: IsingParams, s: ArrayLike<number>, offset = 0): number {
   const { n, b, w } = p;
-  const [x, o] = typedRow(s, offset, n, 'energy');
+  const x = typedRow(s, offset, n, 'energy');
   let e = 0;
   for (let i = 0; i < n; i++) {
-    const si = x[o + i]!;
+    const si = x[offset + i]!;
     let h = b[i]!;
     const row = i * n;
-    for (let j = i + 1; j < n; j++) h += w[row + j]! * x[o + j]!;
+    for (let j = i + 1; j < n; j++) h += w[row + j]! * x[offset + j]!;
     e -= si * h;
   }
   return e;
@@ -59,10 +57,10 @@ export function energies(p: IsingParams, data: SpinData): Float64Array {
 /** Local field h_i = b_i + Σ_j w_ij s_j of spin i in configuration s. */
 export function localField(p: IsingParams, s: ArrayLike<number>, i: number, offset = 0): number {
   const { n, b, w } = p;
-  const [x, o] = typedRow(s, offset, n, 'localField');
+  const x = typedRow(s, offset, n, 'localField');
   let h = b[i]!;
   const row = i * n;
-  for (let j = 0; j < n; j++) h += w[row + j]! * x[o + j]!;
+  for (let j = 0; j < n; j++) h += w[row + j]! * x[offset + j]!;
   return h;
 }
 

@@ -195,7 +195,7 @@ export function fgsmMask(G: Float64Array, m: number, n: number, b: Budget): Uint
  */
 function stepRows(S: Float64Array, G: Float64Array, m: number, n: number, alpha: number, perRow: boolean): boolean {
   let gall = 0;
-  for (let q = 0; q < G.length; q++) gall = Math.max(gall, Math.abs(G[q]!));
+  for (const g of G) gall = Math.max(gall, Math.abs(g));
   if (!(gall > 0) || !Number.isFinite(gall)) return false;
   for (let r = 0; r < m; r++) {
     let g = gall;
@@ -322,8 +322,7 @@ export function attack(data: SpinData, o: AttackOptions): AttackResult {
           else if (rowCount[r]! < kRow && (rowCount[r]! > 0 || rowsUsed < R)) cand.push(q);
         }
         if (obj && cand.length > cap) {
-          const S = new Float64Array(m * n);
-          for (let q = 0; q < S.length; q++) S[q] = F[q]!;
+          const S = Float64Array.from(F);
           const { grad } = obj.grad(S);
           gradients++;
           const gain = (q: number): number => (F[q] ? -grad[q]! : grad[q]!);

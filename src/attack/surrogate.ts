@@ -41,7 +41,7 @@ export interface SurrogateOptions {
 /** The clean data as an M×n float64 tensor of ±1. */
 export function dataTensor(d: SpinData): Tensor {
   const x = zeros([d.m, d.n], 'float64');
-  for (let i = 0; i < d.s.length; i++) x.data[i] = d.s[i]!;
+  x.data.set(d.s);
   return x;
 }
 

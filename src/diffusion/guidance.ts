@@ -254,8 +254,9 @@ export function trainTailClassifier(train: SpinData, thetaHat: IsingParams, sche
   const labels = new Float32Array(m);
   let tails = 0;
   for (let r = 0; r < m; r++) {
-    labels[r] = energy(thetaHat, train.s, r * n) >= o.threshold ? 1 : 0;
-    tails += labels[r]!;
+    const y = energy(thetaHat, train.s, r * n) >= o.threshold ? 1 : 0;
+    labels[r] = y;
+    tails += y;
   }
   if (tails === 0 || tails === m) throw new Error(`trainTailClassifier: all ${m} rows fall on one side of E_τ = ${o.threshold}`);
   const opt = new Adam(c.parameters(), { lr: o.lr ?? 3e-3 });

@@ -229,7 +229,7 @@ export function naivePatterns(s: Int8Array, n: number, k: number): BlockedPatter
         tot += x;
         if (x === 0) continue;
         const off = r * n;
-        for (let i = 0; i < n; i++) row[i] = s[off + i]!;
+        row.set(s.subarray(off, off + n));
         for (let i = 0; i < n; i++) {
           const a = x * row[i]!;
           mean[i]! += a;

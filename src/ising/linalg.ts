@@ -161,7 +161,7 @@ export function lbfgs(
   const alpha = new Float64Array(mem);
   const gmax = (v: Float64Array) => {
     let m = 0;
-    for (let i = 0; i < d; i++) m = Math.max(m, Math.abs(v[i]!));
+    for (const x of v) m = Math.max(m, Math.abs(x));
     return m;
   };
   let it = 0;

@@ -67,10 +67,10 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
 export function energyStats(p: IsingParams, data: SpinData): { mean: number; variance: number } {
   const e = energies(p, data);
   let mean = 0;
-  for (let k = 0; k < e.length; k++) mean += e[k]!;
+  for (const x of e) mean += x;
   mean /= e.length;
   let v = 0;
-  for (let k = 0; k < e.length; k++) v += (e[k]! - mean) ** 2;
+  for (const x of e) v += (x - mean) ** 2;
   return { mean, variance: v / e.length };
 }
 

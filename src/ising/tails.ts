@@ -30,7 +30,7 @@ export function stateIndex(s: Int8Array, n: number, r = 0): number {
 /** Normalised exp(−γ·E(x)) over the table: p^γ (γ = 1 − λ). */
 export function temperedTable(E: Float64Array, gamma: number): Float64Array {
   let emin = Infinity;
-  for (let x = 0; x < E.length; x++) emin = Math.min(emin, gamma * E[x]!);
+  for (const e of E) emin = Math.min(emin, gamma * e);
   const q = new Float64Array(E.length);
   let z = 0;
   for (let x = 0; x < E.length; x++) z += q[x] = Math.exp(emin - gamma * E[x]!);
@@ -201,9 +201,9 @@ export function truthTables(truth: IsingParams): TruthTables {
   const E = energyTable(truth);
   const p = temperedTable(E, 1);
   let emin = Infinity;
-  for (let x = 0; x < E.length; x++) emin = Math.min(emin, E[x]!);
+  for (const e of E) emin = Math.min(emin, e);
   let z = 0;
-  for (let x = 0; x < E.length; x++) z += Math.exp(emin - E[x]!);
+  for (const e of E) z += Math.exp(emin - e);
   const [e90, e99, e999] = energyQuantiles(E, p, [0.9, 0.99, 0.999]);
   return { n: truth.n, E, p, e90: e90!, e99: e99!, e999: e999!, logZ: -emin + Math.log(z) };
 }

@@ -65,7 +65,7 @@ export class RBM implements GenerativeModel {
   visibleProbs(h: Float64Array, out: Float64Array): Float64Array {
     const { n, nh, W, a } = this;
     if (h.length !== nh || out.length !== n) throw new RangeError(`RBM.visibleProbs: h has ${h.length} entries and out ${out.length}, need ${nh} and ${n}`);
-    for (let i = 0; i < n; i++) out[i] = a[i]!;
+    out.set(a);
     for (let j = 0; j < nh; j++) {
       const hj = h[j]!;
       if (hj === 0) continue;
@@ -188,16 +188,19 @@ export function fitRBM(data: SpinData, rng: Rng, opts: RBMOptions = {}, hooks: F
       }
       const lr = o.lr / B;
       for (let k = 0; k < W.length; k++) {
-        vW[k] = o.momentum * vW[k]! + lr * gW[k]! - o.lr * o.weightDecay * W[k]!;
-        W[k]! += vW[k]!;
+        const u = o.momentum * vW[k]! + lr * gW[k]! - o.lr * o.weightDecay * W[k]!;
+        vW[k] = u;
+        W[k]! += u;
       }
       for (let i = 0; i < n; i++) {
-        va[i] = o.momentum * va[i]! + lr * ga[i]!;
-        a[i]! += va[i]!;
+        const u = o.momentum * va[i]! + lr * ga[i]!;
+        va[i] = u;
+        a[i]! += u;
       }
       for (let j = 0; j < nh; j++) {
-        vc[j] = o.momentum * vc[j]! + lr * gc[j]!;
-        c[j]! += vc[j]!;
+        const u = o.momentum * vc[j]! + lr * gc[j]!;
+        vc[j] = u;
+        c[j]! += u;
       }
     }
     history.epochs.push(ep + 1);

@@ -288,7 +288,7 @@ export function kineticMLE(series: SpinData, opts: KineticMLEOptions = {}): Kine
       }
       for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) Hs[a * d + b] = Hs[b * d + a]!;
       gmax = 0;
-      for (let a = 0; a < d; a++) gmax = Math.max(gmax, Math.abs(g[a]!));
+      for (const v of g) gmax = Math.max(gmax, Math.abs(v));
       if (gmax < tol) break;
       const step = solve(Hs, g, d, `kinetic ML Hessian of spin ${i}`);
       const r = newtonBacktrack(theta, step, f, (x) => value(i, x), trial);
@@ -300,7 +300,7 @@ export function kineticMLE(series: SpinData, opts: KineticMLEOptions = {}): Kine
     itMax = Math.max(itMax, it);
     if (!(gmax < tol)) unconverged.push(i);
     h[i] = theta[0]!;
-    for (let j = 0; j < n; j++) W[i * n + j] = theta[j + 1]!;
+    W.set(theta.subarray(1, n + 1), i * n);
     opts.onProgress?.(i + 1, n);
   }
   return { params: { n, W, h }, method: 'mle', diagnostics: { gradMax: worst, newtonIterationsMax: itMax, converged: unconverged.length === 0, unconvergedRows: unconverged } };
@@ -329,7 +329,7 @@ export function kineticFEM(series: SpinData, opts: FEMOptions = {}): KineticResu
     let h0 = 0;
     for (; it < maxIter; it++) {
       let Hm = 0;
-      for (let t = 0; t < L; t++) Hm += H[t]!;
+      for (const v of H) Hm += v;
       Hm /= L;
       cov.fill(0);
       for (let t = 0; t < L; t++) {

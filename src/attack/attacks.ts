@@ -18,6 +18,7 @@ import { backward, noGrad, add, sub, mul, sum } from '../autograd/index.js';
 import type { Rng } from '../random/index.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { LoopHooks } from '../util/abort.js';
+import { at } from '../util/checked.js';
 import type { IsingParams, SpinData } from '../ising/types.js';
 import {
   applyFlips, checkBudget, maskStats, projectMask, randomContaminationMask, randomPerRowMask,
@@ -169,7 +170,10 @@ export function fgsmMask(G: Float64Array, m: number, n: number, b: Budget): Uint
     for (let r = 0; r < m; r++) {
       const off = r * n;
       idx.sort((a, c) => G[off + c]! - G[off + a]! || a - c);
-      for (let q = 0; q < b.k; q++) if (G[off + idx[q]!]! > 0) F[off + idx[q]!] = 1;
+      for (const [q, i] of idx.entries()) {
+        if (q >= b.k) break;
+        if (G[off + i]! > 0) F[off + i] = 1;
+      }
     }
     return F;
   }
@@ -177,8 +181,8 @@ export function fgsmMask(G: Float64Array, m: number, n: number, b: Budget): Uint
   for (let r = 0; r < m; r++) for (let i = 0; i < n; i++) gain[r]! += Math.max(0, G[r * n + i]!);
   const order = Array.from({ length: m }, (_, r) => r).sort((a, c) => gain[c]! - gain[a]! || a - c);
   const R = rowsAllowed(b.rho, m);
-  for (let q = 0; q < R; q++) {
-    const r = order[q]!;
+  for (const [q, r] of order.entries()) {
+    if (q >= R) break;
     for (let i = 0; i < n; i++) if (G[r * n + i]! > 0) F[r * n + i] = 1;
   }
   return F;
@@ -190,7 +194,7 @@ export function fgsmMask(G: Float64Array, m: number, n: number, b: Budget): Uint
  */
 function stepRows(S: Float64Array, G: Float64Array, m: number, n: number, alpha: number, perRow: boolean): boolean {
   let gall = 0;
-  for (let q = 0; q < G.length; q++) gall = Math.max(gall, Math.abs(G[q]!));
+  for (const g of G) gall = Math.max(gall, Math.abs(g));
   if (!(gall > 0) || !Number.isFinite(gall)) return false;
   for (let r = 0; r < m; r++) {
     let g = gall;
@@ -275,7 +279,7 @@ export function attack(data: SpinData, o: AttackOptions): AttackResult {
         if (r === 0 && warm) S.set(warm); // the FGSM solution: PGD then never ends below FGSM
         else for (let q = 0; q < S.length; q++) S[q] = 2 * level * rr.uniform();
         projectMask(S, m, n, o.budget);
-        const alpha0 = a0 * scales[r % scales.length]!;
+        const alpha0 = a0 * at(scales, r % scales.length, 'step scales');
         let bestS = Float64Array.from(S), bestVal = -Infinity;
         for (let t = 0; t < steps; t++) {
           abort();
@@ -317,8 +321,7 @@ export function attack(data: SpinData, o: AttackOptions): AttackResult {
           else if (rowCount[r]! < kRow && (rowCount[r]! > 0 || rowsUsed < R)) cand.push(q);
         }
         if (obj && cand.length > cap) {
-          const S = new Float64Array(m * n);
-          for (let q = 0; q < S.length; q++) S[q] = F[q]!;
+          const S = Float64Array.from(F);
           const { grad } = obj.grad(S);
           gradients++;
           const gain = (q: number): number => (F[q] ? -grad[q]! : grad[q]!);

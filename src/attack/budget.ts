@@ -112,7 +112,7 @@ export function projectMask(S: Float64Array, m: number, n: number, b: Budget): v
   }
   if (R >= m) return;
   const order = Array.from({ length: m }, (_, r) => r).sort((a, c) => gain[c]! - gain[a]! || a - c);
-  for (let q = R; q < m; q++) S.fill(0, order[q]! * n, order[q]! * n + n);
+  for (const [q, r] of order.entries()) if (q >= R) S.fill(0, r * n, r * n + n);
 }
 
 /** Indices of the (up to) `k` largest values of row r among those above `floor` (ties: lower index). */

@@ -19,6 +19,7 @@ import {
   add, sub, mul, div, matmul, mean, reshape, transpose, inverse, sqrt, relu, sigmoid, sum,
 } from '../autograd/index.js';
 import type { IsingParams, SpinData } from '../ising/types.js';
+import { dims } from '../util/checked.js';
 
 export type SurrogateName = 'nmf' | 'tap' | 'ple';
 export const SURROGATES: readonly SurrogateName[] = ['nmf', 'tap', 'ple'];
@@ -40,7 +41,7 @@ export interface SurrogateOptions {
 /** The clean data as an M×n float64 tensor of ±1. */
 export function dataTensor(d: SpinData): Tensor {
   const x = zeros([d.m, d.n], 'float64');
-  for (let i = 0; i < d.s.length; i++) x.data[i] = d.s[i]!;
+  x.data.set(d.s);
   return x;
 }
 
@@ -76,14 +77,14 @@ function symOff(a: Tensor, n: number): Tensor {
 
 /** nMF couplings of the relaxed data. */
 export function nmfSurrogate(x: Tensor, S: Tensor): SurrogateOut {
-  const n = x.shape[1]!;
+  const [, n] = dims(x.shape, 2, 'relaxed data x');
   const { C } = relaxedMoments(relaxedData(x, S));
   return { J: mul(symOff(inverse(C), n), -1), h: null };
 }
 
 /** TAP couplings of the relaxed data. */
 export function tapSurrogate(x: Tensor, S: Tensor): SurrogateOut {
-  const n = x.shape[1]!;
+  const [, n] = dims(x.shape, 2, 'relaxed data x');
   const { m, C } = relaxedMoments(relaxedData(x, S));
   const c = symOff(inverse(C), n);
   const mm = matmul(reshape(m, [n, 1]), reshape(m, [1, n]));

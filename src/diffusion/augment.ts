@@ -8,6 +8,7 @@
  *   5. generate M⁺ configurations and infer the couplings from observed (train half) + generated.
  * The observed-only inference (train half) is returned beside it for comparison.
  */
+import { at, last } from '../util/checked.js';
 import { DataError, UsageError } from '../util/errors.js';
 import type { Rng } from '../random/index.js';
 import { Tensor, getBackend, setBackend } from '../tensor/index.js';
@@ -210,7 +211,7 @@ export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions):
   const checkpoints: { iteration: number; stateDict: Record<string, Tensor> }[] = [];
   let best = o.resumeBest ?? null;
   let decision: StopDecision | null = null;
-  let lastLossIndex = curve.length > 0 ? curve[curve.length - 1]!.iteration : trainer.iteration;
+  let lastLossIndex = curve.length > 0 ? last(curve, 'curve').iteration : trainer.iteration;
   let evalSeconds = 0;
   const state = (): TrainState => ({ trainer, curve, decision, best });
   const decide = (): StopDecision => energyVarianceStop(curve.map((p) => ({ iteration: p.iteration, ratio: Math.max(p.ratio, 1e-12) })), rule);
@@ -230,7 +231,7 @@ export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions):
     }
     const varGen = energyStats(o.thetaTrain!, gen).variance;
     let loss = 0;
-    for (let k = lastLossIndex; k < it; k++) loss += trainer.losses[k]!;
+    for (let k = lastLossIndex; k < it; k++) loss += at(trainer.losses, k, 'training losses');
     loss /= Math.max(1, it - lastLossIndex);
     lastLossIndex = it;
     const point: CurvePoint = { iteration: it, varGenerated: varGen, varTest, ratio: varGen / varTest, loss };
@@ -259,7 +260,7 @@ export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions):
     if (o.signal?.aborted) break;
     trainer.step();
     const it = trainer.iteration;
-    if (it % 25 === 0 || it === cfg.iterations) o.onProgress?.(it, cfg.iterations, { loss: trainer.losses[it - 1]! });
+    if (it % 25 === 0 || it === cfg.iterations) o.onProgress?.(it, cfg.iterations, { loss: at(trainer.losses, it - 1, 'training losses') });
     let stopNow = false;
     if (isEvalPoint(it)) {
       const r = await evaluate(it);

@@ -13,6 +13,7 @@
  * 'train.best.<name>' and its iteration as 'best_iteration'; in the final file the plain names
  * hold the chosen weights ('sampling_weights' says which). This file alone knows the layout.
  */
+import { at, last } from '../util/checked.js';
 import { DataError } from '../util/errors.js';
 import { Tensor } from '../tensor/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
@@ -173,19 +174,22 @@ export function validateCheckpointNetwork(raw: unknown, tensors: Record<string, 
   // The architecture of network.ts, as [out, in] of the first Linear of each part.
   const w = cfg.widths;
   const D = w.length;
+  const w0 = at(w, 0, 'widths');
+  const wL = last(w, 'widths');
   const dIn = w.slice();
-  const dOut = [...w.slice(1), w[D - 1]!];
+  const dOut = [...w.slice(1), wL];
   const want: [string, number, number][] = [
-    ['mlp_in.weight', w[0]!, cfg.n * cin],
-    ['mlp_out.weight', cfg.n * cout, 2 * w[0]!],
-    ['t_emb.1.weight', w[1]!, cfg.timeDim],
-    ['mid.mlp1.weight', w[D - 1]!, w[D - 1]!],
+    ['mlp_in.weight', w0, cfg.n * cin],
+    ['mlp_out.weight', cfg.n * cout, 2 * w0],
+    ['t_emb.1.weight', at(w, 1, 'widths'), cfg.timeDim],
+    ['mid.mlp1.weight', wL, wL],
   ];
-  for (let i = 0; i < D; i++) want.push([`downs.${i}.mlp1.weight`, dOut[i]!, dIn[i]!]);
-  let cur = w[D - 1]!;
+  for (const [i, din] of dIn.entries()) want.push([`downs.${i}.mlp1.weight`, at(dOut, i, 'block widths out'), din]);
+  let cur = wL;
   for (let j = D - 1, k = 0; j >= 0; j--, k++) {
-    want.push([`ups.${k}.mlp1.weight`, dIn[j]!, cur + dOut[j]!]);
-    cur = dIn[j]!;
+    const din = at(dIn, j, 'block widths in');
+    want.push([`ups.${k}.mlp1.weight`, din, cur + at(dOut, j, 'block widths out')]);
+    cur = din;
   }
   for (const [name, rows, cols] of want) {
     const t = tensors[name];
@@ -240,7 +244,7 @@ export function checkpointInfo(bytes: Uint8Array, where = 'checkpoint'): Checkpo
   return decode(bytes, where).info;
 }
 
-function firstNonFinite(a: ArrayLike<number>): number {
+function firstNonFinite(a: Float32Array | Float64Array): number {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i;
   return -1;
 }

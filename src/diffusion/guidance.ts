@@ -24,7 +24,8 @@ import { add, backward, concat, gelu, logSigmoid, mean, mul, neg, noGrad, sub } 
 import { Adam, Linear, Module, SinusoidalTimeEmbedding } from '../nn/index.js';
 import type { IsingParams, SpinData } from '../ising/index.js';
 import { energy } from '../ising/index.js';
-import type { Guidance } from './samplers.js';
+import { at } from '../util/checked.js';
+import { floatArray, type Guidance } from './samplers.js';
 import type { Schedule } from './schedule.js';
 import type { NoiseMLP } from './network.js';
 import type { LoopHooks } from '../util/abort.js';
@@ -34,7 +35,7 @@ export type DiffEps = (x: Tensor, t: number) => Tensor;
 
 /** The noise network as a DiffEps (autograd path; the sampler's own ε̂ uses makePredictor). */
 export function networkEps(net: NoiseMLP): DiffEps {
-  return (x, t) => net.forward(x, new Int32Array(x.shape[0]!).fill(t));
+  return (x, t) => net.forward(x, new Int32Array(at(x.shape, 0, 'batch shape')).fill(t));
 }
 
 /** Cost counter of gradient evaluations: one VJP row = one forward and one backward pass. */
@@ -79,7 +80,8 @@ export function gradientGuidance(name: string, grad: (x: Float32Array, t: number
     name: `${name}(${w})`,
     apply(x, eps, t, B) {
       if (w === 0 || (o.tMax !== undefined && t > o.tMax)) return;
-      const g = grad(x, t, B);
+      const g = floatArray(grad(x, t, B));
+      if (g.length !== eps.length) throw new RangeError(`${name}: the gradient has ${g.length} values for ${eps.length}`);
       const c = w * sched.sqrtOneMinusAlphaBar[t]!;
       for (let i = 0; i < eps.length; i++) eps[i]! -= c * g[i]!;
     },
@@ -87,8 +89,10 @@ export function gradientGuidance(name: string, grad: (x: Float32Array, t: number
 }
 
 /** ∂E/∂x = −b − W x per row (E = −b·x − Σ_{i<j} w_ij x_i x_j), float64. */
-export function energyGradient(p: IsingParams, x: ArrayLike<number>, B: number): Float64Array {
+export function energyGradient(p: IsingParams, values: ArrayLike<number>, B: number): Float64Array {
   const { n, b, w } = p;
+  if (values.length !== B * n) throw new RangeError(`energyGradient: ${values.length} values for ${B}×${n}`);
+  const x = floatArray(values);
   const u = new Float64Array(B * n);
   for (let r = 0; r < B; r++) {
     const o = r * n;
@@ -190,7 +194,7 @@ export class TailClassifier extends Module {
 
 /** log σ(logit) = log c_ψ(tail | x_t, t), summed over rows; differentiable in x. */
 export function tailLogProb(c: TailClassifier, x: Tensor, t: number): Tensor {
-  return logSigmoid(c.forward(x, new Int32Array(x.shape[0]!).fill(t)));
+  return logSigmoid(c.forward(x, new Int32Array(at(x.shape, 0, 'batch shape')).fill(t)));
 }
 
 /** ∇_{x_t} log c_ψ(tail | x_t, t) for a batch (one batched backward). */
@@ -249,13 +253,14 @@ export function trainTailClassifier(train: SpinData, thetaHat: IsingParams, sche
   const labels = new Float32Array(m);
   let tails = 0;
   for (let r = 0; r < m; r++) {
-    labels[r] = energy(thetaHat, train.s, r * n) >= o.threshold ? 1 : 0;
-    tails += labels[r]!;
+    const y = energy(thetaHat, train.s, r * n) >= o.threshold ? 1 : 0;
+    labels[r] = y;
+    tails += y;
   }
   if (tails === 0 || tails === m) throw new Error(`trainTailClassifier: all ${m} rows fall on one side of E_τ = ${o.threshold}`);
   const opt = new Adam(c.parameters(), { lr: o.lr ?? 3e-3 });
   const losses: number[] = [];
-  const noisy = (rows: ArrayLike<number>, ts: Int32Array, r: Rng): Float32Array => {
+  const noisy = (rows: Int32Array, ts: Int32Array, r: Rng): Float32Array => {
     const x = new Float32Array(rows.length * n);
     for (let k = 0; k < rows.length; k++) {
       const sa = sched.sqrtAlphaBar[ts[k]!]!;

@@ -18,6 +18,7 @@
  * `noisePlan` (plan.ts) traces it for plan buffers, so a new layer or a changed connection is
  * edited here only.
  */
+import { at, last } from '../util/checked.js';
 import { UsageError } from '../util/errors.js';
 import { at, last } from '../util/checked.js';
 import type { Rng } from '../random/index.js';
@@ -132,20 +133,23 @@ export class NoiseMLP extends Module {
     if (!(Number.isInteger(cin) && cin >= 1 && Number.isInteger(cout) && cout >= 1)) throw new UsageError(`NoiseMLP: inputChannels/outputChannels must be integers ≥ 1, got ${cin}, ${cout}`);
     this.config = { ...config, widths: widths.slice() };
     const L = widths.length;
-    const h1 = widths[1]!;
+    const w0 = at(widths, 0, 'widths');
+    const h1 = at(widths, 1, 'widths');
+    const wL = last(widths, 'widths');
     this.t_emb = new Sequential(new SinusoidalTimeEmbedding(timeDim), new Linear(timeDim, h1, rng), new GELU(), new Linear(h1, h1, rng));
-    this.mlp_in = new Linear(n * cin, widths[0]!, rng);
+    this.mlp_in = new Linear(n * cin, w0, rng);
     const dIn = widths.slice(0, L);
-    const dOut = [...widths.slice(1, L), widths[L - 1]!];
-    this.downs = dIn.map((w, i) => new ResNetBlock(w, dOut[i]!, h1, rng, residual));
-    this.mid = new ResNetBlock(widths[L - 1]!, widths[L - 1]!, h1, rng, residual);
+    const dOut = [...widths.slice(1, L), wL];
+    this.downs = dIn.map((w, i) => new ResNetBlock(w, at(dOut, i, 'block widths out'), h1, rng, residual));
+    this.mid = new ResNetBlock(wL, wL, h1, rng, residual);
     this.ups = [];
-    let cur = widths[L - 1]!;
+    let cur = wL;
     for (let j = L - 1; j >= 0; j--) {
-      this.ups.push(new ResNetBlock(cur + dOut[j]!, dIn[j]!, h1, rng, residual));
-      cur = dIn[j]!;
+      const din = at(dIn, j, 'block widths in');
+      this.ups.push(new ResNetBlock(cur + at(dOut, j, 'block widths out'), din, h1, rng, residual));
+      cur = din;
     }
-    this.mlp_out = new Linear(2 * widths[0]!, n * cout, rng);
+    this.mlp_out = new Linear(2 * w0, n * cout, rng);
   }
 
   /** A network with the weights of `sd` (strict: every name, matching shapes), without drawing an init. */

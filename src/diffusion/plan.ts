@@ -17,6 +17,8 @@ import { GELU, Linear, SinusoidalTimeEmbedding } from '../nn/index.js';
 import type { NoiseMLP, ResNetBlock } from './network.js';
 import { noGrad } from '../autograd/index.js';
 import { geluScalar } from '../tensor/index.js';
+import { at } from '../util/checked.js';
+import { floatArray } from './samplers.js';
 
 export interface NoisePlan {
   plan: Plan;
@@ -114,7 +116,7 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
   const ops: PlanOp[] = [];
   const buffer = (width: number): number => buffers.push(width) - 1;
   const region = (buf: number, col: number, width: number): PlanRegion => ({ buf, col, width });
-  const whole = (buf: number): PlanRegion => region(buf, 0, buffers[buf]!);
+  const whole = (buf: number): PlanRegion => region(buf, 0, at(buffers, buf, 'plan buffers'));
   const weightOf = (l: Linear): number => weights.push({ rows: l.outFeatures, cols: l.inFeatures, data: Float32Array.from(l.weight.data) }) - 1;
   const biasOf = (l: Linear): number | null => (l.bias ? vectors.push(Float32Array.from(l.bias.data)) - 1 : null);
 
@@ -133,7 +135,7 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
   };
   home.set(input, whole(buffer(input.width)));
   for (let i = steps.length - 1; i >= 0; i--) {
-    const st = steps[i]!;
+    const st = at(steps, i, 'plan steps');
     if (st.kind !== 'concat') continue;
     if (st.a === st.b || home.has(st.a) || home.has(st.b)) throw new Error('noisePlan: a value used by two concatenations (or the input concatenated) needs a copy, which the layout does not make');
     const y = place(st.y);
@@ -209,7 +211,9 @@ export function noisePlan(net: NoiseMLP): NoisePlan {
 function linearSnapshot(l: Linear): { apply(x: ArrayLike<number>): Float64Array } {
   const w = l.weight.data.slice(), b = l.bias?.data.slice() ?? null, rows = l.outFeatures, cols = l.inFeatures;
   return {
-    apply(x) {
+    apply(input) {
+      if (input.length !== cols) throw new RangeError(`noisePlan: ${input.length} inputs to a Linear of ${cols}`);
+      const x = floatArray(input);
       const y = new Float64Array(rows);
       for (let j = 0; j < rows; j++) {
         let s = b ? b[j]! : 0;

@@ -8,6 +8,7 @@
  * is tested against closed forms with an exact ε̂. Every row of a batch shares one step t.
  */
 import type { Rng } from '../random/index.js';
+import type { Storage } from '../tensor/index.js';
 import type { Schedule } from './schedule.js';
 import { Yielder } from '../util/abort.js';
 import type { LoopHooks } from '../util/abort.js';
@@ -108,11 +109,21 @@ export function ddimTimesteps(T: number, S: number): Int32Array {
 }
 
 /**
+ * Values a kernel indexes in its loop: a Float32/64Array as it is, anything else (a plain array, a
+ * predictor's Int32Array) copied into a Float64Array, which holds every number exactly.
+ */
+export function floatArray(a: ArrayLike<number>): Storage {
+  return a instanceof Float32Array || a instanceof Float64Array ? a : Float64Array.from(a);
+}
+
+/**
  * One DDIM update x_t → x_prev for a block of rows, in place. ᾱ_prev = 1 at the last step.
  *   x̂0 = (x - √(1-ᾱ_t) ε̂)/√ᾱ_t,  σ = η √((1-ᾱ_prev)/(1-ᾱ_t)) √(1-ᾱ_t/ᾱ_prev),
  *   x_prev = √ᾱ_prev x̂0 + √(1-ᾱ_prev-σ²) ε̂ + σ z.
  */
-export function ddimStep(x: Float32Array, eps: ArrayLike<number>, abT: number, abPrev: number, eta: number, rng: Rng, clipX0 = false): void {
+export function ddimStep(x: Float32Array, epsIn: ArrayLike<number>, abT: number, abPrev: number, eta: number, rng: Rng, clipX0 = false): void {
+  if (epsIn.length !== x.length) throw new RangeError(`ddimStep: ${epsIn.length} noise values for ${x.length}`);
+  const eps = floatArray(epsIn);
   const sigma = eta * Math.sqrt(((1 - abPrev) / (1 - abT)) * (1 - abT / abPrev));
   const sa = Math.sqrt(abT);
   const s1 = Math.sqrt(1 - abT);
@@ -133,7 +144,9 @@ export function ddimStep(x: Float32Array, eps: ArrayLike<number>, abT: number, a
  * variance β̃_t or β_t (none at t = 0). Without clipping the mean equals
  * (x_t - β_t/√(1-ᾱ_t) ε̂)/√α_t.
  */
-export function ddpmStep(x: Float32Array, eps: ArrayLike<number>, s: Schedule, t: number, rng: Rng, variance: 'posterior' | 'beta' = 'posterior', clipX0 = false): void {
+export function ddpmStep(x: Float32Array, epsIn: ArrayLike<number>, s: Schedule, t: number, rng: Rng, variance: 'posterior' | 'beta' = 'posterior', clipX0 = false): void {
+  if (epsIn.length !== x.length) throw new RangeError(`ddpmStep: ${epsIn.length} noise values for ${x.length}`);
+  const eps = floatArray(epsIn);
   const sa = s.sqrtAlphaBar[t]!;
   const s1 = s.sqrtOneMinusAlphaBar[t]!;
   const c1 = s.posteriorMeanCoef1[t]!;
@@ -276,7 +289,5 @@ export async function sampleLoop(predict: EpsPredictor, sched: Schedule, o: Samp
 
 /** Analog bits back to spins: the sign of each value (0 goes to +1). */
 export function thresholdSpins(x: ArrayLike<number>): Int8Array {
-  const s = new Int8Array(x.length);
-  for (let i = 0; i < x.length; i++) s[i] = x[i]! < 0 ? -1 : 1;
-  return s;
+  return Int8Array.from(x, (v) => (v < 0 ? -1 : 1));
 }

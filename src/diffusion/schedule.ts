@@ -2,6 +2,7 @@
  * The DDPM noise schedule, in float64 (Ho et al. 2020; the paper uses the linear schedule with
  * β from 1e-4 to 0.02 over T = 1000 steps). Index t runs 0..T-1 here; t = 0 is the paper's t = 1.
  */
+import { at } from '../util/checked.js';
 
 export type ScheduleKind = 'linear' | 'cosine';
 
@@ -79,14 +80,14 @@ export function makeSchedule(opts: ScheduleOptions = {}): Schedule {
  * Forward process q(x_t | x_0): x_t = √ᾱ_t x_0 + √(1-ᾱ_t) ε, row by row. `x0` and `eps` are
  * B×n row-major, `t` holds one step index per row. Writes into `out` (allocated if absent).
  */
-export function qSample<A extends Float32Array | Float64Array>(sched: Schedule, x0: A, t: ArrayLike<number>, eps: ArrayLike<number>, out?: A): A {
+export function qSample<A extends Float32Array | Float64Array>(sched: Schedule, x0: A, t: ArrayLike<number>, eps: Float32Array | Float64Array, out?: A): A {
   const B = t.length;
   if (B === 0) return (out ?? x0.slice(0, 0)) as A;
   const n = x0.length / B;
   if (!Number.isInteger(n) || eps.length !== x0.length) throw new Error(`qSample: x0 has ${x0.length} values for ${B} rows; eps has ${eps.length}`);
   const res = out ?? (new (x0.constructor as { new (k: number): A })(x0.length));
   for (let b = 0; b < B; b++) {
-    const tb = t[b]!;
+    const tb = at(t, b, 'step indices t');
     if (!(Number.isInteger(tb) && tb >= 0 && tb < sched.T)) throw new Error(`qSample: t[${b}] = ${tb} is outside 0..${sched.T - 1}`);
     const a = sched.sqrtAlphaBar[tb]!;
     const s = sched.sqrtOneMinusAlphaBar[tb]!;

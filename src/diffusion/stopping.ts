@@ -17,6 +17,7 @@
  * So it selects "closest to 1 after a minimum budget, smoothed, with patience", whether or not
  * the curve ever crosses 1, and says which case happened.
  */
+import { at } from '../util/checked.js';
 
 export interface VariancePoint {
   iteration: number;
@@ -61,18 +62,21 @@ export function energyVarianceStop(curve: readonly VariancePoint[], opts: StopRu
   for (let k = 0; k < d.length; k++) {
     const lo = Math.max(0, k - o.window + 1);
     let acc = 0;
-    for (let j = lo; j <= k; j++) acc += d[j]!;
+    for (const v of d.slice(lo, k + 1)) acc += v;
     signed.push(acc / (k - lo + 1));
   }
   const smoothed = signed.map(Math.abs);
   let firstCrossingIndex = -1;
-  for (let k = 1; k < d.length && firstCrossingIndex < 0; k++) if (signed[k - 1]! * signed[k]! < 0 || (signed[k - 1] !== 0 && signed[k] === 0)) firstCrossingIndex = k;
+  for (let k = 1; k < d.length && firstCrossingIndex < 0; k++) {
+    const a = at(signed, k - 1, 'smoothed log ratios'), b = at(signed, k, 'smoothed log ratios');
+    if (a * b < 0 || (a !== 0 && b === 0)) firstCrossingIndex = k;
+  }
   let bestIndex = -1;
   let best = Infinity;
   let sinceImprovement = 0;
-  for (let k = 0; k < d.length; k++) {
-    if (curve[k]!.iteration < o.minIterations) continue;
-    const s = smoothed[k]!;
+  for (const [k, p] of curve.entries()) {
+    if (p.iteration < o.minIterations) continue;
+    const s = at(smoothed, k, 'smoothed |log ratios|');
     if (s < best - o.minDelta || bestIndex < 0) sinceImprovement = 0;
     else sinceImprovement++;
     if (s < best) {

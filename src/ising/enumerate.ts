@@ -41,7 +41,7 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
   const sizeB = 2 ** nb;
   // E0A[xA]: energy of block A alone (its fields and couplings), spins i = 0..na-1 as bits of xA.
   const WA = new Float64Array(na * na);
-  for (let i = 0; i < na; i++) for (let k = 0; k < na; k++) WA[i * na + k] = w[i * n + k]!;
+  for (let i = 0; i < na; i++) WA.set(w.subarray(i * n, i * n + na), i * na);
   const E0A = grayEnergies(na, b.subarray(0, na), WA);
   const run = (pass: 0 | 1, shift: number) => {
     // Outer state over B.
@@ -185,7 +185,7 @@ export function probabilities(p: IsingParams): Float64Array {
   if (n > MAX_TABLE_N) throw new Error(`probabilities: n=${n} exceeds ${MAX_TABLE_N} (the 2^n table would not fit in memory)`);
   const out = grayEnergies(n, b, w);
   let emin = Infinity;
-  for (let k = 0; k < out.length; k++) if (out[k]! < emin) emin = out[k]!;
+  for (const e of out) if (e < emin) emin = e;
   let z = 0;
   for (let k = 0; k < out.length; k++) {
     const q = Math.exp(emin - out[k]!);

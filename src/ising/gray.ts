@@ -2,6 +2,7 @@
  * The Gray-code energy walk shared by exact enumeration, exact probabilities and exact
  * reconstruction: all 2^k states of a dense k-spin system, one spin flip per step.
  */
+import { at } from '../util/checked.js';
 
 /** Index of the lowest set bit of t > 0: the spin that flips at Gray-code step t. */
 export function ctz(t: number): number {
@@ -18,15 +19,19 @@ export function grayEnergies(k: number, f: ArrayLike<number>, W: ArrayLike<numbe
   if (k > 30) throw new Error(`grayEnergies: k=${k} > 30`);
   const size = 2 ** k;
   if (out.length < size) throw new Error(`grayEnergies: out has ${out.length} entries, needs ${size}`);
+  if (f.length !== k || W.length !== k * k) throw new Error(`grayEnergies: f has ${f.length} entries and W ${W.length}, need ${k} and ${k * k}`);
+  // The walk reads W 2^k·k times: index a Float64Array (a copy only if W is not one).
+  const Wf = W instanceof Float64Array ? W : Float64Array.from(W);
   const s = new Int8Array(k).fill(-1);
   const h = new Float64Array(k);
   let e = 0;
   for (let i = 0; i < k; i++) {
-    let v = f[i]!;
-    for (let j = 0; j < k; j++) v -= W[i * k + j]!;
+    const fi = at(f, i, 'fields f');
+    let v = fi;
+    for (let j = 0; j < k; j++) v -= Wf[i * k + j]!;
     h[i] = v;
-    e += f[i]!;
-    for (let j = i + 1; j < k; j++) e -= W[i * k + j]!;
+    e += fi;
+    for (let j = i + 1; j < k; j++) e -= Wf[i * k + j]!;
   }
   let x = 0;
   out[0] = e;
@@ -37,7 +42,7 @@ export function grayEnergies(k: number, f: ArrayLike<number>, W: ArrayLike<numbe
     s[i] = -old;
     const d = -2 * old;
     const row = i * k;
-    for (let j = 0; j < k; j++) h[j]! += d * W[row + j]!;
+    for (let j = 0; j < k; j++) h[j]! += d * Wf[row + j]!;
     x ^= 1 << i;
     out[x] = e;
   }

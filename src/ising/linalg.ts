@@ -6,6 +6,7 @@
  * importing mathjs, so the browser core stays small and free of run-time code generation; the
  * tests check both paths against mathjs.)
  */
+import { at, last } from '../util/checked.js';
 import { DataError } from '../util/errors.js';
 import type { AbortLike } from '../util/abort.js';
 
@@ -161,7 +162,7 @@ export function lbfgs(
   const alpha = new Float64Array(mem);
   const gmax = (v: Float64Array) => {
     let m = 0;
-    for (let i = 0; i < d; i++) m = Math.max(m, Math.abs(v[i]!));
+    for (const x of v) m = Math.max(m, Math.abs(x));
     return m;
   };
   let it = 0;
@@ -171,19 +172,22 @@ export function lbfgs(
     // Two-loop recursion: dir = −H g.
     dir.set(g);
     for (let k = S.length - 1; k >= 0; k--) {
+      const Sk = at(S, k, 'L-BFGS s');
+      const Yk = at(Y, k, 'L-BFGS y');
       let a = 0;
-      for (let i = 0; i < d; i++) a += S[k]![i]! * dir[i]!;
-      a *= rho[k]!;
+      for (let i = 0; i < d; i++) a += Sk[i]! * dir[i]!;
+      a *= at(rho, k, 'L-BFGS rho');
       alpha[k] = a;
-      for (let i = 0; i < d; i++) dir[i]! -= a * Y[k]![i]!;
+      for (let i = 0; i < d; i++) dir[i]! -= a * Yk[i]!;
     }
     if (S.length > 0) {
-      const k = S.length - 1;
+      const Sk = last(S, 'L-BFGS s');
+      const Yk = last(Y, 'L-BFGS y');
       let sy = 0;
       let yy = 0;
       for (let i = 0; i < d; i++) {
-        sy += S[k]![i]! * Y[k]![i]!;
-        yy += Y[k]![i]! * Y[k]![i]!;
+        sy += Sk[i]! * Yk[i]!;
+        yy += Yk[i]! * Yk[i]!;
       }
       const gammaK = sy / yy;
       for (let i = 0; i < d; i++) dir[i]! *= gammaK;
@@ -192,10 +196,13 @@ export function lbfgs(
       for (let i = 0; i < d; i++) dir[i]! *= s;
     }
     for (let k = 0; k < S.length; k++) {
+      const Sk = at(S, k, 'L-BFGS s');
+      const Yk = at(Y, k, 'L-BFGS y');
       let bcoef = 0;
-      for (let i = 0; i < d; i++) bcoef += Y[k]![i]! * dir[i]!;
-      bcoef *= rho[k]!;
-      for (let i = 0; i < d; i++) dir[i]! += S[k]![i]! * (alpha[k]! - bcoef);
+      for (let i = 0; i < d; i++) bcoef += Yk[i]! * dir[i]!;
+      bcoef *= at(rho, k, 'L-BFGS rho');
+      const ak = alpha[k]!;
+      for (let i = 0; i < d; i++) dir[i]! += Sk[i]! * (ak - bcoef);
     }
     for (let i = 0; i < d; i++) dir[i] = -dir[i]!;
     let slope = 0;
@@ -257,8 +264,9 @@ export function lbfgs(
  * error). θ takes the last trial either way, as the per-spin Newton solvers (PLE, kinetic ML) did;
  * `accepted` false means even the smallest step rose, and the solver should stop. `trial` is scratch.
  */
-export function newtonBacktrack(theta: Float64Array, step: ArrayLike<number>, f: number, objective: (x: Float64Array) => number, trial: Float64Array): { value: number; accepted: boolean } {
+export function newtonBacktrack(theta: Float64Array, step: Float64Array, f: number, objective: (x: Float64Array) => number, trial: Float64Array): { value: number; accepted: boolean } {
   const d = theta.length;
+  if (step.length !== d || trial.length !== d) throw new RangeError(`newtonBacktrack: step has ${step.length} entries and trial ${trial.length}, θ has ${d}`);
   const slack = 1e-14 * Math.max(1, Math.abs(f));
   let s = 1;
   let fn = f;

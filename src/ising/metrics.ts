@@ -1,4 +1,5 @@
 /** Metrics of inference: MSE over the free parameters, correlation, and energy statistics. */
+import { at } from '../util/checked.js';
 import { energies } from './model.js';
 import type { IsingParams, SpinData } from './types.js';
 
@@ -44,8 +45,8 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let mx = 0;
   let my = 0;
   for (let k = 0; k < m; k++) {
-    mx += x[k]!;
-    my += y[k]!;
+    mx += at(x, k, 'pearson x');
+    my += at(y, k, 'pearson y');
   }
   mx /= m;
   my /= m;
@@ -53,8 +54,8 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let sxx = 0;
   let syy = 0;
   for (let k = 0; k < m; k++) {
-    const a = x[k]! - mx;
-    const c = y[k]! - my;
+    const a = at(x, k, 'pearson x') - mx;
+    const c = at(y, k, 'pearson y') - my;
     sxy += a * c;
     sxx += a * a;
     syy += c * c;
@@ -66,10 +67,10 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
 export function energyStats(p: IsingParams, data: SpinData): { mean: number; variance: number } {
   const e = energies(p, data);
   let mean = 0;
-  for (let k = 0; k < e.length; k++) mean += e[k]!;
+  for (const x of e) mean += x;
   mean /= e.length;
   let v = 0;
-  for (let k = 0; k < e.length; k++) v += (e[k]! - mean) ** 2;
+  for (const x of e) v += (x - mean) ** 2;
   return { mean, variance: v / e.length };
 }
 

@@ -1,5 +1,6 @@
 /** The Ising model: SK parameters, energies, and conversions between ±1 and 0/1 conventions. */
 import type { Rng } from '../random/index.js';
+import { at } from '../util/checked.js';
 import type { IsingParams, SpinData } from './types.js';
 export { checkParams } from '../types/index.js';
 
@@ -21,15 +22,25 @@ export function skParams(n: number, g: number, rng: Rng): IsingParams {
   return { n, b, w };
 }
 
+/**
+ * s as a typed array to index entries offset..offset+n−1 of in a loop, after a length check:
+ * spins (Int8Array) and values (Float32/64Array) as they are, anything else copied.
+ */
+function typedRow(s: ArrayLike<number>, offset: number, n: number, what: string): Int8Array | Float32Array | Float64Array {
+  if (!(offset >= 0 && offset + n <= s.length)) throw new RangeError(`${what}: entries ${offset}..${offset + n - 1} outside a configuration of length ${s.length}`);
+  return s instanceof Int8Array || s instanceof Float32Array || s instanceof Float64Array ? s : Float64Array.from(s);
+}
+
 /** Energy of one configuration s (length n, ±1): E = -b·s - Σ_{i<j} w_ij s_i s_j. */
 export function energy(p: IsingParams, s: ArrayLike<number>, offset = 0): number {
   const { n, b, w } = p;
+  const x = typedRow(s, offset, n, 'energy');
   let e = 0;
   for (let i = 0; i < n; i++) {
-    const si = s[offset + i]!;
+    const si = x[offset + i]!;
     let h = b[i]!;
     const row = i * n;
-    for (let j = i + 1; j < n; j++) h += w[row + j]! * s[offset + j]!;
+    for (let j = i + 1; j < n; j++) h += w[row + j]! * x[offset + j]!;
     e -= si * h;
   }
   return e;
@@ -46,9 +57,10 @@ export function energies(p: IsingParams, data: SpinData): Float64Array {
 /** Local field h_i = b_i + Σ_j w_ij s_j of spin i in configuration s. */
 export function localField(p: IsingParams, s: ArrayLike<number>, i: number, offset = 0): number {
   const { n, b, w } = p;
+  const x = typedRow(s, offset, n, 'localField');
   let h = b[i]!;
   const row = i * n;
-  for (let j = 0; j < n; j++) h += w[row + j]! * s[offset + j]!;
+  for (let j = 0; j < n; j++) h += w[row + j]! * x[offset + j]!;
   return h;
 }
 
@@ -62,9 +74,9 @@ export function paramsFrom01(h: ArrayLike<number>, J: ArrayLike<number>, n: numb
   const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     let sum = 0;
-    for (let j = 0; j < n; j++) if (j !== i) sum += J[i * n + j]!;
-    b[i] = h[i]! / 2 + sum / 4;
-    for (let j = 0; j < n; j++) if (j !== i) w[i * n + j] = J[i * n + j]! / 4;
+    for (let j = 0; j < n; j++) if (j !== i) sum += at(J, i * n + j, 'J');
+    b[i] = at(h, i, 'h') / 2 + sum / 4;
+    for (let j = 0; j < n; j++) if (j !== i) w[i * n + j] = at(J, i * n + j, 'J') / 4;
   }
   return { n, b, w };
 }
@@ -92,8 +104,6 @@ export function spinsTo01(s: Int8Array): Uint8Array {
 
 /** 0/1 to ±1 spins (0 → −1, 1 → +1). */
 export function spinsFrom01(x: ArrayLike<number>): Int8Array {
-  const out = new Int8Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i]! ? 1 : -1;
-  return out;
+  return Int8Array.from(x, (v) => (v ? 1 : -1));
 }
 

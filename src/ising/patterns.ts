@@ -1,4 +1,5 @@
 /** Unique ±1 patterns with their counts: repeated samples cost once in every inference loop. */
+import { at } from '../util/checked.js';
 import type { SpinData } from './types.js';
 
 export interface Patterns {
@@ -30,15 +31,15 @@ export function uniquePatterns(data: SpinData): Patterns {
       codes[c] = v;
     }
     const key = String.fromCharCode(...codes);
-    const at = index.get(key);
-    if (at === undefined) {
+    const seen = index.get(key);
+    if (seen === undefined) {
       index.set(key, rows.length);
       rows.push(k);
       counts.push(1);
-    } else counts[at]!++;
+    } else counts[seen] = at(counts, seen, 'pattern counts') + 1;
   }
   const u = new Int8Array(rows.length * n);
-  for (let r = 0; r < rows.length; r++) u.set(s.subarray(rows[r]! * n, rows[r]! * n + n), r * n);
+  for (const [r, row] of rows.entries()) u.set(s.subarray(row * n, row * n + n), r * n);
   return { n, k: rows.length, s: u, counts: Float64Array.from(counts), total: m };
 }
 
@@ -66,10 +67,10 @@ export function weightedMomentsInto(s: Int8Array, n: number, q: ArrayLike<number
   corr.fill(0);
   const row = new Float64Array(n);
   for (let r = 0; r < k; r++) {
-    const qr = q[r]!;
+    const qr = at(q, r, 'weights q');
     if (qr === 0) continue;
     const off = r * n;
-    for (let i = 0; i < n; i++) row[i] = s[off + i]!;
+    row.set(s.subarray(off, off + n));
     for (let i = 0; i < n; i++) {
       const a = qr * row[i]!;
       mean[i]! += a;
@@ -78,7 +79,7 @@ export function weightedMomentsInto(s: Int8Array, n: number, q: ArrayLike<number
     }
   }
   let tot = 0;
-  for (let r = 0; r < k; r++) tot += q[r]!;
+  for (let r = 0; r < k; r++) tot += at(q, r, 'weights q');
   for (let i = 0; i < n; i++) {
     corr[i * n + i] = tot;
     for (let j = i + 1; j < n; j++) corr[j * n + i] = corr[i * n + j]!;

@@ -5,6 +5,7 @@
  * mean-field guess plus random restarts (approximate; reported as such).
  */
 import type { Rng } from '../random/index.js';
+import { at } from '../util/checked.js';
 import type { IsingParams, LoopHooks, SpinData } from './types.js';
 import { grayEnergies } from './gray.js';
 
@@ -36,18 +37,18 @@ export function completeExact(p: IsingParams, s: ArrayLike<number>, hidden: Arra
   const { n, b, w } = p;
   const h = hidden.length;
   const isHidden = new Uint8Array(n);
-  for (let k = 0; k < h; k++) isHidden[hidden[k]!] = 1;
+  for (let k = 0; k < h; k++) isHidden[at(hidden, k, 'hidden')] = 1;
   // Field on hidden spin k from fields and observed spins.
   const f = new Float64Array(h);
   for (let k = 0; k < h; k++) {
-    const i = hidden[k]!;
+    const i = at(hidden, k, 'hidden');
     let v = b[i]!;
-    for (let j = 0; j < n; j++) if (!isHidden[j]) v += w[i * n + j]! * s[j]!;
+    for (let j = 0; j < n; j++) if (!isHidden[j]) v += w[i * n + j]! * at(s, j, 'row s');
     f[k] = v;
   }
   // Couplings among hidden spins, contiguous (diagonal 0, so a flip may update its own field too).
   const wH = new Float64Array(h * h);
-  for (let k = 0; k < h; k++) for (let l = 0; l < h; l++) wH[k * h + l] = k === l ? 0 : w[hidden[k]! * n + hidden[l]!]!;
+  for (let k = 0; k < h; k++) for (let l = 0; l < h; l++) wH[k * h + l] = k === l ? 0 : w[at(hidden, k, 'hidden') * n + at(hidden, l, 'hidden')]!;
   // Energy of every completion (bit k set ↔ hidden k = +1). Ties go to the completion met first
   // in the walk's order, the Gray code t ^ (t >> 1).
   const e = grayEnergies(h, f, wH);
@@ -56,8 +57,8 @@ export function completeExact(p: IsingParams, s: ArrayLike<number>, hidden: Arra
     const code = t ^ (t >>> 1);
     if (e[code]! < e[bestCode]!) bestCode = code;
   }
-  for (let j = 0; j < n; j++) out[j] = s[j]! > 0 ? 1 : -1;
-  for (let k = 0; k < h; k++) out[hidden[k]!] = (bestCode >> k) & 1 ? 1 : -1;
+  for (let j = 0; j < n; j++) out[j] = at(s, j, 'row s') > 0 ? 1 : -1;
+  for (let k = 0; k < h; k++) out[at(hidden, k, 'hidden')] = (bestCode >> k) & 1 ? 1 : -1;
 }
 
 /** Approximate completion: iterated conditional modes from the sign of the fields, plus restarts. */
@@ -76,13 +77,13 @@ export function completeApprox(p: IsingParams, s: ArrayLike<number>, hidden: Arr
     return e;
   };
   for (let r = 0; r <= restarts; r++) {
-    for (let j = 0; j < n; j++) cur[j] = s[j]! > 0 ? 1 : -1;
-    for (let k = 0; k < h; k++) cur[hidden[k]!] = r === 0 ? 1 : rng.spin();
+    for (let j = 0; j < n; j++) cur[j] = at(s, j, 'row s') > 0 ? 1 : -1;
+    for (let k = 0; k < h; k++) cur[at(hidden, k, 'hidden')] = r === 0 ? 1 : rng.spin();
     let changed = true;
     for (let sweep = 0; changed && sweep < 1000; sweep++) {
       changed = false;
       for (let k = 0; k < h; k++) {
-        const i = hidden[k]!;
+        const i = at(hidden, k, 'hidden');
         let v = b[i]!;
         for (let j = 0; j < n; j++) v += w[i * n + j]! * cur[j]!;
         const want = v >= 0 ? 1 : -1;
@@ -116,9 +117,9 @@ export function reconstruct(p: IsingParams, data: SpinData, hidden: ArrayLike<nu
   let total = 0;
   let approximate = 0;
   for (let r = 0; r < m; r++) {
-    const hid = perSample ? (hidden as ArrayLike<number>[])[r]! : (hidden as ArrayLike<number>);
+    const hid = perSample ? at(hidden as ArrayLike<number>[], r, 'hidden lists') : (hidden as ArrayLike<number>);
     for (let k = 0; k < hid.length; k++) {
-      const i = hid[k]!;
+      const i = at(hid, k, 'hidden');
       if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new Error(`reconstruct: hidden index ${i} out of range 0..${n - 1}`);
     }
     const s = data.s.subarray(r * n, r * n + n);
@@ -129,7 +130,7 @@ export function reconstruct(p: IsingParams, data: SpinData, hidden: ArrayLike<nu
       approximate++;
     }
     for (let k = 0; k < hid.length; k++) {
-      const i = hid[k]!;
+      const i = at(hid, k, 'hidden');
       if (row[i] === s[i]) correct++;
       total++;
       filled[r * n + i] = row[i]!;
@@ -165,7 +166,7 @@ export function accuracyByHiddenCount(
   return counts.map((h) => {
     if (!(Number.isInteger(h) && h >= 1 && h <= cand.length)) throw new Error(`accuracyByHiddenCount: hidden count ${h} must be in 1..${cand.length}`);
     const lists: number[][] = [];
-    for (let r = 0; r < data.m; r++) lists.push(Array.from(rng.permutation(cand.length).subarray(0, h), (k) => cand[k]!));
+    for (let r = 0; r < data.m; r++) lists.push(Array.from(rng.permutation(cand.length).subarray(0, h), (k) => at(cand, k, 'candidates')));
     const res = reconstruct(p, data, lists, { ...opts, rng: opts.rng ?? rng });
     return { hidden: h, accuracy: res.accuracy, correct: res.correct, total: res.total, approximate: res.approximate };
   });

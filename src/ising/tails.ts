@@ -8,6 +8,7 @@
  * State index x: bit i set ↔ s_i = +1 (as enumerate.ts).
  */
 import type { Rng } from '../random/index.js';
+import { at } from '../util/checked.js';
 import { grayEnergies } from './gray.js';
 import { MAX_TABLE_N } from './enumerate.js';
 import { energy } from './model.js';
@@ -29,7 +30,7 @@ export function stateIndex(s: Int8Array, n: number, r = 0): number {
 /** Normalised exp(−γ·E(x)) over the table: p^γ (γ = 1 − λ). */
 export function temperedTable(E: Float64Array, gamma: number): Float64Array {
   let emin = Infinity;
-  for (let x = 0; x < E.length; x++) emin = Math.min(emin, gamma * E[x]!);
+  for (const e of E) emin = Math.min(emin, gamma * e);
   const q = new Float64Array(E.length);
   let z = 0;
   for (let x = 0; x < E.length; x++) z += q[x] = Math.exp(emin - gamma * E[x]!);
@@ -59,7 +60,11 @@ export function energyQuantiles(E: Float64Array, prob: Float64Array, us: number[
   const res = new Array<number>(us.length).fill(E[idx[idx.length - 1]!]!);
   for (let j = 0; j < idx.length && k < order.length; j++) {
     c += prob[idx[j]!]!;
-    while (k < order.length && c >= order[k]![0]) res[order[k++]![1]] = E[idx[j]!]!;
+    for (; k < order.length; k++) {
+      const [u, i] = at(order, k, 'quantile order');
+      if (c < u) break;
+      res[i] = E[idx[j]!]!;
+    }
   }
   out.push(...res);
   return out;
@@ -80,8 +85,9 @@ export function effectiveSampleSize(w: ArrayLike<number>): number {
   let s = 0;
   let s2 = 0;
   for (let i = 0; i < w.length; i++) {
-    s += w[i]!;
-    s2 += w[i]! * w[i]!;
+    const v = at(w, i, 'weights');
+    s += v;
+    s2 += v * v;
   }
   return s2 > 0 ? (s * s) / s2 : 0;
 }
@@ -107,14 +113,14 @@ export function importanceResample(data: SpinData, p: IsingParams, lambda: numbe
 export function systematicResample(data: SpinData, w: ArrayLike<number>, size: number, rng: Rng): SpinData {
   const { n, m } = data;
   let total = 0;
-  for (let r = 0; r < m; r++) total += w[r]!;
+  for (let r = 0; r < m; r++) total += at(w, r, 'weights');
   const s = new Int8Array(size * n);
   const u0 = rng.uniform();
-  let c = w[0]! / total;
+  let c = at(w, 0, 'weights') / total;
   let r = 0;
   for (let k = 0; k < size; k++) {
     const u = (u0 + k) / size;
-    while (c < u && r < m - 1) c += w[++r]! / total;
+    while (c < u && r < m - 1) c += at(w, ++r, 'weights') / total;
     s.set(data.s.subarray(r * n, r * n + n), k * n);
   }
   return { n, m: size, s };
@@ -195,9 +201,9 @@ export function truthTables(truth: IsingParams): TruthTables {
   const E = energyTable(truth);
   const p = temperedTable(E, 1);
   let emin = Infinity;
-  for (let x = 0; x < E.length; x++) emin = Math.min(emin, E[x]!);
+  for (const e of E) emin = Math.min(emin, e);
   let z = 0;
-  for (let x = 0; x < E.length; x++) z += Math.exp(emin - E[x]!);
+  for (const e of E) z += Math.exp(emin - e);
   const [e90, e99, e999] = energyQuantiles(E, p, [0.9, 0.99, 0.999]);
   return { n: truth.n, E, p, e90: e90!, e99: e99!, e999: e999!, logZ: -emin + Math.log(z) };
 }

@@ -2,6 +2,7 @@ import type { Rng } from '../random/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { relu } from '../autograd/index.js';
 import { Module, Linear } from '../nn/index.js';
+import { at } from '../util/checked.js';
 
 /** Linear layers of the given widths with ReLU between them and none after the last (VAE, GAN). */
 export class MLP extends Module {
@@ -9,7 +10,7 @@ export class MLP extends Module {
   constructor(widths: number[], rng: Rng) {
     super();
     this.layers = [];
-    for (let k = 0; k + 1 < widths.length; k++) this.layers.push(new Linear(widths[k]!, widths[k + 1]!, rng));
+    for (const [k, out] of widths.slice(1).entries()) this.layers.push(new Linear(at(widths, k, 'MLP widths'), out, rng));
   }
   forward(x: Tensor): Tensor {
     let h = x;

@@ -50,8 +50,9 @@ export class RBM implements GenerativeModel {
   }
 
   /** Hidden probabilities for visible v (0/1). */
-  hiddenProbs(v: ArrayLike<number>, out: Float64Array): Float64Array {
+  hiddenProbs(v: Float64Array, out: Float64Array): Float64Array {
     const { n, nh, W, c } = this;
+    if (v.length !== n || out.length !== nh) throw new RangeError(`RBM.hiddenProbs: v has ${v.length} entries and out ${out.length}, need ${n} and ${nh}`);
     for (let j = 0; j < nh; j++) {
       let s = c[j]!;
       const o = j * n;
@@ -61,9 +62,10 @@ export class RBM implements GenerativeModel {
     return out;
   }
 
-  visibleProbs(h: ArrayLike<number>, out: Float64Array): Float64Array {
+  visibleProbs(h: Float64Array, out: Float64Array): Float64Array {
     const { n, nh, W, a } = this;
-    for (let i = 0; i < n; i++) out[i] = a[i]!;
+    if (h.length !== nh || out.length !== n) throw new RangeError(`RBM.visibleProbs: h has ${h.length} entries and out ${out.length}, need ${nh} and ${n}`);
+    out.set(a);
     for (let j = 0; j < nh; j++) {
       const hj = h[j]!;
       if (hj === 0) continue;
@@ -75,8 +77,9 @@ export class RBM implements GenerativeModel {
   }
 
   /** Free energy F(v) = -aᵀv - Σ_j softplus(c_j + W_j·v); p(v) ∝ exp(-F(v)). */
-  freeEnergy(v: ArrayLike<number>): number {
+  freeEnergy(v: Float64Array): number {
     const { n, nh, W, a, c } = this;
+    if (v.length !== n) throw new RangeError(`RBM.freeEnergy: v has ${v.length} entries, need ${n}`);
     let f = 0;
     for (let i = 0; i < n; i++) f -= a[i]! * v[i]!;
     for (let j = 0; j < nh; j++) {
@@ -185,16 +188,19 @@ export function fitRBM(data: SpinData, rng: Rng, opts: RBMOptions = {}, hooks: F
       }
       const lr = o.lr / B;
       for (let k = 0; k < W.length; k++) {
-        vW[k] = o.momentum * vW[k]! + lr * gW[k]! - o.lr * o.weightDecay * W[k]!;
-        W[k]! += vW[k]!;
+        const u = o.momentum * vW[k]! + lr * gW[k]! - o.lr * o.weightDecay * W[k]!;
+        vW[k] = u;
+        W[k]! += u;
       }
       for (let i = 0; i < n; i++) {
-        va[i] = o.momentum * va[i]! + lr * ga[i]!;
-        a[i]! += va[i]!;
+        const u = o.momentum * va[i]! + lr * ga[i]!;
+        va[i] = u;
+        a[i]! += u;
       }
       for (let j = 0; j < nh; j++) {
-        vc[j] = o.momentum * vc[j]! + lr * gc[j]!;
-        c[j]! += vc[j]!;
+        const u = o.momentum * vc[j]! + lr * gc[j]!;
+        vc[j] = u;
+        c[j]! += u;
       }
     }
     history.epochs.push(ep + 1);

@@ -11,6 +11,7 @@ import { add, backward, exp, log, mean, mul, noGrad, relu, sigmoid, sub, sum } f
 import { Module, Linear, Adam } from '../nn/index.js';
 import { makeSpinData, type SpinData } from '../ising/types.js';
 import { MLP } from './mlp.js';
+import { at, last } from '../util/checked.js';
 import type { FitHistory, FitHooks, GenerativeModel } from './types.js';
 
 export interface VAEOptions {
@@ -35,8 +36,8 @@ export class VAENet extends Module {
   constructor(readonly n: number, hidden: number[], readonly latent: number, rng: Rng) {
     super();
     this.encoder = new MLP([n, ...hidden], rng);
-    this.mu = new Linear(hidden[hidden.length - 1]!, latent, rng);
-    this.logvar = new Linear(hidden[hidden.length - 1]!, latent, rng);
+    this.mu = new Linear(last(hidden, 'VAE hidden widths'), latent, rng);
+    this.logvar = new Linear(last(hidden, 'VAE hidden widths'), latent, rng);
     this.decoder = new MLP([latent, ...[...hidden].reverse(), n], rng);
   }
   forward(x: Tensor): Tensor {
@@ -57,7 +58,7 @@ export function vaeLoss(net: VAENet, v: Tensor, noise: Tensor): Tensor {
   const bce = mul(sum(add(mul(v, log(add(p, EPS))), mul(sub(1, v), log(add(sub(1, p), EPS))))), -1);
   // KL(q(z|v) ‖ N(0, I)) = −½ Σ (1 + log σ² − μ² − σ²)
   const kl = mul(sum(sub(sub(add(logvar, 1), mul(mu, mu)), exp(logvar))), -0.5);
-  return mul(add(bce, kl), 1 / v.shape[0]!);
+  return mul(add(bce, kl), 1 / at(v.shape, 0, 'VAE batch shape'));
 }
 
 export class VAE implements GenerativeModel {

@@ -18,6 +18,7 @@ import type { Tensor } from '../../tensor/index.js';
 import { fromStorage } from '../../tensor/index.js';
 import { add, log, logSigmoid, matmul, mul, neg, sigmoid, sum } from '../../autograd/index.js';
 import type { NoiseMLP } from '../network.js';
+import { floatArray } from '../samplers.js';
 import type { Schedule } from '../schedule.js';
 import { logitDifferenceMatrix } from './masked.js';
 
@@ -37,7 +38,7 @@ export function d3pmForwardPlus(keep: number, x0: number): number {
 }
 
 /** Forward draw x_t ~ q(x_t | x_0) for B rows (one paper step t per row). */
-export function d3pmForward(sched: Schedule, x0: ArrayLike<number>, t: ArrayLike<number>, rng: Rng, out?: Float32Array): Float32Array {
+export function d3pmForward(sched: Schedule, x0: Float32Array, t: Int32Array, rng: Rng, out?: Float32Array): Float32Array {
   const B = t.length, n = x0.length / B;
   const xt = out ?? new Float32Array(x0.length);
   for (let b = 0; b < B; b++) {
@@ -132,8 +133,10 @@ export function d3pmLoss(net: NoiseMLP, sched: Schedule, lambda: number, x0: Flo
  * π_i = σ(ℓ₊ − ℓ₋) from the network at step t, x_s = +1 with probability
  * p_θ(x_s = +1 | x_t) (s ≥ 1), or x_0 ~ p̃_θ(x_0 | x_t) at s = 0.
  */
-export function d3pmReverseStep(x: Float32Array, logits: ArrayLike<number>, n: number, keepS: number, keepT: number, last: boolean, rng: Rng): void {
+export function d3pmReverseStep(x: Float32Array, predicted: ArrayLike<number>, n: number, keepS: number, keepT: number, last: boolean, rng: Rng): void {
   const B = x.length / n;
+  if (predicted.length !== 2 * x.length) throw new RangeError(`d3pmReverseStep: ${predicted.length} logits for ${B}×${2 * n}`);
+  const logits = floatArray(predicted);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < n; i++) {
       const pi = 1 / (1 + Math.exp(-(logits[2 * n * b + n + i]! - logits[2 * n * b + i]!)));
@@ -162,7 +165,8 @@ export function d3pmNelboMC(predict: (x: Float32Array, index: number, B: number)
     const lo = Math.floor((k * T) / K), hi = Math.floor(((k + 1) * T) / K); // steps lo+1..hi
     const t = lo + 1 + rng.int(hi - lo);
     const xt = d3pmForward(sched, x0f, new Int32Array(B).fill(t), rng);
-    const logits = predict(xt, t - 1, B);
+    const logits = floatArray(predict(xt, t - 1, B));
+    if (logits.length !== 2 * n * B) throw new RangeError(`d3pmNelboMC: the predictor returned ${logits.length} logits for ${B}×${2 * n}`);
     for (let b = 0; b < B; b++) {
       let acc = 0;
       for (let i = 0; i < n; i++) {

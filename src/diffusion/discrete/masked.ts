@@ -20,7 +20,9 @@ import type { Rng } from '../../random/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import { fromStorage } from '../../tensor/index.js';
 import { logSigmoid, matmul, mul, neg, sum } from '../../autograd/index.js';
+import { at } from '../../util/checked.js';
 import type { NoiseMLP } from '../network.js';
+import { floatArray } from '../samplers.js';
 
 /** Masked state of a site in z (values −1, +1 or MASK). */
 export const MASK = 0;
@@ -34,18 +36,19 @@ export function maskedAlpha(t: number): number {
  * Forward process q(z_t | x): each spin independently masked with probability 1 − α_t.
  * Writes z (values ±1 or MASK) for B rows with one t per row.
  */
-export function maskForward(x0: ArrayLike<number>, t: ArrayLike<number>, rng: Rng, out?: Int8Array): Int8Array {
-  const B = t.length, n = x0.length / B;
+export function maskForward(spins: ArrayLike<number>, t: ArrayLike<number>, rng: Rng, out?: Int8Array): Int8Array {
+  const B = t.length, n = spins.length / B;
+  const x0 = floatArray(spins);
   const z = out ?? new Int8Array(x0.length);
   for (let b = 0; b < B; b++) {
-    const pMask = 1 - maskedAlpha(t[b]!);
+    const pMask = 1 - maskedAlpha(at(t, b, 'times t'));
     for (let i = b * n; i < (b + 1) * n; i++) z[i] = rng.uniform() < pMask ? MASK : x0[i]! < 0 ? -1 : 1;
   }
   return z;
 }
 
 /** The network input for masked states z (B×n): [value (0 where masked) | mask indicator]. */
-export function maskedInput(z: ArrayLike<number>, B: number, out?: Float32Array): Float32Array {
+export function maskedInput(z: Int8Array, B: number, out?: Float32Array): Float32Array {
   const n = z.length / B;
   const x = out ?? new Float32Array(2 * z.length);
   for (let b = 0; b < B; b++) {
@@ -114,21 +117,21 @@ export type ConditionalLogits = (z: Int8Array) => ArrayLike<number>;
 export function maskedNelboExact(x: ArrayLike<number>, cond: ConditionalLogits): number {
   const n = x.length;
   if (n > 16) throw new Error(`maskedNelboExact: n=${n} > 16 (2^n mask sets)`);
-  const logFact = [0];
-  for (let k = 1; k <= n; k++) logFact.push(logFact[k - 1]! + Math.log(k));
+  const logFact = new Float64Array(n + 1);
+  for (let k = 1; k <= n; k++) logFact[k] = logFact[k - 1]! + Math.log(k);
   const z = new Int8Array(n);
   let total = 0;
   for (let S = 1; S < 1 << n; S++) {
     let k = 0;
     for (let i = 0; i < n; i++) {
       const masked = (S >> i) & 1;
-      z[i] = masked ? MASK : x[i]! < 0 ? -1 : 1;
+      z[i] = masked ? MASK : at(x, i, 'configuration x') < 0 ? -1 : 1;
       k += masked;
     }
     const w = Math.exp(logFact[k - 1]! + logFact[n - k]! - logFact[n]!);
     const l = cond(z);
     let ce = 0;
-    for (let i = 0; i < n; i++) if ((S >> i) & 1) ce -= logSigmoid64((x[i]! < 0 ? -1 : 1) * l[i]!);
+    for (let i = 0; i < n; i++) if ((S >> i) & 1) ce -= logSigmoid64((at(x, i, 'configuration x') < 0 ? -1 : 1) * at(l, i, 'conditional logits'));
     total += w * ce;
   }
   return total;
@@ -143,14 +146,15 @@ export function maskedNelboOrders(predict: (input: Float32Array, B: number) => A
   const B = x.length / n;
   const out = new Float64Array(B);
   const z = new Int8Array(B * n);
-  const perm: Int32Array[] = new Array(B);
+  const perm = new Int32Array(B * n); // row b's order at b·n..b·n+n−1
   for (let o = 0; o < orders; o++) {
     z.fill(MASK);
-    for (let b = 0; b < B; b++) perm[b] = rng.permutation(n);
+    for (let b = 0; b < B; b++) perm.set(rng.permutation(n), b * n);
     for (let k = 0; k < n; k++) {
-      const logits = predict(maskedInput(z, B), B);
+      const logits = floatArray(predict(maskedInput(z, B), B));
+      if (logits.length !== 2 * n * B) throw new RangeError(`maskedNelboOrders: the predictor returned ${logits.length} logits for ${B}×${2 * n}`);
       for (let b = 0; b < B; b++) {
-        const i = perm[b]![k]!;
+        const i = perm[b * n + k]!;
         const xi = x[b * n + i]! < 0 ? -1 : 1;
         const d = logits[2 * n * b + n + i]! - logits[2 * n * b + i]!;
         out[b]! -= logSigmoid64(xi * d) / orders;

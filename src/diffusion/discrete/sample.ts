@@ -9,7 +9,7 @@ import type { AbortLike, LoopHooks } from '../../util/abort.js';
 import { Yielder, throwIfAborted } from '../../util/abort.js';
 import type { NoiseMLP } from '../network.js';
 import { makePredictor } from '../train.js';
-import { ddimTimesteps } from '../samplers.js';
+import { ddimTimesteps, floatArray } from '../samplers.js';
 import type { GeneratorConfig } from './objective.js';
 import { d3pmSchedule } from './objective.js';
 import { MASK, maskedInput, maskedReverseStep } from './masked.js';
@@ -52,10 +52,9 @@ export function* discreteSampleLoop(net: NoiseMLP, gen: GeneratorConfig, m: numb
       const refresh = (rows: Int32Array): void => {
         const zr = new Int8Array(rows.length * n);
         rows.forEach((b, r) => zr.set(z.subarray(b * n, (b + 1) * n), r * n));
-        const out = predict(maskedInput(zr, rows.length), 0, rows.length);
-        rows.forEach((b, r) => {
-          for (let j = 0; j < 2 * n; j++) logits[2 * n * b + j] = out[2 * n * r + j]!;
-        });
+        const out = floatArray(predict(maskedInput(zr, rows.length), 0, rows.length));
+        if (out.length !== 2 * n * rows.length) throw new RangeError(`masked sampler: the predictor returned ${out.length} logits for ${rows.length}×${2 * n}`);
+        rows.forEach((b, r) => logits.set(out.subarray(2 * n * r, 2 * n * (r + 1)), 2 * n * b));
         rowEvaluations += rows.length;
         calls++;
       };

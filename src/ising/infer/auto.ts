@@ -91,14 +91,17 @@ export function inferAuto(data: SpinData, opts: AutoOptions = {}): InferResult &
     heldOut[c] = pseudoLogLikelihood(r.params, held);
   }
   let best: AutoMethod = 'rple';
-  for (const c of candidates) if (heldOut[c] !== undefined && heldOut[c]! > (heldOut[best] ?? -Infinity)) best = c;
+  for (const c of candidates) {
+    const v = heldOut[c];
+    if (v !== undefined && v > (heldOut[best] ?? -Infinity)) best = c;
+  }
   const r = fit(best, data, opts);
   // PLE can be finite on 80% of the rows and separable on all of them: fall back then.
   if (best === 'ple' && !pleIsFinite(r)) {
     const rr = fit('rple', data, opts);
     return { ...rr, choice: { method: 'rple', heldOut, reason: 'PLE won on held-out data but has no finite optimum on all rows (separable): RPLE' } };
   }
-  const scores = candidates.filter((c) => heldOut[c] !== undefined).map((c) => `${c} ${heldOut[c]!.toFixed(4)}`).join(', ');
+  const scores = candidates.flatMap((c) => { const v = heldOut[c]; return v === undefined ? [] : [`${c} ${v.toFixed(4)}`]; }).join(', ');
   const why = `n = ${n}${n <= AUTO_EXACT_N ? ` ≤ ${AUTO_EXACT_N} (exact MLE enumerable)` : ` > ${AUTO_EXACT_N} (exact MLE too costly)`}, M = ${M}; ` +
     `held-out pseudo-log-likelihood per sample (fit on 80%, scored on 20%): ${scores}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''}`;
   return { ...r, choice: { method: best, heldOut, reason: why } };

@@ -11,6 +11,7 @@
  * (blocked.ts), so M = 10⁵–3·10⁵ samples cost what their unique patterns cost.
  */
 import { Rng } from '../../random/index.js';
+import { at } from '../../util/checked.js';
 import { blockPatterns } from '../blocked.js';
 import { uniquePatterns } from '../patterns.js';
 import type { InferResultOf, IsingParams, LoopHooks, SpinData } from '../types.js';
@@ -72,12 +73,13 @@ export function opsToParams(v: ArrayLike<number>, n: number): IsingParams {
   if (v.length !== n + (n * (n - 1)) / 2) throw new Error(`opsToParams: expected ${n + (n * (n - 1)) / 2} values for n=${n}, got ${v.length}`);
   const b = new Float64Array(n);
   const w = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) b[i] = v[i]!;
+  for (let i = 0; i < n; i++) b[i] = at(v, i, 'ops vector');
   let o = n;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      w[i * n + j] = v[o]!;
-      w[j * n + i] = v[o]!;
+      const x = at(v, o, 'ops vector');
+      w[i * n + j] = x;
+      w[j * n + i] = x;
       o++;
     }
   }
@@ -97,7 +99,7 @@ export function erasureFit(
   opts: Omit<ErasureMachineOptions, 'epsGrid'> = {},
 ): EMFit {
   const r = erasureMachine(data, { ...opts, epsGrid: [eps] });
-  return { params: r.params, score: r.diagnostics.scores[0]! };
+  return { params: r.params, score: at(r.diagnostics.scores, 0, 'scores') };
 }
 
 export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {}): InferResultOf<'em'> {
@@ -140,7 +142,7 @@ export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {})
   const totalSteps = epsGrid.length * iterations;
   let done = 0;
   for (let e = 0; e < epsGrid.length; e++) {
-    const eps = epsGrid[e]!;
+    const eps = at(epsGrid, e, 'ε grid');
     const p = opsToParams(init, n);
     let meanU = 0;
     for (let it = 0; it < iterations; it++) {
@@ -176,7 +178,7 @@ export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {})
     }
     const score = -meanU; // mean data energy E = −u
     scores.push(score);
-    if (best < 0 || score > scores[best]!) {
+    if (best < 0 || score > at(scores, best, 'scores')) {
       best = e;
       bestParams = p;
     }
@@ -187,7 +189,7 @@ export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {})
     method: 'em',
     settings: { epsGrid, iterations, gamma, init: initOpt instanceof Float64Array ? 'given' : initOpt, seed },
     diagnostics: {
-      epsilon: epsGrid[best]!,
+      epsilon: at(epsGrid, best, 'ε grid'),
       scores,
       uniquePatterns: K,
       samples: total,
@@ -206,17 +208,18 @@ export function combineEpsRuns(runs: InferResultOf<'em'>[]): InferResultOf<'em'>
   const epsGrid: number[] = [];
   const scores: number[] = [];
   let best = -1;
-  let bestRun = runs[0]!;
+  let bestRun = at(runs, 0, 'runs');
   for (const r of runs) {
     const g = r.settings['epsGrid'] as number[];
     const sc = r.diagnostics.scores;
     if (!g || !sc) throw new Error('combineEpsRuns: not an erasure-machine result');
     for (let k = 0; k < g.length; k++) {
-      epsGrid.push(g[k]!);
-      scores.push(sc[k]!);
+      epsGrid.push(at(g, k, 'ε grid of a run'));
+      scores.push(at(sc, k, 'scores of a run'));
     }
     const i = scores.indexOf(Math.max(...sc), scores.length - sc.length);
-    if (best < 0 || scores[i]! > scores[best]!) {
+    const si = scores[i], sb = scores[best]; // i = −1 when sc holds NaN; undefined compares false
+    if (best < 0 || (si !== undefined && sb !== undefined && si > sb)) {
       best = i;
       bestRun = r;
     }
@@ -225,7 +228,7 @@ export function combineEpsRuns(runs: InferResultOf<'em'>[]): InferResultOf<'em'>
     params: bestRun.params,
     method: 'em',
     settings: { ...bestRun.settings, epsGrid },
-    diagnostics: { ...bestRun.diagnostics, epsilon: epsGrid[best]!, scores },
+    diagnostics: { ...bestRun.diagnostics, epsilon: at(epsGrid, best, 'ε grid'), scores },
   };
 }
 

@@ -5,6 +5,7 @@
 // exactly what the serial loop computes, so the results are identical to erasureMachine and
 // inferPLE (test/ising/parallel.test.ts). Workers: Node worker_threads (data: URL) or browser
 // Web Workers (Blob URL), started per call and stopped at the end; threads = 1 runs in this thread.
+import { at } from '../../util/checked.js';
 import { AbortError } from '../../util/errors.js';
 import { throwIfAborted, yieldToHost } from '../../util/abort.js';
 import { isNode, startModuleWorker } from '../../util/module-worker.js';
@@ -40,8 +41,8 @@ async function runJobs<R>(d: WorkerData, jobs: InferJob[], threads: number, what
   const report = (): void => onSteps?.(stepsOf.reduce((a, v) => a + v, 0));
   if (threads <= 1 || jobs.length <= 1) {
     const cache = new Map<string, unknown>();
-    for (let j = 0; j < jobs.length; j++) {
-      results[j] = runInferJob(d, jobs[j]!, cache, (s) => { stepsOf[j] = s; report(); }, signal) as R;
+    for (const [j, job] of jobs.entries()) {
+      results[j] = runInferJob(d, job, cache, (s) => { stepsOf[j] = s; report(); }, signal) as R;
       await yieldToHost();
     }
     return results;
@@ -53,7 +54,7 @@ async function runJobs<R>(d: WorkerData, jobs: InferJob[], threads: number, what
       const fail = (e: unknown): void => { if (!failed) { failed = true; reject(e); } };
       const timer = setInterval(() => { if (signal?.aborted) fail(new AbortError(`${what}: aborted`)); }, 50);
       const give = (w: ModuleWorker<WorkerMessage>): void => {
-        if (next < jobs.length) { const id = next++; w.post({ id, job: jobs[id]! }); }
+        if (next < jobs.length) { const id = next++; w.post({ id, job: at(jobs, id, 'jobs') }); }
       };
       for (const w of workers) {
         w.onError((e) => { clearInterval(timer); fail(e); });
@@ -91,7 +92,7 @@ export async function erasureMachineParallel(data: SpinData, opts: ErasureMachin
   const jobs: InferJob[] = ranges(grid.length, threads).map(([a, b]) => ({ kind: 'em', opts: { ...rest, epsGrid: grid.slice(a, b) } }));
   const total = grid.length * iterations;
   const runs = await runJobs<InferResultOf<'em'>>({ data }, jobs, threads, 'erasureMachine', signal, onProgress && ((done) => onProgress(done, total)));
-  return runs.length === 1 ? runs[0]! : combineEpsRuns(runs);
+  return runs.length === 1 ? at(runs, 0, 'runs') : combineEpsRuns(runs);
 }
 
 /**

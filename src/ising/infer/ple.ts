@@ -3,6 +3,7 @@
  * log p(s_i | s_−i) = s_i h_i − log 2cosh h_i with h_i = b_i + Σ_j w_ij s_j, fitted by Newton's
  * method over unique patterns with counts; then w is symmetrised, w_ij = (w_ij + w_ji)/2.
  */
+import { at } from '../../util/checked.js';
 import { newtonBacktrack, solve } from '../linalg.js';
 import { uniquePatterns } from '../patterns.js';
 import type { Patterns } from '../patterns.js';
@@ -161,6 +162,6 @@ export function combinePLE(n: number, fits: readonly PLESpinFits[], opts: PLEOpt
     params: { n, b, w },
     method: 'ple',
     settings: { lambda: opts.lambda ?? 0, tol: opts.tol ?? 1e-12, maxIter: opts.maxIter ?? 100 },
-    diagnostics: { newtonIterationsMax: maxIters, gradMax: worstGrad, converged: unconverged.length === 0, unconvergedSpins: unconverged, uniquePatterns: sorted[0]!.uniquePatterns },
+    diagnostics: { newtonIterationsMax: maxIters, gradMax: worstGrad, converged: unconverged.length === 0, unconvergedSpins: unconverged, uniquePatterns: at(sorted, 0, 'spin fits').uniquePatterns },
   };
 }

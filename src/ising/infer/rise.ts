@@ -15,6 +15,7 @@
  * solution is converged to the KKT tolerance rather than to a step-size floor.
  */
 import { throwIfAborted } from '../../util/abort.js';
+import { at } from '../../util/checked.js';
 import { uniquePatterns, type Patterns } from '../patterns.js';
 import type { InferResultOf, IsingParams, LoopHooks, SpinData } from '../types.js';
 
@@ -167,9 +168,10 @@ function lossDerivatives(method: ScreeningMethod, P: NodalProblem, x: Float64Arr
 export function l1KktResidual(g: ArrayLike<number>, x: ArrayLike<number>, lambda: number, unpenalised: number): number {
   let r = 0;
   for (let j = 0; j < x.length; j++) {
-    const gj = g[j]!;
+    const gj = at(g, j, 'gradient g');
+    const xj = at(x, j, 'point x');
     const v = j === unpenalised || lambda === 0 ? Math.abs(gj)
-      : x[j] !== 0 ? Math.abs(gj + lambda * Math.sign(x[j]!))
+      : xj !== 0 ? Math.abs(gj + lambda * Math.sign(xj))
       : Math.max(0, Math.abs(gj) - lambda);
     if (v > r) r = v;
   }
@@ -330,16 +332,17 @@ export function parseHistogram(text: string): Histogram {
   const rows = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
   if (rows.length === 0) throw new Error('parseHistogram: no rows');
   const parsed = rows.map((l) => l.split(/[,\s]+/).map(Number));
-  const n = parsed[0]!.length - 1;
+  const n = at(parsed, 0, 'histogram rows').length - 1;
   if (n < 1) throw new Error('parseHistogram: a row needs a count and at least one spin');
   const s = new Int8Array(rows.length * n);
   const counts = new Float64Array(rows.length);
   parsed.forEach((r, k) => {
     if (r.length !== n + 1) throw new Error(`parseHistogram: row ${k + 1} has ${r.length} values, expected ${n + 1}`);
-    if (!(Number.isInteger(r[0]) && r[0]! >= 0)) throw new Error(`parseHistogram: row ${k + 1}: count ${r[0]} is not a non-negative integer`);
-    counts[k] = r[0]!;
+    const count = at(r, 0, 'histogram row');
+    if (!(Number.isInteger(count) && count >= 0)) throw new Error(`parseHistogram: row ${k + 1}: count ${count} is not a non-negative integer`);
+    counts[k] = count;
     for (let j = 0; j < n; j++) {
-      const v = r[j + 1]!;
+      const v = at(r, j + 1, 'histogram row');
       if (v !== 1 && v !== -1) throw new Error(`parseHistogram: row ${k + 1}: spin ${v} is not ±1`);
       s[k * n + j] = v;
     }

@@ -91,7 +91,7 @@ export function kineticMoments(series: SpinData): KineticMoments {
   return { n, L, m, mNext, C, D, B, Cinv };
 }
 
-function meanFieldFields(mo: KineticMoments, W: Float64Array, Hbar: ArrayLike<number>): Float64Array {
+function meanFieldFields(mo: KineticMoments, W: Float64Array, Hbar: Float64Array): Float64Array {
   const { n, m } = mo;
   const h = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -107,7 +107,7 @@ export function kineticNMF(series: SpinData | KineticMoments): KineticResult {
   const { n, B, mNext } = mo;
   const W = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) W[i * n + j] = B[i * n + j]! / (1 - mNext[i]! ** 2);
-  return { params: { n, W, h: meanFieldFields(mo, W, Array.from(mNext, Math.atanh)) }, method: 'nmf', diagnostics: {} };
+  return { params: { n, W, h: meanFieldFields(mo, W, Float64Array.from(mNext, Math.atanh)) }, method: 'nmf', diagnostics: {} };
 }
 
 /** Smallest root of F(1 − F)² = r on [0, 1/3] (the branch that tends to nMF as r → 0); 1/3 if r > 4/27. */
@@ -139,7 +139,7 @@ export function kineticTAP(series: SpinData | KineticMoments): KineticResult {
     if (r >= 4 / 27) saturated++;
     for (let j = 0; j < n; j++) W[i * n + j] = nmf[i * n + j]! / (1 - F[i]!);
   }
-  return { params: { n, W, h: meanFieldFields(mo, W, Array.from(mNext, Math.atanh)) }, method: 'tap', diagnostics: { tapF: Array.from(F), tapNoRoot: saturated } };
+  return { params: { n, W, h: meanFieldFields(mo, W, Float64Array.from(mNext, Math.atanh)) }, method: 'tap', diagnostics: { tapF: Array.from(F), tapNoRoot: saturated } };
 }
 
 // ∫Dx f(x) by the composite Simpson rule on [−12, 12] (the Gaussian tail beyond is < 1e-32).
@@ -288,7 +288,7 @@ export function kineticMLE(series: SpinData, opts: KineticMLEOptions = {}): Kine
       }
       for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) Hs[a * d + b] = Hs[b * d + a]!;
       gmax = 0;
-      for (let a = 0; a < d; a++) gmax = Math.max(gmax, Math.abs(g[a]!));
+      for (const v of g) gmax = Math.max(gmax, Math.abs(v));
       if (gmax < tol) break;
       const step = solve(Hs, g, d, `kinetic ML Hessian of spin ${i}`);
       const r = newtonBacktrack(theta, step, f, (x) => value(i, x), trial);
@@ -300,7 +300,7 @@ export function kineticMLE(series: SpinData, opts: KineticMLEOptions = {}): Kine
     itMax = Math.max(itMax, it);
     if (!(gmax < tol)) unconverged.push(i);
     h[i] = theta[0]!;
-    for (let j = 0; j < n; j++) W[i * n + j] = theta[j + 1]!;
+    W.set(theta.subarray(1, n + 1), i * n);
     opts.onProgress?.(i + 1, n);
   }
   return { params: { n, W, h }, method: 'mle', diagnostics: { gradMax: worst, newtonIterationsMax: itMax, converged: unconverged.length === 0, unconvergedRows: unconverged } };
@@ -329,7 +329,7 @@ export function kineticFEM(series: SpinData, opts: FEMOptions = {}): KineticResu
     let h0 = 0;
     for (; it < maxIter; it++) {
       let Hm = 0;
-      for (let t = 0; t < L; t++) Hm += H[t]!;
+      for (const v of H) Hm += v;
       Hm /= L;
       cov.fill(0);
       for (let t = 0; t < L; t++) {

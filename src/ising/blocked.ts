@@ -11,9 +11,12 @@
  *
  * Several parameter sets (the erasure machine's ε grid) go through one pass together, up to LANES
  * at a time, with their tables interleaved entry by entry: one pattern index then reaches all of
- * them in one cache line, which halves the cost per set at n = 60 with 3·10⁵ patterns. Each set's
- * sums are formed in the same order as alone, so the results do not depend on the grouping.
+ * them in one cache line. Where WebAssembly SIMD is available the passes run 4 sets at a time in
+ * blocked-wasm.ts (two f64x2 adds per entry; ~5× less CPU per set than one set in JavaScript at
+ * n = 60 with 3·10⁵ patterns), else in the JavaScript loops below. Each set's sums are formed in
+ * the same order as alone and in either kernel, so no result depends on the grouping or kernel.
  */
+import { createWasmLanes } from './blocked-wasm.js';
 import type { IsingParams } from './types.js';
 
 export interface BlockedPatterns {
@@ -21,6 +24,8 @@ export interface BlockedPatterns {
   k: number;
   /** Bits per block. */
   B: number;
+  /** Where the passes run: WebAssembly SIMD, or JavaScript (the same results bit for bit). */
+  kernel: 'wasm' | 'js';
   /** Fills u[r] = b·s_r + Σ_{i<j} w_ij s_ri s_rj (= −E) for every pattern r. */
   minusEnergies(p: IsingParams, u: Float64Array): void;
   /** Σ_r q_r s_r and Σ_r q_r s_r s_rᵀ (diagonal Σ q). Writes into mean (n) and corr (n×n). */
@@ -34,11 +39,14 @@ export interface BlockedPatterns {
 /** Most parameter sets per pass: 4 interleaved tables of 105·256 entries (n = 60) fit in L2. */
 export const LANES = 4;
 
-/** Cut `count` lanes into passes of 4, 2 or 1 (the widths the kernels are written for). */
-function laneChunks(count: number): [number, number][] {
+/**
+ * Cut `count` lanes into passes of 4, 2 or 1 (the widths the JavaScript loops are written for),
+ * or, with `only4` (the WebAssembly kernels), passes of 4 whose last may leave lanes unused.
+ */
+function laneChunks(count: number, only4: boolean): [number, number][] {
   const out: [number, number][] = [];
   for (let e = 0; e < count; ) {
-    const w = count - e >= 4 ? 4 : count - e >= 2 ? 2 : 1;
+    const w = count - e >= 4 || only4 ? Math.min(4, count - e) : count - e >= 2 ? 2 : 1;
     out.push([e, w]);
     e += w;
   }
@@ -61,7 +69,12 @@ export function defaultBlockBits(n: number, _k = Infinity): number {
   return 4;
 }
 
-export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlockBits(n, k)): BlockedPatterns {
+export interface BlockOptions {
+  /** 'js' keeps the passes in JavaScript; default 'auto': WebAssembly SIMD where available. */
+  kernel?: 'auto' | 'js';
+}
+
+export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlockBits(n, k), opts: BlockOptions = {}): BlockedPatterns {
   if (!(B >= 1 && B <= 8)) throw new Error(`blockPatterns: block size ${B} out of range 1..8`);
   const nbk = Math.ceil(n / B);
   if (nbk < 2) return naivePatterns(s, n, k);
@@ -80,7 +93,8 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
     if (a === nbk - 2 && c === nbk - 1) desigSecond[p] = 1;
   });
   // idx[r·np + q]: the entry of pattern r in the whole table (pair q's offset included).
-  const idx = np * tsz <= 1 << 16 ? new Uint16Array(k * np) : new Uint32Array(k * np);
+  const wasm = opts.kernel === 'js' ? null : createWasmLanes(k, np, np * tsz);
+  const idx = wasm ? wasm.idx : np * tsz <= 1 << 16 ? new Uint16Array(k * np) : new Uint32Array(k * np);
   const code = new Int32Array(nbk);
   for (let r = 0; r < k; r++) {
     const off = r * n;
@@ -98,8 +112,8 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
   const T = new Float64Array(np * tsz);
   const H = new Float64Array(np * tsz);
   // Interleaved tables of a pass: entry j of lane e at j·width + e.
-  const TL = new Float64Array(np * tsz * LANES);
-  const HL = new Float64Array(np * tsz * LANES);
+  const TL = wasm ? wasm.TL : new Float64Array(np * tsz * LANES);
+  const HL = wasm ? wasm.HL : new Float64Array(np * tsz * LANES);
   const U = new Float64Array(size * B);
   const diag = new Float64Array(size);
 
@@ -166,6 +180,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
     n,
     k,
     B,
+    kernel: wasm ? 'wasm' : 'js',
     minusEnergies(p, u) {
       minusEnergiesMany([p], [u]);
     },
@@ -178,13 +193,21 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
 
   function minusEnergiesMany(ps: readonly IsingParams[], us: readonly Float64Array[]): void {
     checkLanes('minusEnergies', k, us, ps);
-    for (const [e0, w] of laneChunks(ps.length)) {
+    for (const [e0, w] of laneChunks(ps.length, wasm !== null)) {
+      const sw = wasm ? 4 : w; // lanes in the interleaved table (unused ones are ignored)
       for (let e = 0; e < w; e++) {
         build(ps[e0 + e]!);
-        for (let j = 0; j < np * tsz; j++) TL[j * w + e] = T[j]!;
+        for (let j = 0; j < np * tsz; j++) TL[j * sw + e] = T[j]!;
       }
       // Per pattern, each lane's sum runs over the pairs in order, as for one set alone.
-      if (w === 4) {
+      if (wasm) {
+        wasm.energies4();
+        const U = wasm.U;
+        for (let e = 0; e < w; e++) {
+          const u = us[e0 + e]!;
+          for (let r = 0; r < k; r++) u[r] = U[4 * r + e]!;
+        }
+      } else if (w === 4) {
         const u0 = us[e0]!, u1 = us[e0 + 1]!, u2 = us[e0 + 2]!, u3 = us[e0 + 3]!;
         for (let r = 0; r < k; r++) {
           let v0 = 0, v1 = 0, v2 = 0, v3 = 0;
@@ -226,10 +249,18 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
   function momentsMany(qs: readonly Float64Array[], means: readonly Float64Array[], corrs: readonly Float64Array[]): void {
     checkLanes('moments', k, qs, means);
     checkLanes('moments', 0, qs, corrs);
-    for (const [e0, w] of laneChunks(qs.length)) {
-      HL.fill(0, 0, np * tsz * w);
+    for (const [e0, w] of laneChunks(qs.length, wasm !== null)) {
+      const sw = wasm ? 4 : w;
+      HL.fill(0, 0, np * tsz * sw);
       // Every histogram cell of a lane receives its weights in pattern order, as for one set alone.
-      if (w === 4) {
+      if (wasm) {
+        const Q = wasm.Q;
+        for (let e = 0; e < w; e++) {
+          const q = qs[e0 + e]!;
+          for (let r = 0; r < k; r++) Q[4 * r + e] = q[r]!;
+        }
+        wasm.moments4();
+      } else if (w === 4) {
         const q0 = qs[e0]!, q1 = qs[e0 + 1]!, q2 = qs[e0 + 2]!, q3 = qs[e0 + 3]!;
         for (let r = 0; r < k; r++) {
           const x0 = q0[r]!, x1 = q1[r]!, x2 = q2[r]!, x3 = q3[r]!;
@@ -259,7 +290,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
         }
       }
       for (let e = 0; e < w; e++) {
-        for (let j = 0; j < np * tsz; j++) H[j] = HL[j * w + e]!;
+        for (let j = 0; j < np * tsz; j++) H[j] = HL[j * sw + e]!;
         const qw = qs[e0 + e]!;
         let tot = 0;
         for (let r = 0; r < k; r++) tot += qw[r]!;
@@ -325,6 +356,7 @@ export function naivePatterns(s: Int8Array, n: number, k: number): BlockedPatter
     n,
     k,
     B: 0,
+    kernel: 'js',
     minusEnergiesMany(ps, us) {
       checkLanes('minusEnergies', k, us, ps);
       ps.forEach((p, e) => eng.minusEnergies(p, us[e]!));

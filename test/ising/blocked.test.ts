@@ -26,29 +26,59 @@ describe('block lookup tables for energies and moments', () => {
     );
   });
 
-  it('several parameter sets in one pass give bit for bit what each gives alone (1–6 sets: passes of 4, 2, 1)', () => {
+  it('several parameter sets in one pass give bit for bit what each gives alone (1–6 sets; WebAssembly passes of 4, JavaScript passes of 4, 2, 1)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 9, max: 30 }), fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 1e6 }), (n, B, lanes, k, seed) => {
         const r = new Rng(seed);
         const s = Int8Array.from({ length: n * k }, () => r.spin());
         const ps = Array.from({ length: lanes }, () => skParams(n, 1.5, r));
         const qs = Array.from({ length: lanes }, () => Float64Array.from({ length: k }, () => r.uniform()));
-        const eng = blockPatterns(s, n, k, B);
-        const us = ps.map(() => new Float64Array(k));
-        const means = ps.map(() => new Float64Array(n));
-        const corrs = ps.map(() => new Float64Array(n * n));
-        eng.minusEnergiesMany(ps, us);
-        eng.momentsMany(qs, means, corrs);
-        for (let e = 0; e < lanes; e++) {
-          const u = new Float64Array(k), mean = new Float64Array(n), corr = new Float64Array(n * n);
-          eng.minusEnergies(ps[e]!, u);
-          eng.moments(qs[e]!, mean, corr);
-          expect(us[e]).toEqual(u);
-          expect(means[e]).toEqual(mean);
-          expect(corrs[e]).toEqual(corr);
+        for (const kernel of ['auto', 'js'] as const) {
+          const eng = blockPatterns(s, n, k, B, { kernel });
+          const us = ps.map(() => new Float64Array(k));
+          const means = ps.map(() => new Float64Array(n));
+          const corrs = ps.map(() => new Float64Array(n * n));
+          eng.minusEnergiesMany(ps, us);
+          eng.momentsMany(qs, means, corrs);
+          for (let e = 0; e < lanes; e++) {
+            const u = new Float64Array(k), mean = new Float64Array(n), corr = new Float64Array(n * n);
+            eng.minusEnergies(ps[e]!, u);
+            eng.moments(qs[e]!, mean, corr);
+            expect(us[e]).toEqual(u);
+            expect(means[e]).toEqual(mean);
+            expect(corrs[e]).toEqual(corr);
+          }
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
+    );
+  });
+
+  it('the WebAssembly SIMD passes (4 lanes, unused ones padded) give bit for bit the JavaScript passes (2- and 4-byte pattern index)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(20, 33, 61), fc.constantFrom(3, 4, 6), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 1e6 }), (n, B, lanes, k, seed) => {
+        const r = new Rng(seed);
+        const s = Int8Array.from({ length: n * k }, () => r.spin());
+        const ps = Array.from({ length: lanes }, () => skParams(n, 1.5, r));
+        const qs = Array.from({ length: lanes }, () => Float64Array.from({ length: k }, () => r.uniform()));
+        const run = (kernel: 'auto' | 'js') => {
+          const eng = blockPatterns(s, n, k, B, { kernel });
+          const us = ps.map(() => new Float64Array(k));
+          const means = ps.map(() => new Float64Array(n));
+          const corrs = ps.map(() => new Float64Array(n * n));
+          eng.minusEnergiesMany(ps, us);
+          eng.momentsMany(qs, means, corrs);
+          return { kernel: eng.kernel, us, means, corrs };
+        };
+        const w = run('auto');
+        const j = run('js');
+        expect(w.kernel).toBe('wasm'); // Node ≥ 20 has WebAssembly SIMD
+        expect(j.kernel).toBe('js');
+        expect(w.us).toEqual(j.us);
+        expect(w.means).toEqual(j.means);
+        expect(w.corrs).toEqual(j.corrs);
+      }),
+      { numRuns: 15 },
     );
   });
 

@@ -88,10 +88,10 @@ describe('erasure machine', () => {
     expect(Array.from(parts.params.w)).toEqual(Array.from(whole.params.w));
   });
 
-  it('ε values run in lockstep groups (4, 2 and 1 per pass) give bit for bit the fits of each ε alone', () => {
+  it('ε values run in lockstep groups of 4 give bit for bit the fits of each ε alone', () => {
     const p = skParams(13, 1, new Rng(53));
     const data = sampleExact(p, 300, new Rng(54));
-    const grid = linspace(0.4, 0.9, 7); // one group of 4, then 3 = passes of 2 and 1
+    const grid = linspace(0.4, 0.9, 7); // a group of 4, then one of 3
     const whole = erasureMachine(data, { epsGrid: grid, iterations: 25 });
     grid.forEach((eps, e) => {
       const alone = erasureFit(data, eps, { iterations: 25 });

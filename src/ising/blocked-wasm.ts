@@ -2,28 +2,16 @@
  * The 4-lane passes of blocked.ts in WebAssembly SIMD (f64x2): per pattern, two vector adds per
  * table entry instead of four scalar adds with their bounds checks. Each lane's sums are the
  * scalar sums in the same order (IEEE addition lane by lane), so the results are bit for bit those
- * of the JavaScript loops (test/ising/blocked.test.ts). Optional: where WebAssembly SIMD is missing
- * or the memory cannot be had, createWasmLanes returns null and blocked.ts keeps its own loops.
+ * of the JavaScript loops (test/ising/blocked.test.ts). Optional, and kept out of the core bundle
+ * (which compiles no WebAssembly): enableWasmLanes installs these kernels for blockPatterns; where
+ * WebAssembly SIMD is missing or the memory cannot be had, blocked.ts keeps its own loops.
  *
  * One memory per engine, sized once (views stay valid): the pattern index, the interleaved tables
  * TL (energies) and HL (histograms), and the interleaved per-pattern outputs U and weights Q.
  */
 import { encodeModule, Fn, T } from '../tensor/backend/wasm/encoder.js';
-
-export interface WasmLanes {
-  /** The pattern index (entry of pattern r, pair q at r·np + q), to be filled by the caller. */
-  idx: Uint16Array | Uint32Array;
-  /** Interleaved tables: entry j of lane e at 4j + e. */
-  TL: Float64Array;
-  HL: Float64Array;
-  /** Per pattern r, lane e at 4r + e: energies out, weights in. */
-  U: Float64Array;
-  Q: Float64Array;
-  /** U[4r + e] = Σ_q TL[4·idx[r·np + q] + e], summed over q in order. */
-  energies4(): void;
-  /** HL[4·idx[r·np + q] + e] += Q[4r + e], over r in order (HL is not cleared here). */
-  moments4(): void;
-}
+import { setLaneKernels } from './blocked.js';
+import type { LaneKernels } from './blocked.js';
 
 const PAGE = 65536;
 /** Largest memory asked for (bytes): beyond it the JavaScript loops run instead. */
@@ -100,7 +88,7 @@ function lanesModule(wide: boolean): WebAssembly.Module | null {
  * Memory and kernels for k patterns of np pairs over tables of `entries` entries per lane, or
  * null where WebAssembly SIMD or the memory is not available.
  */
-export function createWasmLanes(k: number, np: number, entries: number): WasmLanes | null {
+export function createWasmLanes(k: number, np: number, entries: number): LaneKernels | null {
   const wide = entries > 1 << 16;
   const isz = wide ? 4 : 2;
   const at = (x: number): number => Math.ceil(x / 64) * 64;
@@ -134,4 +122,14 @@ export function createWasmLanes(k: number, np: number, entries: number): WasmLan
     energies4: () => energies(oIdx, oTL, oU, k, np),
     moments4: () => moments(oIdx, oHL, oQ, k, np),
   };
+}
+
+/**
+ * Make blockPatterns (and so the erasure machine) run its 4-lane passes here from now on, where
+ * WebAssembly SIMD compiles; returns whether it does. Results are the same either way.
+ */
+export function enableWasmLanes(): boolean {
+  if (!lanesModule(false) || !lanesModule(true)) return false;
+  setLaneKernels(createWasmLanes);
+  return true;
 }

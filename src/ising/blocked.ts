@@ -11,12 +11,13 @@
  *
  * Several parameter sets (the erasure machine's ε grid) go through one pass together, up to LANES
  * at a time, with their tables interleaved entry by entry: one pattern index then reaches all of
- * them in one cache line. Where WebAssembly SIMD is available the passes run 4 sets at a time in
- * blocked-wasm.ts (two f64x2 adds per entry; ~5× less CPU per set than one set in JavaScript at
- * n = 60 with 3·10⁵ patterns), else in the JavaScript loops below. Each set's sums are formed in
- * the same order as alone and in either kernel, so no result depends on the grouping or kernel.
+ * them in one cache line (~2× less CPU per set at n = 60 with 3·10⁵ patterns). Where
+ * WebAssembly SIMD kernels have been installed (enableWasmLanes in blocked-wasm.ts: the CLI, the
+ * Node entry's parallel inference and `spindiff/backends` do it; the core never compiles
+ * WebAssembly itself) the passes run 4 sets at a time as f64x2 adds (~5× less CPU per set than
+ * before), else in the JavaScript loops below. Each set's sums are formed in the same order as
+ * alone and in either kernel, so no result depends on the grouping or on the kernel.
  */
-import { createWasmLanes } from './blocked-wasm.js';
 import type { IsingParams } from './types.js';
 
 export interface BlockedPatterns {
@@ -34,6 +35,33 @@ export interface BlockedPatterns {
   minusEnergiesMany(ps: readonly IsingParams[], us: readonly Float64Array[]): void;
   /** moments for several weight vectors in one pass: means[e], corrs[e] get those of qs[e]. */
   momentsMany(qs: readonly Float64Array[], means: readonly Float64Array[], corrs: readonly Float64Array[]): void;
+}
+
+/**
+ * The 4-lane passes in another form (WebAssembly): memory views the engine fills, and the two
+ * passes over them. Entry j of lane e at 4j + e in TL, HL; pattern r of lane e at 4r + e in U, Q.
+ */
+export interface LaneKernels {
+  /** The pattern index (entry of pattern r, pair q at r·np + q), filled by the engine. */
+  idx: Uint16Array | Uint32Array;
+  TL: Float64Array;
+  HL: Float64Array;
+  U: Float64Array;
+  Q: Float64Array;
+  /** U[4r + e] = Σ_q TL[4·idx[r·np + q] + e], summed over q in order. */
+  energies4(): void;
+  /** HL[4·idx[r·np + q] + e] += Q[4r + e], over r in order (HL is not cleared). */
+  moments4(): void;
+}
+
+/** Makes LaneKernels for k patterns, np pairs and tables of `entries` entries per lane, or null. */
+export type LaneKernelFactory = (k: number, np: number, entries: number) => LaneKernels | null;
+
+let laneKernels: LaneKernelFactory | null = null;
+
+/** Install (null: remove) the 4-lane kernels that blockPatterns uses by default. */
+export function setLaneKernels(f: LaneKernelFactory | null): void {
+  laneKernels = f;
 }
 
 /** Most parameter sets per pass: 4 interleaved tables of 105·256 entries (n = 60) fit in L2. */
@@ -70,7 +98,7 @@ export function defaultBlockBits(n: number, _k = Infinity): number {
 }
 
 export interface BlockOptions {
-  /** 'js' keeps the passes in JavaScript; default 'auto': WebAssembly SIMD where available. */
+  /** 'js' keeps the passes in JavaScript; default 'auto': the installed lane kernels if any (setLaneKernels). */
   kernel?: 'auto' | 'js';
 }
 
@@ -93,7 +121,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
     if (a === nbk - 2 && c === nbk - 1) desigSecond[p] = 1;
   });
   // idx[r·np + q]: the entry of pattern r in the whole table (pair q's offset included).
-  const wasm = opts.kernel === 'js' ? null : createWasmLanes(k, np, np * tsz);
+  const wasm = opts.kernel === 'js' || !laneKernels ? null : laneKernels(k, np, np * tsz);
   const idx = wasm ? wasm.idx : np * tsz <= 1 << 16 ? new Uint16Array(k * np) : new Uint32Array(k * np);
   const code = new Int32Array(nbk);
   for (let r = 0; r < k; r++) {

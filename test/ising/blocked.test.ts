@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Rng } from '../../src/random/index.js';
-import { blockPatterns, skParams, energy, uniquePatterns, weightedMoments } from '../../src/ising/index.js';
+import { blockPatterns, setLaneKernels, skParams, energy, uniquePatterns, weightedMoments } from '../../src/ising/index.js';
+import { enableWasmLanes } from '../../src/ising/blocked-wasm.js';
 
 describe('block lookup tables for energies and moments', () => {
   it('match the direct O(n²) sums for any n, block size and weights', () => {
@@ -33,8 +34,11 @@ describe('block lookup tables for energies and moments', () => {
         const s = Int8Array.from({ length: n * k }, () => r.spin());
         const ps = Array.from({ length: lanes }, () => skParams(n, 1.5, r));
         const qs = Array.from({ length: lanes }, () => Float64Array.from({ length: k }, () => r.uniform()));
-        for (const kernel of ['auto', 'js'] as const) {
-          const eng = blockPatterns(s, n, k, B, { kernel });
+        for (const wasm of [true, false]) {
+          setLaneKernels(null);
+          if (wasm) enableWasmLanes();
+          const eng = blockPatterns(s, n, k, B);
+          expect(eng.kernel).toBe(wasm ? 'wasm' : 'js');
           const us = ps.map(() => new Float64Array(k));
           const means = ps.map(() => new Float64Array(n));
           const corrs = ps.map(() => new Float64Array(n * n));
@@ -70,9 +74,12 @@ describe('block lookup tables for energies and moments', () => {
           eng.momentsMany(qs, means, corrs);
           return { kernel: eng.kernel, us, means, corrs };
         };
+        expect(enableWasmLanes()).toBe(true); // Node ≥ 20 has WebAssembly SIMD
         const w = run('auto');
+        setLaneKernels(null);
         const j = run('js');
-        expect(w.kernel).toBe('wasm'); // Node ≥ 20 has WebAssembly SIMD
+        expect(run('auto').kernel).toBe('js'); // nothing installed: the JavaScript loops
+        expect(w.kernel).toBe('wasm');
         expect(j.kernel).toBe('js');
         expect(w.us).toEqual(j.us);
         expect(w.means).toEqual(j.means);

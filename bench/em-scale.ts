@@ -4,19 +4,25 @@
 // so both see the same machine load. CPU is the whole process's (workers included). The
 // extrapolation to 100 iterations scales the whole run, setup included (an upper bound).
 // Run: npx esbuild bench/em-scale.ts --bundle --platform=node --format=esm
-//   --outfile=.bench/em-scale.mjs && node .bench/em-scale.mjs [eps] [iterations] [repeats]
+//   --outfile=.bench/em-scale.mjs && node .bench/em-scale.mjs [eps] [iterations] [repeats] [wasm|js]
+// (wasm, the default: the 4-lane passes in WebAssembly SIMD, as the CLI runs them; js: the
+// JavaScript lanes that the core runs when nothing installed the wasm ones).
 import { cpus, loadavg } from 'node:os';
 import { Rng } from '../src/random/index.js';
 import { erasureMachine, sampleMcmc, skParams, linspace } from '../src/ising/index.js';
 import { erasureMachineParallel } from '../src/ising/infer/parallel.js';
+import { enableWasmLanes } from '../src/ising/blocked-wasm.js';
 
-const [eps = 21, iterations = 5, repeats = 3] = process.argv.slice(2).map(Number);
+const [eps = 21, iterations = 5, repeats = 3] = process.argv.slice(2, 5).map(Number);
+const kernel = process.argv[5] ?? 'wasm';
+if (kernel !== 'wasm' && kernel !== 'js') throw new Error(`kernel: wasm or js, not ${kernel}`);
+if (kernel === 'wasm' && !enableWasmLanes()) throw new Error('no WebAssembly SIMD here');
 const n = 60, m = 300_000;
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const p = skParams(n, 1, new Rng(60));
 let t0 = performance.now();
 const data = sampleMcmc(p, m, new Rng(61), { chains: 64, burnIn: 200, thin: 2 }).data;
-console.log(`data n=${n} M=${m}: ${((performance.now() - t0) / 1000).toFixed(1)} s; cores ${cpus().length}; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`kernel ${kernel} (workers: wasm); data n=${n} M=${m}: ${((performance.now() - t0) / 1000).toFixed(1)} s; cores ${cpus().length}; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const grid = linspace(0.4, 0.9, eps);
 // Two iteration counts, so the per-iteration cost (the slope) is told apart from the setup
 // (unique patterns, tables; in every worker with threads).

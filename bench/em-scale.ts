@@ -12,6 +12,7 @@ import { Rng } from '../src/random/index.js';
 import { erasureMachine, sampleMcmc, skParams, linspace } from '../src/ising/index.js';
 import { erasureMachineParallel } from '../src/ising/infer/parallel.js';
 import { enableWasmLanes } from '../src/ising/blocked-wasm.js';
+import { setLaneKernels } from '../src/ising/blocked.js';
 
 const [eps = 21, iterations = 5, repeats = 3] = process.argv.slice(2, 5).map(Number);
 const kernel = process.argv[5] ?? 'wasm';
@@ -34,6 +35,7 @@ for (let r = 0; r < repeats; r++) {
       const load = loadavg()[0]!;
       t0 = performance.now();
       const c0 = cpuMs();
+      if (kernel === 'js') setLaneKernels(null); // erasureMachineParallel installs the wasm lanes
       const res = kind === 'serial' ? erasureMachine(data, { epsGrid: grid, iterations: it }) : await erasureMachineParallel(data, { epsGrid: grid, iterations: it, threads: 2 });
       const ms = performance.now() - t0;
       rows.push({ kind, it, ms, cpu: cpuMs() - c0, load });

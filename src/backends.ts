@@ -19,6 +19,8 @@ export { loadThreadsBackend } from './tensor/backend/threads.js';
 export type { ThreadsBackend, ThreadsOptions } from './tensor/backend/threads.js';
 export { getBackend, setBackend, withBackend } from './tensor/backend/registry.js';
 export { jsBackend } from './tensor/backend/js.js';
+// The erasure machine's 4-lane passes in WebAssembly SIMD (bit for bit the JavaScript ones).
+export { enableWasmLanes } from './ising/blocked-wasm.js';
 
 export interface LoadBackendOptions extends SelectOptions {
   /** gpujs: the gpu.js module to use (default: a page's global `GPU` from gpu-browser.js, else `import('gpu.js')`). */

@@ -10,3 +10,5 @@ export * from './io/files.js';
 // Erasure machine and PLE on worker threads (same results as erasureMachine / inferPLE).
 export { erasureMachineParallel, inferPLEParallel } from './ising/infer/parallel.js';
 export type { ParallelOptions } from './ising/infer/parallel.js';
+// The erasure machine's 4-lane passes in WebAssembly SIMD (the CLI and the parallel runs turn them on).
+export { enableWasmLanes } from './ising/blocked-wasm.js';

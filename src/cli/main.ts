@@ -3,6 +3,7 @@ import { helpText, parseArgs, UsageError } from './args.js';
 import type { CliContext, Command } from './context.js';
 import { commands } from './commands/index.js';
 import { exitCodeFor } from '../util/errors.js';
+import { enableWasmLanes } from '../ising/blocked-wasm.js';
 import { errnoReason } from '../io/atomic.js';
 
 export const VERSION = '0.1.0';
@@ -43,6 +44,7 @@ function describe(e: unknown): string {
  * error, 130 interrupted); never calls process.exit.
  */
 export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
+  enableWasmLanes(); // the erasure machine's WebAssembly SIMD passes (the same results as without)
   const [first, ...rest] = argv;
   if (first === undefined) {
     ctx.stderr(topHelp() + '\n');

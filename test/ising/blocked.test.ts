@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Rng } from '../../src/random/index.js';
-import { blockPatterns, skParams, energy, uniquePatterns, weightedMoments } from '../../src/ising/index.js';
+import { blockPatterns, setLaneKernels, skParams, energy, uniquePatterns, weightedMoments } from '../../src/ising/index.js';
+import { enableWasmLanes } from '../../src/ising/blocked-wasm.js';
 
 describe('block lookup tables for energies and moments', () => {
   it('match the direct O(n²) sums for any n, block size and weights', () => {
@@ -23,6 +24,68 @@ describe('block lookup tables for energies and moments', () => {
         for (let i = 0; i < n * n; i++) expect(Math.abs(corr[i]! - ref.corr[i]!)).toBeLessThan(1e-12);
       }),
       { numRuns: 80 },
+    );
+  });
+
+  it('several parameter sets in one pass give bit for bit what each gives alone (1–6 sets; WebAssembly passes of 4, JavaScript passes of 4, 2, 1)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 9, max: 30 }), fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 1e6 }), (n, B, lanes, k, seed) => {
+        const r = new Rng(seed);
+        const s = Int8Array.from({ length: n * k }, () => r.spin());
+        const ps = Array.from({ length: lanes }, () => skParams(n, 1.5, r));
+        const qs = Array.from({ length: lanes }, () => Float64Array.from({ length: k }, () => r.uniform()));
+        for (const wasm of [true, false]) {
+          setLaneKernels(null);
+          if (wasm) enableWasmLanes();
+          const eng = blockPatterns(s, n, k, B);
+          expect(eng.kernel).toBe(wasm ? 'wasm' : 'js');
+          const us = ps.map(() => new Float64Array(k));
+          const means = ps.map(() => new Float64Array(n));
+          const corrs = ps.map(() => new Float64Array(n * n));
+          eng.minusEnergiesMany(ps, us);
+          eng.momentsMany(qs, means, corrs);
+          for (let e = 0; e < lanes; e++) {
+            const u = new Float64Array(k), mean = new Float64Array(n), corr = new Float64Array(n * n);
+            eng.minusEnergies(ps[e]!, u);
+            eng.moments(qs[e]!, mean, corr);
+            expect(us[e]).toEqual(u);
+            expect(means[e]).toEqual(mean);
+            expect(corrs[e]).toEqual(corr);
+          }
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('the WebAssembly SIMD passes (4 lanes, unused ones padded) give bit for bit the JavaScript passes (2- and 4-byte pattern index)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(20, 33, 61), fc.constantFrom(3, 4, 6), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 1e6 }), (n, B, lanes, k, seed) => {
+        const r = new Rng(seed);
+        const s = Int8Array.from({ length: n * k }, () => r.spin());
+        const ps = Array.from({ length: lanes }, () => skParams(n, 1.5, r));
+        const qs = Array.from({ length: lanes }, () => Float64Array.from({ length: k }, () => r.uniform()));
+        const run = (kernel: 'auto' | 'js') => {
+          const eng = blockPatterns(s, n, k, B, { kernel });
+          const us = ps.map(() => new Float64Array(k));
+          const means = ps.map(() => new Float64Array(n));
+          const corrs = ps.map(() => new Float64Array(n * n));
+          eng.minusEnergiesMany(ps, us);
+          eng.momentsMany(qs, means, corrs);
+          return { kernel: eng.kernel, us, means, corrs };
+        };
+        expect(enableWasmLanes()).toBe(true); // Node ≥ 20 has WebAssembly SIMD
+        const w = run('auto');
+        setLaneKernels(null);
+        const j = run('js');
+        expect(run('auto').kernel).toBe('js'); // nothing installed: the JavaScript loops
+        expect(w.kernel).toBe('wasm');
+        expect(j.kernel).toBe('js');
+        expect(w.us).toEqual(j.us);
+        expect(w.means).toEqual(j.means);
+        expect(w.corrs).toEqual(j.corrs);
+      }),
+      { numRuns: 15 },
     );
   });
 

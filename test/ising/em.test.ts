@@ -88,6 +88,18 @@ describe('erasure machine', () => {
     expect(Array.from(parts.params.w)).toEqual(Array.from(whole.params.w));
   });
 
+  it('ε values run in lockstep groups of 4 give bit for bit the fits of each ε alone', () => {
+    const p = skParams(13, 1, new Rng(53));
+    const data = sampleExact(p, 300, new Rng(54));
+    const grid = linspace(0.4, 0.9, 7); // a group of 4, then one of 3
+    const whole = erasureMachine(data, { epsGrid: grid, iterations: 25 });
+    grid.forEach((eps, e) => {
+      const alone = erasureFit(data, eps, { iterations: 25 });
+      expect(whole.diagnostics.scores[e]).toBe(alone.score);
+      if (whole.diagnostics.epsilon === eps) expect(Array.from(whole.params.w)).toEqual(Array.from(alone.params.w));
+    });
+  });
+
   it('reference value: MSE for SK n=20, g=1, M=1000 (3 seeds) within ±35% of the published 0.012', () => {
     const vals: number[] = [];
     for (const seed of [1, 2, 3]) {

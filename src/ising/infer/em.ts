@@ -8,11 +8,12 @@
  *    E = −b·s − Σ w s s (evaluated at the last iteration, before its update, as `fit` does) is
  *    the largest (reference: `np.argmax(E_eps)` of `-E_av[-1]`, with E_av = mean(ops·w)).
  * Repeated patterns are merged with their counts, and energies/moments go through block tables
- * (blocked.ts), so M = 10⁵–3·10⁵ samples cost what their unique patterns cost.
+ * (blocked.ts), so M = 10⁵–3·10⁵ samples cost what their unique patterns cost; up to LANES values
+ * of ε share each pass over the patterns.
  */
 import { Rng } from '../../random/index.js';
 import { at } from '../../util/checked.js';
-import { blockPatterns } from '../blocked.js';
+import { blockPatterns, LANES } from '../blocked.js';
 import { uniquePatterns } from '../patterns.js';
 import type { InferResultOf, IsingParams, LoopHooks, SpinData } from '../types.js';
 
@@ -131,56 +132,69 @@ export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {})
   const K = pt.k;
   const counts = pt.counts;
   const total = pt.total;
-  const u = new Float64Array(K);
-  const q = new Float64Array(K);
-  const mean = new Float64Array(n);
-  const corr = new Float64Array(n * n);
 
   const scores: number[] = [];
   let best = -1;
   let bestParams: IsingParams | null = null;
   const totalSteps = epsGrid.length * iterations;
   let done = 0;
-  for (let e = 0; e < epsGrid.length; e++) {
-    const eps = at(epsGrid, e, 'ε grid');
-    const p = opsToParams(init, n);
-    let meanU = 0;
+  // The ε of a group run in lockstep, their table passes shared (blocked.ts); each ε's arithmetic
+  // is what it would be alone, so grouping does not change any result.
+  for (let g0 = 0; g0 < epsGrid.length; g0 += LANES) {
+    const lanes = epsGrid.slice(g0, g0 + LANES).map((eps) => ({
+      eps,
+      p: opsToParams(init, n),
+      u: new Float64Array(K),
+      q: new Float64Array(K),
+      mean: new Float64Array(n),
+      corr: new Float64Array(n * n),
+      meanU: 0,
+    }));
+    const ps = lanes.map((l) => l.p), us = lanes.map((l) => l.u), qs = lanes.map((l) => l.q);
+    const means = lanes.map((l) => l.mean), corrs = lanes.map((l) => l.corr);
     for (let it = 0; it < iterations; it++) {
       if (opts.signal?.aborted) throw new Error('erasureMachine: aborted');
-      engine.minusEnergies(p, u);
-      // f_ε ∝ f · p^{ε−1} = counts · exp((ε−1) u); shift by the largest exponent so nothing overflows.
-      let amax = -Infinity;
-      meanU = 0;
-      for (let r = 0; r < K; r++) {
-        const a = (eps - 1) * u[r]!;
-        if (a > amax) amax = a;
-        meanU += counts[r]! * u[r]!;
-      }
-      meanU /= total;
-      let z = 0;
-      for (let r = 0; r < K; r++) {
-        const v = counts[r]! * Math.exp((eps - 1) * u[r]! - amax);
-        q[r] = v;
-        z += v;
-      }
-      for (let r = 0; r < K; r++) q[r]! /= z;
-      engine.moments(q, mean, corr);
-      for (let i = 0; i < n; i++) {
-        p.b[i]! += gamma * (mean[i]! - eps * p.b[i]!);
-        for (let j = i + 1; j < n; j++) {
-          const v = p.w[i * n + j]! + gamma * (corr[i * n + j]! - eps * p.w[i * n + j]!);
-          p.w[i * n + j] = v;
-          p.w[j * n + i] = v;
+      engine.minusEnergiesMany(ps, us);
+      for (const l of lanes) {
+        const { eps, u, q } = l;
+        // f_ε ∝ f · p^{ε−1} = counts · exp((ε−1) u); shift by the largest exponent so nothing overflows.
+        let amax = -Infinity;
+        let meanU = 0;
+        for (let r = 0; r < K; r++) {
+          const a = (eps - 1) * u[r]!;
+          if (a > amax) amax = a;
+          meanU += counts[r]! * u[r]!;
         }
+        l.meanU = meanU / total;
+        let z = 0;
+        for (let r = 0; r < K; r++) {
+          const v = counts[r]! * Math.exp((eps - 1) * u[r]! - amax);
+          q[r] = v;
+          z += v;
+        }
+        for (let r = 0; r < K; r++) q[r]! /= z;
       }
-      done++;
-      if ((done & 7) === 0 || done === totalSteps) opts.onProgress?.(done, totalSteps, { eps });
+      engine.momentsMany(qs, means, corrs);
+      for (const { eps, p, mean, corr } of lanes) {
+        for (let i = 0; i < n; i++) {
+          p.b[i]! += gamma * (mean[i]! - eps * p.b[i]!);
+          for (let j = i + 1; j < n; j++) {
+            const v = p.w[i * n + j]! + gamma * (corr[i * n + j]! - eps * p.w[i * n + j]!);
+            p.w[i * n + j] = v;
+            p.w[j * n + i] = v;
+          }
+        }
+        done++;
+        if ((done & 7) === 0 || done === totalSteps) opts.onProgress?.(done, totalSteps, { eps });
+      }
     }
-    const score = -meanU; // mean data energy E = −u
-    scores.push(score);
-    if (best < 0 || score > at(scores, best, 'scores')) {
-      best = e;
-      bestParams = p;
+    for (const l of lanes) {
+      const score = -l.meanU; // mean data energy E = −u
+      scores.push(score);
+      if (best < 0 || score > at(scores, best, 'scores')) {
+        best = scores.length - 1;
+        bestParams = l.p;
+      }
     }
   }
   const params = bestParams!;

@@ -3,6 +3,7 @@
 // URL (browsers). The first message is the data (kept for every later job); then each job
 // message is answered with its result, with progress messages in between. Importing this module
 // runs nothing; runInferWorker does.
+import { enableWasmLanes } from '../blocked-wasm.js';
 import { runInferJob } from './parallel-jobs.js';
 import type { InferJob, WorkerData, WorkerMessage } from './parallel-jobs.js';
 
@@ -32,6 +33,7 @@ export function serveInferJobs(port: Port): void {
 
 /** The worker's entry (the bundle calls it): Node's parentPort, or the worker's global scope in browsers. */
 export async function runInferWorker(): Promise<void> {
+  enableWasmLanes(); // the erasure machine's SIMD passes where they compile (same results)
   const g = globalThis as { process?: { versions?: { node?: string } } };
   if (g.process?.versions?.node) {
     const { parentPort } = await import('node:worker_threads');

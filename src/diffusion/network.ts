@@ -20,7 +20,6 @@
  */
 import { at, last } from '../util/checked.js';
 import { UsageError } from '../util/errors.js';
-import { at, last } from '../util/checked.js';
 import type { Rng } from '../random/index.js';
 import { Tensor, fromStorage } from '../tensor/index.js';
 import { add, concat, gelu, gatherRows, noGrad } from '../autograd/index.js';

@@ -19,6 +19,7 @@
  * alone and in either kernel, so no result depends on the grouping or on the kernel.
  */
 import type { IsingParams } from './types.js';
+import { at } from '../util/checked.js';
 import { weightedMomentsInto } from './patterns.js';
 
 export interface BlockedPatterns {
@@ -125,6 +126,8 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
   const wasm = opts.kernel === 'js' || !laneKernels ? null : laneKernels(k, np, np * tsz);
   const idx = wasm ? wasm.idx : np * tsz <= 1 << 16 ? new Uint16Array(k * np) : new Uint32Array(k * np);
   const code = new Int32Array(nbk);
+  // The pairs' two blocks as typed columns: read once per pattern and pair, below.
+  const pairA = Int32Array.from(pairs, ([a]) => a), pairC = Int32Array.from(pairs, ([, c]) => c);
   for (let r = 0; r < k; r++) {
     const off = r * n;
     for (let a = 0; a < nbk; a++) {
@@ -133,7 +136,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
       for (let i = len(a) - 1; i >= 0; i--) c = (c << 1) | (s[off + s0 + i]! > 0 ? 1 : 0);
       code[a] = c;
     }
-    for (let p = 0; p < np; p++) idx[r * np + p] = p * tsz + ((code[pairs[p]![0]]! << B) | code[pairs[p]![1]]!);
+    for (let p = 0; p < np; p++) idx[r * np + p] = p * tsz + ((code[pairA[p]!]! << B) | code[pairC[p]!]!);
   }
   // SG[c·B + i] = σ_i(c) = ±1: bit i of block code c.
   const SG = new Float64Array(size * B);
@@ -163,7 +166,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
 
   const build = (p: IsingParams) => {
     for (let q = 0; q < np; q++) {
-      const [a, c] = pairs[q]!;
+      const [a, c] = at(pairs, q, 'block pairs');
       const sa = start(a), la = len(a), sc = start(c), lc = len(c);
       // U[ca, j] = Σ_i w_{a_i, c_j} σ_i(ca)
       for (let ca = 0; ca < 1 << la; ca++) {
@@ -225,7 +228,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
     for (const [e0, w] of laneChunks(ps.length, wasm !== null)) {
       const sw = wasm ? 4 : w; // lanes in the interleaved table (unused ones are ignored)
       for (let e = 0; e < w; e++) {
-        build(ps[e0 + e]!);
+        build(at(ps, e0 + e, 'parameter sets'));
         for (let j = 0; j < np * tsz; j++) TL[j * sw + e] = T[j]!;
       }
       // Per pattern, each lane's sum runs over the pairs in order, as for one set alone.
@@ -233,11 +236,11 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
         wasm.energies4();
         const U = wasm.U;
         for (let e = 0; e < w; e++) {
-          const u = us[e0 + e]!;
+          const u = at(us, e0 + e, 'energies');
           for (let r = 0; r < k; r++) u[r] = U[4 * r + e]!;
         }
       } else if (w === 4) {
-        const u0 = us[e0]!, u1 = us[e0 + 1]!, u2 = us[e0 + 2]!, u3 = us[e0 + 3]!;
+        const u0 = at(us, e0, 'energies'), u1 = at(us, e0 + 1, 'energies'), u2 = at(us, e0 + 2, 'energies'), u3 = at(us, e0 + 3, 'energies');
         for (let r = 0; r < k; r++) {
           let v0 = 0, v1 = 0, v2 = 0, v3 = 0;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -253,7 +256,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
           u3[r] = v3;
         }
       } else if (w === 2) {
-        const u0 = us[e0]!, u1 = us[e0 + 1]!;
+        const u0 = at(us, e0, 'energies'), u1 = at(us, e0 + 1, 'energies');
         for (let r = 0; r < k; r++) {
           let v0 = 0, v1 = 0;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -265,7 +268,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
           u1[r] = v1;
         }
       } else {
-        const u0 = us[e0]!;
+        const u0 = at(us, e0, 'energies');
         for (let r = 0; r < k; r++) {
           let v0 = 0;
           for (let o = r * np, end = o + np; o < end; o++) v0 += TL[idx[o]!]!;
@@ -285,12 +288,12 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
       if (wasm) {
         const Q = wasm.Q;
         for (let e = 0; e < w; e++) {
-          const q = qs[e0 + e]!;
+          const q = at(qs, e0 + e, 'weights');
           for (let r = 0; r < k; r++) Q[4 * r + e] = q[r]!;
         }
         wasm.moments4();
       } else if (w === 4) {
-        const q0 = qs[e0]!, q1 = qs[e0 + 1]!, q2 = qs[e0 + 2]!, q3 = qs[e0 + 3]!;
+        const q0 = at(qs, e0, 'weights'), q1 = at(qs, e0 + 1, 'weights'), q2 = at(qs, e0 + 2, 'weights'), q3 = at(qs, e0 + 3, 'weights');
         for (let r = 0; r < k; r++) {
           const x0 = q0[r]!, x1 = q1[r]!, x2 = q2[r]!, x3 = q3[r]!;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -302,7 +305,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
           }
         }
       } else if (w === 2) {
-        const q0 = qs[e0]!, q1 = qs[e0 + 1]!;
+        const q0 = at(qs, e0, 'weights'), q1 = at(qs, e0 + 1, 'weights');
         for (let r = 0; r < k; r++) {
           const x0 = q0[r]!, x1 = q1[r]!;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -312,7 +315,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
           }
         }
       } else {
-        const q0 = qs[e0]!;
+        const q0 = at(qs, e0, 'weights');
         for (let r = 0; r < k; r++) {
           const x0 = q0[r]!;
           for (let o = r * np, end = o + np; o < end; o++) HL[idx[o]!]! += x0;
@@ -320,10 +323,10 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
       }
       for (let e = 0; e < w; e++) {
         for (let j = 0; j < np * tsz; j++) H[j] = HL[j * sw + e]!;
-        const qw = qs[e0 + e]!;
+        const qw = at(qs, e0 + e, 'weights');
         let tot = 0;
         for (let r = 0; r < k; r++) tot += qw[r]!;
-        expandMoments(tot, means[e0 + e]!, corrs[e0 + e]!);
+        expandMoments(tot, at(means, e0 + e, 'means'), at(corrs, e0 + e, 'correlations'));
       }
     }
   }
@@ -334,7 +337,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
     corr.fill(0);
     const R = U;
     for (let q = 0; q < np; q++) {
-      const [a, c] = pairs[q]!;
+      const [a, c] = at(pairs, q, 'block pairs');
       const sa = start(a), la = len(a), sc = start(c), lc = len(c);
       const base = q * tsz;
       // R[ca, j] = Σ_cc H[ca, cc] σ_j(cc); corr[a_i, c_j] = Σ_ca σ_i(ca) R[ca, j]
@@ -387,12 +390,12 @@ export function naivePatterns(s: Int8Array, n: number, k: number): BlockedPatter
     kernel: 'js',
     minusEnergiesMany(ps, us) {
       checkLanes('minusEnergies', k, us, ps);
-      ps.forEach((p, e) => eng.minusEnergies(p, us[e]!));
+      ps.forEach((p, e) => eng.minusEnergies(p, at(us, e, 'energies')));
     },
     momentsMany(qs, means, corrs) {
       checkLanes('moments', k, qs, means);
       checkLanes('moments', 0, qs, corrs);
-      qs.forEach((q, e) => eng.moments(q, means[e]!, corrs[e]!));
+      qs.forEach((q, e) => eng.moments(q, at(means, e, 'means'), at(corrs, e, 'correlations')));
     },
     minusEnergies(p, u) {
       for (let r = 0; r < k; r++) {

@@ -18,6 +18,7 @@
  * before), else in the JavaScript loops below. Each set's sums are formed in the same order as
  * alone and in either kernel, so no result depends on the grouping or on the kernel.
  */
+import { at } from '../util/checked.js';
 import type { IsingParams } from './types.js';
 
 export interface BlockedPatterns {
@@ -224,7 +225,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
     for (const [e0, w] of laneChunks(ps.length, wasm !== null)) {
       const sw = wasm ? 4 : w; // lanes in the interleaved table (unused ones are ignored)
       for (let e = 0; e < w; e++) {
-        build(ps[e0 + e]!);
+        build(at(ps, e0 + e, 'parameter sets'));
         for (let j = 0; j < np * tsz; j++) TL[j * sw + e] = T[j]!;
       }
       // Per pattern, each lane's sum runs over the pairs in order, as for one set alone.
@@ -232,11 +233,12 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
         wasm.energies4();
         const U = wasm.U;
         for (let e = 0; e < w; e++) {
-          const u = us[e0 + e]!;
+          const u = at(us, e0 + e, 'energy outputs');
           for (let r = 0; r < k; r++) u[r] = U[4 * r + e]!;
         }
       } else if (w === 4) {
-        const u0 = us[e0]!, u1 = us[e0 + 1]!, u2 = us[e0 + 2]!, u3 = us[e0 + 3]!;
+        const out = (e: number): Float64Array => at(us, e0 + e, 'energy outputs');
+        const u0 = out(0), u1 = out(1), u2 = out(2), u3 = out(3);
         for (let r = 0; r < k; r++) {
           let v0 = 0, v1 = 0, v2 = 0, v3 = 0;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -252,7 +254,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
           u3[r] = v3;
         }
       } else if (w === 2) {
-        const u0 = us[e0]!, u1 = us[e0 + 1]!;
+        const u0 = at(us, e0, 'energy outputs'), u1 = at(us, e0 + 1, 'energy outputs');
         for (let r = 0; r < k; r++) {
           let v0 = 0, v1 = 0;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -264,7 +266,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
           u1[r] = v1;
         }
       } else {
-        const u0 = us[e0]!;
+        const u0 = at(us, e0, 'energy outputs');
         for (let r = 0; r < k; r++) {
           let v0 = 0;
           for (let o = r * np, end = o + np; o < end; o++) v0 += TL[idx[o]!]!;
@@ -284,12 +286,13 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
       if (wasm) {
         const Q = wasm.Q;
         for (let e = 0; e < w; e++) {
-          const q = qs[e0 + e]!;
+          const q = at(qs, e0 + e, 'weights');
           for (let r = 0; r < k; r++) Q[4 * r + e] = q[r]!;
         }
         wasm.moments4();
       } else if (w === 4) {
-        const q0 = qs[e0]!, q1 = qs[e0 + 1]!, q2 = qs[e0 + 2]!, q3 = qs[e0 + 3]!;
+        const wt = (e: number): Float64Array => at(qs, e0 + e, 'weights');
+        const q0 = wt(0), q1 = wt(1), q2 = wt(2), q3 = wt(3);
         for (let r = 0; r < k; r++) {
           const x0 = q0[r]!, x1 = q1[r]!, x2 = q2[r]!, x3 = q3[r]!;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -301,7 +304,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
           }
         }
       } else if (w === 2) {
-        const q0 = qs[e0]!, q1 = qs[e0 + 1]!;
+        const q0 = at(qs, e0, 'weights'), q1 = at(qs, e0 + 1, 'weights');
         for (let r = 0; r < k; r++) {
           const x0 = q0[r]!, x1 = q1[r]!;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -311,7 +314,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
           }
         }
       } else {
-        const q0 = qs[e0]!;
+        const q0 = at(qs, e0, 'weights');
         for (let r = 0; r < k; r++) {
           const x0 = q0[r]!;
           for (let o = r * np, end = o + np; o < end; o++) HL[idx[o]!]! += x0;
@@ -319,10 +322,10 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
       }
       for (let e = 0; e < w; e++) {
         for (let j = 0; j < np * tsz; j++) H[j] = HL[j * sw + e]!;
-        const qw = qs[e0 + e]!;
+        const qw = at(qs, e0 + e, 'weights');
         let tot = 0;
         for (let r = 0; r < k; r++) tot += qw[r]!;
-        expandMoments(tot, means[e0 + e]!, corrs[e0 + e]!);
+        expandMoments(tot, at(means, e0 + e, 'mean outputs'), at(corrs, e0 + e, 'correlation outputs'));
       }
     }
   }
@@ -387,12 +390,12 @@ export function naivePatterns(s: Int8Array, n: number, k: number): BlockedPatter
     kernel: 'js',
     minusEnergiesMany(ps, us) {
       checkLanes('minusEnergies', k, us, ps);
-      ps.forEach((p, e) => eng.minusEnergies(p, us[e]!));
+      ps.forEach((p, e) => eng.minusEnergies(p, at(us, e, 'energy outputs')));
     },
     momentsMany(qs, means, corrs) {
       checkLanes('moments', k, qs, means);
       checkLanes('moments', 0, qs, corrs);
-      qs.forEach((q, e) => eng.moments(q, means[e]!, corrs[e]!));
+      qs.forEach((q, e) => eng.moments(q, at(means, e, 'mean outputs'), at(corrs, e, 'correlation outputs')));
     },
     minusEnergies(p, u) {
       for (let r = 0; r < k; r++) {

@@ -236,11 +236,12 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
         wasm.energies4();
         const U = wasm.U;
         for (let e = 0; e < w; e++) {
-          const u = at(us, e0 + e, 'energies');
+          const u = at(us, e0 + e, 'energy outputs');
           for (let r = 0; r < k; r++) u[r] = U[4 * r + e]!;
         }
       } else if (w === 4) {
-        const u0 = at(us, e0, 'energies'), u1 = at(us, e0 + 1, 'energies'), u2 = at(us, e0 + 2, 'energies'), u3 = at(us, e0 + 3, 'energies');
+        const out = (e: number): Float64Array => at(us, e0 + e, 'energy outputs');
+        const u0 = out(0), u1 = out(1), u2 = out(2), u3 = out(3);
         for (let r = 0; r < k; r++) {
           let v0 = 0, v1 = 0, v2 = 0, v3 = 0;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -256,7 +257,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
           u3[r] = v3;
         }
       } else if (w === 2) {
-        const u0 = at(us, e0, 'energies'), u1 = at(us, e0 + 1, 'energies');
+        const u0 = at(us, e0, 'energy outputs'), u1 = at(us, e0 + 1, 'energy outputs');
         for (let r = 0; r < k; r++) {
           let v0 = 0, v1 = 0;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -268,7 +269,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
           u1[r] = v1;
         }
       } else {
-        const u0 = at(us, e0, 'energies');
+        const u0 = at(us, e0, 'energy outputs');
         for (let r = 0; r < k; r++) {
           let v0 = 0;
           for (let o = r * np, end = o + np; o < end; o++) v0 += TL[idx[o]!]!;
@@ -293,7 +294,8 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
         }
         wasm.moments4();
       } else if (w === 4) {
-        const q0 = at(qs, e0, 'weights'), q1 = at(qs, e0 + 1, 'weights'), q2 = at(qs, e0 + 2, 'weights'), q3 = at(qs, e0 + 3, 'weights');
+        const wt = (e: number): Float64Array => at(qs, e0 + e, 'weights');
+        const q0 = wt(0), q1 = wt(1), q2 = wt(2), q3 = wt(3);
         for (let r = 0; r < k; r++) {
           const x0 = q0[r]!, x1 = q1[r]!, x2 = q2[r]!, x3 = q3[r]!;
           for (let o = r * np, end = o + np; o < end; o++) {
@@ -326,7 +328,7 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
         const qw = at(qs, e0 + e, 'weights');
         let tot = 0;
         for (let r = 0; r < k; r++) tot += qw[r]!;
-        expandMoments(tot, at(means, e0 + e, 'means'), at(corrs, e0 + e, 'correlations'));
+        expandMoments(tot, at(means, e0 + e, 'mean outputs'), at(corrs, e0 + e, 'correlation outputs'));
       }
     }
   }
@@ -390,12 +392,12 @@ export function naivePatterns(s: Int8Array, n: number, k: number): BlockedPatter
     kernel: 'js',
     minusEnergiesMany(ps, us) {
       checkLanes('minusEnergies', k, us, ps);
-      ps.forEach((p, e) => eng.minusEnergies(p, at(us, e, 'energies')));
+      ps.forEach((p, e) => eng.minusEnergies(p, at(us, e, 'energy outputs')));
     },
     momentsMany(qs, means, corrs) {
       checkLanes('moments', k, qs, means);
       checkLanes('moments', 0, qs, corrs);
-      qs.forEach((q, e) => eng.moments(q, at(means, e, 'means'), at(corrs, e, 'correlations')));
+      qs.forEach((q, e) => eng.moments(q, at(means, e, 'mean outputs'), at(corrs, e, 'correlation outputs')));
     },
     minusEnergies(p, u) {
       for (let r = 0; r < k; r++) {

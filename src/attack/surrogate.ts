@@ -64,7 +64,7 @@ export function relaxedData(x: Tensor, S: Tensor): Tensor {
 
 /** Expected mean (n) and connected correlations C (n×n) of the relaxed data. */
 export function relaxedMoments(xr: Tensor): { m: Tensor; C: Tensor } {
-  const [M, n] = xr.shape as [number, number];
+  const [M, n] = dims(xr.shape, 2, 'relaxed data');
   const m = mean(xr, 0);
   const corr = add(mul(mul(matmul(xr, xr, true, false), 1 / M), offDiagMask(n)), eye(n));
   const outer = matmul(reshape(m, [n, 1]), reshape(m, [1, n]));
@@ -99,7 +99,7 @@ export function tapSurrogate(x: Tensor, S: Tensor): SurrogateOut {
  * ∂ℓ/∂h = mean_m A, ∂ℓ/∂J_ij = mean_m (A_mi x_mj + A_mj x_mi) (J symmetric, zero diagonal).
  */
 export function pleSurrogate(x: Tensor, S: Tensor, start: IsingParams, steps = 5, stepSize = 0.5): SurrogateOut {
-  const [M, n] = x.shape as [number, number];
+  const [M, n] = dims(x.shape, 2, 'pleSurrogate data');
   if (start.n !== n) throw new Error(`pleSurrogate: start has n=${start.n}, data n=${n}`);
   const xr = relaxedData(x, S);
   const mask = offDiagMask(n);

@@ -20,7 +20,7 @@ import type { ResidentKernels } from '../tensor/index.js';
 import { mseLoss, needsGrad, topoOrder } from '../autograd/index.js';
 import type { Node } from '../autograd/index.js';
 import type { NoiseMLP } from './network.js';
-import { at, last } from '../util/checked.js';
+import { at, last, dims } from '../util/checked.js';
 
 export interface TrainStepPlan {
   /** Rows of a minibatch (fixed at compile time). */
@@ -70,7 +70,7 @@ export class NoTrainPlan extends Error {}
 export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKernels): TrainStepPlan {
   const B = batch;
   const table = net.timeTable();
-  const [T, D] = table.shape as [number, number];
+  const [T, D] = dims(table.shape, 2, 'time table');
   const nIn = net.mlp_in.inFeatures, nOut = net.mlp_out.outFeatures;
   if (!(table.data instanceof Float32Array)) throw new NoTrainPlan('the time table is not float32');
   // Record the graph once, on zero inputs (the values do not matter, the structure does).

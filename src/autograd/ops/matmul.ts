@@ -50,7 +50,7 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   if (weight.ndim !== 2) throw new Error(`linear(): weight must be 2-D [out, in], got ${fmt(weight.shape)}`);
-  const [nOut, nIn] = weight.shape as [number, number];
+  const [nOut, nIn] = dims(weight.shape, 2, 'linear() weight');
   if (x.ndim < 1 || x.shape[x.ndim - 1] !== nIn) {
     throw new Error(`linear(): input ${fmt(x.shape)} does not end in in_features = ${nIn} (weight ${fmt(weight.shape)})`);
   }

@@ -2,7 +2,7 @@
 import { Tensor, getBackend, shapeSize } from '../../tensor/index.js';
 import type { Storage } from '../../tensor/index.js';
 import { record } from '../graph.js';
-import { at } from '../../util/checked.js';
+import { at, dims } from '../../util/checked.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -44,7 +44,7 @@ function transposeData(src: Storage, dst: Storage, r: number, c: number): void {
 /** The 2-D transpose xᵀ;  gradient: gᵀ. */
 export function transpose(x: Tensor): Tensor {
   if (x.ndim !== 2) throw new Error(`transpose(): expects a 2-D tensor, got ${fmt(x.shape)}`);
-  const [r, c] = x.shape as [number, number];
+  const [r, c] = dims(x.shape, 2, 'transpose() input');
   const out = allocLike(x, [c, r]);
   transposeData(x.data, out.data, r, c);
   return record(out, 'transpose', [x], (g) => {

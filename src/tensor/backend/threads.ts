@@ -15,7 +15,8 @@ import type { Layout } from './wasm/module.js';
 import { gemmViaArena, OperandArena } from './wasm/arena.js';
 import type { GemmCall } from './wasm/arena.js';
 import { CONTROL_BYTES, CTL, GEMM_RECORD_AT, MAX_PAGES, PAGE } from './wasm/memory.js';
-import { RECORD_BYTES, writeRecord } from './wasm/records.js';
+import { RECORD_BYTES, VEC, writeRecord } from './wasm/records.js';
+import type { RecordOf } from './wasm/records.js';
 import { defaultGeometry } from './wasm/gemm.js';
 import { WORKER_SOURCE } from './threads-worker-source.js';
 import type { WorkerInit } from './threads-worker.js';
@@ -26,6 +27,14 @@ import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
 import { isNode, startModuleWorker } from '../../util/module-worker.js';
 import { at } from '../../util/checked.js';
+
+/**
+ * Work (floats for add and the unary kernels, elements summed for colSum) a thread must get before
+ * a resident elementwise kernel is split (waking a worker costs ~0.1 ms). On the paper network
+ * (128-256-512) at batch 128 the GELUs of 256 and 512 columns and the 512-wide column sums split,
+ * the adds only from batch 256; splitting everything (4096) measured the same there.
+ */
+const VEC_MIN_WORK = { add: 65536, unary: 16384, colSum: 32768 } as const;
 
 /** GEMM records fit in the control block after GEMM_RECORD_AT. */
 const MAX_GEMM_CHUNKS = Math.floor((CONTROL_BYTES - GEMM_RECORD_AT) / RECORD_BYTES);
@@ -79,6 +88,8 @@ export interface ThreadsOptions {
   host?: ThreadHost;
   /** Below this many flops (2mnk) a GEMM runs on the calling thread alone (waking workers costs ~0.1 ms). */
   minFlopsPerThread?: number;
+  /** Overrides VEC_MIN_WORK: the work a thread must get before a resident elementwise kernel is split (1: always). */
+  minVecWorkPerThread?: number;
 }
 
 export interface ThreadsBackend extends Backend {
@@ -205,6 +216,23 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     runJob(GEMM_RECORD_AT, 1, pairs, Math.ceil(pairs / nChunks), nChunks);
   };
 
+  /**
+   * A resident elementwise kernel (a vec record) on `units` units, one chunk per thread where each
+   * chunk gets at least VEC_MIN_WORK of its kind's work (else on the caller alone). Units are
+   * 4-float vectors, or columns for colSum (chunks of an even number of columns: the kernel takes
+   * them in pairs; each column's float64 sum keeps its order).
+   */
+  const runVec = (r: RecordOf<'vec'>, units: number): void => {
+    if (units <= 0) return;
+    const colSum = r.fn === VEC.colSum;
+    const work = colSum ? units * r.rows : 4 * units;
+    const minWork = opts.minVecWorkPerThread ?? VEC_MIN_WORK[r.fn === VEC.add ? 'add' : colSum ? 'colSum' : 'unary'];
+    const want = Math.max(1, Math.min(threads, Math.floor(work / minWork)));
+    const chunk = colSum ? Math.ceil(units / want / 2) * 2 : Math.ceil(units / want);
+    writeRecord(i32, f32, GEMM_RECORD_AT, 'vec', r);
+    runJob(GEMM_RECORD_AT, 1, units, chunk, Math.ceil(units / chunk));
+  };
+
   /** A plan over all rows, in chunks (see planChunks). */
   const runPlanRows = (plan: number, nOps: number, rows: number): void => {
     const { chunk, nChunks } = planChunks(rows, threads);
@@ -219,7 +247,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     alloc: allocPlain,
     compilePlan: (plan) => wasmPlanRunner(plan, home, runPlanRows),
     adamKernel: (sizes) => residentAdam(home, arena, sizes, runAdam),
-    resident: () => residentKernels(home, ex, run),
+    resident: () => residentKernels(home, ex, run, runVec),
     gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
       if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
         jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta);

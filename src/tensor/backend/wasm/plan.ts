@@ -6,7 +6,9 @@
 import { Fn, T } from './encoder.js';
 import { EPI_GELU_INPLACE } from './gemm.js';
 import { envVar, RESIDENT_BYTES_MAX } from './memory.js';
-import { fieldOffset, OP, RECORD_BYTES, RECORD_FIELDS, writeRecord } from './records.js';
+import { fieldOffset, OP, RECORD_BYTES, RECORD_FIELDS, VEC, writeRecord } from './records.js';
+import { unaryKernelNames, WASM_UNARY } from './elementwise.js';
+import type { UnaryOp } from '../types.js';
 import type { FieldOf } from './records.js';
 import type { OperandArena } from './arena.js';
 import type { Plan, PlanRegion, PlanRunner } from '../plan.js';
@@ -17,7 +19,8 @@ import { at as checkedAt, last } from '../../../util/checked.js';
 /**
  * runPlan(plan, nOps, r0, r1, bufA, bufB, scratch): run each record (wasm/records.ts) on rows
  * [r0, r1): linear records call `gemm` on those rows of A, C (and gdst); copy records copy those
- * rows; adam records update element pairs [r0, r1) (wasm/adam.ts).
+ * rows; adam records update element pairs [r0, r1) (wasm/adam.ts); vec records run a resident
+ * elementwise kernel on units [r0, r1) (records.ts).
  */
 export function emitRunPlan(): Fn {
   const f = new Fn('runPlan', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
@@ -27,6 +30,25 @@ export function emitRunPlan(): Fn {
   const lin = (name: FieldOf<'linear'>): void => { f.get(rec).mem(name === 'alpha' || name === 'beta' ? 'f32.load' : 'i32.load', fieldOffset('linear', name)); };
   const cp = (name: FieldOf<'copy'>): void => { f.get(rec).mem('i32.load', fieldOffset('copy', name)); };
   const ad = (name: FieldOf<'adam'>): void => { f.get(rec).mem('i32.load', fieldOffset('adam', name)); };
+  const ve = (name: FieldOf<'vec'>): void => { f.get(rec).mem('i32.load', fieldOffset('vec', name)); };
+  /** ptr + 16·r0 (4-float vectors) */
+  const vecPtr = (name: FieldOf<'vec'>): void => { ve(name); f.get(r0).i32(4).op('i32.shl', 'i32.add'); };
+  const nvec = (): void => { f.get(r1).get(r0).op('i32.sub'); };
+  // The vec kernels by code (records.ts VEC), as a chain of ifs.
+  const vecCases: [number, () => void][] = [
+    [VEC.add, () => { vecPtr('a'); vecPtr('b'); vecPtr('out'); nvec(); f.call('addF32'); }],
+    [VEC.colSum, () => { ve('a'); ve('rows'); ve('ld'); ve('out'); f.get(r0).get(r1).call('colSumCols'); }],
+    ...(Object.keys(WASM_UNARY) as UnaryOp[]).flatMap((u, i): [number, () => void][] => [
+      [VEC.unary + 2 * i, () => { vecPtr('a'); vecPtr('out'); nvec(); f.call(unaryKernelNames(u).value); }],
+      [VEC.unary + 2 * i + 1, () => { vecPtr('a'); vecPtr('b'); vecPtr('out'); nvec(); f.call(unaryKernelNames(u).grad); }],
+    ]),
+  ];
+  const vecChain = (k: number): void => {
+    const c = vecCases[k];
+    if (!c) return;
+    ve('fn'); f.i32(c[0]).op('i32.eq');
+    if (k + 1 < vecCases.length) f.if(c[1], () => vecChain(k + 1)); else f.if(c[1]);
+  };
   /** ptr + 4·r0·stride */
   const rowPtr = (ptr: () => void, stride: () => void): void => {
     ptr(); f.get(r0); stride(); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
@@ -59,11 +81,14 @@ export function emitRunPlan(): Fn {
           ad('h');
           f.call('adam');
         }, () => {
-          f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
-            cp('dst'); f.get(r); cp('ldd'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
-            cp('src'); f.get(r); cp('lds'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
-            cp('width'); f.i32(2).op('i32.shl');
-            f.op('memory.copy');
+          op(); f.i32(OP.vec).op('i32.eq');
+          f.if(() => vecChain(0), () => {
+            f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
+              cp('dst'); f.get(r); cp('ldd'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+              cp('src'); f.get(r); cp('lds'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+              cp('width'); f.i32(2).op('i32.shl');
+              f.op('memory.copy');
+            });
           });
         });
       });

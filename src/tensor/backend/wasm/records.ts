@@ -15,11 +15,15 @@ export const RECORD_BYTES = 4 * RECORD_FIELDS;
  *   epilogue (wasm/gemm.ts); alpha and beta are float32.
  * - copy: `width` floats per row from src (row stride lds floats) to dst (ldd).
  * - adam: Adam's update over element pairs (wasm/adam.ts) at p, g, m, v with hyper-parameters at h.
+ * - vec: a resident elementwise kernel (wasm/resident.ts) on a range of its units, `fn` one of VEC:
+ *   add and the unary kernels over 4-float vectors [r0, r1) of a, b, out; colSum over columns
+ *   [r0, r1) (an even r0) of the `rows` × ld matrix at a into out.
  */
 export const RECORDS = {
   linear: ['A', 'sIa', 'sPa', 'B', 'sPb', 'sJb', 'C', 'ldc', 'n', 'k', 'bias', 'gdst', 'ldg', 'act', 'alpha', 'beta'],
   copy: ['src', 'lds', 'dst', 'ldd', 'width'],
   adam: ['p', 'g', 'm', 'v', 'h'],
+  vec: ['fn', 'a', 'b', 'out', 'rows', 'ld'],
 } as const;
 export type RecordKind = keyof typeof RECORDS;
 export type FieldOf<K extends RecordKind> = (typeof RECORDS)[K][number];
@@ -27,7 +31,13 @@ export type RecordOf<K extends RecordKind> = Record<FieldOf<K>, number>;
 export type LinearRecord = RecordOf<'linear'>;
 
 /** Op codes (slot 0); 0 is never a valid record. */
-export const OP: Record<RecordKind, number> = { linear: 1, copy: 2, adam: 3 };
+export const OP: Record<RecordKind, number> = { linear: 1, copy: 2, adam: 3, vec: 4 };
+
+/**
+ * The `fn` of a vec record: add, colSum, then each op of WASM_UNARY (wasm/elementwise.ts) in its
+ * order as a value code (VEC.unary + 2·index) and a gradient code (one more).
+ */
+export const VEC = { add: 1, colSum: 2, unary: 3 } as const;
 
 /** Fields stored as float32 bits (all others are i32). */
 const F32_FIELDS: ReadonlySet<string> = new Set(['alpha', 'beta']);

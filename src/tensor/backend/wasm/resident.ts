@@ -7,12 +7,28 @@ import { gemmCall, wasmUnaryApplies } from './arena.js';
 import type { GemmCall } from './arena.js';
 import type { GemmExports } from './module.js';
 import type { PlanResidence } from './plan.js';
+import { VEC } from './records.js';
+import type { RecordOf } from './records.js';
+import { WASM_UNARY } from './elementwise.js';
+
+/**
+ * Runs a vec record (records.ts) over units [0, units) — split between threads by the threads
+ * backend where the work pays for waking them; every unit's result is the same either way.
+ */
+export type VecRunner = (r: RecordOf<'vec'>, units: number) => void;
+
+/** The vec code of a wasm unary kernel (records.ts VEC), or −1. */
+function unaryCode(op: UnaryOp, grad: boolean): number {
+  const i = Object.keys(WASM_UNARY).indexOf(op);
+  return i < 0 ? -1 : VEC.unary + 2 * i + (grad ? 1 : 0);
+}
 
 /**
  * `gemm` runs one call as the backend's gemm does after copying (one thread, or split between
- * threads), with a bias for the epilogue (0: none).
+ * threads), with a bias for the epilogue (0: none); `vec` (the threads backend) runs the add,
+ * column-sum and wasm unary kernels, else they run here on the calling thread.
  */
-export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: GemmCall, alpha: number, beta: number, bias: number) => void): ResidentKernels {
+export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: GemmCall, alpha: number, beta: number, bias: number) => void, vec?: VecRunner): ResidentKernels {
   const view = (): Float32Array => home.arena.reserve(0);
   const sub = (v: Float32Array, at: number, len: number): Float32Array => v.subarray(at >> 2, (at >> 2) + len);
   return {
@@ -31,14 +47,17 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
       gemm(gemmCall(transA, transB, m, n, k, a, b, c), alpha, beta, bias);
     },
     add(a, b, out, len) {
-      ex.addF32(a, b, out, Math.ceil(len / 4));
+      if (vec) vec({ fn: VEC.add, a, b, out, rows: 0, ld: 0 }, Math.ceil(len / 4));
+      else ex.addF32(a, b, out, Math.ceil(len / 4));
     },
     colSum(x, rows, n, out) {
-      ex.colSum(x, rows, n, out);
+      if (vec) vec({ fn: VEC.colSum, a: x, b: 0, out, rows, ld: n }, n);
+      else ex.colSum(x, rows, n, out);
     },
     unary(op: UnaryOp, x, out, len) {
       const k = ex.unary.get(op);
-      if (k && wasmUnaryApplies(len)) k.value(x, out, Math.ceil(len / 4));
+      if (k && wasmUnaryApplies(len) && vec) vec({ fn: unaryCode(op, false), a: x, b: 0, out, rows: 0, ld: 0 }, Math.ceil(len / 4));
+      else if (k && wasmUnaryApplies(len)) k.value(x, out, Math.ceil(len / 4));
       else {
         const v = view();
         jsBackend.unary(op, sub(v, x, len), sub(v, out, len));
@@ -46,7 +65,8 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
     },
     unaryGrad(op: UnaryOp, x, y, g, out, len) {
       const k = ex.unary.get(op);
-      if (k && wasmUnaryApplies(len)) k.grad(x, g, out, Math.ceil(len / 4));
+      if (k && wasmUnaryApplies(len) && vec) vec({ fn: unaryCode(op, true), a: x, b: g, out, rows: 0, ld: 0 }, Math.ceil(len / 4));
+      else if (k && wasmUnaryApplies(len)) k.grad(x, g, out, Math.ceil(len / 4));
       else {
         const v = view();
         jsBackend.unaryGrad(op, sub(v, x, len), sub(v, y, len), sub(v, g, len), sub(v, out, len));

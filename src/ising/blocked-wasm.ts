@@ -10,10 +10,10 @@
  * TL (energies) and HL (histograms), and the interleaved per-pattern outputs U and weights Q.
  */
 import { encodeModule, Fn, T } from '../tensor/backend/wasm/encoder.js';
+import { align, PAGE } from '../tensor/backend/wasm/memory.js';
 import { setLaneKernels } from './blocked.js';
 import type { LaneKernels } from './blocked.js';
 
-const PAGE = 65536;
 /** Largest memory asked for (bytes): beyond it the JavaScript loops run instead. */
 const MAX_BYTES = 2 ** 31;
 
@@ -91,13 +91,12 @@ function lanesModule(wide: boolean): WebAssembly.Module | null {
 export function createWasmLanes(k: number, np: number, entries: number): LaneKernels | null {
   const wide = entries > 1 << 16;
   const isz = wide ? 4 : 2;
-  const at = (x: number): number => Math.ceil(x / 64) * 64;
   const oIdx = 0;
-  const oTL = at(oIdx + k * np * isz);
-  const oHL = at(oTL + entries * 32);
-  const oU = at(oHL + entries * 32);
-  const oQ = at(oU + k * 32);
-  const bytes = at(oQ + k * 32);
+  const oTL = align(oIdx + k * np * isz, 64);
+  const oHL = align(oTL + entries * 32, 64);
+  const oU = align(oHL + entries * 32, 64);
+  const oQ = align(oU + k * 32, 64);
+  const bytes = align(oQ + k * 32, 64);
   if (bytes > MAX_BYTES) return null;
   const mod = lanesModule(wide);
   if (!mod) return null;

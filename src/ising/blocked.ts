@@ -208,6 +208,19 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
     }
   };
 
+  /**
+   * diag[x] = Σ_y H[base + ((x << xs) | (y << ys))]: the histogram of a pair marginalised onto one
+   * of its blocks (x over lx bits, y over ly; the shifts say which block holds the high bits).
+   */
+  const marginal = (base: number, lx: number, ly: number, xs: number, ys: number) => {
+    diag.fill(0);
+    for (let x = 0; x < 1 << lx; x++) {
+      let v = 0;
+      for (let y = 0; y < 1 << ly; y++) v += H[base + ((x << xs) | (y << ys))]!;
+      diag[x] = v;
+    }
+  };
+
   return {
     n,
     k,
@@ -358,21 +371,11 @@ export function blockPatterns(s: Int8Array, n: number, k: number, B = defaultBlo
         }
       }
       if (desigFirst[q]) {
-        diag.fill(0);
-        for (let ca = 0; ca < 1 << la; ca++) {
-          let v = 0;
-          for (let cc = 0; cc < 1 << lc; cc++) v += H[base + ((ca << B) | cc)]!;
-          diag[ca] = v;
-        }
+        marginal(base, la, lc, B, 0);
         marginalMoments(diag, a, mean, corr);
       }
       if (desigSecond[q]) {
-        diag.fill(0);
-        for (let cc = 0; cc < 1 << lc; cc++) {
-          let v = 0;
-          for (let ca = 0; ca < 1 << la; ca++) v += H[base + ((ca << B) | cc)]!;
-          diag[cc] = v;
-        }
+        marginal(base, lc, la, 0, B);
         marginalMoments(diag, c, mean, corr);
       }
     }

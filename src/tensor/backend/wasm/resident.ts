@@ -56,18 +56,20 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
     },
     unary(op: UnaryOp, x, out, len) {
       const k = ex.unary.get(op);
-      if (k && wasmUnaryApplies(len) && vec) vec({ fn: unaryCode(op, false), a: x, b: 0, out, rows: 0, ld: 0 }, Math.ceil(len / 4));
-      else if (k && wasmUnaryApplies(len)) k.value(x, out, Math.ceil(len / 4));
-      else {
+      if (k && wasmUnaryApplies(len)) {
+        if (vec) vec({ fn: unaryCode(op, false), a: x, b: 0, out, rows: 0, ld: 0 }, Math.ceil(len / 4));
+        else k.value(x, out, Math.ceil(len / 4));
+      } else {
         const v = view();
         jsBackend.unary(op, sub(v, x, len), sub(v, out, len));
       }
     },
     unaryGrad(op: UnaryOp, x, y, g, out, len) {
       const k = ex.unary.get(op);
-      if (k && wasmUnaryApplies(len) && vec) vec({ fn: unaryCode(op, true), a: x, b: g, out, rows: 0, ld: 0 }, Math.ceil(len / 4));
-      else if (k && wasmUnaryApplies(len)) k.grad(x, g, out, Math.ceil(len / 4));
-      else {
+      if (k && wasmUnaryApplies(len)) {
+        if (vec) vec({ fn: unaryCode(op, true), a: x, b: g, out, rows: 0, ld: 0 }, Math.ceil(len / 4));
+        else k.grad(x, g, out, Math.ceil(len / 4));
+      } else {
         const v = view();
         jsBackend.unaryGrad(op, sub(v, x, len), sub(v, y, len), sub(v, g, len), sub(v, out, len));
       }

@@ -11,6 +11,7 @@
  * The oracle rows replace the samplers by exact draws from the true tempered / tail laws, with
  * defensive-mixture weights from the true p and q (the issue's reference calculation).
  */
+import { throwIfAborted } from '../util/abort.js';
 import { Rng } from '../random/index.js';
 import type { IsingParams, SpinData } from '../ising/index.js';
 import {
@@ -202,7 +203,7 @@ async function tailsJob(p: TailsPreset, seed: number, ctx: LoopHooks): Promise<T
     const cfg = presetConfig(p.net, p.n, 1000);
     const trainer = new DiffusionTrainer(train, cfg, { ...DEFAULT_TRAIN, iterations: p.iterations, seed: seedOf('tails-train', seed) });
     while (trainer.iteration < p.iterations) {
-      if (ctx.signal?.aborted) throw new Error('tails: aborted');
+      throwIfAborted(ctx.signal, 'tails');
       trainer.step();
       if (trainer.iteration % 100 === 0) {
         ctx.onProgress?.(trainer.iteration, p.iterations * 2, { loss: at(trainer.losses, trainer.iteration - 1, 'training losses') });
@@ -238,7 +239,7 @@ async function tailsJob(p: TailsPreset, seed: number, ctx: LoopHooks): Promise<T
       { name: `classifier guidance w=${p.classifierScale} (S=${Scl})`, target: 'tail', o: { kind: 'classifier', sampler: { ...sampler, steps: Scl }, classifier: clf.classifier, scale: p.classifierScale, tMax: clf.tMax }, approxQ: 'tilt' },
     ];
     for (const [k, run] of runs.entries()) {
-      if (ctx.signal?.aborted) throw new Error('tails: aborted');
+      throwIfAborted(ctx.signal, 'tails');
       const ts = performance.now();
       const r = await sampleTails(net, p.extra, rng.fold('sampler', k), { ...run.o, signal: ctx.signal });
       const secs = (performance.now() - ts) / 1000;
@@ -266,7 +267,7 @@ async function tailsJob(p: TailsPreset, seed: number, ctx: LoopHooks): Promise<T
   const fit = (name: string, d: SpinData, w: Float64Array | null): void => {
     let plFit: IsingParams | null = null;
     for (const est of p.estimators) {
-      if (ctx.signal?.aborted) throw new Error('tails: aborted');
+      throwIfAborted(ctx.signal, 'tails');
       let theta: IsingParams;
       const pl = (): IsingParams => (plFit ??= inferPLE(d, w ? { weights: w } : {}).params);
       if (est === 'ple') theta = pl();

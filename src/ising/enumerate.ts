@@ -4,6 +4,7 @@
  * updates the energy in O(1) (inner) or O(n) (outer). Nothing of size 2^n × n is stored.
  * Float64 throughout; probabilities are exp(-(E - E_min)) so nothing overflows (log-sum-exp).
  */
+import { throwIfAborted } from '../util/abort.js';
 import { AbortError } from '../util/errors.js';
 import type { Rng } from '../random/index.js';
 import type { IsingParams, LoopHooks, SpinData } from './types.js';
@@ -82,7 +83,7 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
         for (let k = 0; k < nb; k++) hB[k]! += -2 * old * w[(na + k) * n + na + j]!;
         for (let i = 0; i < na; i++) hA[i]! += -2 * old * w[i * n + na + j]!;
         if ((tb & 1023) === 0) {
-          if (hooks.signal?.aborted) throw new Error('enumerate: aborted');
+          throwIfAborted(hooks.signal, 'enumerate');
           hooks.onProgress?.(pass * sizeB + tb, 2 * sizeB);
         }
       }

@@ -4,6 +4,7 @@
  * Gray-code walk (h ≤ maxExact, default 20); beyond that, iterated conditional modes from the
  * mean-field guess plus random restarts (approximate; reported as such).
  */
+import { throwIfAborted } from '../util/abort.js';
 import type { Rng } from '../random/index.js';
 import { at } from '../util/checked.js';
 import type { IsingParams, LoopHooks, SpinData } from './types.js';
@@ -136,7 +137,7 @@ export function reconstruct(p: IsingParams, data: SpinData, hidden: ArrayLike<nu
       filled[r * n + i] = row[i]!;
     }
     if ((r & 63) === 0) {
-      if (opts.signal?.aborted) throw new Error('reconstruct: aborted');
+      throwIfAborted(opts.signal, 'reconstruct');
       opts.onProgress?.(r + 1, m);
     }
   }

@@ -11,6 +11,7 @@
  * (blocked.ts), so M = 10⁵–3·10⁵ samples cost what their unique patterns cost; up to LANES values
  * of ε share each pass over the patterns.
  */
+import { throwIfAborted } from '../../util/abort.js';
 import { Rng } from '../../random/index.js';
 import { at } from '../../util/checked.js';
 import { blockPatterns, LANES } from '../blocked.js';
@@ -153,7 +154,7 @@ export function erasureMachine(data: SpinData, opts: ErasureMachineOptions = {})
     const ps = lanes.map((l) => l.p), us = lanes.map((l) => l.u), qs = lanes.map((l) => l.q);
     const means = lanes.map((l) => l.mean), corrs = lanes.map((l) => l.corr);
     for (let it = 0; it < iterations; it++) {
-      if (opts.signal?.aborted) throw new Error('erasureMachine: aborted');
+      throwIfAborted(opts.signal, 'erasureMachine');
       engine.minusEnergiesMany(ps, us);
       for (const l of lanes) {
         const { eps, u, q } = l;

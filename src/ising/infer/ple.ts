@@ -3,6 +3,7 @@
  * log p(s_i | s_−i) = s_i h_i − log 2cosh h_i with h_i = b_i + Σ_j w_ij s_j, fitted by Newton's
  * method over unique patterns with counts; then w is symmetrised, w_ij = (w_ij + w_ji)/2.
  */
+import { throwIfAborted } from '../../util/abort.js';
 import { at } from '../../util/checked.js';
 import { newtonBacktrack, solve } from '../linalg.js';
 import { uniquePatterns } from '../patterns.js';
@@ -86,7 +87,7 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
     return f / M + lambda * pen;
   };
   for (let i = i0; i < i1; i++) {
-    if (opts.signal?.aborted) throw new Error('inferPLE: aborted');
+    throwIfAborted(opts.signal, 'inferPLE');
     theta.fill(0);
     let f = objective(i, theta);
     let it = 0;

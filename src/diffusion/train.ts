@@ -9,13 +9,14 @@
  * loss trajectory.
  */
 import { DataError, UsageError } from '../util/errors.js';
+import { entry } from '../util/checked.js';
 import { Tensor, fromStorage, getBackend } from '../tensor/index.js';
 import type { Backend } from '../tensor/index.js';
 import { compilePlan } from '../tensor/backend/plan.js';
 import type { PlanRunner } from '../tensor/backend/plan.js';
 import { noisePlan } from './plan.js';
 import { compileTrainStep, NoTrainPlan } from './trainplan.js';
-import type { TrainStepPlan } from './trainplan.js';
+import type { ResidentUpdate, TrainStepPlan } from './trainplan.js';
 import { backward, mseLoss } from '../autograd/index.js';
 import { Adam, EMA, clipGradNorm } from '../nn/index.js';
 import type { SpinData } from '../ising/index.js';
@@ -144,11 +145,8 @@ export class TrainingDivergedError extends Error {
 
 /** A training run in progress: network, optimizer, EMA and iteration counter. */
 export class DiffusionTrainer {
-  readonly net: NoiseMLP;
   readonly sched: Schedule;
   readonly cfg: TrainConfig;
-  readonly optimizer: Adam;
-  readonly ema: EMA | null;
   readonly objective: TrainObjective;
   /** Iterations done so far. */
   iteration = 0;
@@ -163,6 +161,24 @@ export class DiffusionTrainer {
   compiledStep = true;
   /** Whether the last step ran compiled. */
   lastStepCompiled = false;
+  /**
+   * Where the step runs compiled, run its update resident too (trainplan.ts ResidentUpdate:
+   * clipping, Adam and the EMA on the backend's copies, Adam's moments and the EMA's averages kept
+   * there between steps, bit-identical). False: the compiled step copies the gradients out and
+   * the update runs in JS (clipGradNorm, Adam.step, EMA.update), as before; kept to compare.
+   */
+  residentUpdate = true;
+  /** Whether the last step's update ran resident. */
+  lastStepResident = false;
+  private readonly model: NoiseMLP;
+  private readonly adam: Adam;
+  private readonly average: EMA | null;
+  /**
+   * What the compiled step's resident copy holds current: the parameters (then the network's
+   * tensors hold the same values), Adam's moments and the EMA's averages (then only there: they
+   * are copied back before `optimizer` or `ema` is handed out).
+   */
+  private live = { params: false, moments: false, shadow: false };
   private readonly x0: Float32Array;
   private readonly m: number;
   private readonly n: number;
@@ -182,12 +198,30 @@ export class DiffusionTrainer {
     if (netConfig.T !== cfg.T) throw new UsageError(`trainer: network embeds T=${netConfig.T} steps but the schedule has T=${cfg.T}`);
     this.objective = cfg.generator && cfg.generator.kind !== 'ddpm' ? makeDiscreteObjective(cfg.generator, cfg.T) : epsObjective(this.sched);
     const headed = { ...netConfig, ...this.objective.head };
-    this.net = weights ? NoiseMLP.fromStateDict(headed, weights) : new NoiseMLP(headed, runStreams(cfg.seed).init());
-    this.optimizer = new Adam(this.net.parameters(), { lr: cfg.lr });
-    this.ema = cfg.emaDecay > 0 ? new EMA(this.net, cfg.emaDecay) : null;
+    this.model = weights ? NoiseMLP.fromStateDict(headed, weights) : new NoiseMLP(headed, runStreams(cfg.seed).init());
+    this.adam = new Adam(this.model.parameters(), { lr: cfg.lr });
+    this.average = cfg.emaDecay > 0 ? new EMA(this.model, cfg.emaDecay) : null;
     this.n = data.n;
     this.m = data.m;
     this.x0 = Float32Array.from(data.s);
+  }
+
+  /** The network: its parameters are current after every step, and may be changed between steps. */
+  get net(): NoiseMLP {
+    this.live.params = false; // the caller may change them: the next step copies them in
+    return this.model;
+  }
+
+  /** The optimizer (Adam's moments brought back from the resident step first). */
+  get optimizer(): Adam {
+    this.release();
+    return this.adam;
+  }
+
+  /** The EMA of the weights, or null (its averages brought back from the resident step first). */
+  get ema(): EMA | null {
+    this.release();
+    return this.average;
   }
 
   /** One optimisation step; returns the minibatch loss. */
@@ -203,45 +237,119 @@ export class DiffusionTrainer {
     }
     const epsBatch = this.objective.epsBatch;
     const plan = this.compiledStep && epsBatch ? this.trainPlan() : null;
+    const up = plan ? this.residentFor(plan) : null;
+    if (!up) this.release(); // the update below runs in JS, on the JS copies
     let value: number, gradients: () => void;
     if (plan && epsBatch) {
       const { xt, t, eps } = epsBatch(x0, B, rng);
-      value = plan.forward(xt, t, eps);
+      value = plan.forward(xt, t, eps, up !== null && this.live.params);
       gradients = () => plan.backward();
     } else {
-      const loss = this.objective.loss(this.net, x0, B, rng);
+      const loss = this.objective.loss(this.model, x0, B, rng);
       value = loss.item();
       gradients = () => backward(loss);
     }
     this.lastStepCompiled = plan !== null;
+    this.lastStepResident = up !== null;
     // Stop before the update, so the trainer keeps its last finite state.
     if (!Number.isFinite(value)) throw new TrainingDivergedError(k + 1, value);
-    this.optimizer.zeroGrad();
-    gradients();
-    if (this.cfg.gradClip > 0) clipGradNorm(this.net.parameters(), this.cfg.gradClip);
-    this.optimizer.lr = learningRate(this.cfg, k);
-    this.optimizer.step();
-    if (this.ema) {
-      // Warm-up of the average (as TensorFlow's ExponentialMovingAverage with num_updates):
-      // without it, a run of a few thousand steps samples from weights still near the init.
-      this.ema.decay = Math.min(this.cfg.emaDecay, (1 + k) / (10 + k));
-      this.ema.update(this.net);
+    this.adam.zeroGrad();
+    // Warm-up of the average (as TensorFlow's ExponentialMovingAverage with num_updates):
+    // without it, a run of a few thousand steps samples from weights still near the init.
+    const decay = Math.min(this.cfg.emaDecay, (1 + k) / (10 + k));
+    if (up) {
+      // The same update on the resident copies: the parameters are there (forward), the moments
+      // and averages are copied in where they are not.
+      this.live.params = true;
+      this.push(up);
+      up.backward();
+      if (this.cfg.gradClip > 0) up.clipGradNorm(this.cfg.gradClip);
+      this.adam.lr = learningRate(this.cfg, k);
+      const h = this.adam.plainHyper();
+      if (!h) throw new Error('trainer: Adam\'s step stopped being the plain update');
+      up.adam(h);
+      this.adam.countPlainStep();
+      if (this.average) {
+        this.average.decay = decay;
+        this.average.updateWith((d) => up.ema(d));
+      }
+      up.copyParamsOut();
+    } else {
+      gradients();
+      if (this.cfg.gradClip > 0) clipGradNorm(this.model.parameters(), this.cfg.gradClip);
+      this.adam.lr = learningRate(this.cfg, k);
+      this.adam.step();
+      if (this.average) {
+        this.average.decay = decay;
+        this.average.update(this.model);
+      }
     }
     this.losses.push(value);
     this.iteration = k + 1;
     return value;
   }
 
+  /**
+   * The plan's resident update where this step can take it: enabled, Adam's step the plain
+   * update (Adam.plainHyper), the EMA's averages float64.
+   */
+  private residentFor(plan: TrainStepPlan): ResidentUpdate | null {
+    const up = plan.update;
+    if (!up || !this.residentUpdate || this.adam.plainHyper() === null) return null;
+    if (this.average && !Object.values(this.average.shadow).every((s) => s.data instanceof Float64Array)) return null;
+    return up;
+  }
+
+  /** Copy Adam's moments and the EMA's averages into the resident update where it does not hold them. */
+  private push(up: ResidentUpdate): void {
+    const n = this.adam.params.length;
+    if (!this.live.moments) {
+      for (let k = 0; k < n; k++) {
+        const { m, v } = this.adam.readMoments(k);
+        up.writeMoments(k, m, v);
+      }
+      this.live.moments = true;
+    }
+    if (this.average && !this.live.shadow) {
+      const shadow = this.average.shadow;
+      this.model.namedParameters().forEach(([name], k) => up.writeShadow(k, entry(shadow, name, 'EMA averages').data));
+      this.live.shadow = true;
+    }
+  }
+
+  /** Copy the resident moments or averages back into Adam or the EMA where they are current only there. */
+  private pull(what: 'moments' | 'shadow'): void {
+    const up = this.compiled?.plan?.update;
+    if (!this.live[what] || !up) return;
+    if (what === 'moments') {
+      for (let k = 0; k < this.adam.params.length; k++) {
+        const { m, v } = up.readMoments(k);
+        this.adam.writeMoments(k, m, v);
+      }
+    } else if (this.average) {
+      const shadow = this.average.shadow;
+      this.model.namedParameters().forEach(([name], k) => entry(shadow, name, 'EMA averages').data.set(up.readShadow(k)));
+    }
+  }
+
+  /** Bring everything back into the JS objects, and let the next resident step copy it all in again. */
+  private release(): void {
+    this.pull('moments');
+    this.pull('shadow');
+    this.live = { params: false, moments: false, shadow: false };
+  }
+
   /** The compiled step for the current backend (compiled on first use), or null where it has none. */
   private trainPlan(): TrainStepPlan | null {
     const be = getBackend();
     if (this.compiled?.backend === be) return this.compiled.plan;
+    this.release();
     this.compiled?.plan?.dispose();
     const rk = be.resident?.() ?? null;
     let plan: TrainStepPlan | null = null;
     if (rk) {
       try {
-        plan = compileTrainStep(this.net, this.cfg.batchSize, rk);
+        plan = compileTrainStep(this.model, this.cfg.batchSize, rk);
       } catch (e) {
         if (!(e instanceof NoTrainPlan)) throw e;
       }
@@ -253,12 +361,13 @@ export class DiffusionTrainer {
 
   /** The weights to sample with: the EMA shadow if enabled, else the raw weights (copies). */
   samplingStateDict(): Record<string, Tensor> {
-    if (this.ema) {
+    if (this.average) {
+      this.pull('shadow');
       const out: Record<string, Tensor> = {};
-      for (const [name, t] of Object.entries(this.ema.shadow)) out[name] = new Tensor(t.data.slice(), t.shape);
+      for (const [name, t] of Object.entries(this.average.shadow)) out[name] = new Tensor(t.data.slice(), t.shape);
       return out;
     }
-    return this.net.stateDict({ copy: true });
+    return this.model.stateDict({ copy: true });
   }
 }
 

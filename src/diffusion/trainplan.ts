@@ -14,9 +14,16 @@
  * a float32 sum, GELU by the backend's rule (wasm kernel or JS formula by size), bias gradients
  * as float64 column sums, mseLoss in float64 — so losses and gradients are bit-identical to the
  * autograd path (test/diffusion/trainplan.test.ts). A graph with any other op is refused (null).
+ *
+ * The optimisation step can stay resident too (ResidentUpdate): the parameters come first in the
+ * memory, in net.parameters() order, their gradients after them laid out alike, and Adam's
+ * moments and the EMA shadow (float64) likewise, so clipGradNorm, Adam and EMA.update each run as
+ * one kernel over the whole region (or a serial loop per parameter for the norm), and a step
+ * copies in only the minibatch and copies out only the updated parameters.
  */
 import { Tensor, fromStorage } from '../tensor/index.js';
 import type { ResidentKernels } from '../tensor/index.js';
+import type { AdamHyper } from '../tensor/backend/types.js';
 import { mseLoss, needsGrad, topoOrder } from '../autograd/index.js';
 import type { Node } from '../autograd/index.js';
 import type { NoiseMLP } from './network.js';
@@ -27,13 +34,44 @@ export interface TrainStepPlan {
   readonly batch: number;
   /**
    * The loss mseLoss(net.forward(x_t, t), ε).item() with the network's current parameters
-   * (copied in); keeps what backward needs.
+   * (copied in; with paramsResident, those already in the backend's memory: see ResidentUpdate);
+   * keeps what backward needs.
    */
-  forward(xt: Float32Array, t: Int32Array, eps: Float32Array): number;
+  forward(xt: Float32Array, t: Int32Array, eps: Float32Array, paramsResident?: boolean): number;
   /** The gradients of the last forward's loss: sets each parameter's .grad, as backward(loss) after zeroGrad. */
   backward(): void;
+  /**
+   * The optimisation step on the resident buffers; null where some parameter of the network
+   * takes no gradient in the graph.
+   */
+  readonly update: ResidentUpdate | null;
   /** Release the resident memory (the plan is unusable afterwards). */
   dispose(): void;
+}
+
+/**
+ * The training step's update on buffers resident in the backend's memory, each with the
+ * arithmetic of the JS code it stands for (bit-identical). Parameter k is net.parameters()[k].
+ * Each parameter, its gradient, its Adam moments and its EMA average are padded alike to a
+ * multiple of 16 elements, and the padding stays zero.
+ */
+export interface ResidentUpdate {
+  /** backward() leaving the gradients resident (no parameter's .grad is set). */
+  backward(): void;
+  /** clipGradNorm(net.parameters(), maxNorm) on the resident gradients; returns the norm before clipping. */
+  clipGradNorm(maxNorm: number): number;
+  /** Adam's plain update with these hyper-parameters (Adam.plainHyper) on the resident parameters, gradients and moments. */
+  adam(h: AdamHyper): void;
+  /** EMA.update(net) with this decay on the resident float64 averages and the resident parameters. */
+  ema(decay: number): void;
+  /** Copy the resident parameters into the network's tensors (the step's one copy out). */
+  copyParamsOut(): void;
+  /** Copies of parameter k's resident Adam moments. */
+  readMoments(k: number): { m: Float64Array; v: Float64Array };
+  writeMoments(k: number, m: ArrayLike<number>, v: ArrayLike<number>): void;
+  /** A copy of parameter k's resident EMA average. */
+  readShadow(k: number): Float64Array;
+  writeShadow(k: number, s: ArrayLike<number>): void;
 }
 
 /** A value of the recorded graph: its buffers (byte offsets) and shape. */
@@ -102,6 +140,9 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
     }
     return s;
   };
+  // The parameters first, contiguous and in the network's order (the update's region).
+  const netParams = net.parameters();
+  for (const p of netParams) slotOf(p);
   for (const t of [xt, rowsIn, eps]) slotOf(t);
 
   // Forward program, and a dry run of backward()'s accumulation to know, for each contribution,
@@ -159,14 +200,30 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
       return { slot: s, first };
     });
   }
-  for (const s of reached) s.grad = place(s.size);
+  // Gradients of the parameters first, laid out as the parameters; then the others'.
+  for (const { slot } of params) if (reached.has(slot)) slot.grad = place(slot.size);
+  for (const s of reached) if (s.grad < 0) s.grad = place(s.size);
   let scratchSize = 0;
   for (const s of slots.values()) scratchSize = Math.max(scratchSize, s.size);
   const scratch = place(scratchSize);
   const grads = params.map(({ p, slot }) => (slot.grad >= 0 ? new Tensor(new Float32Array(slot.size), p.shape) : null));
 
+  // The update's region: the parameters [pStart, pStart + W) words, gradients at the same offsets
+  // from gStart; Adam's m, v and the EMA's averages W float64s each. Only where every parameter
+  // of the network is one of the graph's, with a gradient.
+  const first = params[0];
+  const pStart = first ? first.slot.at : 0, gStart = first ? first.slot.grad : 0;
+  let W = 0;
+  let resident = params.length === netParams.length && params.length > 0;
+  for (const [k, { p, slot }] of params.entries()) {
+    if (p !== netParams[k] || slot.grad < 0 || slot.at !== pStart + W || slot.grad !== gStart + W) resident = false;
+    W += Math.ceil(slot.size / FLOAT_ALIGN) * FLOAT_ALIGN;
+  }
+  const mW = resident ? place(2 * W) : 0, vW = resident ? place(2 * W) : 0, sW = resident ? place(2 * W) : 0;
+
   const block = rk.allocBlock(4 * words);
   if (block < 0) throw new NoTrainPlan('the backend memory has no room for the resident training state');
+  rk.view().fill(0, block >> 2, (block >> 2) + words); // the padding starts (and stays) zero
   const off = (w: number): number => block + 4 * w;
   const word = (w: number): number => (block >> 2) + w;
   const xS = slotOf(xt), rS = slotOf(rowsIn), eS = slotOf(eps);
@@ -182,7 +239,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
 
   return {
     batch: B,
-    forward(xIn, t, epsIn) {
+    forward(xIn, t, epsIn, paramsResident = false) {
       if (disposed) throw new Error('train plan: disposed');
       if (xIn.length !== B * nIn || epsIn.length !== B * nOut || t.length !== B) throw new Error(`train plan: a batch of ${B} rows of ${nIn} inputs, ${nOut} targets and ${B} steps`);
       const v = rk.view();
@@ -194,7 +251,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
         if (!(Number.isInteger(s) && s >= 0 && s < T)) throw new Error(`train plan: step ${s} outside 0..${T - 1}`);
         v.set(tab.subarray(s * D, s * D + D), word(rS.at) + b * D);
       }
-      for (const { p, slot } of params) v.set(p.data as Float32Array, word(slot.at));
+      if (!paramsResident) for (const { p, slot } of params) v.set(p.data as Float32Array, word(slot.at));
       let value = NaN;
       for (const op of ops) {
         switch (op.kind) {
@@ -233,68 +290,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
       return value;
     },
     backward() {
-      if (disposed) throw new Error('train plan: disposed');
-      if (!ready) throw new Error('train plan: backward before forward');
-      ready = false;
-      rk.view()[word(lossSlot.grad)] = 1; // backward()'s seed
-      for (let k = ops.length - 1; k >= 0; k--) {
-        const op = at(ops, k, 'ops');
-        const [c0, c1, c2] = op.into;
-        switch (op.kind) {
-          case 'mse': {
-            const m = rk.view(), p = word(op.pred.at), q = word(op.target.at), n = op.pred.size;
-            const c = (2 * m[word(lossSlot.grad)]!) / n;
-            if (c0) {
-              const o = word(dst(c0));
-              for (let i = 0; i < n; i++) m[o + i] = c * (m[p + i]! - m[q + i]!);
-              settle(c0);
-            }
-            if (c1) throw new Error('train plan: the target needs no gradient');
-            break;
-          }
-          case 'linear': {
-            const { x, w, b, y } = op, rows = x.rows, nI = w.cols, nO = w.rows;
-            if (c0) {
-              rk.gemm(false, false, rows, nI, nO, off(y.grad), off(w.at), off(dst(c0)), 1, 0);
-              settle(c0);
-            }
-            if (c1) {
-              rk.gemm(true, false, nO, nI, rows, off(y.grad), off(x.at), off(dst(c1)), 1, 0);
-              settle(c1);
-            }
-            if (c2 && b) {
-              rk.colSum(off(y.grad), rows, nO, off(dst(c2))); // sumTo(g, [nOut])
-              settle(c2);
-            }
-            break;
-          }
-          case 'gelu':
-            if (c0) {
-              rk.unaryGrad('gelu', off(op.x.at), off(op.y.at), off(op.y.grad), off(dst(c0)), op.x.size);
-              settle(c0);
-            }
-            break;
-          case 'add': {
-            for (const c of [c0, c1]) {
-              if (!c) continue;
-              const g = word(op.y.grad);
-              if (c.first) rk.view().copyWithin(word(c.slot.grad), g, g + op.y.size);
-              else rk.add(off(c.slot.grad), off(op.y.grad), off(c.slot.grad), op.y.size);
-            }
-            break;
-          }
-          case 'concat': {
-            const { a, y } = op;
-            [c0, c1].forEach((c, part) => {
-              if (!c) return;
-              const m = rk.view(), s = c.slot, o = word(dst(c)), col = part === 0 ? 0 : a.cols;
-              for (let r = 0; r < y.rows; r++) m.copyWithin(o + r * s.cols, word(y.grad) + r * y.cols + col, word(y.grad) + r * y.cols + col + s.cols);
-              settle(c);
-            });
-            break;
-          }
-        }
-      }
+      runBackward();
       const m = rk.view();
       params.forEach(({ p, slot }, i) => {
         const g = grads[i];
@@ -303,10 +299,131 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
         p.grad = g;
       });
     },
+    update: resident ? residentUpdate() : null,
     dispose() {
       if (disposed) return;
       disposed = true;
       rk.freeBlock(block);
     },
   };
+
+  function residentUpdate(): ResidentUpdate {
+    const f64 = (at: number, len: number): Float64Array => new Float64Array(rk.view().buffer, at, len);
+    const param = (k: number): Slot => {
+      const e = params[k];
+      if (!e) throw new Error(`train plan: no parameter ${k}`);
+      return e.slot;
+    };
+    /** Parameter k's elements in one of the float64 regions. */
+    const region = (base: number, k: number): Float64Array => {
+      const s = param(k);
+      return f64(off(base) + 8 * (s.at - pStart), s.size);
+    };
+    const write = (base: number, k: number, src: ArrayLike<number>): void => {
+      const s = param(k);
+      if (src.length !== s.size) throw new Error(`train plan: parameter ${k} has ${s.size} values, got ${src.length}`);
+      region(base, k).set(src);
+    };
+    const live = (): void => { if (disposed) throw new Error('train plan: disposed'); };
+    return {
+      backward() {
+        runBackward();
+        // colSum may write one column past an odd-sized bias gradient: the padding stays zero.
+        const m = rk.view();
+        for (const { slot } of params) m.fill(0, word(slot.grad) + slot.size, word(slot.grad) + Math.ceil(slot.size / FLOAT_ALIGN) * FLOAT_ALIGN);
+      },
+      clipGradNorm(maxNorm) {
+        live();
+        if (!(maxNorm >= 0)) throw new Error(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);
+        let sq = 0;
+        for (const { slot } of params) sq = rk.sumSq(off(slot.grad), slot.size, sq);
+        const total = Math.sqrt(sq);
+        const coef = maxNorm / (total + 1e-6);
+        if (!(coef >= 1)) rk.scale(off(gStart), W, coef);
+        return total;
+      },
+      adam(h) {
+        live();
+        rk.adam(off(pStart), off(gStart), off(mW), off(vW), W, h);
+      },
+      ema(decay) {
+        live();
+        rk.ema(off(sW), off(pStart), W, decay);
+      },
+      copyParamsOut() {
+        live();
+        const m = rk.view();
+        for (const { p, slot } of params) (p.data as Float32Array).set(m.subarray(word(slot.at), word(slot.at) + slot.size));
+      },
+      readMoments: (k) => { live(); return { m: region(mW, k).slice(), v: region(vW, k).slice() }; },
+      writeMoments: (k, m, v) => { live(); write(mW, k, m); write(vW, k, v); },
+      readShadow: (k) => { live(); return region(sW, k).slice(); },
+      writeShadow: (k, sh) => { live(); write(sW, k, sh); },
+    };
+  }
+
+  function runBackward(): void {
+    if (disposed) throw new Error('train plan: disposed');
+    if (!ready) throw new Error('train plan: backward before forward');
+    ready = false;
+    rk.view()[word(lossSlot.grad)] = 1; // backward()'s seed
+    for (let k = ops.length - 1; k >= 0; k--) {
+      const op = at(ops, k, 'ops');
+      const [c0, c1, c2] = op.into;
+      switch (op.kind) {
+        case 'mse': {
+          const m = rk.view(), p = word(op.pred.at), q = word(op.target.at), n = op.pred.size;
+          const c = (2 * m[word(lossSlot.grad)]!) / n;
+          if (c0) {
+            const o = word(dst(c0));
+            for (let i = 0; i < n; i++) m[o + i] = c * (m[p + i]! - m[q + i]!);
+            settle(c0);
+          }
+          if (c1) throw new Error('train plan: the target needs no gradient');
+          break;
+        }
+        case 'linear': {
+          const { x, w, b, y } = op, rows = x.rows, nI = w.cols, nO = w.rows;
+          if (c0) {
+            rk.gemm(false, false, rows, nI, nO, off(y.grad), off(w.at), off(dst(c0)), 1, 0);
+            settle(c0);
+          }
+          if (c1) {
+            rk.gemm(true, false, nO, nI, rows, off(y.grad), off(x.at), off(dst(c1)), 1, 0);
+            settle(c1);
+          }
+          if (c2 && b) {
+            rk.colSum(off(y.grad), rows, nO, off(dst(c2))); // sumTo(g, [nOut])
+            settle(c2);
+          }
+          break;
+        }
+        case 'gelu':
+          if (c0) {
+            rk.unaryGrad('gelu', off(op.x.at), off(op.y.at), off(op.y.grad), off(dst(c0)), op.x.size);
+            settle(c0);
+          }
+          break;
+        case 'add': {
+          for (const c of [c0, c1]) {
+            if (!c) continue;
+            const g = word(op.y.grad);
+            if (c.first) rk.view().copyWithin(word(c.slot.grad), g, g + op.y.size);
+            else rk.add(off(c.slot.grad), off(op.y.grad), off(c.slot.grad), op.y.size);
+          }
+          break;
+        }
+        case 'concat': {
+          const { a, y } = op;
+          [c0, c1].forEach((c, part) => {
+            if (!c) return;
+            const m = rk.view(), s = c.slot, o = word(dst(c)), col = part === 0 ? 0 : a.cols;
+            for (let r = 0; r < y.rows; r++) m.copyWithin(o + r * s.cols, word(y.grad) + r * y.cols + col, word(y.grad) + r * y.cols + col + s.cols);
+            settle(c);
+          });
+          break;
+        }
+      }
+    }
+  }
 }

@@ -38,6 +38,16 @@ export class EMA {
     this.updates++;
   }
 
+  /**
+   * One update done by `apply(decay)` elsewhere with update()'s arithmetic (the compiled training
+   * step's shadow, resident in the backend): checks the decay and counts the update.
+   */
+  updateWith(apply: (decay: number) => void): void {
+    checkDecay(this.decay);
+    apply(this.decay);
+    this.updates++;
+  }
+
   /** Copy the averages into the module's parameters (rounded to their dtype). */
   copyTo(module: Module): void {
     for (const [, p, s] of this.pairs(module)) p.data.set(s.data);

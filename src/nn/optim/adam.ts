@@ -1,6 +1,6 @@
 import { getBackend } from '../../tensor/index.js';
 import type { Tensor } from '../../tensor/index.js';
-import type { AdamKernel } from '../../tensor/backend/types.js';
+import type { AdamHyper, AdamKernel } from '../../tensor/backend/types.js';
 import { Optimizer, applyHyper, checkBeta, checkNonNegative, type OptimizerState } from './optimizer.js';
 import { at } from '../../util/checked.js';
 
@@ -72,22 +72,56 @@ export class Adam extends Optimizer {
     return this.kernel ? this.kernel.read(k) : { m: at(this.m, k, 'exp_avg'), v: at(this.v, k, 'exp_avg_sq') };
   }
 
-  /** The whole step in the backend's kernel, when every parameter takes the plain update at one t. */
-  private kernelStep(): boolean {
+  /** Parameter k's moments: the buffers themselves or copies (read them, do not keep them). */
+  readMoments(k: number): { m: Float64Array; v: Float64Array } {
+    return this.moments(k);
+  }
+
+  /** Set parameter k's moments (e.g. from a copy kept elsewhere during training). */
+  writeMoments(k: number, m: ArrayLike<number>, v: ArrayLike<number>): void {
+    if (this.kernel) {
+      this.kernel.write(k, m, v);
+      return;
+    }
+    const mk = at(this.m, k, 'exp_avg'), vk = at(this.v, k, 'exp_avg_sq');
+    if (m.length !== mk.length || v.length !== vk.length) throw new Error(`${this.kindName()}.writeMoments: parameter ${k} has ${mk.length} moments`);
+    mk.set(m);
+    vk.set(v);
+  }
+
+  /**
+   * The hyper-parameters of the next step (at the current lr) where it is the plain update of
+   * every parameter at one step count t — no L2 term, no amsgrad, β₁ > 0.5 — else null. A step
+   * with them (AdamKernel.step's arithmetic, e.g. on buffers resident elsewhere) followed by
+   * countPlainStep() is this optimizer's step().
+   */
+  plainHyper(): AdamHyper | null {
     const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, decoupled } = this;
     const w1 = 1 - b1;
-    if (!this.kernel || (!decoupled && wd !== 0) || !(w1 < 0.5)) return false;
+    if (this.amsgrad || (!decoupled && wd !== 0) || !(w1 < 0.5) || this.params.length === 0) return null;
+    const t = at(this.steps, 0, 'Adam steps') + 1;
+    if (this.steps.some((s) => s + 1 !== t)) return null;
+    return { decay: decoupled ? 1 - lr * wd : 1, w1, b2, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t), eps };
+  }
+
+  /** Count the plain step that plainHyper() described as done for every parameter. */
+  countPlainStep(): void {
+    this.steps.fill(at(this.steps, 0, 'Adam steps') + 1);
+  }
+
+  /** The whole step in the backend's kernel, when every parameter takes the plain update at one t. */
+  private kernelStep(): boolean {
+    if (!this.kernel) return false;
+    const h = this.plainHyper();
+    if (!h) return false;
     const grads: Float32Array[] = [];
     for (let k = 0; k < this.params.length; k++) {
       const g = this.gradOf(k);
       if (!(g instanceof Float32Array)) return false;
       grads.push(g);
     }
-    const t = at(this.steps, 0, 'Adam steps') + 1;
-    if (this.steps.some((s) => s + 1 !== t)) return false;
-    this.kernel.step(this.params.map((p) => p.data as Float32Array), grads,
-      { decay: decoupled ? 1 - lr * wd : 1, w1, b2, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t), eps });
-    this.steps.fill(t);
+    this.kernel.step(this.params.map((p) => p.data as Float32Array), grads, h);
+    this.countPlainStep();
     return true;
   }
 

@@ -23,6 +23,7 @@ import type { WorkerInit } from './threads-worker.js';
 import { PlanResidence, planChunks, wasmPlanRunner } from './wasm/plan.js';
 import { residentAdam } from './wasm/adam.js';
 import { residentKernels } from './wasm/resident.js';
+import type { PairRunner } from './wasm/resident.js';
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
 import { isNode, startModuleWorker } from '../../util/module-worker.js';
@@ -209,12 +210,16 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     runJob(GEMM_RECORD_AT, 1, g.m, 0, nChunks, true);
   };
 
-  /** Adam over element pairs, one record, about two chunks per thread. */
-  const runAdam = (p: number, g: number, m: number, v: number, pairs: number, h: number): void => {
-    writeRecord(i32, f32, GEMM_RECORD_AT, 'adam', { p, g, m, v, h });
+  /**
+   * An update kernel over element pairs (Adam, the gradient scaling, the EMA), one record, about
+   * two chunks per thread; each element's result is the same whatever the split.
+   */
+  const runPairs: PairRunner = (kind, r, pairs) => {
+    writeRecord(i32, f32, GEMM_RECORD_AT, kind, r);
     const nChunks = Math.max(1, Math.min(2 * threads, Math.floor(pairs / 16384)));
     runJob(GEMM_RECORD_AT, 1, pairs, Math.ceil(pairs / nChunks), nChunks);
   };
+  const runAdam = (p: number, g: number, m: number, v: number, pairs: number, h: number): void => runPairs('adam', { p, g, m, v, h }, pairs);
 
   /**
    * A resident elementwise kernel (a vec record) on `units` units, one chunk per thread where each
@@ -247,7 +252,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     alloc: allocPlain,
     compilePlan: (plan) => wasmPlanRunner(plan, home, runPlanRows),
     adamKernel: (sizes) => residentAdam(home, arena, sizes, runAdam),
-    resident: () => residentKernels(home, ex, run, runVec),
+    resident: () => residentKernels(home, ex, run, runVec, runPairs),
     gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
       if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
         jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta);

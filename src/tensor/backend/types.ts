@@ -98,6 +98,17 @@ export interface ResidentKernels {
   unary(op: UnaryOp, x: number, out: number, len: number): void;
   /** Backend.unaryGrad on `len` elements (y = f(x) at y). */
   unaryGrad(op: UnaryOp, x: number, y: number, g: number, out: number, len: number): void;
+  /**
+   * acc + Σ x[i]² over `len` float32 elements: each square and sum in float64, one running
+   * double in order (clipGradNorm's loop, continued across calls through acc).
+   */
+  sumSq(x: number, len: number, acc: number): number;
+  /** x[i] ← f32(x[i]·coef) on `len` (even) float32 elements, coef a float64 (clipGradNorm's scaling). */
+  scale(x: number, len: number, coef: number): void;
+  /** s ← d·s + (1 − d)·p on `len` (even) elements, s float64, p float32 (EMA.update). */
+  ema(s: number, p: number, len: number, d: number): void;
+  /** Adam's plain update (AdamKernel.step's arithmetic) on `len` (even) elements: p, g float32, m, v float64. */
+  adam(p: number, g: number, m: number, v: number, len: number, h: AdamHyper): void;
 }
 
 /** Adam's per-step constants (nn/optim/adam.ts): p ← p·decay − stepSize·m / (√v / bc2Sqrt + eps). */

@@ -13,6 +13,12 @@ import { at } from '../../../util/checked.js';
 const HYPER = ['decay', 'w1', 'b2', 'c2', 'stepSize', 'bc2Sqrt', 'eps'] as const;
 export const ADAM_HYPER_BYTES = 8 * HYPER.length;
 
+/** Store the hyper-parameters where the kernel reads them (byte offset hAt, 8-aligned, of mem's memory). */
+export function writeAdamHyper(mem: Float32Array, hAt: number, h: AdamHyper): void {
+  const hv = new Float64Array(mem.buffer, mem.byteOffset + hAt, HYPER.length);
+  HYPER.forEach((k, j) => { hv[j] = k === 'c2' ? 1 - h.b2 : h[k]; });
+}
+
 /**
  * adam(p, g, m, v, npairs, h): for 2·npairs elements, p float32, g float32, m and v float64:
  *   m ← m + w1·(g − m);  v ← b2·v + (c2·g)·g;  p ← p·decay − stepSize·(m / (√v / bc2Sqrt + eps)).
@@ -87,8 +93,7 @@ export function residentAdam(home: PlanResidence, arena: OperandArena, sizes: re
         mem.set(g, (gAt >> 2) + o);
       }
       if (n2 > total) { mem[(pAt >> 2) + total] = 0; mem[(gAt >> 2) + total] = 0; }
-      const hv = new Float64Array(mem.buffer, mem.byteOffset + hAt, HYPER.length);
-      HYPER.forEach((k, j) => { hv[j] = k === 'c2' ? 1 - h.b2 : h[k]; });
+      writeAdamHyper(mem, hAt, h);
       run(pAt, gAt, mAt, vAt, pairs, hAt);
       const out = arena.reserve(0);
       for (let i = 0; i < sizes.length; i++) {

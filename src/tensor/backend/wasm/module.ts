@@ -7,6 +7,7 @@ import type { UnaryOp } from '../types.js';
 import { emitRunPlan } from './plan.js';
 import { emitAdam } from './adam.js';
 import { emitResidentFunctions } from './accumulate.js';
+import { emitUpdateFunctions } from './update.js';
 import type { GemmGeometry } from './gemm.js';
 import { align, CONTROL_BYTES, envVar, MAX_PAGES, PAGE } from './memory.js';
 
@@ -19,6 +20,9 @@ export interface GemmExports {
   adam(p: number, g: number, m: number, v: number, npairs: number, h: number): void;
   addF32(a: number, b: number, out: number, nvec: number): void;
   colSum(x: number, rows: number, n: number, out: number): void;
+  sumSqF32(x: number, n: number, acc: number): number;
+  scaleF32(x: number, npairs: number, h: number): void;
+  emaF64(s: number, p: number, npairs: number, h: number): void;
   /** The unary kernels of the ops in WASM_UNARY (wasm/elementwise.ts), by op. */
   unary: Map<UnaryOp, { value(x: number, out: number, nvec: number): void; grad(x: number, g: number, out: number, nvec: number): void }>;
 }
@@ -52,7 +56,7 @@ export function wasmSimdSupported(): boolean {
 
 /** The module's functions (they call each other by name, so the order is free). */
 function moduleFunctions(g: GemmGeometry) {
-  return [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitAdam(), emitRunPlan(), ...emitResidentFunctions()];
+  return [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitAdam(), emitRunPlan(), ...emitResidentFunctions(), ...emitUpdateFunctions()];
 }
 
 /** The instance's exports by name, checked: a function the backends call that is missing fails here, not mid-run. */
@@ -67,7 +71,8 @@ export function moduleExports(instance: WebAssembly.Instance): GemmExports {
     const names = unaryKernelNames(op);
     unary.set(op, { value: fn(names.value), grad: fn(names.grad) });
   }
-  return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), addF32: fn('addF32'), colSum: fn('colSum'), unary };
+  return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), addF32: fn('addF32'), colSum: fn('colSum'),
+    sumSqF32: fn('sumSqF32'), scaleF32: fn('scaleF32'), emaF64: fn('emaF64'), unary };
 }
 
 /**

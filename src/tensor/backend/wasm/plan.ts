@@ -19,8 +19,8 @@ import { at as checkedAt, last } from '../../../util/checked.js';
 /**
  * runPlan(plan, nOps, r0, r1, bufA, bufB, scratch): run each record (wasm/records.ts) on rows
  * [r0, r1): linear records call `gemm` on those rows of A, C (and gdst); copy records copy those
- * rows; adam records update element pairs [r0, r1) (wasm/adam.ts); vec records run a resident
- * elementwise kernel on units [r0, r1) (records.ts).
+ * rows; adam, scale and ema records update element pairs [r0, r1) (wasm/adam.ts, wasm/update.ts);
+ * vec records run a resident elementwise kernel on units [r0, r1) (records.ts).
  */
 export function emitRunPlan(): Fn {
   const f = new Fn('runPlan', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
@@ -31,6 +31,8 @@ export function emitRunPlan(): Fn {
   const cp = (name: FieldOf<'copy'>): void => { f.get(rec).mem('i32.load', fieldOffset('copy', name)); };
   const ad = (name: FieldOf<'adam'>): void => { f.get(rec).mem('i32.load', fieldOffset('adam', name)); };
   const ve = (name: FieldOf<'vec'>): void => { f.get(rec).mem('i32.load', fieldOffset('vec', name)); };
+  const sc = (name: FieldOf<'scale'>): void => { f.get(rec).mem('i32.load', fieldOffset('scale', name)); };
+  const em = (name: FieldOf<'ema'>): void => { f.get(rec).mem('i32.load', fieldOffset('ema', name)); };
   /** ptr + 16·r0 (4-float vectors) */
   const vecPtr = (name: FieldOf<'vec'>): void => { ve(name); f.get(r0).i32(4).op('i32.shl', 'i32.add'); };
   const nvec = (): void => { f.get(r1).get(r0).op('i32.sub'); };
@@ -81,13 +83,29 @@ export function emitRunPlan(): Fn {
           ad('h');
           f.call('adam');
         }, () => {
-          op(); f.i32(OP.vec).op('i32.eq');
-          f.if(() => vecChain(0), () => {
-            f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
-              cp('dst'); f.get(r); cp('ldd'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
-              cp('src'); f.get(r); cp('lds'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
-              cp('width'); f.i32(2).op('i32.shl');
-              f.op('memory.copy');
+          op(); f.i32(OP.scale).op('i32.eq');
+          f.if(() => {
+            pairPtr(() => sc('x'), 3);
+            f.get(r1).get(r0).op('i32.sub');
+            sc('h');
+            f.call('scaleF32');
+          }, () => {
+            op(); f.i32(OP.ema).op('i32.eq');
+            f.if(() => {
+              pairPtr(() => em('s'), 4); pairPtr(() => em('p'), 3);
+              f.get(r1).get(r0).op('i32.sub');
+              em('h');
+              f.call('emaF64');
+            }, () => {
+              op(); f.i32(OP.vec).op('i32.eq');
+              f.if(() => vecChain(0), () => {
+                f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
+                  cp('dst'); f.get(r); cp('ldd'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+                  cp('src'); f.get(r); cp('lds'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+                  cp('width'); f.i32(2).op('i32.shl');
+                  f.op('memory.copy');
+                });
+              });
             });
           });
         });

@@ -15,6 +15,8 @@ export const RECORD_BYTES = 4 * RECORD_FIELDS;
  *   epilogue (wasm/gemm.ts); alpha and beta are float32.
  * - copy: `width` floats per row from src (row stride lds floats) to dst (ldd).
  * - adam: Adam's update over element pairs (wasm/adam.ts) at p, g, m, v with hyper-parameters at h.
+ * - scale, ema: the training step's gradient scaling and EMA update over element pairs
+ *   (wasm/update.ts) at x, or s and p, with their float64 constants at h.
  * - vec: a resident elementwise kernel (wasm/resident.ts) on a range of its units, `fn` one of VEC:
  *   add and the unary kernels over 4-float vectors [r0, r1) of a, b, out; colSum over columns
  *   [r0, r1) (an even r0) of the `rows` × ld matrix at a into out.
@@ -23,6 +25,8 @@ export const RECORDS = {
   linear: ['A', 'sIa', 'sPa', 'B', 'sPb', 'sJb', 'C', 'ldc', 'n', 'k', 'bias', 'gdst', 'ldg', 'act', 'alpha', 'beta'],
   copy: ['src', 'lds', 'dst', 'ldd', 'width'],
   adam: ['p', 'g', 'm', 'v', 'h'],
+  scale: ['x', 'h'],
+  ema: ['s', 'p', 'h'],
   vec: ['fn', 'a', 'b', 'out', 'rows', 'ld'],
 } as const;
 export type RecordKind = keyof typeof RECORDS;
@@ -31,7 +35,7 @@ export type RecordOf<K extends RecordKind> = Record<FieldOf<K>, number>;
 export type LinearRecord = RecordOf<'linear'>;
 
 /** Op codes (slot 0); 0 is never a valid record. */
-export const OP: Record<RecordKind, number> = { linear: 1, copy: 2, adam: 3, vec: 4 };
+export const OP: Record<RecordKind, number> = { linear: 1, copy: 2, adam: 3, vec: 4, scale: 5, ema: 6 };
 
 /**
  * The `fn` of a vec record: add, colSum, then each op of WASM_UNARY (wasm/elementwise.ts) in its

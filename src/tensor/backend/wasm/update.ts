@@ -1,0 +1,66 @@
+// The optimisation step's own loops on buffers resident in the backend's memory (the compiled
+// training step, diffusion/trainplan.ts): clipGradNorm's sum of squares and scaling
+// (nn/clip.ts) and the EMA update (nn/ema.ts), each with the JS loop's operations in its order,
+// so the results are bit-identical to it. Adam's update is wasm/adam.ts.
+import { Fn, T } from './encoder.js';
+
+/**
+ * sumSqF32(x, n, acc) → acc + Σ x[i]² over n float32 elements, each square and sum in float64,
+ * one running double in element order (clipGradNorm's `sq += g[i] * g[i]`; serial on purpose:
+ * splitting or reassociating it would change the last bits).
+ */
+function emitSumSq(): Fn {
+  const f = new Fn('sumSqF32', [T.i32, T.i32, T.f64], [T.f64]);
+  const [x, n, acc] = [0, 1, 2];
+  const i = f.local(T.i32), g = f.local(T.f64);
+  f.for(i, 0, () => f.get(n), 1, () => {
+    f.get(x).mem('f32.load').op('f64.promote_f32').set(g);
+    f.get(acc).get(g).get(g).op('f64.mul', 'f64.add').set(acc);
+    f.inc(x, 4);
+  });
+  f.get(acc);
+  return f;
+}
+
+/**
+ * scaleF32(x, npairs, h): x[i] ← f32(x[i]·coef) on 2·npairs float32 elements, coef the float64 at
+ * h — the product in float64 rounded once on the store, as `g[i] = g[i] * coef` on a Float32Array.
+ */
+function emitScale(): Fn {
+  const f = new Fn('scaleF32', [T.i32, T.i32, T.i32]);
+  const [x, np, h] = [0, 1, 2];
+  const i = f.local(T.i32), c = f.local(T.v128);
+  f.get(h).mem('f64.load').op('f64x2.splat').set(c);
+  f.for(i, 0, () => f.get(np), 1, () => {
+    f.get(x);
+    f.get(x).mem('v128.load64_zero').op('f64x2.promote_low_f32x4').get(c).op('f64x2.mul', 'f32x4.demote_f64x2_zero');
+    f.mem('v128.store64_lane0');
+    f.inc(x, 8);
+  });
+  return f;
+}
+
+/**
+ * emaF64(s, p, npairs, h): s ← d·s + c·p on 2·npairs elements, s float64, p float32, d and c = 1 − d
+ * the float64s at h and h + 8 — EMA.update's `d * sd[i] + (1 - d) * pd[i]`, two lanes at a time.
+ */
+function emitEma(): Fn {
+  const f = new Fn('emaF64', [T.i32, T.i32, T.i32, T.i32]);
+  const [s, p, np, h] = [0, 1, 2, 3];
+  const i = f.local(T.i32), d = f.local(T.v128), c = f.local(T.v128);
+  f.get(h).mem('f64.load').op('f64x2.splat').set(d);
+  f.get(h).mem('f64.load', 8).op('f64x2.splat').set(c);
+  f.for(i, 0, () => f.get(np), 1, () => {
+    f.get(s);
+    f.get(d).get(s).mem('v128.load').op('f64x2.mul');
+    f.get(c).get(p).mem('v128.load64_zero').op('f64x2.promote_low_f32x4', 'f64x2.mul');
+    f.op('f64x2.add').mem('v128.store');
+    f.inc(s, 16).inc(p, 8);
+  });
+  return f;
+}
+
+/** The update kernels of the resident training step. */
+export function emitUpdateFunctions(): Fn[] {
+  return [emitSumSq(), emitScale(), emitEma()];
+}

@@ -4,6 +4,9 @@
 // against the wasm backend's unsplit kernels (GELU), with every kernel forced to split
 // (minVecWorkPerThread 1) into more chunks than threads, and at the default thresholds on the
 // paper network's sizes; and a compiled training step with every kernel split equals autograd.
+// The training step's update kernels (sum of squares, gradient scaling, EMA, Adam) equal their JS
+// loops (clipGradNorm, EMA.update's formula, Adam without a backend kernel), unsplit on wasm and
+// split over element pairs (minUpdatePairsPerChunk 1) on the threads backend.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.js';
 import { withBackend } from '../../src/tensor/index.js';
@@ -12,12 +15,14 @@ import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/was
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
 import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
 import { DEFAULT_TRAIN, DiffusionTrainer } from '../../src/diffusion/train.js';
+import { Tensor } from '../../src/tensor/index.js';
+import { Adam, clipGradNorm } from '../../src/nn/index.js';
 
 const ok = wasmSimdSupported();
 const wasm: Backend | null = ok ? await loadWasmBackend() : null;
 const split: ThreadsBackend[] = ok ? [
-  await loadThreadsBackend({ threads: 2, minVecWorkPerThread: 1 }),
-  await loadThreadsBackend({ threads: 3, minVecWorkPerThread: 1 }),
+  await loadThreadsBackend({ threads: 2, minVecWorkPerThread: 1, minUpdatePairsPerChunk: 1 }),
+  await loadThreadsBackend({ threads: 3, minVecWorkPerThread: 1, minUpdatePairsPerChunk: 1 }),
   await loadThreadsBackend({ threads: 2 }),
 ] : [];
 afterAll(async () => { for (const t of split) await t.terminate(); });
@@ -85,22 +90,85 @@ describe.skipIf(!ok)('threads: resident elementwise kernels split by ranges = un
     ref.free();
   });
 
-  it('a compiled training step with every kernel split equals the autograd step, bit for bit', () => {
+  it('update kernels: sum of squares, scaling, EMA and Adam = clipGradNorm, EMA.update\'s formula, Adam in JS', () => {
+    const f64bits = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    for (const be of [wasm!, ...split]) {
+      const rk = be.resident!()!;
+      const mem = buffers(rk, 1 << 20);
+      const rng = new Rng(9);
+      /** A float64 buffer in the block (2 floats per element). */
+      const put64 = (a: Float64Array): number => { const o = mem.out(2 * a.length); new Float64Array(rk.view().buffer, o, a.length).set(a); return o; };
+      const get64 = (o: number, len: number): Float64Array => new Float64Array(rk.view().buffer, o, len).slice();
+      for (const len of [2, 1002, 40962]) {
+        mem.reset();
+        // clipGradNorm over two gradients: the running double continued from the first to the second.
+        const g1 = random(len, rng), g2 = random(len + 2, rng);
+        const pg1 = mem.put(g1), pg2 = mem.put(g2);
+        const sq = rk.sumSq(pg2, len + 2, rk.sumSq(pg1, len, 0));
+        let serial = 0; // clipGradNorm's loop: one running double over both, in order
+        for (const g of [g1, g2]) for (const v of g) serial += v * v;
+        expect(sq).toBe(serial);
+        const params = [g1, g2].map((g) => { const t = new Tensor(new Float32Array(g.length), [g.length]); t.grad = new Tensor(g.slice(), [g.length]); return t; });
+        const maxNorm = 0.01;
+        const total = clipGradNorm(params, maxNorm);
+        expect(Math.sqrt(sq)).toBe(total);
+        const coef = maxNorm / (total + 1e-6);
+        rk.scale(pg1, len, coef);
+        rk.scale(pg2, len + 2, coef);
+        same(mem.get(pg1, len), params[0]!.grad!.data as Float32Array);
+        same(mem.get(pg2, len + 2), params[1]!.grad!.data as Float32Array);
+        // EMA: s ← d·s + (1 − d)·p in float64.
+        const s0 = Float64Array.from(random(len, rng)), p = random(len, rng), d = 0.9137;
+        const ps = put64(s0);
+        rk.ema(ps, mem.put(p), len, d);
+        expect(f64bits(get64(ps, len)).equals(f64bits(s0.map((v, i) => d * v + (1 - d) * p[i]!)))).toBe(true);
+        // Adam (two steps, the second from moments it wrote): the JS optimizer is the reference.
+        const w = new Tensor(random(len, rng), [len]).requireGrad();
+        const opt = new Adam([w], { lr: 0.01, backendKernel: false });
+        const pw = mem.put(w.data as Float32Array), pm = put64(new Float64Array(len)), pv = put64(new Float64Array(len));
+        for (let step = 0; step < 2; step++) {
+          const g = random(len, rng);
+          const h = opt.plainHyper()!;
+          rk.adam(pw, mem.put(g), pm, pv, len, h);
+          w.grad = new Tensor(g, [len]);
+          opt.step();
+          same(mem.get(pw, len), w.data as Float32Array);
+          const { m, v } = opt.readMoments(0);
+          expect(f64bits(get64(pm, len)).equals(f64bits(m))).toBe(true);
+          expect(f64bits(get64(pv, len)).equals(f64bits(v))).toBe(true);
+        }
+      }
+      mem.free();
+    }
+  });
+
+  it('a compiled training step (its update resident or in JS) with every kernel split equals the autograd step, bit for bit', () => {
     const be = split[0]!;
     const rng = new Rng(7), n = 10;
     const s = new Int8Array(n * 200);
     for (let i = 0; i < s.length; i++) s[i] = rng.spin();
-    const run = (compiled: boolean): { losses: number[]; params: number[][] } => withBackend(be, () => {
-      const tr = new DiffusionTrainer({ n, m: 200, s }, { n, T: 1000, widths: [32, 64], timeDim: 16, residual: true }, { ...DEFAULT_TRAIN, iterations: 20, batchSize: 48, seed: 3, gradClip: 1 });
-      tr.compiledStep = compiled;
+    type Mode = 'autograd' | 'compiled' | 'resident';
+    const run = (mode: Mode): { losses: number[]; params: number[][]; ema: number[][] } => withBackend(be, () => {
+      const tr = new DiffusionTrainer({ n, m: 200, s }, { n, T: 1000, widths: [32, 64], timeDim: 16, residual: true }, { ...DEFAULT_TRAIN, iterations: 20, batchSize: 48, seed: 3, gradClip: 0.05 });
+      tr.compiledStep = mode !== 'autograd';
+      tr.residentUpdate = mode === 'resident';
       for (let i = 0; i < 3; i++) {
         tr.step();
-        expect(tr.lastStepCompiled).toBe(compiled);
+        expect(tr.lastStepCompiled).toBe(mode !== 'autograd');
+        expect(tr.lastStepResident).toBe(mode === 'resident');
       }
-      return { losses: tr.losses.slice(), params: tr.net.parameters().map((p) => Array.from(p.data as Float32Array)) };
+      return {
+        losses: tr.losses.slice(),
+        params: tr.net.parameters().map((p) => Array.from(p.data as Float32Array)),
+        ema: Object.values(tr.ema!.shadow).map((t) => Array.from(t.data)),
+      };
     });
-    const ref = run(false), got = run(true);
-    expect(got.losses).toEqual(ref.losses);
-    expect(got.params).toEqual(ref.params);
+    const ref = run('autograd');
+    for (const mode of ['compiled', 'resident'] as const) {
+      const got = run(mode);
+      expect(got.losses).toEqual(ref.losses);
+      expect(got.params).toEqual(ref.params);
+      expect(got.ema).toEqual(ref.ema);
+    }
   });
 });

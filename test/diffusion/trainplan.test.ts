@@ -1,11 +1,14 @@
 // The compiled training step (diffusion/trainplan.ts) against the autograd step, the reference:
 // from the same seed, N steps give bit-identical losses, weights, EMA and Adam moments — for the
 // demo network at the demo's batch, a network without shortcuts, a three-level network at a batch
-// small enough that GELU takes the backend's JS formula, on the wasm and threads backends; and
-// a run resumed from a state dict continues the uninterrupted one.
+// small enough that GELU takes the backend's JS formula, on the wasm and threads backends, with
+// the update (clipping, Adam, EMA) in JS or resident (ResidentUpdate), with clipping active
+// (a small gradClip: coef < 1), computed but not applied, and off; a run resumed from a state
+// dict continues the uninterrupted one; and a resident run whose state is read, changed or
+// handed to the JS update between steps continues exactly as the uninterrupted one.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.js';
-import { withBackend } from '../../src/tensor/index.js';
+import { Tensor, withBackend } from '../../src/tensor/index.js';
 import type { Backend } from '../../src/tensor/index.js';
 import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
@@ -44,13 +47,20 @@ function state(tr: DiffusionTrainer): { losses: number[]; bytes: Buffer } {
   return { losses: tr.losses.slice(), bytes: Buffer.concat(parts) };
 }
 
-function train(be: Backend, data: SpinData, net: NetworkConfig, cfg: TrainConfig, steps: number, compiled: boolean): DiffusionTrainer {
+/** autograd: the reference; compiled: the compiled step with the update in JS; resident: and the update resident. */
+type Mode = 'autograd' | 'compiled' | 'resident';
+const MODES: readonly Mode[] = ['autograd', 'compiled', 'resident'];
+
+function train(be: Backend, data: SpinData, net: NetworkConfig, cfg: TrainConfig, steps: number, mode: Mode | boolean): DiffusionTrainer {
+  const m: Mode = mode === true ? 'resident' : mode === false ? 'autograd' : mode;
   return withBackend(be, () => {
     const tr = new DiffusionTrainer(data, net, cfg);
-    tr.compiledStep = compiled;
+    tr.compiledStep = m !== 'autograd';
+    tr.residentUpdate = m === 'resident';
     for (let i = 0; i < steps; i++) {
       tr.step();
-      expect(tr.lastStepCompiled).toBe(compiled);
+      expect(tr.lastStepCompiled).toBe(m !== 'autograd');
+      expect(tr.lastStepResident).toBe(m === 'resident');
     }
     return tr;
   });
@@ -69,12 +79,76 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
         const data = spins(c.n, 300, 7);
         const net: NetworkConfig = { n: c.n, T: 1000, ...c.net };
         const cfg: TrainConfig = { ...DEFAULT_TRAIN, iterations: 50, batchSize: c.batch, seed: 11, gradClip: c.batch === 4 ? 0 : 1 };
-        const ref = state(train(backend, data, net, cfg, c.steps, false));
-        const got = state(train(backend, data, net, cfg, c.steps, true));
-        expect(got.losses).toEqual(ref.losses);
-        expect(got.bytes.equals(ref.bytes)).toBe(true);
+        const ref = state(train(backend, data, net, cfg, c.steps, 'autograd'));
+        for (const mode of MODES.slice(1)) {
+          const got = state(train(backend, data, net, cfg, c.steps, mode));
+          expect(got.losses).toEqual(ref.losses);
+          expect(got.bytes.equals(ref.bytes)).toBe(true);
+        }
       });
     }
+  }
+
+  for (const { name, backend } of backends) {
+    it(`clipping active (coef < 1), computed but inactive, and off, ${name}`, () => {
+      const data = spins(10, 200, 8);
+      const net: NetworkConfig = { n: 10, T: 1000, widths: [16, 32], timeDim: 8, residual: true };
+      const refs: Buffer[] = [];
+      for (const gradClip of [1e-3, 1e6, 0]) {
+        const cfg: TrainConfig = { ...DEFAULT_TRAIN, iterations: 30, batchSize: 32, seed: 2, gradClip };
+        const ref = state(train(backend, data, net, cfg, 4, 'autograd'));
+        refs.push(ref.bytes);
+        for (const mode of MODES.slice(1)) {
+          const got = state(train(backend, data, net, cfg, 4, mode));
+          expect(got.losses).toEqual(ref.losses);
+          expect(got.bytes.equals(ref.bytes)).toBe(true);
+        }
+      }
+      // The small bound did clip (the state differs from the unclipped run's); the large one did not.
+      expect(refs[0]!.equals(refs[2]!)).toBe(false);
+      expect(refs[1]!.equals(refs[2]!)).toBe(true);
+    });
+
+    it(`a resident run read, changed and handed to the JS update between steps = the autograd run with the same changes, ${name}`, () => {
+      const data = spins(8, 200, 6);
+      const net: NetworkConfig = { n: 8, T: 1000, widths: [16, 32], timeDim: 8, residual: true };
+      const cfg: TrainConfig = { ...DEFAULT_TRAIN, iterations: 40, batchSize: 16, seed: 4, gradClip: 0.01 };
+      const script = (compiled: boolean): { losses: number[]; bytes: Buffer; early: Buffer } => withBackend(backend, () => {
+        const tr = new DiffusionTrainer(data, net, cfg);
+        tr.compiledStep = compiled;
+        const resident = (want: boolean): void => expect(tr.lastStepResident).toBe(compiled && want);
+        tr.step();
+        tr.step();
+        const early = state(tr).bytes; // read everything (as a checkpoint does)
+        tr.step();
+        resident(true);
+        // Change the moments, the averages and the weights through the JS objects: the next
+        // resident step must start from the changed values.
+        const opt = tr.optimizer.stateDict();
+        const half = (t: Tensor): Tensor => new Tensor(t.data.map((v) => v / 2), t.shape);
+        tr.optimizer.loadStateDict({ ...opt, buffers: Object.fromEntries(Object.entries(opt.buffers).map(([k, t]) => [k, half(t)])) });
+        for (const t of Object.values(tr.ema!.shadow)) t.data[0] = t.data[0]! + 0.25;
+        for (const p of tr.net.parameters()) p.data[0] = p.data[0]! - 0.125;
+        tr.step();
+        resident(true);
+        // One step with the update in JS (it needs the moments and averages back), then resident again.
+        tr.residentUpdate = false;
+        tr.step();
+        resident(false);
+        tr.residentUpdate = true;
+        tr.step();
+        tr.samplingStateDict();
+        for (let i = 0; i < 3; i++) tr.step();
+        resident(true);
+        return { ...state(tr), early };
+      });
+      const ref = script(false), got = script(true);
+      expect(got.early.equals(ref.early)).toBe(true);
+      expect(got.losses).toEqual(ref.losses);
+      expect(got.bytes.equals(ref.bytes)).toBe(true);
+      // The changes mattered: the unchanged run ends elsewhere.
+      expect(state(train(backend, data, net, cfg, 9, 'autograd')).bytes.equals(ref.bytes)).toBe(false);
+    });
   }
 
   it('a run continued from the state after k compiled steps equals the uninterrupted one (wasm)', () => {

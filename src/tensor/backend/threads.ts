@@ -37,6 +37,9 @@ import { at } from '../../util/checked.js';
  */
 const VEC_MIN_WORK = { add: 65536, unary: 16384, colSum: 32768 } as const;
 
+/** Element pairs a chunk of an update kernel (Adam, the gradient scaling, the EMA) gets at least. */
+const UPDATE_MIN_PAIRS = 16384;
+
 /** GEMM records fit in the control block after GEMM_RECORD_AT. */
 const MAX_GEMM_CHUNKS = Math.floor((CONTROL_BYTES - GEMM_RECORD_AT) / RECORD_BYTES);
 
@@ -91,6 +94,8 @@ export interface ThreadsOptions {
   minFlopsPerThread?: number;
   /** Overrides VEC_MIN_WORK: the work a thread must get before a resident elementwise kernel is split (1: always). */
   minVecWorkPerThread?: number;
+  /** Overrides UPDATE_MIN_PAIRS: the element pairs a chunk of an update kernel gets at least (1: always split). */
+  minUpdatePairsPerChunk?: number;
 }
 
 export interface ThreadsBackend extends Backend {
@@ -216,7 +221,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
    */
   const runPairs: PairRunner = (kind, r, pairs) => {
     writeRecord(i32, f32, GEMM_RECORD_AT, kind, r);
-    const nChunks = Math.max(1, Math.min(2 * threads, Math.floor(pairs / 16384)));
+    const nChunks = Math.max(1, Math.min(2 * threads, Math.floor(pairs / (opts.minUpdatePairsPerChunk ?? UPDATE_MIN_PAIRS))));
     runJob(GEMM_RECORD_AT, 1, pairs, Math.ceil(pairs / nChunks), nChunks);
   };
   const runAdam = (p: number, g: number, m: number, v: number, pairs: number, h: number): void => runPairs('adam', { p, g, m, v, h }, pairs);

@@ -219,9 +219,15 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
     if (p !== netParams[k] || slot.grad < 0 || slot.at !== pStart + W || slot.grad !== gStart + W) resident = false;
     W += Math.ceil(slot.size / FLOAT_ALIGN) * FLOAT_ALIGN;
   }
+  const baseWords = words; // the update's state goes last: without it, the plan still runs
   const mW = resident ? place(2 * W) : 0, vW = resident ? place(2 * W) : 0, sW = resident ? place(2 * W) : 0;
 
-  const block = rk.allocBlock(4 * words);
+  let block = rk.allocBlock(4 * words);
+  if (block < 0 && resident) {
+    resident = false;
+    words = baseWords;
+    block = rk.allocBlock(4 * words);
+  }
   if (block < 0) throw new NoTrainPlan('the backend memory has no room for the resident training state');
   rk.view().fill(0, block >> 2, (block >> 2) + words); // the padding starts (and stays) zero
   const off = (w: number): number => block + 4 * w;

@@ -14,6 +14,8 @@ import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/was
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
 import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
 import { DEFAULT_TRAIN, DiffusionTrainer } from '../../src/diffusion/train.js';
+import { compileTrainStep } from '../../src/diffusion/trainplan.js';
+import { NoiseMLP } from '../../src/diffusion/network.js';
 import type { TrainConfig } from '../../src/diffusion/train.js';
 import type { NetworkConfig } from '../../src/diffusion/network.js';
 import { generatorConfig } from '../../src/diffusion/discrete/objective.js';
@@ -171,6 +173,19 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
       expect(got.losses).toEqual(full.losses);
       expect(got.bytes.equals(full.bytes)).toBe(true);
     });
+  });
+
+  it('where the memory has room for the plan but not for the update\'s state, the plan compiles without it', () => {
+    const { backend } = backends[0]!;
+    const rk = backend.resident!()!;
+    const net = new NoiseMLP({ n: 6, T: 100, widths: [8, 16], timeDim: 8, residual: true }, new Rng(1));
+    let asked = 0;
+    const full = compileTrainStep(net, 8, { ...rk, allocBlock: (bytes) => { asked = bytes; return rk.allocBlock(bytes); } });
+    expect(full.update).not.toBeNull();
+    full.dispose();
+    const tight = compileTrainStep(net, 8, { ...rk, allocBlock: (bytes) => (bytes >= asked ? -1 : rk.allocBlock(bytes)) });
+    expect(tight.update).toBeNull();
+    tight.dispose();
   });
 
   it('falls back to autograd where it does not apply: the js backend, a discrete objective, compiledStep false', () => {

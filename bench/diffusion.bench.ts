@@ -31,19 +31,22 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
   for (const [impl, be] of backends) {
     for (const preset of ['tiny', 'small', 'paper'] as PresetName[]) {
       const cfg = presetConfig(preset, n);
-      const trainer = (compiled: boolean): (() => DiffusionTrainer) => {
+      const trainer = (compiled: boolean, resident = true): (() => DiffusionTrainer) => {
         let tr: DiffusionTrainer | null = null;
         return () => (tr ??= withBackend(be, () => {
           const t = new DiffusionTrainer(data(n, 2000), cfg, { ...DEFAULT_TRAIN, iterations: 100000 });
           t.compiledStep = compiled;
+          t.residentUpdate = resident;
           return t;
         }));
       };
       const ready = trainer(true);
       const steps = preset === 'paper' ? 1 : 5;
-      // On wasm the compiled step (diffusion/trainplan.ts) and, as '<impl>-autograd', the autograd
-      // step it replaces (same numbers); the js backend has only the autograd step.
-      const variants: [string, () => DiffusionTrainer][] = impl === 'spindiff-js' ? [[impl, ready]] : [[impl, ready], [`${impl}-autograd`, trainer(false)]];
+      // On wasm the compiled step (diffusion/trainplan.ts) with its update resident, as
+      // '<impl>-jsupdate' the compiled step with the update in JS, and as '<impl>-autograd' the
+      // autograd step (all the same numbers); the js backend has only the autograd step.
+      const variants: [string, () => DiffusionTrainer][] = impl === 'spindiff-js' ? [[impl, ready]]
+        : [[impl, ready], [`${impl}-jsupdate`, trainer(true, false)], [`${impl}-autograd`, trainer(false)]];
       for (const [name, get] of variants) {
         out.push({
           group: 'train', impl: name, name: `diffusion train, ${preset} (${cfg.widths.join('-')}, tdim ${cfg.timeDim}), ${steps} steps`,

@@ -53,18 +53,22 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
     for (const batch of TRAIN_BATCHES) {
       const shape = trainShape(batch);
       if (slow && batch > 128) { out.push({ group: 'train', impl: s.impl, threads: s.threads, name: shape, shape, skip: 'too slow for the bench (scale the batch-128 figure)', fn: () => {} }); continue; }
-      // The compiled step (diffusion/trainplan.ts) where the backend has one, and on wasm and
-      // threads at batch 128 also the autograd step it replaces (same numbers), as '<impl>-autograd'.
-      for (const compiled of slow || batch > 128 ? [true] : [true, false]) {
+      // The compiled step (diffusion/trainplan.ts, its update resident) where the backend has one,
+      // and on wasm and threads at batch 128 also the compiled step with the update in JS
+      // ('<impl>-jsupdate') and the autograd step ('<impl>-autograd'; all the same numbers).
+      const variants = slow || batch > 128 ? (['resident'] as const) : (['resident', 'jsupdate', 'autograd'] as const);
+      for (const variant of variants) {
+        const compiled = variant !== 'autograd';
         let trainer: DiffusionTrainer | null = null;
         out.push(withBackendCase(s.backend, {
-          group: 'train', impl: compiled ? s.impl : `${s.impl}-autograd`, threads: s.threads, name: shape, shape, flops: 3 * forward * batch,
+          group: 'train', impl: variant === 'resident' ? s.impl : `${s.impl}-${variant}`, threads: s.threads, name: shape, shape, flops: 3 * forward * batch,
           repeats: slow || o.quick ? 3 : 5,
           setup: () => {
             const data = randomSpins(1000, N_SPINS, new Rng(2));
             trainer = new DiffusionTrainer(data, presetConfig('paper', N_SPINS), { iterations: 1000, batchSize: batch, lr: 1e-3,
               lrSchedule: 'constant', emaDecay: 0, gradClip: 0, seed: 1, schedule: 'linear', T: 1000 });
             trainer.compiledStep = compiled;
+            trainer.residentUpdate = variant === 'resident';
           },
           fn: () => trainer!.step(),
         }));

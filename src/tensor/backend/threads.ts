@@ -19,6 +19,7 @@ import { RECORD_BYTES, VEC, writeRecord } from './wasm/records.js';
 import type { RecordOf } from './wasm/records.js';
 import { defaultGeometry } from './wasm/gemm.js';
 import { WORKER_SOURCE } from './threads-worker-source.js';
+import { Spinner } from './threads-worker.js';
 import type { WorkerInit } from './threads-worker.js';
 import { PlanResidence, planChunks, wasmPlanRunner } from './wasm/plan.js';
 import { residentAdam } from './wasm/adam.js';
@@ -90,7 +91,17 @@ export interface ThreadsOptions {
   minFlopsPerThread?: number;
   /** Overrides VEC_MIN_WORK: the work a thread must get before a resident elementwise kernel is split (1: always). */
   minVecWorkPerThread?: number;
+  /**
+   * Milliseconds a thread spins on a control word before sleeping in Atomics.wait: a worker after
+   * each job (waiting for the next), the caller on the job's last chunks (default SPIN_MS; 0: sleep
+   * at once, as before). Longer catches more wake-ups on a busy training loop; an idle backend
+   * costs at most this much CPU per worker after its last job.
+   */
+  spinMs?: number;
 }
+
+/** The default ThreadsOptions.spinMs (measured: see the README's threads section). */
+export const SPIN_MS = 0.1;
 
 export interface ThreadsBackend extends Backend {
   readonly threads: number;
@@ -109,6 +120,8 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
   const host = opts.host ?? (isNode() ? await nodeThreadHost() : webHost());
   const threads = Math.max(1, Math.floor(opts.threads ?? host.cores));
   const minFlops = opts.minFlopsPerThread ?? 2e6;
+  const spinMs = Math.max(0, opts.spinMs ?? SPIN_MS);
+  const spinner = new Spinner(spinMs);
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const lay: Layout = layout(threads);
   memory.grow(lay.operandBase / PAGE);
@@ -124,7 +137,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     failed ??= new Error(`threads backend: a worker failed (${e instanceof Error ? e.message : String(e)}); continuing on one thread`);
   };
   const workers = await Promise.all(Array.from({ length: threads - 1 }, (_, w) =>
-    host.spawn(WORKER_SOURCE, { module, memory, bufs: at(lay.threads, w + 1, 'thread buffers') } satisfies WorkerInit, onWorkerError)));
+    host.spawn(WORKER_SOURCE, { module, memory, bufs: at(lay.threads, w + 1, 'thread buffers'), spinMs } satisfies WorkerInit, onWorkerError)));
   let active = workers.length > 0, terminated = false;
 
   let seq = Atomics.load(ctl, CTL.seq);
@@ -175,6 +188,8 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     // Wait for the chunks taken (all of them; after an error on the caller, the ones handed out
     // before it — the failed chunk itself is never counted done).
     const taken = error === null ? nChunks : Math.min(Atomics.exchange(ctl, CTL.word, (tag << 16) | 0xffff) & 0xffff, nChunks) - 1;
+    // Spin first (a worker's last chunk usually ends within µs of the caller's), then sleep.
+    spinner.until(() => Atomics.load(ctl, CTL.done) >= taken || failed !== null);
     for (;;) {
       const d = Atomics.load(ctl, CTL.done);
       if (d >= taken) break;

@@ -100,8 +100,13 @@ export interface ThreadsOptions {
   spinMs?: number;
 }
 
-/** The default ThreadsOptions.spinMs (measured: see the README's threads section). */
-export const SPIN_MS = 0.1;
+/**
+ * The default ThreadsOptions.spinMs. Measured gaps between one split job and the next: in a
+ * training step (small and paper networks, batch 128) 95–98% are under 0.1 ms and 98% under
+ * 0.2 ms; a loop of 512³ GEMMs leaves ~0.15 ms of operand copies between jobs. The few long
+ * gaps (the JS gradient clipping and EMA around Adam, several ms) are not worth spinning through.
+ */
+export const SPIN_MS = 0.2;
 
 export interface ThreadsBackend extends Backend {
   readonly threads: number;

@@ -79,6 +79,10 @@ describe.runIf(ok)('threads backend: spin budgets', () => {
     for (const o of outs.slice(1)) expect(o).toEqual(outs[0]);
   });
 
+  it('refuses a spin budget that is negative or not finite', async () => {
+    for (const spinMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) await expect(loadThreadsBackend({ threads: 2, spinMs })).rejects.toThrow(/spinMs must be a finite number/);
+  });
+
   it('an idle backend sleeps once its spin budget is spent', async () => {
     const be = await loadThreadsBackend({ threads: 2, minFlopsPerThread: 1, spinMs: 5 });
     backends.push(be);

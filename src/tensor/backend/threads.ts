@@ -28,6 +28,7 @@ import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
 import { isNode, startModuleWorker } from '../../util/module-worker.js';
 import { at } from '../../util/checked.js';
+import { UsageError } from '../../util/errors.js';
 
 /**
  * Work (floats for add and the unary kernels, elements summed for colSum) a thread must get before
@@ -125,7 +126,8 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
   const host = opts.host ?? (isNode() ? await nodeThreadHost() : webHost());
   const threads = Math.max(1, Math.floor(opts.threads ?? host.cores));
   const minFlops = opts.minFlopsPerThread ?? 2e6;
-  const spinMs = Math.max(0, opts.spinMs ?? SPIN_MS);
+  const spinMs = opts.spinMs ?? SPIN_MS;
+  if (!(spinMs >= 0 && Number.isFinite(spinMs))) throw new UsageError(`threads backend: spinMs must be a finite number ≥ 0, got ${spinMs}`);
   const spinner = new Spinner(spinMs);
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const lay: Layout = layout(threads);

@@ -12,9 +12,51 @@ export interface WorkerInit {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   bufs: { bufA: number; bufB: number; scratch: number };
+  /** Milliseconds to spin on the sequence word after a job before sleeping in Atomics.wait (ThreadsOptions.spinMs). */
+  spinMs: number;
 }
 
 type RunPlan = (plan: number, nOps: number, r0: number, r1: number, bufA: number, bufB: number, scratch: number) => void;
+
+/** Loads of a control word between two clock reads while spinning (a clock read costs more than a load). */
+export const SPIN_CHECK = 64;
+/**
+ * A gap this long (ms) between two clock reads of a spin means the thread lost its core (other
+ * processes or the hypervisor want it): spinning then only takes time from the threads that do
+ * the work, so it stops for SPIN_BACKOFF_MS.
+ */
+export const PREEMPTED_MS = 0.05, SPIN_BACKOFF_MS = 50;
+
+/**
+ * Bounded spinning, one per thread. A job's next step (the next GEMM of a training step) usually
+ * comes within a few µs to a hundred µs, and a futex wake costs tens of µs, as much as a small
+ * GEMM: spinning `ms` milliseconds catches it, while the bound keeps an idle backend from paying
+ * for it and the preemption check keeps a loaded machine from paying for it.
+ */
+export class Spinner {
+  private offUntil = -Infinity;
+  /** `now`: the clock in ms (tests pass their own). */
+  constructor(readonly ms: number, private readonly now: () => number = () => performance.now()) {}
+
+  /** Spin until `ready()` or the budget is spent; returns ready(). */
+  until(ready: () => boolean): boolean {
+    if (ready()) return true;
+    if (!(this.ms > 0)) return false;
+    let last = this.now();
+    if (last < this.offUntil) return false;
+    const end = last + this.ms;
+    for (;;) {
+      for (let i = 0; i < SPIN_CHECK; i++) if (ready()) return true;
+      const now = this.now();
+      if (now - last > PREEMPTED_MS) {
+        this.offUntil = now + SPIN_BACKOFF_MS;
+        return ready();
+      }
+      if (now >= end) return ready();
+      last = now;
+    }
+  }
+}
 
 /**
  * Take chunks of jobs until told to exit (nChunks = −1). `ctl` is the control block (CTL slots);
@@ -22,6 +64,7 @@ type RunPlan = (plan: number, nOps: number, r0: number, r1: number, bufA: number
  */
 export function serveJobs(init: WorkerInit, ready: () => void): void {
   const { module, memory, bufs } = init;
+  const spinner = new Spinner(init.spinMs);
   const inst = new WebAssembly.Instance(module, { env: { mem: memory } });
   const runPlan = inst.exports['runPlan'];
   if (typeof runPlan !== 'function') throw new Error('threads worker: the module exports no runPlan');
@@ -30,7 +73,7 @@ export function serveJobs(init: WorkerInit, ready: () => void): void {
   let seen = Atomics.load(ctl, CTL.seq);
   ready();
   for (;;) {
-    Atomics.wait(ctl, CTL.seq, seen);
+    if (!spinner.until(() => Atomics.load(ctl, CTL.seq) !== seen)) Atomics.wait(ctl, CTL.seq, seen);
     seen = Atomics.load(ctl, CTL.seq);
     // Atomic reads: the caller closes the chunk word before it writes a job's arguments, so
     // arguments read while a newer job is being published never pass the tag check below.

@@ -3,7 +3,7 @@
 // f32x4 micro-kernel. Transposes are just strides in the packing routines, so the four
 // transpose cases share one kernel.
 import { Fn, T } from './encoder.js';
-import { emitGeluVector } from './elementwise.js';
+import { emitGeluVector, GELU_UNROLL, unrolledVecLoop, vecLocals } from './elementwise.js';
 import { at } from '../../../util/checked.js';
 
 export interface GemmGeometry {
@@ -218,39 +218,50 @@ function emitEpilogue(): Fn {
   const f = new Fn('epilogue', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
   const [C, ldc, mc, nc, bias, gdst, ldg, act] = [0, 1, 2, 3, 4, 5, 6, 7];
   const i = f.local(T.i32), j = f.local(T.i32), cp = f.local(T.i32), gp = f.local(T.i32), bp = f.local(T.i32), nv = f.local(T.i32);
-  const v = f.local(T.v128), gv = f.local(T.v128);
-  const needGelu = f.local(T.i32), inplace = f.local(T.i32);
-  f.get(act).i32(EPI_GELU_INPLACE).op('i32.and').set(inplace);
-  f.get(inplace).get(gdst).op('i32.or').set(needGelu);
-  f.get(nc).i32(-4).op('i32.and').set(nv);
-  // One group of elements at cp (bp, gp): 4 lanes, or lane 0 only for the tail.
-  const group = (vector: boolean): void => {
-    const load = (addr: number): void => {
-      if (vector) f.get(addr).mem('v128.load'); else f.get(addr).mem('f32.load').op('f32x4.splat');
+  const v = vecLocals(f, GELU_UNROLL), gv = vecLocals(f, GELU_UNROLL);
+  f.get(nc).i32(2).op('i32.shr_u').set(nv);
+  /** One loop over the tile for one combination of the flags, fixed when emitted: no branches per element. */
+  const variant = (hasBias: boolean, inplace: boolean, toG: boolean): void => {
+    // m groups of elements at cp (bp, gp): m vectors of 4 lanes, or (scalar) lane 0 of one.
+    const groups = (m: number, vector: boolean): void => {
+      const vs = v.slice(0, m), gs = gv.slice(0, m);
+      const load = (addr: number, u: number): void => {
+        if (vector) f.get(addr).mem('v128.load', 16 * u); else f.get(addr).mem('f32.load').op('f32x4.splat');
+      };
+      const store = (addr: number, vals: number[]): void => {
+        vals.forEach((val, u) => {
+          f.get(addr).get(val);
+          if (vector) f.mem('v128.store', 16 * u); else f.op('f32x4.extract_lane0').mem('f32.store');
+        });
+      };
+      vs.forEach((x, u) => { load(cp, u); f.set(x); });
+      if (hasBias) vs.forEach((x, u) => { f.get(x); load(bp, u); f.op('f32x4.add').set(x); });
+      if (inplace || toG) vs.forEach((x, u) => emitGeluVector(f, x, at(gs, u, 'GELU values')));
+      store(cp, inplace ? gs : vs);
+      if (toG) store(gp, gs);
+      const step = vector ? 16 * m : 4;
+      f.inc(cp, step);
+      if (toG) f.inc(gp, step);
+      if (hasBias) f.inc(bp, step);
     };
-    const store = (addr: number, val: number): void => {
-      f.get(addr).get(val);
-      if (vector) f.mem('v128.store'); else f.op('f32x4.extract_lane0').mem('f32.store');
-    };
-    load(cp); f.set(v);
-    f.get(bias);
-    f.if(() => { f.get(v); load(bp); f.op('f32x4.add').set(v); });
-    f.get(needGelu);
-    f.if(() => emitGeluVector(f, v, gv));
-    f.get(inplace);
-    f.if(() => store(cp, gv), () => store(cp, v));
-    f.get(gdst);
-    f.if(() => store(gp, gv));
-    const step = vector ? 16 : 4;
-    f.inc(cp, step).inc(gp, step).inc(bp, step);
+    f.for(i, 0, () => f.get(mc), 1, () => {
+      f.get(C).get(i).get(ldc).op('i32.mul').i32(2).op('i32.shl', 'i32.add').set(cp);
+      if (toG) f.get(gdst).get(i).get(ldg).op('i32.mul').i32(2).op('i32.shl', 'i32.add').set(gp);
+      if (hasBias) f.get(bias).set(bp);
+      unrolledVecLoop(f, nv, GELU_UNROLL, (m) => groups(m, true));
+      f.for(j, () => f.get(nc).i32(-4).op('i32.and'), () => f.get(nc), 1, () => groups(1, false));
+    });
   };
-  f.for(i, 0, () => f.get(mc), 1, () => {
-    f.get(C).get(i).get(ldc).op('i32.mul').i32(2).op('i32.shl', 'i32.add').set(cp);
-    f.get(gdst).get(i).get(ldg).op('i32.mul').i32(2).op('i32.shl', 'i32.add').set(gp);
-    f.get(bias).set(bp);
-    f.for(j, 0, () => f.get(nv), 4, () => group(true));
-    f.for(j, () => f.get(nv), () => f.get(nc), 1, () => group(false));
-  });
+  const byGdst = (hasBias: boolean, inplace: boolean): void => {
+    f.get(gdst);
+    f.if(() => variant(hasBias, inplace, true), () => variant(hasBias, inplace, false));
+  };
+  const byAct = (hasBias: boolean): void => {
+    f.get(act).i32(EPI_GELU_INPLACE).op('i32.and');
+    f.if(() => byGdst(hasBias, true), () => byGdst(hasBias, false));
+  };
+  f.get(bias);
+  f.if(() => byAct(true), () => byAct(false));
   return f;
 }
 

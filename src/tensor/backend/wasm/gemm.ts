@@ -42,6 +42,7 @@ function emitPackA(g: GemmGeometry): Fn {
   const [src, sI, sP, mc, kc, dst] = [0, 1, 2, 3, 4, 5];
   const ir = f.local(T.i32), p = f.local(T.i32), r = f.local(T.i32), sp = f.local(T.i32), rows = f.local(T.i32);
   const sIb = f.local(T.i32), sPb = f.local(T.i32), rowOff = Array.from({ length: g.MR }, () => f.local(T.i32));
+  const blk = Array.from({ length: 4 }, () => f.local(T.v128));
   f.get(sI).i32(2).op('i32.shl').set(sIb);
   f.get(sP).i32(2).op('i32.shl').set(sPb);
   for (let q = 0; q < g.MR; q++) f.get(sIb).i32(q).op('i32.mul').set(at(rowOff, q, 'row offsets'));
@@ -52,11 +53,42 @@ function emitPackA(g: GemmGeometry): Fn {
     f.get(src).get(ir).get(sIb).op('i32.mul', 'i32.add').set(sp);
     f.get(rows).i32(g.MR).op('i32.eq');
     f.if(() => {
-      f.for(p, 0, () => f.get(kc), 1, () => {
-        for (let q = 0; q < g.MR; q++) {
-          f.get(dst).get(sp).get(at(rowOff, q, 'row offsets')).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
-        }
-        f.inc(dst, 4 * g.MR).inc(sp, () => f.get(sPb));
+      const scalarFrom = (start: number | (() => void)): void => {
+        f.for(p, start, () => f.get(kc), 1, () => {
+          for (let q = 0; q < g.MR; q++) {
+            f.get(dst).get(sp).get(at(rowOff, q, 'row offsets')).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
+          }
+          f.inc(dst, 4 * g.MR).inc(sp, () => f.get(sPb));
+        });
+      };
+      if (g.MR % 4 !== 0) { scalarFrom(0); return; }
+      f.get(sI).i32(1).op('i32.eq');
+      f.if(() => {
+        // A transposed (rows contiguous): the MR values of one p are vector copies.
+        f.for(p, 0, () => f.get(kc), 1, () => {
+          for (let q = 0; q < g.MR / 4; q++) f.get(dst).get(sp).mem('v128.load', 16 * q).mem('v128.store', 16 * q);
+          f.inc(dst, 4 * g.MR).inc(sp, () => f.get(sPb));
+        });
+      }, () => {
+        f.get(sP).i32(1).op('i32.eq');
+        f.if(() => {
+          // A row-major (p contiguous): 4×4 blocks, transposed in registers, then the last kc mod 4.
+          f.for(p, 0, () => f.get(kc).i32(-4).op('i32.and'), 4, () => {
+            for (let q = 0; q < g.MR / 4; q++) {
+              const row = (r: number): void => { f.get(sp).get(at(rowOff, 4 * q + r, 'row offsets')).op('i32.add').mem('v128.load'); };
+              row(0); row(1); f.shuffle32([0, 4, 1, 5]).set(at(blk, 0, 'block'));
+              row(0); row(1); f.shuffle32([2, 6, 3, 7]).set(at(blk, 1, 'block'));
+              row(2); row(3); f.shuffle32([0, 4, 1, 5]).set(at(blk, 2, 'block'));
+              row(2); row(3); f.shuffle32([2, 6, 3, 7]).set(at(blk, 3, 'block'));
+              const out = (c: number, x: number, y: number, lanes: [number, number, number, number]): void => {
+                f.get(dst).get(at(blk, x, 'block')).get(at(blk, y, 'block')).shuffle32(lanes).mem('v128.store', 4 * (c * g.MR + 4 * q));
+              };
+              out(0, 0, 2, [0, 1, 4, 5]); out(1, 0, 2, [2, 3, 6, 7]); out(2, 1, 3, [0, 1, 4, 5]); out(3, 1, 3, [2, 3, 6, 7]);
+            }
+            f.inc(dst, 16 * g.MR).inc(sp, 16);
+          });
+          scalarFrom(() => f.get(kc).i32(-4).op('i32.and'));
+        }, () => scalarFrom(0));
       });
     }, () => {
       f.for(p, 0, () => f.get(kc), 1, () => {

@@ -34,6 +34,26 @@ function minI32(f: Fn, x: () => void, y: () => void): void {
 }
 
 /**
+ * Copy p..p+3 of `width` (a multiple of 4) lines that are contiguous in p — line r at
+ * sp + off[r] — into dst[(p+c)·width + r], 4 lines at a time: 4 vector loads, a 4×4 transpose
+ * in registers (`blk`: 4 v128 scratch locals), 4 vector stores. The packing of the contiguous-k
+ * operand (row-major A, transposed B), ~2× faster than 4·width scalar copies.
+ */
+function transpose4(f: Fn, width: number, off: readonly number[], sp: number, dst: number, blk: readonly number[]): void {
+  for (let q = 0; q < width / 4; q++) {
+    const line = (r: number): void => { f.get(sp).get(at(off, 4 * q + r, 'line offsets')).op('i32.add').mem('v128.load'); };
+    line(0); line(1); f.shuffle32([0, 4, 1, 5]).set(at(blk, 0, 'block'));
+    line(0); line(1); f.shuffle32([2, 6, 3, 7]).set(at(blk, 1, 'block'));
+    line(2); line(3); f.shuffle32([0, 4, 1, 5]).set(at(blk, 2, 'block'));
+    line(2); line(3); f.shuffle32([2, 6, 3, 7]).set(at(blk, 3, 'block'));
+    const out = (c: number, x: number, y: number, lanes: [number, number, number, number]): void => {
+      f.get(dst).get(at(blk, x, 'block')).get(at(blk, y, 'block')).shuffle32(lanes).mem('v128.store', 4 * (c * width + 4 * q));
+    };
+    out(0, 0, 2, [0, 1, 4, 5]); out(1, 0, 2, [2, 3, 6, 7]); out(2, 1, 3, [0, 1, 4, 5]); out(3, 1, 3, [2, 3, 6, 7]);
+  }
+}
+
+/**
  * packA(src, sI, sP, mc, kc, dst): dst[(ir/MR)·kc·MR + p·MR + r] = A(ir+r, p) for an mc×kc block
  * whose element (i, p) is at src + 4·(i·sI + p·sP); rows past mc are zero.
  */
@@ -74,17 +94,7 @@ function emitPackA(g: GemmGeometry): Fn {
         f.if(() => {
           // A row-major (p contiguous): 4×4 blocks, transposed in registers, then the last kc mod 4.
           f.for(p, 0, () => f.get(kc).i32(-4).op('i32.and'), 4, () => {
-            for (let q = 0; q < g.MR / 4; q++) {
-              const row = (r: number): void => { f.get(sp).get(at(rowOff, 4 * q + r, 'row offsets')).op('i32.add').mem('v128.load'); };
-              row(0); row(1); f.shuffle32([0, 4, 1, 5]).set(at(blk, 0, 'block'));
-              row(0); row(1); f.shuffle32([2, 6, 3, 7]).set(at(blk, 1, 'block'));
-              row(2); row(3); f.shuffle32([0, 4, 1, 5]).set(at(blk, 2, 'block'));
-              row(2); row(3); f.shuffle32([2, 6, 3, 7]).set(at(blk, 3, 'block'));
-              const out = (c: number, x: number, y: number, lanes: [number, number, number, number]): void => {
-                f.get(dst).get(at(blk, x, 'block')).get(at(blk, y, 'block')).shuffle32(lanes).mem('v128.store', 4 * (c * g.MR + 4 * q));
-              };
-              out(0, 0, 2, [0, 1, 4, 5]); out(1, 0, 2, [2, 3, 6, 7]); out(2, 1, 3, [0, 1, 4, 5]); out(3, 1, 3, [2, 3, 6, 7]);
-            }
+            transpose4(f, g.MR, rowOff, sp, dst, blk);
             f.inc(dst, 16 * g.MR).inc(sp, 16);
           });
           scalarFrom(() => f.get(kc).i32(-4).op('i32.and'));
@@ -114,6 +124,7 @@ function emitPackB(g: GemmGeometry): Fn {
   const [src, sP, sJ, kc, nc, dst] = [0, 1, 2, 3, 4, 5];
   const jr = f.local(T.i32), p = f.local(T.i32), c = f.local(T.i32), sp = f.local(T.i32), cols = f.local(T.i32);
   const sJb = f.local(T.i32), sPb = f.local(T.i32), colOff = Array.from({ length: g.NR }, () => f.local(T.i32));
+  const blk = Array.from({ length: 4 }, () => f.local(T.v128));
   f.get(sJ).i32(2).op('i32.shl').set(sJb);
   f.get(sP).i32(2).op('i32.shl').set(sPb);
   for (let q = 0; q < g.NR; q++) f.get(sJb).i32(q).op('i32.mul').set(at(colOff, q, 'column offsets'));
@@ -131,10 +142,21 @@ function emitPackB(g: GemmGeometry): Fn {
           f.inc(dst, 4 * g.NR).inc(sp, () => f.get(sPb));
         });
       }, () => {
-        f.for(p, 0, () => f.get(kc), 1, () => {
-          for (let q = 0; q < g.NR; q++) f.get(dst).get(sp).get(at(colOff, q, 'column offsets')).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
-          f.inc(dst, 4 * g.NR).inc(sp, () => f.get(sPb));
-        });
+        const scalarFrom = (start: number | (() => void)): void => {
+          f.for(p, start, () => f.get(kc), 1, () => {
+            for (let q = 0; q < g.NR; q++) f.get(dst).get(sp).get(at(colOff, q, 'column offsets')).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
+            f.inc(dst, 4 * g.NR).inc(sp, () => f.get(sPb));
+          });
+        };
+        f.get(sP).i32(1).op('i32.eq');
+        f.if(() => {
+          // B transposed (columns contiguous in p): 4×4 blocks, then the last kc mod 4.
+          f.for(p, 0, () => f.get(kc).i32(-4).op('i32.and'), 4, () => {
+            transpose4(f, g.NR, colOff, sp, dst, blk);
+            f.inc(dst, 16 * g.NR).inc(sp, 16);
+          });
+          scalarFrom(() => f.get(kc).i32(-4).op('i32.and'));
+        }, () => scalarFrom(0));
       });
     }, () => {
       f.for(p, 0, () => f.get(kc), 1, () => {

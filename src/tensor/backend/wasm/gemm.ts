@@ -286,6 +286,7 @@ function emitEpilogue(): Fn {
   f.get(nc).i32(2).op('i32.shr_u').set(nv);
   /** One loop over the tile for one combination of the flags, fixed when emitted: no branches per element. */
   const variant = (hasBias: boolean, inplace: boolean, toG: boolean): void => {
+    if (!hasBias && !inplace && !toG) return; // C stays as it is
     // m groups of elements at cp (bp, gp): m vectors of 4 lanes, or (scalar) lane 0 of one.
     const groups = (m: number, vector: boolean): void => {
       const vs = v.slice(0, m), gs = gv.slice(0, m);
@@ -301,7 +302,7 @@ function emitEpilogue(): Fn {
       vs.forEach((x, u) => { load(cp, u); f.set(x); });
       if (hasBias) vs.forEach((x, u) => { f.get(x); load(bp, u); f.op('f32x4.add').set(x); });
       if (inplace || toG) vs.forEach((x, u) => emitGeluVector(f, x, at(gs, u, 'GELU values')));
-      store(cp, inplace ? gs : vs);
+      if (hasBias || inplace) store(cp, inplace ? gs : vs); // else C already holds v
       if (toG) store(gp, gs);
       const step = vector ? 16 * m : 4;
       f.inc(cp, step);

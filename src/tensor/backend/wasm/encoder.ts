@@ -108,6 +108,12 @@ export class Fn {
     return this;
   }
   i32(v: number): this { this.code.push(0x41, ...sleb(v | 0)); return this; }
+  /** i8x16.shuffle of the two v128 on the stack by 32-bit lanes: lane q of the result is lane lanes[q] of a‖b (0–7). */
+  shuffle32(lanes: readonly [number, number, number, number]): this {
+    this.code.push(0xfd, 0x0d);
+    for (const l of lanes) for (let b = 0; b < 4; b++) this.code.push(4 * l + b);
+    return this;
+  }
   f32(v: number): this { this.code.push(0x43, ...f32bytes(v)); return this; }
   get(i: number): this { this.code.push(0x20, ...uleb(i)); return this; }
   set(i: number): this { this.code.push(0x21, ...uleb(i)); return this; }

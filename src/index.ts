@@ -58,7 +58,7 @@ export type {
 export {
   augment, AUGMENT_DEFAULTS, trainDiffusion, generateSpins, sampleDiffusion, splitHalves, NoiseMLP, presetConfig,
   DiffusionTrainer, DEFAULT_TRAIN, makeSchedule, energyVarianceStop, encodeCheckpoint, loadSamplingNetwork, checkpointInfo,
-  compareMethods, DEFAULT_SAMPLER, DEFAULT_PRESET, runStreams, splitForSeed, encodeTrainState, resumeRun, TrainingDivergedError,
+  compareMethods, compareMethodsOn, SERIAL_FITS, DEFAULT_SAMPLER, DEFAULT_PRESET, runStreams, splitForSeed, encodeTrainState, resumeRun, TrainingDivergedError,
   validateCheckpointNetwork, CHECKPOINT_LIMITS,
   generatorConfig, GENERATOR_KINDS, D3PM_LAMBDA, epsObjective, discreteSampleLoop, runStepLoop, runStepLoopAsync, sampleDiscrete,
   maskedNelboExact, maskedNelboOrders, d3pmNelboMC,
@@ -67,7 +67,7 @@ export {
 } from './diffusion/index.js';
 export type {
   AugmentOptions, AugmentResult, AugmentStage, AugmentProgressFn, CurvePoint, SamplerOptions, SamplerKind, TrainConfig, NetworkConfig, PresetName,
-  TrainDiffusionOptions, TrainDiffusionResult, Schedule, StopDecision, StopRuleOptions, CheckpointInfo, CompareMethod, Comparison,
+  TrainDiffusionOptions, TrainDiffusionResult, Schedule, StopDecision, StopRuleOptions, CheckpointInfo, CompareMethod, Comparison, FitRunner,
   RunStreams, ResumedRun, GeneratorConfig, GeneratorKind, DiscreteSampleOptions, DiscreteSampleResult, TrainObjective,
   Sampler, Guidance, CorrectorOptions, TailSampleOptions,
 } from './diffusion/index.js';

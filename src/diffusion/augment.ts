@@ -68,8 +68,8 @@ export interface AugmentOptions extends LoopHooks<AugmentProgressFn> {
   evalEvery?: number;
   /** Generated configurations per evaluation. */
   evalSamples?: number;
-  /** Inference from data (default: the erasure machine with its defaults). */
-  infer?: (data: SpinData) => InferResult;
+  /** Inference from data (default: the erasure machine with its defaults); may run elsewhere (a worker) and resolve later. */
+  infer?: (data: SpinData) => InferResult | Promise<InferResult>;
   /** The run's seed: every random stream of the run (streams.ts) derives from it; overrides train.seed. */
   seed?: number;
   /** Tensor backend to run on (default: the current one); e.g. `await loadWasmBackend()`. */
@@ -309,7 +309,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   tt = now();
   await host.tick();
   progress?.('infer-train', 0, 1);
-  const observed = infer(train);
+  const observed = await infer(train);
   const thetaTrain = observed.params;
   progress?.('infer-train', 1, 1);
   timings['infer-train'] = now() - tt;
@@ -342,7 +342,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   tt = now();
   await host.tick();
   progress?.('infer', 0, 1);
-  const augmented = infer(concatData([train, generated]));
+  const augmented = await infer(concatData([train, generated]));
   progress?.('infer', 1, 1);
   timings.infer = now() - tt;
   timings.total = now() - t0;

@@ -18,6 +18,20 @@ export const COMPARE_METHODS: Record<CompareMethod, (d: SpinData, signal?: Abort
   mle: (d, signal) => inferExactMLE(d, { signal }),
 };
 
+/**
+ * Where fits run: `fit` returns what COMPARE_METHODS[method] returns on the calling thread. The
+ * Node CLI injects one that runs on worker threads (poolFitRunner in ising/infer/parallel.ts),
+ * so fits started together run side by side; the core itself starts no workers.
+ */
+export interface FitRunner {
+  fit(method: CompareMethod, data: SpinData, signal?: AbortLike): Promise<InferResult>;
+}
+
+/** Fits one after another on the calling thread. */
+export const SERIAL_FITS: FitRunner = {
+  fit: async (method, data, signal) => COMPARE_METHODS[method](data, signal),
+};
+
 /** Largest n for which 'auto' includes exact MLE (enumeration of 2ⁿ states per gradient step). */
 export const AUTO_COMPARE_MLE_N = 20;
 
@@ -39,7 +53,7 @@ export function parseCompareList(spec: string, n: number): CompareMethod[] {
   return list as CompareMethod[];
 }
 
-/** Fit each method on `observed` and on observed + generated. */
+/** Fit each method on `observed` and on observed + generated (on the calling thread). */
 export function compareMethods(observed: SpinData, generated: SpinData, methods: readonly CompareMethod[],
   signal?: AbortLike): Comparison[] {
   const both = methods.length > 0 ? concatData([observed, generated]) : observed;
@@ -47,5 +61,15 @@ export function compareMethods(observed: SpinData, generated: SpinData, methods:
     method: m,
     observed: COMPARE_METHODS[m](observed, signal).params,
     augmented: COMPARE_METHODS[m](both, signal).params,
+  }));
+}
+
+/** compareMethods with the fits started together on `runner` (the same results). */
+export async function compareMethodsOn(runner: FitRunner, observed: SpinData, generated: SpinData, methods: readonly CompareMethod[],
+  signal?: AbortLike): Promise<Comparison[]> {
+  const both = methods.length > 0 ? concatData([observed, generated]) : observed;
+  return await Promise.all(methods.map(async (m) => {
+    const [o, a] = await Promise.all([runner.fit(m, observed, signal), runner.fit(m, both, signal)]);
+    return { method: m, observed: o.params, augmented: a.params };
   }));
 }

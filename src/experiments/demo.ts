@@ -6,11 +6,11 @@
 import { chart, grid } from '../plot/index.js';
 import { augment, type AugmentOptions, type AugmentResult, type AugmentProgressFn } from '../diffusion/augment.js';
 import { mse } from '../ising/metrics.js';
-import { compareMethods } from '../diffusion/compare.js';
-import type { CompareMethod } from '../diffusion/compare.js';
+import { compareMethodsOn, SERIAL_FITS } from '../diffusion/compare.js';
+import type { CompareMethod, FitRunner } from '../diffusion/compare.js';
 import type { IsingParams } from '../ising/types.js';
 import { paramsToJSON } from '../io/params.js';
-import { concatSpins, inferEM, paramPairs, seedOf, skInstanceFor } from './pipeline.js';
+import { concatSpins, paramPairs, seedOf, skInstanceFor } from './pipeline.js';
 import { fmt, mdTable } from './harness.js';
 import type { LoopHooks } from '../util/abort.js';
 
@@ -25,6 +25,8 @@ export interface DemoOptions extends LoopHooks<AugmentProgressFn> {
   augment?: Omit<AugmentOptions, 'test' | 'samples' | 'seed' | 'onProgress' | 'signal'>;
   /** Also fit these methods on observed-only and observed + generated data (EM is always reported). */
   compare?: CompareMethod[];
+  /** Where the inference fits run (default: one after another on this thread; the same numbers anywhere). */
+  fits?: FitRunner;
   now?: () => number;
 }
 
@@ -43,22 +45,29 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const now = o.now ?? (() => 0);
   const t0 = now();
   const inst = skInstanceFor(o.n, o.g, o.M, o.seed);
+  const fits = o.fits ?? SERIAL_FITS;
   const r: AugmentResult = await augment(inst.train, {
     ...o.augment,
     test: inst.test,
     samples: o.samples,
     seed: seedOf('demo-diffusion', o.seed),
+    infer: (d) => fits.fit('em', d, o.signal),
     onProgress: o.onProgress,
     signal: o.signal,
   });
   const mObs = mse(inst.truth, r.observedParams);
   const mAug = mse(inst.truth, r.params);
-  const mAugOnly = mse(inst.truth, inferEM(r.generated));
-  // Honesty: the observed-only inference could also use the test half (2M samples in all).
-  const mAll = mse(inst.truth, inferEM(concatSpins([inst.train, inst.test])));
-  // Other methods on the same observed and observed + generated data (exact MLE can beat augmented EM).
-  const compare = compareMethods(inst.train, r.generated, (o.compare ?? []).filter((m) => m !== 'em'), o.signal)
-    .map((c) => ({ method: c.method, mse_obs: mse(inst.truth, c.observed).mse, mse_aug_obs: mse(inst.truth, c.augmented).mse }));
+  // The fits below are independent: started together, a runner with workers runs them side by side.
+  const [augOnly, all, compared] = await Promise.all([
+    fits.fit('em', r.generated, o.signal),
+    // Honesty: the observed-only inference could also use the test half (2M samples in all).
+    fits.fit('em', concatSpins([inst.train, inst.test]), o.signal),
+    // Other methods on the same observed and observed + generated data (exact MLE can beat augmented EM).
+    compareMethodsOn(fits, inst.train, r.generated, (o.compare ?? []).filter((m) => m !== 'em'), o.signal),
+  ]);
+  const mAugOnly = mse(inst.truth, augOnly.params);
+  const mAll = mse(inst.truth, all.params);
+  const compare = compared.map((c) => ({ method: c.method, mse_obs: mse(inst.truth, c.observed).mse, mse_aug_obs: mse(inst.truth, c.augmented).mse }));
   const seconds = now() - t0;
   const summary = { n: o.n, M: o.M, mse_obs: mObs.mse, mse_aug_obs: mAug.mse, stop_iteration: r.chosenIteration, seconds };
   const gain = (100 * (mAug.mse - mObs.mse)) / mObs.mse;

@@ -44,6 +44,23 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
   const WA = new Float64Array(na * na);
   for (let i = 0; i < na; i++) WA.set(w.subarray(i * n, i * n + na), i * na);
   const E0A = grayEnergies(na, b.subarray(0, na), WA);
+  // The inner walk is the same for every outer state: tabulate it once. Step t visits state
+  // gx[t] (Gray code) after flipping spin i to s (flip[t] = 2i + (s > 0)); E0G[t] = E0A[gx[t]].
+  // Each sum below takes the same terms in the same order as the plain walk (the same numbers).
+  const nNib = Math.ceil(na / 4);
+  const gx = new Uint32Array(sizeA);
+  const flip = new Uint8Array(sizeA);
+  const E0G = new Float64Array(sizeA);
+  const L = Math.min(16, sizeA);
+  for (let t = 0, x = 0; t < sizeA; t++) {
+    if (t > 0) {
+      const i = ctz(t);
+      x ^= 1 << i;
+      flip[t] = (i << 1) | ((x >> i) & 1);
+    }
+    gx[t] = x;
+    E0G[t] = E0A[x]!;
+  }
   const run = (pass: 0 | 1, shift: number) => {
     // Outer state over B.
     const sB = new Int8Array(nb).fill(-1);
@@ -63,7 +80,7 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
       for (let k = j + 1; k < nb; k++) eB -= w[(na + j) * n + na + k]! * sB[j]! * sB[k]!;
     }
     let emin = Infinity;
-    const pA = new Float64Array(sizeA);
+    const pG = new Float64Array(sizeA); // Σ over outer states of q, by inner step t
     const vA = new Float64Array(na);
     const meanB = new Float64Array(nb);
     const corrBB = new Float64Array(nb * nb);
@@ -71,9 +88,8 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
     let Zs = 0;
     let sE = 0;
     let sE2 = 0;
-    const sA = new Int8Array(na);
-    const nNib = Math.ceil(na / 4);
-    const hist = new Float64Array(nNib * 16);
+    const hist = new Float64Array(64); // 16 bins per nibble of x (na ≤ 15: four nibbles; those past nNib unused)
+    const hs = new Float64Array(2 * na); // F's change when spin i flips to s: 2·s·hA_i
     for (let tb = 0; tb < sizeB; tb++) {
       if (tb > 0) {
         const j = ctz(tb);
@@ -88,41 +104,47 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
         }
       }
       // Inner Gray walk over A: F = Σ_i hA_i s_i; E = E0A[x] + eB - F.
-      sA.fill(-1);
       let F = 0;
-      for (let i = 0; i < na; i++) F -= hA[i]!;
-      let x = 0;
+      for (let i = 0; i < na; i++) {
+        F -= hA[i]!;
+        hs[2 * i] = -2 * hA[i]!;
+        hs[2 * i + 1] = 2 * hA[i]!;
+      }
       if (pass === 0) {
-        let e = E0A[0]! + eB - F;
+        let e = E0G[0]! + eB - F;
         if (e < emin) emin = e;
         for (let t = 1; t < sizeA; t++) {
-          const i = ctz(t);
-          const sn = -sA[i]!;
-          sA[i] = sn;
-          F += 2 * sn * hA[i]!;
-          x ^= 1 << i;
-          e = E0A[x]! + eB - F;
+          F += hs[flip[t]!]!;
+          e = E0G[t]! + eB - F;
           if (e < emin) emin = e;
         }
       } else {
         vA.fill(0);
         let zB = 0;
-        for (let t = 0; t < sizeA; t++) {
-          if (t > 0) {
-            const i = ctz(t);
-            const sn = -sA[i]!;
-            sA[i] = sn;
-            F += 2 * sn * hA[i]!;
-            x ^= 1 << i;
+        // Steps t in aligned blocks of L = min(16, 2^na): within one, the nibbles above the
+        // lowest do not change (bits ≥ 4 of the Gray code of t depend on t >> 4 only), so their
+        // bins accumulate in registers: the same additions in the same order as through memory.
+        for (let t0 = 0; t0 < sizeA; t0 += L) {
+          const x0 = gx[t0]!;
+          const b1 = 16 | ((x0 >> 4) & 15), b2 = 32 | ((x0 >> 8) & 15), b3 = 48 | ((x0 >> 12) & 15);
+          let a1 = hist[b1]!, a2 = hist[b2]!, a3 = hist[b3]!;
+          for (let t = t0; t < t0 + L; t++) {
+            if (t > 0) F += hs[flip[t]!]!;
+            const de = E0G[t]! + eB - F - shift;
+            const q = Math.exp(-de);
+            zB += q;
+            sE += q * de;
+            sE2 += q * de * de;
+            pG[t]! += q;
+            // Σ_x q s_i(x) for the spins of A, via 16-bin histograms of each 4-bit nibble of x.
+            hist[gx[t]! & 15]! += q;
+            a1 += q;
+            a2 += q;
+            a3 += q;
           }
-          const de = E0A[x]! + eB - F - shift;
-          const q = Math.exp(-de);
-          zB += q;
-          sE += q * de;
-          sE2 += q * de * de;
-          pA[x]! += q;
-          // Σ_x q s_i(x) for the spins of A, via 16-bin histograms of each 4-bit nibble of x.
-          for (let nb4 = 0, sh = 0; nb4 < nNib; nb4++, sh += 4) hist[(nb4 << 4) | ((x >> sh) & 15)]! += q;
+          hist[b1] = a1;
+          hist[b2] = a2;
+          hist[b3] = a3;
         }
         for (let nb4 = 0; nb4 < nNib; nb4++) {
           for (let c = 0; c < 16; c++) {
@@ -142,6 +164,8 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
         }
       }
     }
+    const pA = new Float64Array(sizeA);
+    for (let t = 0; t < sizeA; t++) pA[gx[t]!] = pG[t]!;
     return { emin, pA, meanB, corrBB, corrAB, Zs, sE, sE2 };
   };
   const emin = run(0, 0).emin;

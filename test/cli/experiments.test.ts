@@ -42,6 +42,18 @@ describe('spindiff demo', () => {
     expect(readdirSync(rep).some((f) => f.endsWith('.tmp'))).toBe(false);
   });
 
+  it('the fits on worker threads (the default on several cores) give the numbers of --threads 1', async () => {
+    const results = async (extra: string[]): Promise<unknown> => {
+      const dir = mkdtempSync(join(tmpdir(), 'spindiff-demo-'));
+      expect(await main(['demo', '--quick', '--json', '--n', '8', '--M', '200', '--out', 'rep', ...extra], ctxFor(dir))).toBe(0);
+      const r = JSON.parse(readFileSync(join(dir, 'rep', 'results.json'), 'utf8'));
+      delete r.summary.seconds;
+      delete r.details.timings;
+      return r;
+    };
+    expect(await results(['--threads', '2'])).toEqual(await results(['--threads', '1']));
+  });
+
   it('rejects bad options with a message naming the option', async () => {
     const ctx = ctxFor(tmpdir());
     expect(await main(['demo', '--n', '1'], ctx)).toBe(2);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { Rng } from '../../src/random/index.js';
 import { enumerate, probabilities, sampleExact, skParams, energy, stateSpins, dataMoments } from '../../src/ising/index.js';
 import { bruteForce, maxAbsDiff } from './helpers.js';
+import { enumerateReference } from './enumerate-reference.js';
 
 describe('exact enumeration (Gray code, streamed) against brute force', () => {
   it('log Z, moments, entropy and energy statistics match brute force for n ≤ 10', () => {
@@ -22,6 +23,18 @@ describe('exact enumeration (Gray code, streamed) against brute force', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('the tabulated walk gives the plain walk\'s numbers bit for bit (n = 1..16, weak to huge couplings)', () => {
+    const bits = (e: ReturnType<typeof enumerate>): number[] => [e.logZ, e.entropy, e.energyMean, e.energyVar, e.energyMin, ...e.mean, ...e.corr];
+    for (let n = 1; n <= 16; n++) {
+      for (const g of [0, 0.4, 1, 3, 40]) {
+        const p = skParams(n, g, new Rng(1000 * n + 10 * g));
+        const got = bits(enumerate(p)), want = bits(enumerateReference(p));
+        expect(got.length).toBe(want.length);
+        for (let k = 0; k < want.length; k++) if (!Object.is(got[k], want[k])) expect([n, g, k, got[k]]).toEqual([n, g, k, want[k]]);
+      }
+    }
   });
 
   it('stays finite with huge couplings (log-sum-exp): log Z = −E_min + log(degeneracy) in the limit', () => {

@@ -2,8 +2,9 @@
 // (the parts compute what the serial loops compute); oracle: erasureMachine and inferPLE.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.js';
-import { erasureMachine, inferPLE, sampleExact, skParams } from '../../src/ising/index.js';
-import { erasureMachineParallel, inferPLEParallel } from '../../src/ising/infer/parallel.js';
+import { erasureMachine, inferExactMLE, inferPLE, sampleExact, skParams } from '../../src/ising/index.js';
+import { erasureMachineParallel, InferPool, inferPLEParallel, poolFitRunner } from '../../src/ising/infer/parallel.js';
+import { COMPARE_METHODS } from '../../src/diffusion/compare.js';
 import type { InferResult } from '../../src/ising/index.js';
 
 const sameResult = (got: InferResult, want: InferResult): void => {
@@ -43,5 +44,43 @@ describe('parallel inference', () => {
     setTimeout(() => { signal.aborted = true; }, 100);
     await expect(run).rejects.toThrow(/aborted/);
     await expect(erasureMachineParallel(data, { epsGrid: [0.5, 2], threads: 2 })).rejects.toThrow(/ε must be in/);
+  });
+
+  it('a shared pool runs EM, PLE and exact-MLE fits of several data sets side by side, each with the serial result', async () => {
+    const other = sampleExact(skParams(n, 1.2, new Rng(7)), 1500, new Rng(8));
+    const pool = await InferPool.start(2);
+    try {
+      const fits = poolFitRunner(pool);
+      const calls = [['mle', data], ['em', other], ['ple', data], ['em', data], ['mle', other], ['ple', other]] as const;
+      const got = await Promise.all(calls.map(([m, d]) => fits.fit(m, d)));
+      for (const [k, [m, d]] of calls.entries()) sameResult(got[k]!, COMPARE_METHODS[m](d));
+      // Options travel with the jobs; progress counts the steps of all parts.
+      const steps: number[] = [];
+      sameResult(await erasureMachineParallel(data, { pool, epsGrid: grid, iterations: 30, onProgress: (d) => steps.push(d) }), erasureMachine(data, { epsGrid: grid, iterations: 30 }));
+      expect(Math.max(...steps)).toBe(grid.length * 30);
+      sameResult(await inferPLEParallel(data, { pool, lambda: 0.01 }), inferPLE(data, { lambda: 0.01 }));
+      sameResult(await fits.fit('mle', other), inferExactMLE(other));
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('on a shared pool, an aborted or failing call rejects alone; after close, calls reject', async () => {
+    const pool = await InferPool.start(2);
+    try {
+      const signal = { aborted: false };
+      const slow = erasureMachineParallel(data, { pool, epsGrid: grid, iterations: 100000, signal });
+      const bad = erasureMachineParallel(data, { pool, epsGrid: [0.5, 2] });
+      setTimeout(() => { signal.aborted = true; }, 100);
+      await expect(slow).rejects.toThrow(/aborted/);
+      await expect(bad).rejects.toThrow(/ε must be in/);
+      // The pool still serves calls, at once: the workers busy with the aborted jobs were replaced.
+      const t0 = performance.now();
+      sameResult(await inferPLEParallel(data, { pool }), inferPLE(data));
+      expect(performance.now() - t0).toBeLessThan(5000);
+    } finally {
+      pool.close();
+    }
+    await expect(inferPLEParallel(data, { pool })).rejects.toThrow(/closed/);
   });
 });

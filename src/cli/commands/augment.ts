@@ -2,6 +2,7 @@
  * spindiff augment: the whole pipeline (split, θ_train, train with the energy-variance stop,
  * generate M⁺, infer from observed + generated), with a report folder.
  */
+import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../args.js';
@@ -11,7 +12,8 @@ import { writeParamsFile } from '../../io/files.js';
 import { firstNonFinite } from '../../io/params.js';
 import { mse } from '../../ising/index.js';
 import type { IsingParams } from '../../ising/index.js';
-import { compareMethods, parseCompareList } from '../../diffusion/compare.js';
+import { compareMethods, compareMethodsOn, parseCompareList } from '../../diffusion/compare.js';
+import { InferPool, poolFitRunner } from '../../ising/infer/parallel.js';
 import { erasureMachine } from '../../ising/infer/em.js';
 import { inferPLE } from '../../ising/infer/ple.js';
 import { inferExactMLE } from '../../ising/infer/mle.js';
@@ -146,7 +148,12 @@ const command: Command = {
     const bad = firstNonFinite(res.params) ?? firstNonFinite(res.observedParams);
     if (bad !== null) throw new Error(`${method}: the fitted parameters are not finite (${bad}); nothing written`);
     const command = `spindiff augment --data ${a['data']}${a['test'] ? ` --test ${a['test']}` : ''} --samples ${a['samples']} --method ${method} --preset ${a['preset']} --iters ${trainFromArgs(a).iterations} --seed ${a['seed']}`;
-    const comparisons = compareMethods(res.train, res.generated, list.filter((m) => m !== method), ctx.signal);
+    // The comparison fits are independent: on several cores they run side by side on worker threads (the same numbers).
+    const others = list.filter((m) => m !== method);
+    const pool = others.length > 0 && availableParallelism() > 1 ? await InferPool.start(availableParallelism()) : null;
+    const comparisons = pool
+      ? await compareMethodsOn(poolFitRunner(pool), res.train, res.generated, others, ctx.signal).finally(() => pool.close())
+      : compareMethods(res.train, res.generated, others, ctx.signal);
     if (ctx.signal.aborted) throw new Error('interrupted');
     // The primary output last: when it exists, everything else was written too.
     if (a['report']) writeReport(pathOf(ctx, a['report'] as string), res, { method, truth, command, comparisons }, a['report'] as string);

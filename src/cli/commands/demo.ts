@@ -3,6 +3,7 @@
  * data, train the diffusion model with the energy-variance stop, augment, infer again; print
  * MSE(obs) vs MSE(aug+obs) and write a report folder (report.md, SVG plots, params JSON).
  */
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../args.js';
 import type { CliContext, Command } from '../context.js';
@@ -14,6 +15,7 @@ import { runDemo, type DemoOptions } from '../../experiments/demo.js';
 import { AUGMENT_DEFAULTS, DEFAULT_SAMPLER } from '../../diffusion/augment.js';
 import { DEFAULT_TRAIN } from '../../diffusion/train.js';
 import { setBackend } from '../../tensor/backend/registry.js';
+import { InferPool, poolFitRunner } from '../../ising/infer/parallel.js';
 import { BACKEND_OPTION, THREADS_OPTION, checkExactMle, chooseBackend, progressMode } from './common.js';
 
 
@@ -56,7 +58,7 @@ const command: Command = {
       json: { type: 'boolean', help: 'print only one JSON line {n, M, mse_obs, mse_aug_obs, stop_iteration, seconds} on stdout (the sentence goes to stderr)' },
       progress: { type: 'boolean', help: 'progress every second when stderr is not a terminal (default: every 5 s)' },
       backend: { ...BACKEND_OPTION },
-      threads: { ...THREADS_OPTION },
+      threads: { ...THREADS_OPTION, help: `${THREADS_OPTION.help}; also the worker threads of the inference fits (the same numbers on any count)` },
     },
   },
   async run(a, ctx: CliContext) {
@@ -82,6 +84,10 @@ const command: Command = {
     let stage = '';
     let last = 0;
     const labels: Record<string, string> = { 'infer-train': 'infer (observed)', train: 'train diffusion', evaluate: 'train diffusion', generate: 'generate', infer: 'infer (augmented)' };
+    // The fits (EM before and after training, the comparison fits) on worker threads: the seven
+    // fits after generation are independent and run side by side (the same numbers as serially).
+    const fitThreads = (a['threads'] as number | undefined) ?? availableParallelism();
+    const pool = fitThreads > 1 ? await InferPool.start(fitThreads) : null;
     const result = await runDemo({
       n: a['n'] as number,
       g: a['g'] as number,
@@ -90,6 +96,7 @@ const command: Command = {
       samples,
       augment: augmentOpts,
       compare,
+      ...(pool ? { fits: poolFitRunner(pool) } : {}),
       signal: ctx.signal,
       now: () => performance.now() / 1000,
       onProgress: (s, done, total, info) => {
@@ -107,7 +114,7 @@ const command: Command = {
         bar!.tick(done - last, info?.['loss'] !== undefined ? `loss ${info['loss'].toFixed(4)}` : undefined);
         last = done;
       },
-    });
+    }).finally(() => pool?.close());
     (bar as Progress | null)?.end();
     if (ctx.signal.aborted) {
       ctx.stderr('spindiff demo: interrupted; no report written\n');

@@ -1,29 +1,35 @@
 // The worker side of parallel inference (parallel.ts): scripts/build-worker.mjs bundles this
 // module with esbuild into parallel-worker-source.ts, started from a data: URL (Node) or a Blob
-// URL (browsers). The first message is the data (kept for every later job); then each job
-// message is answered with its result, with progress messages in between. Importing this module
-// runs nothing; runInferWorker does.
+// URL (browsers). A worker keeps the data sets it is sent (by key) until told to drop them, and
+// answers each job message with its result, with progress messages in between. Importing this
+// module runs nothing; runInferWorker does.
 import { enableWasmLanes } from '../blocked-wasm.js';
 import { runInferJob } from './parallel-jobs.js';
-import type { InferJob, WorkerData, WorkerMessage } from './parallel-jobs.js';
+import type { PoolRequest, WorkerData, WorkerMessage } from './parallel-jobs.js';
 
 interface Port {
   post(m: WorkerMessage): void;
   onMessage(f: (m: unknown) => void): void;
 }
 
-/** Serve jobs on a port: the first message is the data, then one answer per job. */
+/** Serve requests on a port: data sets to keep or drop, and jobs on a kept data set. */
 export function serveInferJobs(port: Port): void {
-  let data: WorkerData | null = null;
-  const cache = new Map<string, unknown>();
+  const sets = new Map<number, { data: WorkerData; cache: Map<string, unknown> }>();
   port.onMessage((m) => {
-    if (data === null) {
-      data = m as WorkerData;
+    const req = m as PoolRequest;
+    if ('data' in req) {
+      sets.set(req.dataset, { data: req.data, cache: new Map() });
       return;
     }
-    const { id, job } = m as { id: number; job: InferJob };
+    if ('drop' in req) {
+      sets.delete(req.drop);
+      return;
+    }
+    const { id, dataset, job } = req;
     try {
-      const result = runInferJob(data, job, cache, (done) => port.post({ id, progress: done }));
+      const set = sets.get(dataset);
+      if (!set) throw new Error(`inference worker: no data set ${dataset}`);
+      const result = runInferJob(set.data, job, set.cache, (done) => port.post({ id, progress: done }));
       port.post({ id, result });
     } catch (e) {
       port.post({ id, error: e instanceof Error ? e.message : String(e) });

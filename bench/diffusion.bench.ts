@@ -50,7 +50,7 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
       for (const [name, get] of variants) {
         out.push({
           group: 'train', impl: name, name: `diffusion train, ${preset} (${cfg.widths.join('-')}, tdim ${cfg.timeDim}), ${steps} steps`,
-          shape: `batch=128,n=20,steps=${steps}`, repeats: o.quick ? 2 : 5,
+          shape: `${preset},batch=128,n=20,steps=${steps}`, repeats: o.quick ? 2 : 5,
           setup: () => withBackend(be, () => get().step()),
           fn: () => withBackend(be, () => {
             for (let i = 0; i < steps; i++) get().step();

@@ -150,7 +150,8 @@ const command: Command = {
     const command = `spindiff augment --data ${a['data']}${a['test'] ? ` --test ${a['test']}` : ''} --samples ${a['samples']} --method ${method} --preset ${a['preset']} --iters ${trainFromArgs(a).iterations} --seed ${a['seed']}`;
     // The comparison fits are independent: on several cores they run side by side on worker threads (the same numbers).
     const others = list.filter((m) => m !== method);
-    const pool = others.length > 0 && availableParallelism() > 1 ? await InferPool.start(availableParallelism()) : null;
+    const fitThreads = (a['threads'] as number | undefined) ?? availableParallelism(); // --threads 1: serially
+    const pool = others.length > 0 && fitThreads > 1 ? await InferPool.start(fitThreads) : null;
     const comparisons = pool
       ? await compareMethodsOn(poolFitRunner(pool), res.train, res.generated, others, ctx.signal).finally(() => pool.close())
       : compareMethods(res.train, res.generated, others, ctx.signal);

@@ -27,6 +27,7 @@ import type { AdamHyper } from '../tensor/backend/types.js';
 import { mseLoss, needsGrad, topoOrder } from '../autograd/index.js';
 import type { Node } from '../autograd/index.js';
 import type { NoiseMLP } from './network.js';
+import { checkMaxNorm, clipScale } from '../nn/index.js';
 import { at, last, dims } from '../util/checked.js';
 
 export interface TrainStepPlan {
@@ -340,12 +341,11 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
       },
       clipGradNorm(maxNorm) {
         live();
-        if (!(maxNorm >= 0)) throw new Error(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);
+        checkMaxNorm(maxNorm);
         let sq = 0;
         for (const { slot } of params) sq = rk.sumSq(off(slot.grad), slot.size, sq);
-        const total = Math.sqrt(sq);
-        const coef = maxNorm / (total + 1e-6);
-        if (!(coef >= 1)) rk.scale(off(gStart), W, coef);
+        const { total, scale } = clipScale(sq, maxNorm);
+        if (scale !== null) rk.scale(off(gStart), W, scale);
         return total;
       },
       adam(h) {

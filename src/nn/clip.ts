@@ -9,18 +9,34 @@ import type { Tensor } from '../tensor/index.js';
  * multiplied by the NaN coefficient, as PyTorch does.
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, opts: { errorIfNonfinite?: boolean } = {}): number {
-  if (!(maxNorm >= 0)) throw new Error(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);
+  checkMaxNorm(maxNorm);
   const grads: (Float32Array | Float64Array)[] = [];
   for (const p of params) if (p.grad !== null) grads.push(p.grad.data);
   if (grads.length === 0) return 0;
   let sq = 0;
   for (const g of grads) for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
+  const { total, scale } = clipScale(sq, maxNorm, opts.errorIfNonfinite);
+  if (scale !== null) for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = g[i]! * scale;
+  return total;
+}
+
+/** clipGradNorm's check of maxNorm. */
+export function checkMaxNorm(maxNorm: number): void {
+  if (!(maxNorm >= 0)) throw new Error(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);
+}
+
+/**
+ * clipGradNorm's decision from the float64 sum of squares `sq` of all the gradients (kernels that
+ * sum elsewhere, e.g. the compiled training step's, share it): the total norm √sq and the factor
+ * the gradients are multiplied by, coef = maxNorm / (total + 1e-6), or null where coef ≥ 1 leaves
+ * them alone. torch.clamp(coef, max=1) keeps NaN, so a NaN coefficient is applied (NaN gradients
+ * propagate) unless errorIfNonfinite.
+ */
+export function clipScale(sq: number, maxNorm: number, errorIfNonfinite = false): { total: number; scale: number | null } {
   const total = Math.sqrt(sq);
-  if (!Number.isFinite(total) && opts.errorIfNonfinite) {
+  if (!Number.isFinite(total) && errorIfNonfinite) {
     throw new Error(`clipGradNorm: the total norm of the gradients is ${total}; set errorIfNonfinite: false to clip anyway`);
   }
   const coef = maxNorm / (total + 1e-6);
-  // torch.clamp(coef, max=1) keeps NaN, so NaN gradients propagate; coef ≥ 1 leaves them alone.
-  if (!(coef >= 1)) for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = g[i]! * coef;
-  return total;
+  return { total, scale: coef >= 1 ? null : coef };
 }

@@ -13,12 +13,12 @@ import { cpus, loadavg } from 'node:os';
 import type { BenchCase, BenchModule, BenchResult } from './types.js';
 import { median, ratioInterval } from './stats.js';
 
-interface Args { json: boolean; quick: boolean; only: string[] | null; impl: string[] | null; out: string }
+interface Args { json: boolean; quick: boolean; only: string[] | null; impl: string[] | null; out: string; repeats: number | null }
 
-const USAGE = `usage: npm run bench -- [--json] [--quick] [--only matmul|train|sample|em|enum[,…]] [--impl substr[,…]] [--out file]`;
+const USAGE = `usage: npm run bench -- [--json] [--quick] [--only matmul|train|sample|em|enum[,…]] [--impl substr[,…]] [--repeats N] [--out file]`;
 
 function parseArgs(argv: string[], outDefault: string): Args {
-  const a: Args = { json: false, quick: false, only: null, impl: null, out: outDefault };
+  const a: Args = { json: false, quick: false, only: null, impl: null, out: outDefault, repeats: null };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
     const value = (): string => {
@@ -31,6 +31,12 @@ function parseArgs(argv: string[], outDefault: string): Args {
     else if (s === '--only') a.only = value().split(',').filter(Boolean);
     else if (s === '--impl') a.impl = value().split(',').filter(Boolean);
     else if (s === '--out') a.out = value();
+    else if (s === '--repeats') {
+      // Every case's samples (rounds), instead of its own default; a slow case still stops at 2 after ~60 s.
+      const v = value();
+      if (!/^[1-9][0-9]{0,2}$/.test(v)) throw new Error(`option --repeats: expected an integer 1..999, got '${v}'\n${USAGE}`);
+      a.repeats = Number(v);
+    }
     else if (s === '--help' || s === '-h') { process.stdout.write(USAGE + '\n'); process.exit(0); }
     else throw new Error(`unknown option ${s}\n${USAGE}`);
   }
@@ -54,10 +60,17 @@ async function calibrate(c: BenchCase): Promise<{ inner: number; t: number }> {
   return { inner: Math.max(1, Math.min(10_000, Math.ceil(20 / Math.max(t, 1e-3)))), t };
 }
 
-/** One timed sample (ms per call): `inner` calls, or one value from the case's own `measure`. */
+/**
+ * One timed sample (ms per call): `inner` calls after one untimed call, or one value from the
+ * case's own `measure`. The untimed call matches the peers' subprocesses, which warm up before
+ * each sample (bench/peers/torch_bench.py `timed`): without it the first call after another
+ * case ran — cold caches, sleeping worker threads — was timed for spindiff alone, and with
+ * `inner` = 1 (a ~100 ms training step) it was the whole sample.
+ */
 async function sample(c: BenchCase, inner: number): Promise<number> {
   if (c.measure) return (await c.measure(1))[0]!;
   await call(() => c.before?.());
+  await call(c.fn);
   const t0 = now();
   for (let i = 0; i < inner; i++) await call(c.fn);
   return (now() - t0) / inner;
@@ -223,7 +236,7 @@ async function main(): Promise<void> {
     if (!sets.has(key)) sets.set(key, []);
     sets.get(key)!.push(c);
   }
-  const repeatsOf = (c: BenchCase): number => c.repeats ?? (args.quick ? 3 : 7);
+  const repeatsOf = (c: BenchCase): number => args.repeats ?? c.repeats ?? (args.quick ? 3 : 7);
   for (const set of sets.values()) {
     const live: { c: BenchCase; inner: number; times: number[]; loads: number[]; error?: string }[] = [];
     const base = (c: BenchCase) => ({ bench: c.group, impl: c.impl, name: c.name, threads: c.threads ?? 1, shape: c.shape ?? c.name });

@@ -12,6 +12,7 @@ import { DEFAULT_TRAIN, DiffusionTrainer, makePredictor } from '../src/diffusion
 import { presetConfig } from '../src/diffusion/network.js';
 import type { PresetName } from '../src/diffusion/network.js';
 import type { SpinData } from '../src/ising/index.js';
+import { checkStepPath } from './peers/spindiff-network.bench.js';
 
 function data(n: number, m: number): SpinData {
   const rng = new Rng(3);
@@ -31,30 +32,35 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
   for (const [impl, be] of backends) {
     for (const preset of ['tiny', 'small', 'paper'] as PresetName[]) {
       const cfg = presetConfig(preset, n);
-      const trainer = (compiled: boolean, resident = true): (() => DiffusionTrainer) => {
+      const trainer = (compiled: boolean, resident = true): { get: () => DiffusionTrainer; check: () => void; dispose: () => void } => {
         let tr: DiffusionTrainer | null = null;
-        return () => (tr ??= withBackend(be, () => {
+        const get = (): DiffusionTrainer => (tr ??= withBackend(be, () => {
           const t = new DiffusionTrainer(data(n, 2000), cfg, { ...DEFAULT_TRAIN, iterations: 100000 });
           t.compiledStep = compiled;
           t.residentUpdate = resident;
           return t;
         }));
+        // dispose frees the resident state only (the sampler cases read .net, which stays).
+        return { get, check: () => { if (tr) checkStepPath(tr, compiled, resident); }, dispose: () => tr?.dispose() };
       };
-      const ready = trainer(true);
+      const main = trainer(true);
+      const ready = main.get;
       const steps = preset === 'paper' ? 1 : 5;
       // On wasm the compiled step (diffusion/trainplan.ts) with its update resident, as
       // '<impl>-jsupdate' the compiled step with the update in JS, and as '<impl>-autograd' the
       // autograd step (all the same numbers); the js backend has only the autograd step.
-      const variants: [string, () => DiffusionTrainer][] = impl === 'spindiff-js' ? [[impl, ready]]
-        : [[impl, ready], [`${impl}-jsupdate`, trainer(true, false)], [`${impl}-autograd`, trainer(false)]];
-      for (const [name, get] of variants) {
+      const variants: [string, ReturnType<typeof trainer>][] = impl === 'spindiff-js' ? [[impl, main]]
+        : [[impl, main], [`${impl}-jsupdate`, trainer(true, false)], [`${impl}-autograd`, trainer(false)]];
+      for (const [name, { get, check, dispose }] of variants) {
         out.push({
           group: 'train', impl: name, name: `diffusion train, ${preset} (${cfg.widths.join('-')}, tdim ${cfg.timeDim}), ${steps} steps`,
           shape: `${preset},batch=128,n=20,steps=${steps}`, repeats: o.quick ? 2 : 5,
           setup: () => withBackend(be, () => get().step()),
           fn: () => withBackend(be, () => {
             for (let i = 0; i < steps; i++) get().step();
+            if (impl !== 'spindiff-js') check();
           }),
+          teardown: dispose,
         });
       }
       const B = preset === 'paper' ? 256 : 1000;

@@ -34,6 +34,17 @@ function randomSpins(m: number, n: number, rng: Rng): { n: number; m: number; s:
   return { n, m, s };
 }
 
+/**
+ * Throws where a trainer's last step did not take the path its case is named for: a trainer that
+ * finds no room for its resident state in the backend's memory steps through autograd (or
+ * without the resident update), and its row would time another path under the variant's name.
+ */
+export function checkStepPath(t: DiffusionTrainer, compiled: boolean, resident: boolean): void {
+  if (t.lastStepCompiled !== compiled || t.lastStepResident !== (compiled && resident)) {
+    throw new Error(`the step ran ${t.lastStepCompiled ? (t.lastStepResident ? 'compiled, update resident' : 'compiled, update in JS') : `through autograd (${t.lastStepFallback ?? '?'})`}, not the case's path`);
+  }
+}
+
 function withBackendCase(backend: Backend, c: BenchCase): BenchCase {
   let prev: Backend | null = null;
   return {
@@ -70,7 +81,12 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
             trainer.compiledStep = compiled;
             trainer.residentUpdate = variant === 'resident';
           },
-          fn: () => trainer!.step(),
+          fn: () => {
+            trainer!.step();
+            checkStepPath(trainer!, compiled, variant === 'resident');
+          },
+          // Frees the resident state: the backend's memory holds only a few of them.
+          teardown: () => { trainer?.dispose(); trainer = null; },
         }));
       }
     }

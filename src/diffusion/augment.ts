@@ -272,6 +272,7 @@ export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions):
   }
   const stopIteration = trainer.iteration;
   const chosen = best ?? { iteration: stopIteration, stateDict: trainer.samplingStateDict() };
+  trainer.dispose(); // the backend memory goes to sampling (a resumed trainer compiles its step again)
   return { ...state(), stopIteration, chosen, evalSeconds, ...(o.keepCheckpoints ? { checkpoints } : {}) };
 }
 

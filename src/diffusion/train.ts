@@ -162,6 +162,12 @@ export class DiffusionTrainer {
   /** Whether the last step ran compiled. */
   lastStepCompiled = false;
   /**
+   * Why the last step ran through autograd instead (compiledStep off, an objective or backend
+   * without the compiled step, or the refusal of compileTrainStep, e.g. no room left in the
+   * backend's memory for another resident training state); null when it ran compiled.
+   */
+  lastStepFallback: string | null = null;
+  /**
    * Where the step runs compiled, run its update resident too (trainplan.ts ResidentUpdate:
    * clipping, Adam and the EMA on the backend's copies, Adam's moments and the EMA's averages kept
    * there between steps, bit-identical). False: the compiled step copies the gradients out and
@@ -182,8 +188,8 @@ export class DiffusionTrainer {
   private readonly x0: Float32Array;
   private readonly m: number;
   private readonly n: number;
-  /** The compiled step and the backend it was compiled for; or the backend that has none. */
-  private compiled: { backend: Backend; plan: TrainStepPlan | null } | null = null;
+  /** The compiled step and the backend it was compiled for; or the backend that has none, and why. */
+  private compiled: { backend: Backend; plan: TrainStepPlan | null; refused: string | null } | null = null;
 
   /**
    * A new run, its network initialised from the seed's 'init' stream, or from `weights` (a state
@@ -251,6 +257,8 @@ export class DiffusionTrainer {
     }
     this.lastStepCompiled = plan !== null;
     this.lastStepResident = up !== null;
+    this.lastStepFallback = plan ? null : !this.compiledStep ? 'compiledStep is off'
+      : !epsBatch ? 'the objective has no compiled step' : this.compiled?.refused ?? 'no compiled step';
     // Stop before the update, so the trainer keeps its last finite state.
     if (!Number.isFinite(value)) throw new TrainingDivergedError(k + 1, value);
     this.adam.zeroGrad();
@@ -304,6 +312,7 @@ export class DiffusionTrainer {
   private push(up: ResidentUpdate): void {
     const n = this.adam.params.length;
     if (!this.live.moments) {
+      this.adam.releaseKernel(); // the moments live in `up` now: a kernel's copy would only take memory
       for (let k = 0; k < n; k++) {
         const { m, v } = this.adam.readMoments(k);
         up.writeMoments(k, m, v);
@@ -343,20 +352,39 @@ export class DiffusionTrainer {
   private trainPlan(): TrainStepPlan | null {
     const be = getBackend();
     if (this.compiled?.backend === be) return this.compiled.plan;
-    this.release();
-    this.compiled?.plan?.dispose();
+    this.dispose();
     const rk = be.resident?.() ?? null;
     let plan: TrainStepPlan | null = null;
+    let refused: string | null = rk ? null : `the ${be.name} backend has no compiled step`;
     if (rk) {
       try {
         plan = compileTrainStep(this.model, this.cfg.batchSize, rk);
       } catch (e) {
         if (!(e instanceof NoTrainPlan)) throw e;
+        refused = e.message;
       }
     }
-    this.compiled = { backend: be, plan };
-    if (plan) plans?.register(this, plan.dispose);
+    this.compiled = { backend: be, plan, refused };
+    if (plan) plans?.register(this, plan.dispose, this);
     return plan;
+  }
+
+  /**
+   * Free the backend memory this trainer holds — the compiled step's resident state, and an Adam
+   * kernel's moments (a trainer on the autograd step) — now rather than when the trainer is
+   * collected; Adam's moments and the EMA's averages are brought back first, and a later step
+   * compiles again. A backend's memory holds a few resident training states (the paper network
+   * at batch 128 takes ~150 MB of its 512 MB); a trainer that finds no room steps through
+   * autograd, about half as fast (lastStepFallback says why): dispose of trainers that are done.
+   */
+  dispose(): void {
+    this.release();
+    this.adam.releaseKernel();
+    if (this.compiled?.plan) {
+      plans?.unregister(this);
+      this.compiled.plan.dispose();
+    }
+    this.compiled = null;
   }
 
   /** The weights to sample with: the EMA shadow if enabled, else the raw weights (copies). */

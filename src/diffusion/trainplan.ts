@@ -229,7 +229,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
     words = baseWords;
     block = rk.allocBlock(4 * words);
   }
-  if (block < 0) throw new NoTrainPlan('the backend memory has no room for the resident training state');
+  if (block < 0) throw new NoTrainPlan(`the backend memory has no room left for this training state (${Math.ceil((4 * words) / 2 ** 20)} MiB; DiffusionTrainer.dispose() frees the state of a trainer that is done)`);
   rk.view().fill(0, block >> 2, (block >> 2) + words); // the padding starts (and stays) zero
   const off = (w: number): number => block + 4 * w;
   const word = (w: number): number => (block >> 2) + w;

@@ -177,6 +177,7 @@ async function trainDiffusionFamily(kind: GeneratorKind, train: SpinData, p: Gen
   const seconds = (performance.now() - t0) / 1000;
   const net = new NoiseMLP(tr.net.config, new Rng(0));
   net.loadStateDict(tr.samplingStateDict());
+  tr.dispose();
   return { net, seconds };
 }
 

@@ -212,6 +212,7 @@ async function tailsJob(p: TailsPreset, seed: number, ctx: LoopHooks): Promise<T
     }
     const net = new NoiseMLP(cfg, new Rng(0));
     net.loadStateDict(trainer.samplingStateDict());
+    trainer.dispose();
     const sched = makeSchedule({ T: cfg.T });
     const clf = trainTailClassifier(train, thetaHat, sched, { threshold: eTauHat!, iterations: p.classifierIterations, seed: seedOf('tails-clf', seed), signal: ctx.signal });
     classifierAccuracy = clf.accuracy;

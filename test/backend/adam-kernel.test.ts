@@ -67,16 +67,54 @@ describe.each(backends)('Adam kernel on $name', ({ backend }) => {
     const { js, optJs } = run(backend, (ps, k) => new Adam(ps, { backendKernel: k }), -1);
     const twin = js.map((p) => fromStorage(p.data.slice(), p.shape).requireGrad());
     const optK = withBackend(backend, () => new Adam(twin, {}));
-    expect(optK.residentMoments).toBe(true);
+    expect(optK.residentMoments).toBe(false); // the kernel is taken at the first step
     expect(new Adam(twin, { amsgrad: true }).residentMoments).toBe(false); // JS backend: no kernel
     optK.loadStateDict(optJs.stateDict());
     setGrads(js, new Rng(7));
     setGrads(twin, new Rng(7));
     optJs.step();
     optK.step();
+    expect(optK.residentMoments).toBe(true);
     js.forEach((p, i) => expect(Array.from(twin[i]!.data)).toEqual(Array.from(p.data)));
     const back = new Adam(js.map((p) => fromStorage(p.data.slice(), p.shape).requireGrad()), { backendKernel: false });
     back.loadStateDict(optK.stateDict());
     expect(back.stateDict().buffers['3.exp_avg_sq']!.data).toEqual(optJs.stateDict().buffers['3.exp_avg_sq']!.data);
+  });
+
+  it('releaseKernel() moves the moments back and frees the memory; the next step takes a kernel again, same numbers', () => {
+    const a = params(new Rng(1)), b = params(new Rng(1));
+    const optJs = new Adam(a, { backendKernel: false });
+    // The backend with its blocks counted, to see the kernel's memory come back.
+    let live = 0;
+    const counted: Backend = { ...backend, adamKernel: (sizes) => {
+      const k = backend.adamKernel!(sizes);
+      if (!k) return null;
+      live++;
+      return { ...k, free: () => { live--; k.free(); } };
+    } };
+    const optK = withBackend(counted, () => new Adam(b, {}));
+    expect(live).toBe(0); // nothing taken before the first step
+    for (let step = 0; step < 6; step++) {
+      setGrads(a, new Rng(200 + step));
+      setGrads(b, new Rng(200 + step));
+      optJs.step();
+      optK.step();
+      expect(live).toBe(1);
+      expect(optK.residentMoments).toBe(true);
+      if (step % 2 === 1) {
+        optK.releaseKernel();
+        expect([live, optK.residentMoments]).toEqual([0, false]);
+        // Read and changed while out of the kernel: the next step carries the change in.
+        const { m, v } = optK.readMoments(3), j = optJs.readMoments(3);
+        expect(Array.from(m)).toEqual(Array.from(j.m));
+        m[0] = m[0]! * 0.5;
+        j.m[0] = j.m[0]! * 0.5;
+        optK.writeMoments(3, m, v);
+      }
+    }
+    a.forEach((p, i) => expect(Array.from(b[i]!.data)).toEqual(Array.from(p.data)));
+    optK.releaseKernel();
+    optK.releaseKernel(); // twice: nothing more to free
+    expect(live).toBe(0);
   });
 });

@@ -192,17 +192,78 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
     const data = spins(6, 100, 4);
     const net: NetworkConfig = { n: 6, T: 40, widths: [8, 16], timeDim: 8, residual: true };
     const cfg: TrainConfig = { ...DEFAULT_TRAIN, iterations: 10, batchSize: 8, T: 40 };
-    const step = (be: Backend, c: TrainConfig, compiled = true): boolean => withBackend(be, () => {
+    const step = (be: Backend, c: TrainConfig, compiled = true): string | null => withBackend(be, () => {
       const tr = new DiffusionTrainer(data, net, c);
       tr.compiledStep = compiled;
       tr.step();
-      return tr.lastStepCompiled;
+      expect(tr.lastStepCompiled).toBe(tr.lastStepFallback === null);
+      tr.dispose();
+      return tr.lastStepFallback;
     });
     const { backend } = backends[0]!;
-    expect(step(backend, cfg)).toBe(true);
-    expect(step(jsBackend, cfg)).toBe(false);
-    expect(step(backend, cfg, false)).toBe(false);
-    expect(step(backend, { ...cfg, generator: generatorConfig('masked') })).toBe(false);
-    expect(step(backend, { ...cfg, generator: generatorConfig('d3pm') })).toBe(false);
+    expect(step(backend, cfg)).toBeNull();
+    expect(step(jsBackend, cfg)).toBe('the js backend has no compiled step');
+    expect(step(backend, cfg, false)).toBe('compiledStep is off');
+    expect(step(backend, { ...cfg, generator: generatorConfig('masked') })).toBe('the objective has no compiled step');
+    expect(step(backend, { ...cfg, generator: generatorConfig('d3pm') })).toBe('the objective has no compiled step');
+  });
+
+  it('with no room left for its state a trainer steps through autograd (same numbers) and says why; dispose() frees the room and keeps the state', () => {
+    const { backend } = backends[0]!;
+    const data = spins(6, 200, 9);
+    const net: NetworkConfig = { n: 6, T: 1000, widths: [8, 16], timeDim: 8, residual: true };
+    const cfg: TrainConfig = { ...DEFAULT_TRAIN, iterations: 40, batchSize: 16, seed: 6, gradClip: 0.5 };
+    // The backend with its resident memory capped at `cap` bytes of blocks.
+    let used = 0, cap = Infinity;
+    const sizes = new Map<number, number>();
+    const capped: Backend = {
+      ...backend, name: 'capped',
+      resident: () => {
+        const rk = backend.resident!()!;
+        return {
+          ...rk,
+          allocBlock: (bytes: number) => {
+            if (used + bytes > cap) return -1;
+            const at = rk.allocBlock(bytes);
+            if (at >= 0) { used += bytes; sizes.set(at, bytes); }
+            return at;
+          },
+          freeBlock: (at: number) => { used -= sizes.get(at) ?? 0; sizes.delete(at); rk.freeBlock(at); },
+        };
+      },
+    };
+    const run = (tr: DiffusionTrainer, steps: number): void => withBackend(capped, () => { for (let i = 0; i < steps; i++) tr.step(); });
+    // One state's size, and dispose() gives it back.
+    const probe = new DiffusionTrainer(data, net, cfg);
+    run(probe, 1);
+    expect(probe.lastStepResident).toBe(true);
+    const one = used;
+    expect(one).toBeGreaterThan(0);
+    probe.dispose();
+    expect(used).toBe(0);
+    cap = one + 64; // room for one state, not for a second plan
+
+    const a = new DiffusionTrainer(data, net, cfg), b = new DiffusionTrainer(data, net, cfg);
+    run(a, 3);
+    expect(a.lastStepResident).toBe(true);
+    run(b, 3);
+    expect(b.lastStepCompiled).toBe(false);
+    expect(b.lastStepFallback).toMatch(/no room left for this training state \(\d+ MiB; DiffusionTrainer\.dispose\(\)/);
+    const ref3 = state(train(backend, data, net, cfg, 3, 'autograd'));
+    const gotB = state(b);
+    expect(gotB.losses).toEqual(ref3.losses);
+    expect(gotB.bytes.equals(ref3.bytes)).toBe(true);
+
+    a.dispose();
+    expect(used).toBe(0);
+    run(a, 3); // compiles again, from the state the disposed plan held (moments and averages)
+    expect(a.lastStepResident).toBe(true);
+    const ref6 = state(train(backend, data, net, cfg, 6, 'autograd'));
+    const gotA = state(a);
+    expect(gotA.losses).toEqual(ref6.losses);
+    expect(gotA.bytes.equals(ref6.bytes)).toBe(true);
+    a.dispose();
+    b.dispose(); // (b had no plan: nothing to free)
+    expect(used).toBe(0);
   });
 });

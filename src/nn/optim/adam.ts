@@ -1,5 +1,5 @@
 import { getBackend } from '../../tensor/index.js';
-import type { Tensor } from '../../tensor/index.js';
+import type { Backend, Tensor } from '../../tensor/index.js';
 import type { AdamHyper, AdamKernel } from '../../tensor/backend/types.js';
 import { Optimizer, applyHyper, checkBeta, checkNonNegative, type OptimizerState } from './optimizer.js';
 import { at } from '../../util/checked.js';
@@ -11,8 +11,10 @@ export interface AdamOptions {
   weightDecay?: number;
   amsgrad?: boolean;
   /**
-   * Keep the moments in the current backend and update there when it has an Adam kernel (wasm,
-   * threads; float32 parameters, no amsgrad) — same numbers bit for bit (default true).
+   * Keep the moments in the backend current at construction and update there when it has an Adam
+   * kernel (wasm, threads; float32 parameters, no amsgrad) — same numbers bit for bit (default
+   * true). The kernel's memory is taken at the first step, so an optimizer whose update runs
+   * elsewhere (a trainer's resident update) never takes it.
    */
   backendKernel?: boolean;
 }
@@ -35,11 +37,15 @@ export class Adam extends Optimizer {
   amsgrad: boolean;
   /** AdamW: decay p ← p·(1 − lr·λ) instead of adding λ·p to the gradient. */
   protected readonly decoupled: boolean;
-  private readonly m: Float64Array[];
-  private readonly v: Float64Array[];
+  private m: Float64Array[];
+  private v: Float64Array[];
   private readonly vmax: (Float64Array | null)[];
   /** The backend's kernel holding m and v (then this.m, this.v are empty), or null. */
-  private readonly kernel: AdamKernel | null;
+  private kernel: AdamKernel | null = null;
+  /** The backend to take a kernel from at a step, or null (none wanted or none there). */
+  private readonly kernelFrom: Backend | null;
+  /** Whether a step asked kernelFrom for a kernel (and got this.kernel, or null: no room). */
+  private kernelAsked = false;
 
   constructor(params: Iterable<Tensor>, opts: AdamOptions = {}, kind = 'Adam', decoupled = false, defaultDecay = 0) {
     super(params, opts.lr ?? 1e-3, kind);
@@ -55,16 +61,46 @@ export class Adam extends Optimizer {
     checkNonNegative(kind, 'weight_decay value', this.weightDecay);
     this.decoupled = decoupled;
     const float32 = this.params.every((p) => p.data instanceof Float32Array);
-    this.kernel = opts.backendKernel !== false && float32 && !this.amsgrad && this.params.length > 0
-      ? getBackend().adamKernel?.(this.params.map((p) => p.size)) ?? null : null;
-    this.m = this.kernel ? [] : this.params.map((p) => new Float64Array(p.size));
-    this.v = this.kernel ? [] : this.params.map((p) => new Float64Array(p.size));
+    const be = getBackend();
+    this.kernelFrom = opts.backendKernel !== false && float32 && !this.amsgrad && this.params.length > 0 && be.adamKernel ? be : null;
+    this.m = this.params.map((p) => new Float64Array(p.size));
+    this.v = this.params.map((p) => new Float64Array(p.size));
     this.vmax = this.params.map((p) => (this.amsgrad ? new Float64Array(p.size) : null));
   }
 
-  /** Whether the moments live in the backend (its Adam kernel runs the plain steps). */
+  /** Whether the moments live in the backend (its Adam kernel runs the plain steps; from the first step on). */
   get residentMoments(): boolean {
     return this.kernel !== null;
+  }
+
+  /** Take the backend's kernel (once, at a step) and move the moments into it; null where there is none or no room. */
+  private takeKernel(): AdamKernel | null {
+    const be = this.kernelFrom;
+    if (this.kernel || !be || this.kernelAsked) return this.kernel;
+    this.kernelAsked = true;
+    const k = be.adamKernel?.(this.params.map((p) => p.size)) ?? null;
+    if (!k) return null;
+    for (let i = 0; i < this.params.length; i++) k.write(i, at(this.m, i, 'exp_avg'), at(this.v, i, 'exp_avg_sq'));
+    this.kernel = k;
+    this.m = [];
+    this.v = [];
+    return k;
+  }
+
+  /**
+   * Move the moments out of the backend's kernel into this optimizer's own arrays and free the
+   * kernel's memory now (otherwise freed when the optimizer is collected); the next step takes a
+   * kernel again. Same numbers either way.
+   */
+  releaseKernel(): void {
+    const k = this.kernel;
+    if (!k) return;
+    const mv = this.params.map((_, i) => k.read(i));
+    this.m = mv.map((x) => x.m);
+    this.v = mv.map((x) => x.v);
+    this.kernel = null;
+    this.kernelAsked = false;
+    k.free();
   }
 
   /** Parameter k's moments: the buffers themselves, or copies from the kernel (see step). */
@@ -111,7 +147,8 @@ export class Adam extends Optimizer {
 
   /** The whole step in the backend's kernel, when every parameter takes the plain update at one t. */
   private kernelStep(): boolean {
-    if (!this.kernel) return false;
+    const kernel = this.takeKernel();
+    if (!kernel) return false;
     const h = this.plainHyper();
     if (!h) return false;
     const grads: Float32Array[] = [];
@@ -120,7 +157,7 @@ export class Adam extends Optimizer {
       if (!(g instanceof Float32Array)) return false;
       grads.push(g);
     }
-    this.kernel.step(this.params.map((p) => p.data as Float32Array), grads, h);
+    kernel.step(this.params.map((p) => p.data as Float32Array), grads, h);
     this.countPlainStep();
     return true;
   }

@@ -121,4 +121,6 @@ export interface AdamKernel {
   write(i: number, m: ArrayLike<number>, v: ArrayLike<number>): void;
   /** One update of every parameter (in place) from its gradient. */
   step(params: readonly Float32Array[], grads: readonly Float32Array[], h: AdamHyper): void;
+  /** Free the moments' memory now (else when the kernel is collected); the kernel is unusable after. */
+  free(): void;
 }

@@ -66,7 +66,11 @@ export function residentAdam(home: PlanResidence, arena: OperandArena, sizes: re
   const mAt = block, vAt = block + 8 * n2;
   const f64 = (): Float64Array => { const f = arena.reserve(0); return new Float64Array(f.buffer, f.byteOffset, f.length >> 1); };
   f64().fill(0, mAt >> 3, (mAt >> 3) + 2 * n2);
-  const check = (i: number): void => { if (!(i >= 0 && i < sizes.length)) throw new Error(`adam kernel: no parameter ${i}`); };
+  let freed = false;
+  const check = (i: number): void => {
+    if (freed) throw new Error('adam kernel: freed');
+    if (!(i >= 0 && i < sizes.length)) throw new Error(`adam kernel: no parameter ${i}`);
+  };
   const kernel: AdamKernel = {
     read(i) {
       check(i);
@@ -82,6 +86,7 @@ export function residentAdam(home: PlanResidence, arena: OperandArena, sizes: re
       a.set(v, (vAt >> 3) + o);
     },
     step(params, grads, h: AdamHyper) {
+      if (freed) throw new Error('adam kernel: freed');
       if (params.length !== sizes.length || grads.length !== sizes.length) throw new Error('adam kernel: one parameter and one gradient per size');
       // Staging in the arena: p (float32, n2), g (float32, n2), hyper-parameters.
       const pAt = arena.base, gAt = pAt + 4 * n2, hAt = gAt + 4 * n2;
@@ -101,7 +106,13 @@ export function residentAdam(home: PlanResidence, arena: OperandArena, sizes: re
         at(params, i, 'parameters').set(out.subarray(o, o + at(sizes, i, 'sizes')));
       }
     },
+    free() {
+      if (freed) return;
+      freed = true;
+      registry?.unregister(kernel);
+      home.freeBlock(block);
+    },
   };
-  registry?.register(kernel, () => home.freeBlock(block));
+  registry?.register(kernel, () => home.freeBlock(block), kernel);
   return kernel;
 }

@@ -41,7 +41,7 @@ function randomSpins(m: number, n: number, rng: Rng): { n: number; m: number; s:
  */
 export function checkStepPath(t: DiffusionTrainer, compiled: boolean, resident: boolean): void {
   if (t.lastStepCompiled !== compiled || t.lastStepResident !== (compiled && resident)) {
-    throw new Error(`the step ran ${t.lastStepCompiled ? (t.lastStepResident ? 'compiled, update resident' : 'compiled, update in JS') : `through autograd (${t.lastStepFallback ?? '?'})`}, not the case's path`);
+    throw new Error(`the step ran ${t.lastStepPath}, not the case's path`);
   }
 }
 

@@ -167,6 +167,11 @@ export class DiffusionTrainer {
    * backend's memory for another resident training state); null when it ran compiled.
    */
   lastStepFallback: string | null = null;
+  /** The last step's path in words: 'compiled, update resident', 'compiled, update in JS' or 'autograd (why)'. */
+  get lastStepPath(): string {
+    if (!this.lastStepCompiled) return `autograd (${this.lastStepFallback ?? 'no step yet'})`;
+    return this.lastStepResident ? 'compiled, update resident' : 'compiled, update in JS';
+  }
   /**
    * Where the step runs compiled, run its update resident too (trainplan.ts ResidentUpdate:
    * clipping, Adam and the EMA on the backend's copies, Adam's moments and the EMA's averages kept
@@ -373,8 +378,8 @@ export class DiffusionTrainer {
    * Free the backend memory this trainer holds — the compiled step's resident state, and an Adam
    * kernel's moments (a trainer on the autograd step) — now rather than when the trainer is
    * collected; Adam's moments and the EMA's averages are brought back first, and a later step
-   * compiles again. A backend's memory holds a few resident training states (the paper network
-   * at batch 128 takes ~150 MB of its 512 MB); a trainer that finds no room steps through
+   * compiles again. A backend's memory holds a few resident training states (the paper n = 40
+   * network's takes 174 MiB of its 512 at batch 128); a trainer that finds no room steps through
    * autograd, about half as fast (lastStepFallback says why): dispose of trainers that are done.
    */
   dispose(): void {

@@ -29,6 +29,8 @@ describe('spindiff train / sample / augment', () => {
     expect(r.err).toMatch(/split data\.txt into 200 train \/ 200 test/);
     const s = JSON.parse(r.out);
     expect(s.curve.length).toBeGreaterThanOrEqual(1);
+    expect(s.step).toBe('compiled, update resident'); // the CLI's default backend (wasm) compiles the step
+    expect(r.err).not.toMatch(/ran through autograd/);
     const info = checkpointInfo(bytes('m.safetensors'));
     expect(info.network.widths).toEqual([8, 16]);
     expect(info.iteration).toBe(s.iterations);

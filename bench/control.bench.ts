@@ -1,12 +1,20 @@
-// The machine's own 1→2-thread scaling, as a control for every thread-scaling figure of the run:
-// a fixed amount of plain floating-point work on one worker, then split over two. On an idle
-// 2-core machine two workers take half the time (scaling ≈ 2); when other processes hold the
-// cores they do not, and the runner then reports "machine busy" instead of spindiff's scaling.
+// The machine's own 1→2-thread scaling, as controls for every thread-scaling figure of the run:
+// a fixed amount of work on one worker, then split over two. On an idle 2-core machine two
+// workers take half the time (scaling ≈ 2); when other processes hold the cores they do not, and
+// the runner then reports "machine busy" instead of spindiff's scaling. Two kinds of work:
+// control-js, a dependent scalar multiply-add chain (the "machine busy" test), and control-simd,
+// eight independent f32x4 multiply-add chains in WebAssembly that keep the vector units as busy
+// as the GEMM micro-kernel does — what two cores give to SIMD-bound code (a core whose sibling
+// hyperthread or frequency is taken by something else gives less to it than to scalar code).
 // The runner times these cases inside every set that has a multi-threaded case (same rounds).
 import { Worker } from 'node:worker_threads';
 import type { BenchCase } from './types.js';
+import { encodeModule, Fn, T } from '../src/tensor/backend/wasm/encoder.js';
+import { wasmSimdSupported } from '../src/tensor/backend/wasm/module.js';
+import { at } from '../src/util/checked.js';
 
 const WORK = 4e7; // multiply-adds in all (~40 ms on one core)
+const SIMD_WORK = 1.5e7; // loop trips in all, 8 f32x4 multiply-adds each (~50 ms on one core)
 
 // A worker that runs `iterations` of a dependent multiply-add chain per message and answers.
 const SOURCE = `
@@ -17,14 +25,46 @@ parentPort.on('message', (iterations) => {
   parentPort.postMessage(x);
 });`;
 
+// A worker that instantiates the module of its first message, then runs spin(iterations) per message.
+const SIMD_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+let spin = null;
+parentPort.on('message', (m) => {
+  if (spin === null) {
+    const mem = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+    spin = new WebAssembly.Instance(m, { env: { mem } }).exports.spin;
+    parentPort.postMessage(0);
+    return;
+  }
+  parentPort.postMessage(spin(m));
+});`;
+
+/** spin(n): n trips of acc_q = acc_q·c + d over eight f32x4 accumulators (independent chains); returns a lane. */
+function simdModule(): WebAssembly.Module {
+  const f = new Fn('spin', [T.i32], [T.f32]);
+  const i = f.local(T.i32), c = f.local(T.v128), d = f.local(T.v128);
+  const acc = Array.from({ length: 8 }, () => f.local(T.v128));
+  f.f32(0.9999999).op('f32x4.splat').set(c);
+  f.f32(1e-7).op('f32x4.splat').set(d);
+  acc.forEach((a, q) => f.f32(0.5 + q / 16).op('f32x4.splat').set(a));
+  f.for(i, 0, () => f.get(0), 1, () => {
+    for (const a of acc) f.get(a).get(c).op('f32x4.mul').get(d).op('f32x4.add').set(a);
+  });
+  f.get(at(acc, 0, 'accumulators'));
+  for (const a of acc.slice(1)) f.get(a).op('f32x4.add');
+  f.op('f32x4.extract_lane0');
+  return new WebAssembly.Module(encodeModule([f], { module: 'env', name: 'mem', initialPages: 1, maximumPages: 1, shared: false }));
+}
+
+const once = (w: Worker, m: unknown): Promise<unknown> => new Promise((resolve, reject) => {
+  w.once('message', resolve);
+  w.once('error', reject);
+  w.postMessage(m);
+});
+
 export default function cases(): BenchCase[] {
-  return [1, 2].map((threads) => {
+  const out: BenchCase[] = [1, 2].map((threads) => {
     let workers: Worker[] = [];
-    const once = (w: Worker, n: number): Promise<unknown> => new Promise((resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-      w.postMessage(n);
-    });
     return {
       group: 'control', impl: 'control-js', threads, name: `plain JS loop, ${WORK / 1e6}M multiply-adds over ${threads} worker(s)`, shape: 'fixed work',
       setup: () => { workers = Array.from({ length: threads }, () => new Worker(SOURCE, { eval: true })); },
@@ -32,4 +72,19 @@ export default function cases(): BenchCase[] {
       teardown: () => Promise.all(workers.map((w) => w.terminate())),
     } satisfies BenchCase;
   });
+  if (!wasmSimdSupported()) return out;
+  const module = simdModule();
+  for (const threads of [1, 2]) {
+    let workers: Worker[] = [];
+    out.push({
+      group: 'control', impl: 'control-simd', threads, name: `wasm f32x4 loop, ${SIMD_WORK / 1e6}M × 8 multiply-adds over ${threads} worker(s)`, shape: 'fixed work',
+      setup: async () => {
+        workers = Array.from({ length: threads }, () => new Worker(SIMD_SOURCE, { eval: true }));
+        await Promise.all(workers.map((w) => once(w, module)));
+      },
+      fn: () => Promise.all(workers.map((w) => once(w, SIMD_WORK / threads))),
+      teardown: () => Promise.all(workers.map((w) => w.terminate())),
+    });
+  }
+  return out;
 }

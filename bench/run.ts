@@ -117,9 +117,10 @@ interface Scaling {
   bench: string; shape: string; impl: string;
   /** time(1 thread) / time(2 threads), with its interval; null where the machine was busy. */
   scaling: number | null; lo: number | null; hi: number | null;
-  /** The controls in the same run: PyTorch on this case, and the plain-JS control (bench 'control'). */
+  /** The controls in the same run: PyTorch on this case, the plain-JS control and the wasm-SIMD control (bench/control.bench.ts). */
   torch: { scaling: number; lo: number; hi: number } | null;
   control: { scaling: number; lo: number; hi: number } | null;
+  simd: { scaling: number; lo: number; hi: number } | null;
   verdict: 'scales' | 'machine busy' | 'no control';
 }
 
@@ -148,11 +149,12 @@ function scalings(results: Timed[]): Scaling[] {
     if (!s) continue;
     const cshape = `${CONTROL_SHAPE} @ ${two.bench} ${two.shape}`;
     const control = pair(find('control', cshape, 'control-js', 1), find('control', cshape, 'control-js', 2));
+    const simd = pair(find('control', cshape, 'control-simd', 1), find('control', cshape, 'control-simd', 2));
     const busy = control ? control.scaling < BUSY_SCALING : torchControl ? torchControl.scaling < BUSY_SCALING : null;
     const verdict = busy === null ? 'no control' : busy ? 'machine busy' : 'scales';
     out.push({ bench: two.bench, shape: two.shape, impl: 'spindiff-wasm → spindiff-threads',
       scaling: verdict === 'machine busy' ? null : s.scaling, lo: verdict === 'machine busy' ? null : s.lo, hi: verdict === 'machine busy' ? null : s.hi,
-      torch: pair(find(two.bench, two.shape, 'torch', 1), find(two.bench, two.shape, 'torch', 2)), control, verdict });
+      torch: pair(find(two.bench, two.shape, 'torch', 1), find(two.bench, two.shape, 'torch', 2)), control, simd, verdict });
   }
   return out;
 }
@@ -172,10 +174,10 @@ function markdown(results: Timed[], rs: Ratio[], sc: Scaling[]): string {
   }
   if (sc.length) {
     lines.push('', `Thread scaling: time on 1 thread / time on 2 (wasm → threads-2), with the controls of the same run; "machine busy" where the control scales less than ${BUSY_SCALING}×.`, '',
-      '| bench | shape | spindiff 1→2 | PyTorch 1→2 (this case) | plain-JS control 1→2 |', '|---|---|---|---|---|');
+      '| bench | shape | spindiff 1→2 | PyTorch 1→2 (this case) | plain-JS control 1→2 | wasm-SIMD control 1→2 |', '|---|---|---|---|---|---|');
     for (const q of sc) {
       const ours = q.verdict === 'machine busy' ? 'machine busy' : `${interval(q.scaling === null ? null : { scaling: q.scaling, lo: q.lo!, hi: q.hi! })}${q.verdict === 'no control' ? ' (no control)' : ''}`;
-      lines.push(`| ${q.bench} | ${q.shape} | ${ours} | ${interval(q.torch)} | ${interval(q.control)} |`);
+      lines.push(`| ${q.bench} | ${q.shape} | ${ours} | ${interval(q.torch)} | ${interval(q.control)} | ${interval(q.simd)} |`);
     }
   }
   return lines.join('\n');

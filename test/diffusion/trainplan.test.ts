@@ -208,6 +208,25 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
     expect(step(backend, { ...cfg, generator: generatorConfig('d3pm') })).toBe('the objective has no compiled step');
   });
 
+  it('a resident step leaves the gradients in the backend (no .grad); with the update in JS they are copied out', () => {
+    const { backend } = backends[0]!;
+    const data = spins(6, 100, 2);
+    const net: NetworkConfig = { n: 6, T: 1000, widths: [8, 16], timeDim: 8, residual: true };
+    withBackend(backend, () => {
+      const tr = new DiffusionTrainer(data, net, { ...DEFAULT_TRAIN, iterations: 10, batchSize: 8 });
+      tr.step();
+      expect(tr.lastStepPath).toBe('compiled, update resident');
+      expect(tr.net.parameters().every((p) => p.grad === null)).toBe(true);
+      tr.residentUpdate = false;
+      tr.step();
+      expect(tr.lastStepPath).toBe('compiled, update in JS');
+      const grads = tr.net.parameters().map((p) => p.grad);
+      expect(grads.every((g) => g !== null && g.size > 0)).toBe(true);
+      expect(grads.some((g) => g!.data.some((v) => v !== 0))).toBe(true);
+      tr.dispose();
+    });
+  });
+
   it('with no room left for its state a trainer steps through autograd (same numbers) and says why; dispose() frees the room and keeps the state', () => {
     const { backend } = backends[0]!;
     const data = spins(6, 200, 9);

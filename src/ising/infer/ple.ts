@@ -62,8 +62,10 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
   const b = new Float64Array(i1 - i0);
   const d = n; // parameters per regression: bias + n−1 couplings
   const theta = new Float64Array(d);
-  const grad = new Float64Array(d);
-  const hess = new Float64Array(d * d);
+  // The installed WebAssembly block kernels, if any, own grad and hess (the same numbers either way).
+  const lanes = createPLELanes(d);
+  const grad = lanes ? lanes.grad : new Float64Array(d);
+  const hess = lanes ? lanes.hess : new Float64Array(d * d);
   const X = new Float64Array(4 * d);
   const hK = new Float64Array(K);
   let maxIters = 0;
@@ -95,7 +97,7 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
     for (; it < maxIter; it++) {
       grad.fill(0);
       hess.fill(0);
-      pleGradHess(pt, i, hK, grad, hess, X);
+      pleGradHess(pt, i, hK, grad, hess, X, lanes);
       for (let c = 1; c < d; c++) {
         grad[c]! += 2 * lambda * theta[c]!;
         hess[c * d + c]! += 2 * lambda;
@@ -123,32 +125,84 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
 }
 
 /**
+ * PLE's four-row blocks in another form (WebAssembly SIMD, ple-wasm.ts): memory views that
+ * pleGradHess fills for up to `blocks` blocks, and one call that adds them all to grad and hess
+ * (which are views of the same memory), block after block, each exactly as the JavaScript loop.
+ */
+export interface PLELanes {
+  /** Most four-row blocks per accumulate4 call. */
+  blocks: number;
+  /** Block b's rows x_r (4 × d) at 4d·b. */
+  X: Float64Array;
+  /** Block b's gradient weights G (4), then Hessian weights W (4), at 8b. */
+  GW: Float64Array;
+  /** d: the gradient that fitPLESpins uses. */
+  grad: Float64Array;
+  /** d × d: the Hessian that fitPLESpins uses (upper triangle accumulated). */
+  hess: Float64Array;
+  /** Adds blocks 0..nBlocks−1 to grad and hess, in order. */
+  accumulate4(nBlocks: number): void;
+}
+
+/** Makes PLELanes for d parameters per regression, or null (no WebAssembly or no memory). */
+export type PLELanesFactory = (d: number) => PLELanes | null;
+
+let pleLanes: PLELanesFactory | null = null;
+
+/** Install (null: remove) the block kernels that fitPLESpins uses (enableWasmLanes does it). */
+export function setPLELanes(f: PLELanesFactory | null): void {
+  pleLanes = f;
+}
+
+/** The installed block kernels for d parameters, or null: the JavaScript loops. */
+export function createPLELanes(d: number): PLELanes | null {
+  return pleLanes ? pleLanes(d) : null;
+}
+
+/**
  * Adds spin i's gradient Σ_r c_r (tanh h_r − s_ri) x_r and Hessian Σ_r c_r (1 − tanh² h_r) x_r x_rᵀ
  * (upper triangle) to grad and hess, with c_r = counts_r / total, x_r = [1, s_r without s_ri],
  * and h_r the rows' local fields. Rows go four at a time: every entry takes the rows' terms in row
  * order, as row by row (so the same numbers), but is loaded and stored once per four rows
- * (~1.7× less CPU). X: scratch of 4n.
+ * (~1.7× less CPU). X: scratch of 4n. With `lanes` (whose grad and hess must be the ones given)
+ * the full blocks run there, batched, with the same numbers bit for bit; the last, partial block
+ * stays here.
  */
-export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Float64Array, hess: Float64Array, X: Float64Array): void {
+export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Float64Array, hess: Float64Array, X: Float64Array, lanes?: PLELanes | null): void {
   const { n, k: K, s, counts } = pt;
   const d = n;
   const M = pt.total;
   if (h.length < K || grad.length !== d || hess.length !== d * d || X.length !== 4 * d) throw new Error('pleGradHess: array sizes');
-  const G = new Float64Array(4), W = new Float64Array(4);
-  for (let r0 = 0; r0 < K; r0 += 4) {
-    const R = Math.min(4, K - r0);
+  if (lanes && (lanes.grad !== grad || lanes.hess !== hess || lanes.X.length !== lanes.blocks * 4 * d || lanes.GW.length !== lanes.blocks * 8)) throw new Error('pleGradHess: lanes do not match');
+  // Rows r0..r0+R−1 into Xo at xo (R rows of d) and their weights into GWo at go (G) and go + 4 (W).
+  const fill = (r0: number, R: number, Xo: Float64Array, xo: number, GWo: Float64Array, go: number): void => {
     for (let q = 0; q < R; q++) {
-      const r = r0 + q, off = r * n, o = q * d;
-      X[o] = 1;
-      for (let j = 0, c = 1; j < n; j++) if (j !== i) X[o + c++] = s[off + j]!;
+      const r = r0 + q, off = r * n, o = xo + q * d;
+      Xo[o] = 1;
+      for (let j = 0, c = 1; j < n; j++) if (j !== i) Xo[o + c++] = s[off + j]!;
       const t = Math.tanh(h[r]!);
       const cr = counts[r]! / M;
-      G[q] = cr * (t - s[off + i]!); // d(−log p)/dh
-      W[q] = cr * (1 - t * t);
+      GWo[go + q] = cr * (t - s[off + i]!); // d(−log p)/dh
+      GWo[go + 4 + q] = cr * (1 - t * t);
     }
-    if (R === 4) {
-      const g0 = G[0]!, g1 = G[1]!, g2 = G[2]!, g3 = G[3]!;
-      const v0 = W[0]!, v1 = W[1]!, v2 = W[2]!, v3 = W[3]!;
+  };
+  const GW = new Float64Array(8);
+  const full = K - (K % 4);
+  if (lanes) {
+    let nb = 0;
+    for (let r0 = 0; r0 < full; r0 += 4) {
+      fill(r0, 4, lanes.X, nb * 4 * d, lanes.GW, nb * 8);
+      if (++nb === lanes.blocks) {
+        lanes.accumulate4(nb);
+        nb = 0;
+      }
+    }
+    if (nb > 0) lanes.accumulate4(nb);
+  } else {
+    for (let r0 = 0; r0 < full; r0 += 4) {
+      fill(r0, 4, X, 0, GW, 0);
+      const g0 = GW[0]!, g1 = GW[1]!, g2 = GW[2]!, g3 = GW[3]!;
+      const v0 = GW[4]!, v1 = GW[5]!, v2 = GW[6]!, v3 = GW[7]!;
       for (let a = 0; a < d; a++) {
         const x0 = X[a]!, x1 = X[d + a]!, x2 = X[2 * d + a]!, x3 = X[3 * d + a]!;
         grad[a] = grad[a]! + g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3;
@@ -157,14 +211,17 @@ export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Floa
           hess[e] = hess[e]! + w0 * X[c]! + w1 * X[d + c]! + w2 * X[2 * d + c]! + w3 * X[3 * d + c]!;
         }
       }
-    } else {
-      for (let q = 0; q < R; q++) {
-        const o = q * d, gr = G[q]!, wr = W[q]!;
-        for (let a = 0; a < d; a++) {
-          grad[a]! += gr * X[o + a]!;
-          const wa = wr * X[o + a]!;
-          for (let c = a; c < d; c++) hess[a * d + c]! += wa * X[o + c]!;
-        }
+    }
+  }
+  if (full < K) {
+    const R = K - full;
+    fill(full, R, X, 0, GW, 0);
+    for (let q = 0; q < R; q++) {
+      const o = q * d, gr = GW[q]!, wr = GW[4 + q]!;
+      for (let a = 0; a < d; a++) {
+        grad[a]! += gr * X[o + a]!;
+        const wa = wr * X[o + a]!;
+        for (let c = a; c < d; c++) hess[a * d + c]! += wa * X[o + c]!;
       }
     }
   }

@@ -39,7 +39,7 @@ const OPS: Record<string, number[]> = {
 const MEMOPS: Record<string, [number[], number]> = {
   'i32.load': [[0x28], 2], 'i32.load16_u': [[0x2f], 1], 'f32.load': [[0x2a], 2], 'i32.store': [[0x36], 2], 'f32.store': [[0x38], 2],
   'v128.load': [[0xfd, 0x00], 4], 'v128.store': [[0xfd, 0x0b], 4], 'v128.load32_splat': [[0xfd, 0x09], 2],
-  'f64.load': [[0x2b], 3], 'v128.load64_zero': [[0xfd, 0x5d], 3],
+  'f64.load': [[0x2b], 3], 'f64.store': [[0x39], 3], 'v128.load64_zero': [[0xfd, 0x5d], 3],
   // store64_lane with lane index 0 (the lane byte follows the memarg; see mem()).
   'v128.store64_lane0': [[0xfd, 0x5b], 3],
 };

@@ -19,20 +19,19 @@ function patterns(n: number, k: number, rng: Rng): Patterns {
 afterEach(() => setPLELanes(null));
 
 describe('PLE four-row blocks in WebAssembly SIMD', () => {
-  it('add bit for bit what the JavaScript loops add (gradient and Hessian; d odd and even, K not a multiple of 4, several batches)', () => {
+  it('add bit for bit what the JavaScript loops add (gradient and Hessian; d odd and even, K not a multiple of 4, first, last and inner spin)', () => {
     const rng = new Rng(2026);
     for (const d of [2, 3, 5, 8, 21, 60]) {
       for (const K of [1, 3, 4, 9, 30, 103]) {
-        for (const blocks of [1, 3, undefined]) {
-          const pt = patterns(d, K, rng.fold('patterns', d * 1000 + K));
-          const i = (K * 7) % d;
+        const pt = patterns(d, K, rng.fold('patterns', d * 1000 + K));
+        for (const i of new Set([0, (K * 7) % d, d - 1])) {
           const h = Float64Array.from({ length: K }, () => 2 * rng.normal());
           // Start from nonzero sums: the kernel adds to what is there.
           const grad0 = Float64Array.from({ length: d }, () => rng.normal());
           const hess0 = Float64Array.from({ length: d * d }, () => rng.normal());
           const gJ = grad0.slice(), hJ = hess0.slice();
           pleGradHess(pt, i, h, gJ, hJ, new Float64Array(4 * d));
-          const lanes = createWasmPLELanes(d, blocks);
+          const lanes = createWasmPLELanes(pt);
           expect(lanes).not.toBeNull();
           if (!lanes) return;
           lanes.grad.set(grad0);
@@ -48,11 +47,14 @@ describe('PLE four-row blocks in WebAssembly SIMD', () => {
     }
   });
 
-  it('refuse lanes that are not the grad and hess given', () => {
+  it('refuse lanes that are not the grad and hess given, or were made for other patterns', () => {
     const pt = patterns(5, 9, new Rng(3));
-    const lanes = createWasmPLELanes(5);
+    const lanes = createWasmPLELanes(pt);
     expect(lanes).not.toBeNull();
     expect(() => pleGradHess(pt, 0, new Float64Array(9), new Float64Array(5), new Float64Array(25), new Float64Array(20), lanes)).toThrow(/lanes/);
+    if (!lanes) return;
+    const other = { ...pt }; // made for other patterns
+    expect(() => pleGradHess(other, 0, new Float64Array(9), lanes.grad, lanes.hess, new Float64Array(20), lanes)).toThrow(/lanes/);
   });
 
   it('whole PLE fits are identical with and without them (every float64 of b, w and the largest gradient)', async () => {

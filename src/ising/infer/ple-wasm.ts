@@ -4,8 +4,9 @@
  * separate multiplies and adds (never a fused madd), the same order as the JavaScript loop, so
  * the same bits (test/ising/ple-wasm.test.ts). Row a's triangle starts at c = a, so the pairs are
  * unaligned loads where a is odd, and an odd count ends with one scalar entry. tanh stays in
- * JavaScript (no bit-exact tanh here): pleGradHess fills rows and weights for a batch of blocks,
- * then one call adds them. Optional, and kept out of the core bundle (which compiles no
+ * JavaScript (no bit-exact tanh here): pleGradHess writes every block's weights, then one call
+ * builds each block's rows x_r from the patterns (copied into this memory once per fit) and adds
+ * them. Optional, and kept out of the core bundle (which compiles no
  * WebAssembly): enableWasmLanes (blocked-wasm.ts) installs it; where WebAssembly SIMD is missing
  * or the memory cannot be had, ple.ts keeps its own loops.
  */
@@ -14,18 +15,18 @@ import { encodeModule, Fn, T } from '../../tensor/backend/wasm/encoder.js';
 import { align, PAGE } from '../../tensor/backend/wasm/memory.js';
 import { setPLELanes } from './ple.js';
 import type { PLELanes } from './ple.js';
+import type { Patterns } from '../patterns.js';
 
 /** Largest memory asked for (bytes): beyond it the JavaScript loops run instead. */
 const MAX_BYTES = 2 ** 31;
-/** Rows of a batch kept to about this many bytes (in cache while they are added). */
-const BATCH_BYTES = 1 << 18;
 
-/** accumulate4(X, GW, grad, hess, d, nb): byte offsets, then counts. */
+/** accumulate4(S, GW, grad, hess, X, n, i, nb): byte offsets, then the spins, the regressed spin and the blocks. */
 function kernel(): Fn {
-  const f = new Fn('accumulate4', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
-  const [xb, gw, grad, hess, d, nb] = [0, 1, 2, 3, 4, 5];
+  const f = new Fn('accumulate4', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
+  const [sp, gw, grad, hess, xb, d, spin, nb] = [0, 1, 2, 3, 4, 5, 6, 7];
   const blk = f.local(T.i32), a = f.local(T.i32), pa = f.local(T.i32), ga = f.local(T.i32), pe = f.local(T.i32), px = f.local(T.i32);
   const d8 = f.local(T.i32), d16 = f.local(T.i32), d24 = f.local(T.i32), xEnd = f.local(T.i32), xLast = f.local(T.i32), rowStep = f.local(T.i32);
+  const j = f.local(T.i32), xq = f.local(T.i32);
   const g = [f.local(T.f64), f.local(T.f64), f.local(T.f64), f.local(T.f64)] as const;
   const v = [f.local(T.f64), f.local(T.f64), f.local(T.f64), f.local(T.f64)] as const;
   const x = [f.local(T.f64), f.local(T.f64), f.local(T.f64), f.local(T.f64)] as const;
@@ -42,12 +43,27 @@ function kernel(): Fn {
   f.get(d8).get(d8).op('i32.add').set(d16);
   f.get(d16).get(d8).op('i32.add').set(d24);
   f.get(d8).i32(8).op('i32.add').set(rowStep); // hess: (a, a) → (a+1, a+1)
+  f.get(xb).get(d8).op('i32.add').tee(xEnd).i32(8).op('i32.sub').set(xLast);
   f.for(blk, 0, () => f.get(nb), 1, () => {
+    // The block's rows x_r = [1, s_r without s_ri] (s_rj at 8(j + 1) before i, at 8j after), as float64.
+    f.get(xb).set(xq);
+    for (let q = 0; q < 4; q++) {
+      f.get(xq).i32(1).op('f64.convert_i32_s').mem('f64.store');
+      f.for(j, 0, () => f.get(spin), 1, () => {
+        f.get(xq).get(j).i32(3).op('i32.shl', 'i32.add');
+        f.get(sp).get(j).op('i32.add').mem('i32.load8_s').op('f64.convert_i32_s').mem('f64.store', 8);
+      });
+      f.for(j, () => f.get(spin).i32(1).op('i32.add'), () => f.get(d), 1, () => {
+        f.get(xq).get(j).i32(3).op('i32.shl', 'i32.add');
+        f.get(sp).get(j).op('i32.add').mem('i32.load8_s').op('f64.convert_i32_s').mem('f64.store');
+      });
+      f.inc(sp, () => f.get(d));
+      f.inc(xq, () => f.get(d8));
+    }
     for (let q = 0; q < 4; q++) {
       f.get(gw).mem('f64.load', 8 * q).set(at(g, q, 'g'));
       f.get(gw).mem('f64.load', 32 + 8 * q).set(at(v, q, 'v'));
     }
-    f.get(xb).get(d8).op('i32.add').tee(xEnd).i32(8).op('i32.sub').set(xLast);
     f.get(xb).set(pa);
     f.get(grad).set(ga);
     f.get(hess).set(pe);
@@ -88,7 +104,6 @@ function kernel(): Fn {
       f.inc(pa, 8);
       f.inc(ga, 8);
     });
-    f.inc(xb, () => f.get(d8).i32(2).op('i32.shl'));
     f.inc(gw, 64);
   });
   return f;
@@ -113,16 +128,19 @@ function pleModule(): WebAssembly.Module | null {
 }
 
 /**
- * Memory and the kernel for d parameters per regression (batches of `blocks` four-row blocks,
- * default about BATCH_BYTES of rows), or null where WebAssembly SIMD or the memory is not available.
+ * Memory and the kernel for a set of patterns (copied in), or null where WebAssembly SIMD or the
+ * memory is not available.
  */
-export function createWasmPLELanes(d: number, blocks = Math.max(1, Math.floor(BATCH_BYTES / (32 * d)))): PLELanes | null {
-  if (!Number.isInteger(d) || d < 1 || !Number.isInteger(blocks) || blocks < 1) return null;
+export function createWasmPLELanes(pt: Patterns): PLELanes | null {
+  const { n: d, k: K } = pt;
+  if (!(Number.isInteger(d) && d >= 1 && Number.isInteger(K) && K >= 0 && pt.s.length === d * K)) return null;
+  const full = K - (K % 4);
   const oHess = 0;
   const oGrad = align(oHess + d * d * 8, 64);
-  const oGW = align(oGrad + d * 8, 64);
-  const oX = align(oGW + blocks * 64, 64);
-  const bytes = align(oX + blocks * 32 * d, 64);
+  const oX = align(oGrad + d * 8, 64);
+  const oGW = align(oX + 4 * d * 8, 64);
+  const oS = align(oGW + full * 16, 64);
+  const bytes = align(oS + full * d, 64);
   if (!(bytes <= MAX_BYTES)) return null;
   const mod = pleModule();
   if (!mod) return null;
@@ -135,17 +153,17 @@ export function createWasmPLELanes(d: number, blocks = Math.max(1, Math.floor(BA
   } catch {
     return null; // no memory this large here: the JavaScript loops need less
   }
-  const acc = ex['accumulate4'] as (x: number, gw: number, grad: number, hess: number, d: number, nb: number) => void;
+  const acc = ex['accumulate4'] as (s: number, gw: number, grad: number, hess: number, x: number, n: number, i: number, nb: number) => void;
   const buf = memory.buffer;
+  new Int8Array(buf, oS, full * d).set(pt.s.subarray(0, full * d)); // the full blocks' rows
   return {
-    blocks,
-    X: new Float64Array(buf, oX, blocks * 4 * d),
-    GW: new Float64Array(buf, oGW, blocks * 8),
+    patterns: pt,
+    GW: new Float64Array(buf, oGW, 2 * full),
     grad: new Float64Array(buf, oGrad, d),
     hess: new Float64Array(buf, oHess, d * d),
-    accumulate4: (nb) => {
-      if (!(Number.isInteger(nb) && nb >= 0 && nb <= blocks)) throw new Error(`PLE lanes: ${nb} blocks for room for ${blocks}`);
-      acc(oX, oGW, oGrad, oHess, d, nb);
+    accumulate4: (i) => {
+      if (!(Number.isInteger(i) && i >= 0 && i < d)) throw new Error(`PLE lanes: no spin ${i} of ${d}`);
+      acc(oS, oGW, oGrad, oHess, oX, d, i, full / 4);
     },
   };
 }
@@ -156,6 +174,6 @@ export function createWasmPLELanes(d: number, blocks = Math.max(1, Math.floor(BA
  */
 export function enablePLELanes(): boolean {
   if (!pleModule()) return false;
-  setPLELanes((d) => createWasmPLELanes(d));
+  setPLELanes(createWasmPLELanes);
   return true;
 }

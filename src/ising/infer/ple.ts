@@ -63,7 +63,7 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
   const d = n; // parameters per regression: bias + n−1 couplings
   const theta = new Float64Array(d);
   // The installed WebAssembly block kernels, if any, own grad and hess (the same numbers either way).
-  const lanes = createPLELanes(d);
+  const lanes = createPLELanes(pt);
   const grad = lanes ? lanes.grad : new Float64Array(d);
   const hess = lanes ? lanes.hess : new Float64Array(d * d);
   const X = new Float64Array(4 * d);
@@ -145,27 +145,26 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
 }
 
 /**
- * PLE's four-row blocks in another form (WebAssembly SIMD, ple-wasm.ts): memory views that
- * pleGradHess fills for up to `blocks` blocks, and one call that adds them all to grad and hess
- * (which are views of the same memory), block after block, each exactly as the JavaScript loop.
+ * PLE's four-row blocks in another form (WebAssembly SIMD, ple-wasm.ts), made for one set of
+ * patterns (copied in): pleGradHess writes every full block's weights (tanh stays here), then
+ * one call builds the blocks' rows x_r and adds them to grad and hess (views of the same
+ * memory), block after block, each exactly as the JavaScript loop.
  */
 export interface PLELanes {
-  /** Most four-row blocks per accumulate4 call. */
-  blocks: number;
-  /** Block b's rows x_r (4 × d) at 4d·b. */
-  X: Float64Array;
-  /** Block b's gradient weights G (4), then Hessian weights W (4), at 8b. */
+  /** The patterns the lanes were made for. */
+  patterns: Patterns;
+  /** Block b (rows 4b..4b+3; full blocks only): gradient weights G (4), then Hessian weights W (4), at 8b. */
   GW: Float64Array;
   /** d: the gradient that fitPLESpins uses. */
   grad: Float64Array;
   /** d × d: the Hessian that fitPLESpins uses (upper triangle accumulated). */
   hess: Float64Array;
-  /** Adds blocks 0..nBlocks−1 to grad and hess, in order. */
-  accumulate4(nBlocks: number): void;
+  /** Adds the full blocks of spin i's regression to grad and hess, in order. */
+  accumulate4(i: number): void;
 }
 
-/** Makes PLELanes for d parameters per regression, or null (no WebAssembly or no memory). */
-export type PLELanesFactory = (d: number) => PLELanes | null;
+/** Makes PLELanes for a set of patterns, or null (no WebAssembly or no memory). */
+export type PLELanesFactory = (pt: Patterns) => PLELanes | null;
 
 let pleLanes: PLELanesFactory | null = null;
 
@@ -174,9 +173,9 @@ export function setPLELanes(f: PLELanesFactory | null): void {
   pleLanes = f;
 }
 
-/** The installed block kernels for d parameters, or null: the JavaScript loops. */
-export function createPLELanes(d: number): PLELanes | null {
-  return pleLanes ? pleLanes(d) : null;
+/** The installed block kernels for these patterns, or null: the JavaScript loops. */
+export function createPLELanes(pt: Patterns): PLELanes | null {
+  return pleLanes ? pleLanes(pt) : null;
 }
 
 /**
@@ -184,44 +183,44 @@ export function createPLELanes(d: number): PLELanes | null {
  * (upper triangle) to grad and hess, with c_r = counts_r / total, x_r = [1, s_r without s_ri],
  * and h_r the rows' local fields. Rows go four at a time: every entry takes the rows' terms in row
  * order, as row by row (so the same numbers), but is loaded and stored once per four rows
- * (~1.7× less CPU). X: scratch of 4n. With `lanes` (whose grad and hess must be the ones given)
- * the full blocks run there, batched, with the same numbers bit for bit; the last, partial block
- * stays here.
+ * (~1.7× less CPU). X: scratch of 4n. With `lanes` (made for pt; their grad and hess must be the
+ * ones given) the full blocks run there, with the same numbers bit for bit; the last, partial
+ * block stays here.
  */
 export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Float64Array, hess: Float64Array, X: Float64Array, lanes?: PLELanes | null): void {
   const { n, k: K, s, counts } = pt;
   const d = n;
   const M = pt.total;
+  const full = K - (K % 4);
   if (h.length < K || grad.length !== d || hess.length !== d * d || X.length !== 4 * d) throw new Error('pleGradHess: array sizes');
-  if (lanes && (lanes.grad !== grad || lanes.hess !== hess || lanes.X.length !== lanes.blocks * 4 * d || lanes.GW.length !== lanes.blocks * 8)) throw new Error('pleGradHess: lanes do not match');
-  // Rows r0..r0+R−1 into Xo at xo (R rows of d) and their weights into GWo at go (G) and go + 4 (W).
-  const fill = (r0: number, R: number, Xo: Float64Array, xo: number, GWo: Float64Array, go: number): void => {
+  if (lanes && (lanes.patterns !== pt || lanes.grad !== grad || lanes.hess !== hess || lanes.GW.length !== 2 * full)) throw new Error('pleGradHess: lanes do not match');
+  // The weights of rows r0..r0+R−1 into GWo at go (G) and go + 4 (W).
+  const weights = (r0: number, R: number, GWo: Float64Array, go: number): void => {
     for (let q = 0; q < R; q++) {
-      const r = r0 + q, off = r * n, o = xo + q * d;
-      Xo[o] = 1;
-      for (let j = 0; j < i; j++) Xo[o + j + 1] = s[off + j]!;
-      for (let j = i + 1; j < n; j++) Xo[o + j] = s[off + j]!;
+      const r = r0 + q;
       const t = Math.tanh(h[r]!);
       const cr = counts[r]! / M;
-      GWo[go + q] = cr * (t - s[off + i]!); // d(−log p)/dh
+      GWo[go + q] = cr * (t - s[r * n + i]!); // d(−log p)/dh
       GWo[go + 4 + q] = cr * (1 - t * t);
     }
   };
-  const GW = new Float64Array(8);
-  const full = K - (K % 4);
-  if (lanes) {
-    let nb = 0;
-    for (let r0 = 0; r0 < full; r0 += 4) {
-      fill(r0, 4, lanes.X, nb * 4 * d, lanes.GW, nb * 8);
-      if (++nb === lanes.blocks) {
-        lanes.accumulate4(nb);
-        nb = 0;
-      }
+  // Rows x_r, r0..r0+R−1, into X (R rows of d).
+  const rows = (r0: number, R: number): void => {
+    for (let q = 0; q < R; q++) {
+      const off = (r0 + q) * n, o = q * d;
+      X[o] = 1;
+      for (let j = 0; j < i; j++) X[o + j + 1] = s[off + j]!;
+      for (let j = i + 1; j < n; j++) X[o + j] = s[off + j]!;
     }
-    if (nb > 0) lanes.accumulate4(nb);
+  };
+  const GW = new Float64Array(8);
+  if (lanes) {
+    for (let r0 = 0; r0 < full; r0 += 4) weights(r0, 4, lanes.GW, 2 * r0);
+    lanes.accumulate4(i);
   } else {
     for (let r0 = 0; r0 < full; r0 += 4) {
-      fill(r0, 4, X, 0, GW, 0);
+      rows(r0, 4);
+      weights(r0, 4, GW, 0);
       const g0 = GW[0]!, g1 = GW[1]!, g2 = GW[2]!, g3 = GW[3]!;
       const v0 = GW[4]!, v1 = GW[5]!, v2 = GW[6]!, v3 = GW[7]!;
       for (let a = 0; a < d; a++) {
@@ -236,7 +235,8 @@ export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Floa
   }
   if (full < K) {
     const R = K - full;
-    fill(full, R, X, 0, GW, 0);
+    rows(full, R);
+    weights(full, R, GW, 0);
     for (let q = 0; q < R; q++) {
       const o = q * d, gr = GW[q]!, wr = GW[4 + q]!;
       for (let a = 0; a < d; a++) {

@@ -19,9 +19,9 @@ function patterns(n: number, k: number, rng: Rng): Patterns {
 afterEach(() => setPLELanes(null));
 
 describe('PLE four-row blocks in WebAssembly SIMD', () => {
-  it('add bit for bit what the JavaScript loops add (gradient and Hessian; d odd and even, K not a multiple of 4, first, last and inner spin)', () => {
+  it('add bit for bit what the JavaScript loops add (gradient and Hessian; d = 1, odd and even, K not a multiple of 4, first, last and inner spin)', () => {
     const rng = new Rng(2026);
-    for (const d of [2, 3, 5, 8, 21, 60]) {
+    for (const d of [1, 2, 3, 5, 8, 21, 60]) {
       for (const K of [1, 3, 4, 9, 30, 103]) {
         const pt = patterns(d, K, rng.fold('patterns', d * 1000 + K));
         for (const i of new Set([0, (K * 7) % d, d - 1])) {

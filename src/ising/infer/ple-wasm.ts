@@ -20,12 +20,16 @@ import type { Patterns } from '../patterns.js';
 /** Largest memory asked for (bytes): beyond it the JavaScript loops run instead. */
 const MAX_BYTES = 2 ** 31;
 
-/** accumulate4(S, GW, grad, hess, X, n, i, nb): byte offsets, then the spins, the regressed spin and the blocks. */
-function kernel(): Fn {
+/**
+ * accumulate4(S, GW, grad, hess, X, n, i, nb): byte offsets, then the spins (n = dc, the d the
+ * module is made for: a block's rows are at constant offsets q·8d, so no address arithmetic),
+ * the regressed spin and the blocks.
+ */
+function kernel(dc: number): Fn {
   const f = new Fn('accumulate4', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
   const [sp, gw, grad, hess, xb, d, spin, nb] = [0, 1, 2, 3, 4, 5, 6, 7];
   const blk = f.local(T.i32), a = f.local(T.i32), pa = f.local(T.i32), ga = f.local(T.i32), pe = f.local(T.i32), px = f.local(T.i32);
-  const d8 = f.local(T.i32), d16 = f.local(T.i32), d24 = f.local(T.i32), xEnd = f.local(T.i32), xLast = f.local(T.i32), rowStep = f.local(T.i32);
+  const d8 = f.local(T.i32), xEnd = f.local(T.i32), xLast = f.local(T.i32), xQuad = f.local(T.i32), rowStep = f.local(T.i32);
   const j = f.local(T.i32), xq = f.local(T.i32);
   const g = [f.local(T.f64), f.local(T.f64), f.local(T.f64), f.local(T.f64)] as const;
   const v = [f.local(T.f64), f.local(T.f64), f.local(T.f64), f.local(T.f64)] as const;
@@ -33,17 +37,11 @@ function kernel(): Fn {
   const w = [f.local(T.f64), f.local(T.f64), f.local(T.f64), f.local(T.f64)] as const;
   const W = [f.local(T.v128), f.local(T.v128), f.local(T.v128), f.local(T.v128)] as const;
   const row = f.local(T.i32); // hess at (a, a)
-  const rowOff = [-1, d8, d16, d24] as const; // row q of a block at + q·8d bytes
-  /** Push the address p + q·8d. */
-  const addr = (p: number, q: number): void => {
-    f.get(p);
-    if (q > 0) f.get(at(rowOff, q, 'row offset')).op('i32.add');
-  };
+  const rowBytes = 8 * dc; // row q of a block at + q·8d bytes
   f.get(d).i32(3).op('i32.shl').set(d8);
-  f.get(d8).get(d8).op('i32.add').set(d16);
-  f.get(d16).get(d8).op('i32.add').set(d24);
   f.get(d8).i32(8).op('i32.add').set(rowStep); // hess: (a, a) → (a+1, a+1)
   f.get(xb).get(d8).op('i32.add').tee(xEnd).i32(8).op('i32.sub').set(xLast);
+  f.get(xEnd).i32(24).op('i32.sub').set(xQuad);
   f.for(blk, 0, () => f.get(nb), 1, () => {
     // The block's rows x_r = [1, s_r without s_ri] (s_rj at 8(j + 1) before i, at 8j after), as float64.
     f.get(xb).set(xq);
@@ -68,10 +66,7 @@ function kernel(): Fn {
     f.get(grad).set(ga);
     f.get(hess).set(pe);
     f.for(a, 0, () => f.get(d), 1, () => {
-      for (let q = 0; q < 4; q++) {
-        addr(pa, q);
-        f.mem('f64.load').set(at(x, q, 'x'));
-      }
+      for (let q = 0; q < 4; q++) f.get(pa).mem('f64.load', q * rowBytes).set(at(x, q, 'x'));
       // grad[a] = grad[a] + g0·x0 + g1·x1 + g2·x2 + g3·x3 (left to right)
       f.get(ga).get(ga).mem('f64.load');
       for (let q = 0; q < 4; q++) f.get(at(g, q, 'g')).get(at(x, q, 'x')).op('f64.mul', 'f64.add');
@@ -79,25 +74,27 @@ function kernel(): Fn {
       for (let q = 0; q < 4; q++) {
         f.get(at(v, q, 'v')).get(at(x, q, 'x')).op('f64.mul').tee(at(w, q, 'w')).op('f64x2.splat').set(at(W, q, 'W'));
       }
-      // Row a of the triangle, c = a..d−1: pairs while two are left, pe following px.
+      // Row a of the triangle, c = a..d−1: four entries (two pairs) while four are left, then
+      // a pair, then one; pe follows px. Each entry on its own, so their grouping is free.
+      const pair = (off: number): void => {
+        f.get(pe).get(pe).mem('v128.load', off);
+        for (let q = 0; q < 4; q++) f.get(at(W, q, 'W')).get(px).mem('v128.load', off + q * rowBytes).op('f64x2.mul', 'f64x2.add');
+        f.mem('v128.store', off);
+      };
       f.get(pe).set(row);
-      f.for(px, () => f.get(pa), () => f.get(xLast), 16, () => {
-        f.get(pe).get(pe).mem('v128.load');
-        for (let q = 0; q < 4; q++) {
-          f.get(at(W, q, 'W'));
-          addr(px, q);
-          f.mem('v128.load').op('f64x2.mul', 'f64x2.add');
-        }
-        f.mem('v128.store');
+      f.for(px, () => f.get(pa), () => f.get(xQuad), 32, () => {
+        pair(0);
+        pair(16);
+        f.inc(pe, 32);
+      });
+      f.get(px).get(xLast).op('i32.lt_s').if(() => {
+        pair(0);
         f.inc(pe, 16);
+        f.inc(px, 16);
       });
       f.get(px).get(xEnd).op('i32.lt_s').if(() => {
         f.get(pe).get(pe).mem('f64.load');
-        for (let q = 0; q < 4; q++) {
-          f.get(at(w, q, 'w'));
-          addr(px, q);
-          f.mem('f64.load').op('f64.mul', 'f64.add');
-        }
+        for (let q = 0; q < 4; q++) f.get(at(w, q, 'w')).get(px).mem('f64.load', q * rowBytes).op('f64.mul', 'f64.add');
         f.mem('f64.store');
       });
       f.get(row).get(rowStep).op('i32.add').set(pe);
@@ -109,22 +106,24 @@ function kernel(): Fn {
   return f;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled = new Map<number, WebAssembly.Module | null>();
 
-/** Compiled once on first use; null where WebAssembly SIMD is not available. */
-function pleModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    compiled = null;
+/** The module for d, compiled once on first use; null where WebAssembly SIMD is not available. */
+function pleModule(d: number): WebAssembly.Module | null {
+  let mod = compiled.get(d);
+  if (mod === undefined) {
+    mod = null;
     try {
       if (typeof WebAssembly === 'object') {
-        const bytes = encodeModule([kernel()], { module: 'env', name: 'mem', initialPages: 1, maximumPages: 65536, shared: false });
-        if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes); // small: synchronous compile is allowed everywhere
+        const bytes = encodeModule([kernel(d)], { module: 'env', name: 'mem', initialPages: 1, maximumPages: 65536, shared: false });
+        if (WebAssembly.validate(bytes)) mod = new WebAssembly.Module(bytes); // small: synchronous compile is allowed everywhere
       }
     } catch {
-      compiled = null;
+      mod = null;
     }
+    compiled.set(d, mod);
   }
-  return compiled;
+  return mod;
 }
 
 /**
@@ -142,7 +141,7 @@ export function createWasmPLELanes(pt: Patterns): PLELanes | null {
   const oS = align(oGW + full * 16, 64);
   const bytes = align(oS + full * d, 64);
   if (!(bytes <= MAX_BYTES)) return null;
-  const mod = pleModule();
+  const mod = pleModule(d);
   if (!mod) return null;
   let memory: WebAssembly.Memory;
   let ex: Record<string, unknown>;
@@ -173,7 +172,7 @@ export function createWasmPLELanes(pt: Patterns): PLELanes | null {
  * where WebAssembly SIMD compiles; returns whether it does. Results are the same either way.
  */
 export function enablePLELanes(): boolean {
-  if (!pleModule()) return false;
+  if (!pleModule(2)) return false;
   setPLELanes(createWasmPLELanes);
   return true;
 }

@@ -178,6 +178,30 @@ export function createPLELanes(pt: Patterns): PLELanes | null {
   return pleLanes ? pleLanes(pt) : null;
 }
 
+/** The weights of rows r0..r0+R−1 of spin i's regression into GW at go (G) and go + 4 (W). */
+function pleWeights(pt: Patterns, i: number, h: Float64Array, r0: number, R: number, GW: Float64Array, go: number): void {
+  const { n, s, counts } = pt;
+  const M = pt.total;
+  for (let q = 0; q < R; q++) {
+    const r = r0 + q;
+    const t = Math.tanh(h[r]!);
+    const cr = counts[r]! / M;
+    GW[go + q] = cr * (t - s[r * n + i]!); // d(−log p)/dh
+    GW[go + 4 + q] = cr * (1 - t * t);
+  }
+}
+
+/** Rows x_r = [1, s_r without s_ri], r0..r0+R−1, into X (R rows of n). */
+function pleRows(pt: Patterns, i: number, r0: number, R: number, X: Float64Array): void {
+  const { n, s } = pt;
+  for (let q = 0; q < R; q++) {
+    const off = (r0 + q) * n, o = q * n;
+    X[o] = 1;
+    for (let j = 0; j < i; j++) X[o + j + 1] = s[off + j]!;
+    for (let j = i + 1; j < n; j++) X[o + j] = s[off + j]!;
+  }
+}
+
 /**
  * Adds spin i's gradient Σ_r c_r (tanh h_r − s_ri) x_r and Hessian Σ_r c_r (1 − tanh² h_r) x_r x_rᵀ
  * (upper triangle) to grad and hess, with c_r = counts_r / total, x_r = [1, s_r without s_ri],
@@ -188,39 +212,19 @@ export function createPLELanes(pt: Patterns): PLELanes | null {
  * block stays here.
  */
 export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Float64Array, hess: Float64Array, X: Float64Array, lanes?: PLELanes | null): void {
-  const { n, k: K, s, counts } = pt;
+  const { n, k: K } = pt;
   const d = n;
-  const M = pt.total;
   const full = K - (K % 4);
   if (h.length < K || grad.length !== d || hess.length !== d * d || X.length !== 4 * d) throw new Error('pleGradHess: array sizes');
   if (lanes && (lanes.patterns !== pt || lanes.grad !== grad || lanes.hess !== hess || lanes.GW.length !== 2 * full)) throw new Error('pleGradHess: lanes do not match');
-  // The weights of rows r0..r0+R−1 into GWo at go (G) and go + 4 (W).
-  const weights = (r0: number, R: number, GWo: Float64Array, go: number): void => {
-    for (let q = 0; q < R; q++) {
-      const r = r0 + q;
-      const t = Math.tanh(h[r]!);
-      const cr = counts[r]! / M;
-      GWo[go + q] = cr * (t - s[r * n + i]!); // d(−log p)/dh
-      GWo[go + 4 + q] = cr * (1 - t * t);
-    }
-  };
-  // Rows x_r, r0..r0+R−1, into X (R rows of d).
-  const rows = (r0: number, R: number): void => {
-    for (let q = 0; q < R; q++) {
-      const off = (r0 + q) * n, o = q * d;
-      X[o] = 1;
-      for (let j = 0; j < i; j++) X[o + j + 1] = s[off + j]!;
-      for (let j = i + 1; j < n; j++) X[o + j] = s[off + j]!;
-    }
-  };
   const GW = new Float64Array(8);
   if (lanes) {
-    for (let r0 = 0; r0 < full; r0 += 4) weights(r0, 4, lanes.GW, 2 * r0);
+    for (let r0 = 0; r0 < full; r0 += 4) pleWeights(pt, i, h, r0, 4, lanes.GW, 2 * r0);
     lanes.accumulate4(i);
   } else {
     for (let r0 = 0; r0 < full; r0 += 4) {
-      rows(r0, 4);
-      weights(r0, 4, GW, 0);
+      pleRows(pt, i, r0, 4, X);
+      pleWeights(pt, i, h, r0, 4, GW, 0);
       const g0 = GW[0]!, g1 = GW[1]!, g2 = GW[2]!, g3 = GW[3]!;
       const v0 = GW[4]!, v1 = GW[5]!, v2 = GW[6]!, v3 = GW[7]!;
       for (let a = 0; a < d; a++) {
@@ -235,8 +239,8 @@ export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Floa
   }
   if (full < K) {
     const R = K - full;
-    rows(full, R);
-    weights(full, R, GW, 0);
+    pleRows(pt, i, full, R, X);
+    pleWeights(pt, i, h, full, R, GW, 0);
     for (let q = 0; q < R; q++) {
       const o = q * d, gr = GW[q]!, wr = GW[4 + q]!;
       for (let a = 0; a < d; a++) {

@@ -12,6 +12,7 @@
 import { encodeModule, Fn, T } from '../tensor/backend/wasm/encoder.js';
 import { align, PAGE } from '../tensor/backend/wasm/memory.js';
 import { setLaneKernels } from './blocked.js';
+import { enablePLELanes } from './infer/ple-wasm.js';
 import type { LaneKernels } from './blocked.js';
 
 /** Largest memory asked for (bytes): beyond it the JavaScript loops run instead. */
@@ -124,11 +125,13 @@ export function createWasmLanes(k: number, np: number, entries: number): LaneKer
 }
 
 /**
- * Make blockPatterns (and so the erasure machine) run its 4-lane passes here from now on, where
- * WebAssembly SIMD compiles; returns whether it does. Results are the same either way.
+ * Make blockPatterns (and so the erasure machine) run its 4-lane passes here from now on, and
+ * fitPLESpins its four-row blocks (infer/ple-wasm.ts), where WebAssembly SIMD compiles; returns
+ * whether both do. Results are the same either way.
  */
 export function enableWasmLanes(): boolean {
+  const ple = enablePLELanes();
   if (!lanesModule(false) || !lanesModule(true)) return false;
   setLaneKernels(createWasmLanes);
-  return true;
+  return ple;
 }

@@ -62,8 +62,10 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
   const b = new Float64Array(i1 - i0);
   const d = n; // parameters per regression: bias + n−1 couplings
   const theta = new Float64Array(d);
-  const grad = new Float64Array(d);
-  const hess = new Float64Array(d * d);
+  // The installed WebAssembly block kernels, if any, own grad and hess (the same numbers either way).
+  const lanes = createPLELanes(pt);
+  const grad = lanes ? lanes.grad : new Float64Array(d);
+  const hess = lanes ? lanes.hess : new Float64Array(d * d);
   const X = new Float64Array(4 * d);
   const hK = new Float64Array(K);
   let maxIters = 0;
@@ -72,15 +74,35 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
   // likelihood keeps growing as couplings go to infinity (use lambda > 0 then).
   const unconverged: number[] = [];
   const objective = (i: number, th: Float64Array): number => {
-    let f = 0;
-    for (let r = 0; r < K; r++) {
+    const s = pt.s;
+    // h_r = θ_0 + Σ_c θ_c x_rc, x_r = [1, s_r without s_ri]: coupling j at c = j + 1 before i,
+    // c = j after. Four rows at a time (four independent sums, each in its own order as alone).
+    let r = 0;
+    for (; r + 4 <= K; r += 4) {
+      const o0 = r * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      let h0 = th[0]!, h1 = h0, h2 = h0, h3 = h0;
+      for (let j = 0; j < i; j++) {
+        const t = th[j + 1]!;
+        h0 += t * s[o0 + j]!; h1 += t * s[o1 + j]!; h2 += t * s[o2 + j]!; h3 += t * s[o3 + j]!;
+      }
+      for (let j = i + 1; j < n; j++) {
+        const t = th[j]!;
+        h0 += t * s[o0 + j]!; h1 += t * s[o1 + j]!; h2 += t * s[o2 + j]!; h3 += t * s[o3 + j]!;
+      }
+      hK[r] = h0; hK[r + 1] = h1; hK[r + 2] = h2; hK[r + 3] = h3;
+    }
+    for (; r < K; r++) {
       const off = r * n;
       let h = th[0]!;
-      for (let j = 0, c = 1; j < n; j++) if (j !== i) h += th[c++]! * pt.s[off + j]!;
+      for (let j = 0; j < i; j++) h += th[j + 1]! * s[off + j]!;
+      for (let j = i + 1; j < n; j++) h += th[j]! * s[off + j]!;
       hK[r] = h;
-      const a = pt.s[off + i]! * h;
+    }
+    let f = 0;
+    for (let q = 0; q < K; q++) {
+      const a = s[q * n + i]! * hK[q]!;
       // −log σ(2a) = log(1 + e^{−2a}), computed stably
-      f += pt.counts[r]! * (a > 0 ? Math.log1p(Math.exp(-2 * a)) : -2 * a + Math.log1p(Math.exp(2 * a)));
+      f += pt.counts[q]! * (a > 0 ? Math.log1p(Math.exp(-2 * a)) : -2 * a + Math.log1p(Math.exp(2 * a)));
     }
     let pen = 0;
     for (let c = 1; c < d; c++) pen += th[c]! * th[c]!;
@@ -95,7 +117,7 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
     for (; it < maxIter; it++) {
       grad.fill(0);
       hess.fill(0);
-      pleGradHess(pt, i, hK, grad, hess, X);
+      pleGradHess(pt, i, hK, grad, hess, X, lanes);
       for (let c = 1; c < d; c++) {
         grad[c]! += 2 * lambda * theta[c]!;
         hess[c * d + c]! += 2 * lambda;
@@ -123,32 +145,88 @@ export function fitPLESpins(pt: Patterns, opts: PLEOptions, i0: number, i1: numb
 }
 
 /**
+ * PLE's four-row blocks in another form (WebAssembly SIMD, ple-wasm.ts), made for one set of
+ * patterns (copied in): pleGradHess writes every full block's weights (tanh stays here), then
+ * one call builds the blocks' rows x_r and adds them to grad and hess (views of the same
+ * memory), block after block, each exactly as the JavaScript loop.
+ */
+export interface PLELanes {
+  /** The patterns the lanes were made for. */
+  patterns: Patterns;
+  /** Block b (rows 4b..4b+3; full blocks only): gradient weights G (4), then Hessian weights W (4), at 8b. */
+  GW: Float64Array;
+  /** d: the gradient that fitPLESpins uses. */
+  grad: Float64Array;
+  /** d × d: the Hessian that fitPLESpins uses (upper triangle accumulated). */
+  hess: Float64Array;
+  /** Adds the full blocks of spin i's regression to grad and hess, in order. */
+  accumulate4(i: number): void;
+}
+
+/** Makes PLELanes for a set of patterns, or null (no WebAssembly or no memory). */
+export type PLELanesFactory = (pt: Patterns) => PLELanes | null;
+
+let pleLanes: PLELanesFactory | null = null;
+
+/** Install (null: remove) the block kernels that fitPLESpins uses (enableWasmLanes does it). */
+export function setPLELanes(f: PLELanesFactory | null): void {
+  pleLanes = f;
+}
+
+/** The installed block kernels for these patterns, or null: the JavaScript loops. */
+export function createPLELanes(pt: Patterns): PLELanes | null {
+  return pleLanes ? pleLanes(pt) : null;
+}
+
+/** The weights of rows r0..r0+R−1 of spin i's regression into GW at go (G) and go + 4 (W). */
+function pleWeights(pt: Patterns, i: number, h: Float64Array, r0: number, R: number, GW: Float64Array, go: number): void {
+  const { n, s, counts } = pt;
+  const M = pt.total;
+  for (let q = 0; q < R; q++) {
+    const r = r0 + q;
+    const t = Math.tanh(h[r]!);
+    const cr = counts[r]! / M;
+    GW[go + q] = cr * (t - s[r * n + i]!); // d(−log p)/dh
+    GW[go + 4 + q] = cr * (1 - t * t);
+  }
+}
+
+/** Rows x_r = [1, s_r without s_ri], r0..r0+R−1, into X (R rows of n). */
+function pleRows(pt: Patterns, i: number, r0: number, R: number, X: Float64Array): void {
+  const { n, s } = pt;
+  for (let q = 0; q < R; q++) {
+    const off = (r0 + q) * n, o = q * n;
+    X[o] = 1;
+    for (let j = 0; j < i; j++) X[o + j + 1] = s[off + j]!;
+    for (let j = i + 1; j < n; j++) X[o + j] = s[off + j]!;
+  }
+}
+
+/**
  * Adds spin i's gradient Σ_r c_r (tanh h_r − s_ri) x_r and Hessian Σ_r c_r (1 − tanh² h_r) x_r x_rᵀ
  * (upper triangle) to grad and hess, with c_r = counts_r / total, x_r = [1, s_r without s_ri],
  * and h_r the rows' local fields. Rows go four at a time: every entry takes the rows' terms in row
  * order, as row by row (so the same numbers), but is loaded and stored once per four rows
- * (~1.7× less CPU). X: scratch of 4n.
+ * (~1.7× less CPU). X: scratch of 4n. With `lanes` (made for pt; their grad and hess must be the
+ * ones given) the full blocks run there, with the same numbers bit for bit; the last, partial
+ * block stays here.
  */
-export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Float64Array, hess: Float64Array, X: Float64Array): void {
-  const { n, k: K, s, counts } = pt;
+export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Float64Array, hess: Float64Array, X: Float64Array, lanes?: PLELanes | null): void {
+  const { n, k: K } = pt;
   const d = n;
-  const M = pt.total;
+  const full = K - (K % 4);
   if (h.length < K || grad.length !== d || hess.length !== d * d || X.length !== 4 * d) throw new Error('pleGradHess: array sizes');
-  const G = new Float64Array(4), W = new Float64Array(4);
-  for (let r0 = 0; r0 < K; r0 += 4) {
-    const R = Math.min(4, K - r0);
-    for (let q = 0; q < R; q++) {
-      const r = r0 + q, off = r * n, o = q * d;
-      X[o] = 1;
-      for (let j = 0, c = 1; j < n; j++) if (j !== i) X[o + c++] = s[off + j]!;
-      const t = Math.tanh(h[r]!);
-      const cr = counts[r]! / M;
-      G[q] = cr * (t - s[off + i]!); // d(−log p)/dh
-      W[q] = cr * (1 - t * t);
-    }
-    if (R === 4) {
-      const g0 = G[0]!, g1 = G[1]!, g2 = G[2]!, g3 = G[3]!;
-      const v0 = W[0]!, v1 = W[1]!, v2 = W[2]!, v3 = W[3]!;
+  if (lanes && (lanes.patterns !== pt || lanes.grad !== grad || lanes.hess !== hess || lanes.GW.length !== 2 * full)) throw new Error('pleGradHess: lanes do not match');
+  const GW = new Float64Array(8);
+  if (lanes) {
+    for (let r0 = 0; r0 < full; r0 += 4) pleWeights(pt, i, h, r0, 4, lanes.GW, 2 * r0);
+    lanes.accumulate4(i);
+  } else {
+    for (let r0 = 0; r0 < full; r0 += 4) {
+      pleRows(pt, i, r0, 4, X);
+      pleWeights(pt, i, h, r0, 4, GW, 0);
+      const g0 = GW[0]!, g1 = GW[1]!, g2 = GW[2]!, g3 = GW[3]!;
+      const v0 = GW[4]!, v1 = GW[5]!, v2 = GW[6]!, v3 = GW[7]!;
       for (let a = 0; a < d; a++) {
         const x0 = X[a]!, x1 = X[d + a]!, x2 = X[2 * d + a]!, x3 = X[3 * d + a]!;
         grad[a] = grad[a]! + g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3;
@@ -157,14 +235,18 @@ export function pleGradHess(pt: Patterns, i: number, h: Float64Array, grad: Floa
           hess[e] = hess[e]! + w0 * X[c]! + w1 * X[d + c]! + w2 * X[2 * d + c]! + w3 * X[3 * d + c]!;
         }
       }
-    } else {
-      for (let q = 0; q < R; q++) {
-        const o = q * d, gr = G[q]!, wr = W[q]!;
-        for (let a = 0; a < d; a++) {
-          grad[a]! += gr * X[o + a]!;
-          const wa = wr * X[o + a]!;
-          for (let c = a; c < d; c++) hess[a * d + c]! += wa * X[o + c]!;
-        }
+    }
+  }
+  if (full < K) {
+    const R = K - full;
+    pleRows(pt, i, full, R, X);
+    pleWeights(pt, i, h, full, R, GW, 0);
+    for (let q = 0; q < R; q++) {
+      const o = q * d, gr = GW[q]!, wr = GW[4 + q]!;
+      for (let a = 0; a < d; a++) {
+        grad[a]! += gr * X[o + a]!;
+        const wa = wr * X[o + a]!;
+        for (let c = a; c < d; c++) hess[a * d + c]! += wa * X[o + c]!;
       }
     }
   }

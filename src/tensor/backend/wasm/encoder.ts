@@ -17,7 +17,7 @@ const OPS: Record<string, number[]> = {
   'i32.shr_s': [0x75], 'i32.shr_u': [0x76],
   'f32.abs': [0x8b], 'f32.neg': [0x8c], 'f32.sqrt': [0x91], 'f32.add': [0x92], 'f32.sub': [0x93], 'f32.mul': [0x94],
   'f32.div': [0x95], 'f32.min': [0x96], 'f32.max': [0x97],
-  'f64.add': [0xa0], 'f64.mul': [0xa2], 'f64.promote_f32': [0xbb],
+  'f64.add': [0xa0], 'f64.mul': [0xa2], 'f64.convert_i32_s': [0xb7], 'f64.promote_f32': [0xbb],
   'f32x4.splat': [0xfd, 0x13], 'i32x4.splat': [0xfd, 0x11],
   'f32x4.eq': [0xfd, 0x41], 'f32x4.ne': [0xfd, 0x42], 'f32x4.lt': [0xfd, 0x43], 'f32x4.gt': [0xfd, 0x44],
   'v128.not': [0xfd, 0x4d], 'v128.and': [0xfd, 0x4e], 'v128.or': [0xfd, 0x50], 'v128.xor': [0xfd, 0x51], 'v128.bitselect': [0xfd, 0x52],
@@ -37,9 +37,9 @@ const OPS: Record<string, number[]> = {
 
 /** Memory ops: opcode bytes and natural alignment (log2). */
 const MEMOPS: Record<string, [number[], number]> = {
-  'i32.load': [[0x28], 2], 'i32.load16_u': [[0x2f], 1], 'f32.load': [[0x2a], 2], 'i32.store': [[0x36], 2], 'f32.store': [[0x38], 2],
+  'i32.load': [[0x28], 2], 'i32.load8_s': [[0x2c], 0], 'i32.load16_u': [[0x2f], 1], 'f32.load': [[0x2a], 2], 'i32.store': [[0x36], 2], 'f32.store': [[0x38], 2],
   'v128.load': [[0xfd, 0x00], 4], 'v128.store': [[0xfd, 0x0b], 4], 'v128.load32_splat': [[0xfd, 0x09], 2],
-  'f64.load': [[0x2b], 3], 'v128.load64_zero': [[0xfd, 0x5d], 3],
+  'f64.load': [[0x2b], 3], 'f64.store': [[0x39], 3], 'v128.load64_zero': [[0xfd, 0x5d], 3],
   // store64_lane with lane index 0 (the lane byte follows the memarg; see mem()).
   'v128.store64_lane0': [[0xfd, 0x5b], 3],
 };

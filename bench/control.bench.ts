@@ -56,9 +56,12 @@ function simdModule(): WebAssembly.Module {
   return new WebAssembly.Module(encodeModule([f], { module: 'env', name: 'mem', initialPages: 1, maximumPages: 1, shared: false }));
 }
 
+/** Post m and wait for the answer (each call removes its own listeners: no pile-up over the rounds). */
 const once = (w: Worker, m: unknown): Promise<unknown> => new Promise((resolve, reject) => {
-  w.once('message', resolve);
-  w.once('error', reject);
+  const ok = (v: unknown): void => { w.off('error', bad); resolve(v); };
+  const bad = (e: unknown): void => { w.off('message', ok); reject(e); };
+  w.once('message', ok);
+  w.once('error', bad);
   w.postMessage(m);
 });
 

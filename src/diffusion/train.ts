@@ -167,6 +167,11 @@ export class DiffusionTrainer {
    * backend's memory for another resident training state); null when it ran compiled.
    */
   lastStepFallback: string | null = null;
+  /**
+   * Whether the last step could have run compiled — the objective and the backend have the
+   * compiled step and compiledStep is on — but compileTrainStep refused it (e.g. no room).
+   */
+  lastStepRefused = false;
   /** The last step's path in words: 'compiled, update resident', 'compiled, update in JS' or 'autograd (why)'. */
   get lastStepPath(): string {
     if (!this.lastStepCompiled) return `autograd (${this.lastStepFallback ?? 'no step yet'})`;
@@ -195,8 +200,12 @@ export class DiffusionTrainer {
   private readonly x0: Float32Array;
   private readonly m: number;
   private readonly n: number;
-  /** The compiled step and the backend it was compiled for; or the backend that has none, and why. */
-  private compiled: { backend: Backend; plan: TrainStepPlan | null; refused: string | null } | null = null;
+  /**
+   * The compiled step and the backend it was compiled for; or the backend that has none, and why
+   * (with the backend's count of freed blocks where it was refused for room: once blocks have been
+   * freed since, the next step tries again).
+   */
+  private compiled: { backend: Backend; plan: TrainStepPlan | null; refused: string | null; freedAt: number | null } | null = null;
 
   /**
    * A new run, its network initialised from the seed's 'init' stream, or from `weights` (a state
@@ -266,6 +275,7 @@ export class DiffusionTrainer {
     this.lastStepResident = up !== null;
     this.lastStepFallback = plan ? null : !this.compiledStep ? 'compiledStep is off'
       : !epsBatch ? 'the objective has no compiled step' : this.compiled?.refused ?? 'no compiled step';
+    this.lastStepRefused = !plan && this.compiledStep && !!epsBatch && !!this.compiled?.backend.resident;
     // Stop before the update, so the trainer keeps its last finite state.
     if (!Number.isFinite(value)) throw new TrainingDivergedError(k + 1, value);
     this.adam.zeroGrad();
@@ -358,20 +368,23 @@ export class DiffusionTrainer {
   /** The compiled step for the current backend (compiled on first use), or null where it has none. */
   private trainPlan(): TrainStepPlan | null {
     const be = getBackend();
-    if (this.compiled?.backend === be) return this.compiled.plan;
+    const c = this.compiled;
+    if (c?.backend === be && (c.freedAt === null || be.resident?.()?.freedBlocks() === c.freedAt)) return c.plan;
     this.dispose();
     const rk = be.resident?.() ?? null;
     let plan: TrainStepPlan | null = null;
     let refused: string | null = rk ? null : `the ${be.name} backend has no compiled step`;
+    let freedAt: number | null = null;
     if (rk) {
       try {
         plan = compileTrainStep(this.model, this.cfg.batchSize, rk);
       } catch (e) {
         if (!(e instanceof NoTrainPlan)) throw e;
         refused = e.message;
+        if (e.noRoom) freedAt = rk.freedBlocks();
       }
     }
-    this.compiled = { backend: be, plan, refused };
+    this.compiled = { backend: be, plan, refused, freedAt };
     if (plan) plans?.register(this, plan.dispose, this);
     return plan;
   }
@@ -382,7 +395,8 @@ export class DiffusionTrainer {
    * collected; Adam's moments and the EMA's averages are brought back first, and a later step
    * compiles again. A backend's memory holds a few resident training states (the paper n = 40
    * network's takes 174 MiB of its 512 at batch 128); a trainer that finds no room steps through
-   * autograd, about half as fast (lastStepFallback says why): dispose of trainers that are done.
+   * autograd, about half as fast (lastStepFallback says why), until blocks are freed (it then
+   * tries again at its next step): dispose of trainers that are done.
    */
   dispose(): void {
     this.release();

@@ -99,7 +99,12 @@ type Op =
 const FLOAT_ALIGN = 16; // buffers start on 64 bytes and hold a multiple of 4 floats (unary kernels' padding)
 
 /** Why a graph has no compiled form (the trainer then stays on autograd). */
-export class NoTrainPlan extends Error {}
+export class NoTrainPlan extends Error {
+  /** `noRoom`: the graph compiles, but the backend's memory had no room for it (it may later). */
+  constructor(message: string, readonly noRoom = false) {
+    super(message);
+  }
+}
 
 /**
  * Compile the ε-objective's loss for `net` at batch size `batch` on these resident kernels.
@@ -229,7 +234,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
     words = baseWords;
     block = rk.allocBlock(4 * words);
   }
-  if (block < 0) throw new NoTrainPlan(`the backend memory has no room left for this training state (${Math.ceil((4 * words) / 2 ** 20)} MiB; DiffusionTrainer.dispose() frees the state of a trainer that is done)`);
+  if (block < 0) throw new NoTrainPlan(`the backend memory has no room left for this training state (${Math.ceil((4 * words) / 2 ** 20)} MiB; DiffusionTrainer.dispose() frees the state of a trainer that is done)`, true);
   rk.view().fill(0, block >> 2, (block >> 2) + words); // the padding starts (and stays) zero
   const off = (w: number): number => block + 4 * w;
   const word = (w: number): number => (block >> 2) + w;

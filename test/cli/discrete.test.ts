@@ -21,7 +21,7 @@ describe('spindiff train / sample --generator masked|d3pm', () => {
     expect((await run('simulate', '--params', 'true.json', '--samples', '200', '--seed', '2', '--out', 'data.txt')).code).toBe(0);
     const r = await run('train', '--data', 'data.txt', '--out', `${g}.safetensors`, '--generator', g, '--iters', '20', '--eval-every', '10', ...small);
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/train: the steps ran through autograd \(the objective has no compiled step\)/);
+    expect(r.err).not.toMatch(/ran through autograd/); // nothing faster exists for these objectives: no warning
     const info = checkpointInfo(new Uint8Array(readFileSync(join(dir, `${g}.safetensors`))));
     expect(info.generator.kind).toBe(g);
     expect(info.network.outputChannels).toBe(2);

@@ -197,6 +197,7 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
       tr.compiledStep = compiled;
       tr.step();
       expect(tr.lastStepCompiled).toBe(tr.lastStepFallback === null);
+      expect(tr.lastStepRefused).toBe(false); // none of these had a compiled step to refuse
       tr.dispose();
       return tr.lastStepFallback;
     });
@@ -227,7 +228,7 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
     });
   });
 
-  it('with no room left for its state a trainer steps through autograd (same numbers) and says why; dispose() frees the room and keeps the state', () => {
+  it('with no room left for its state a trainer steps through autograd (same numbers) and says why, and compiles once room is freed; dispose() frees the room and keeps the state', () => {
     const { backend } = backends[0]!;
     const data = spins(6, 200, 9);
     const net: NetworkConfig = { n: 6, T: 1000, widths: [8, 16], timeDim: 8, residual: true };
@@ -267,6 +268,7 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
     expect(a.lastStepResident).toBe(true);
     run(b, 3);
     expect(b.lastStepCompiled).toBe(false);
+    expect(b.lastStepRefused).toBe(true);
     expect(b.lastStepFallback).toMatch(/no room left for this training state \(\d+ MiB; DiffusionTrainer\.dispose\(\)/);
     const ref3 = state(train(backend, data, net, cfg, 3, 'autograd'));
     const gotB = state(b);
@@ -275,14 +277,23 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
 
     a.dispose();
     expect(used).toBe(0);
-    run(a, 3); // compiles again, from the state the disposed plan held (moments and averages)
-    expect(a.lastStepResident).toBe(true);
+    // Blocks were freed: b tries again at its next step, compiles, and carries its state in.
+    run(b, 1);
+    expect(b.lastStepPath).toBe('compiled, update resident');
+    const ref4 = state(train(backend, data, net, cfg, 4, 'autograd'));
+    const gotB4 = state(b);
+    expect(gotB4.losses).toEqual(ref4.losses);
+    expect(gotB4.bytes.equals(ref4.bytes)).toBe(true);
+    // a continues from the state its disposed plan held (moments and averages), through autograd
+    // now that b holds the room.
+    run(a, 3);
+    expect(a.lastStepCompiled).toBe(false);
     const ref6 = state(train(backend, data, net, cfg, 6, 'autograd'));
     const gotA = state(a);
     expect(gotA.losses).toEqual(ref6.losses);
     expect(gotA.bytes.equals(ref6.bytes)).toBe(true);
+    b.dispose();
     a.dispose();
-    b.dispose(); // (b had no plan: nothing to free)
     expect(used).toBe(0);
   });
 });

@@ -179,10 +179,10 @@ async function runTrain(a: Args, ctx: CliContext, dataFile: string): Promise<num
       out: a['out'], iterations: res.trainer.iteration, stopIteration: res.stopIteration, chosenIteration: res.chosen.iteration,
       interrupted: ctx.signal.aborted, crossed: res.decision?.crossed ?? null, finalLoss: res.trainer.losses.at(-1) ?? null,
       curve: res.curve.map((p) => ({ iteration: p.iteration, ratio: p.ratio, loss: p.loss })), seconds: secs, network: netCfg, train: trainCfg,
-      step: res.trainer.lastStepPath,
+      step: done > 0 ? res.trainer.lastStepPath : null,
     };
-    // Half the speed without saying so would be a silent surprise.
-    if (done > 0 && !res.trainer.lastStepCompiled) ctx.stderr(`train: the steps ran through ${res.trainer.lastStepPath}\n`);
+    // Half the speed without saying so would be a silent surprise (where a compiled step exists).
+    if (done > 0 && res.trainer.lastStepRefused) ctx.stderr(`train: the steps ran through ${res.trainer.lastStepPath}\n`);
     if (a['json']) ctx.stdout(JSON.stringify(summary) + '\n');
     else {
       const last = res.curve.at(-1);

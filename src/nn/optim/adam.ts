@@ -13,8 +13,9 @@ export interface AdamOptions {
   /**
    * Keep the moments in the backend current at construction and update there when it has an Adam
    * kernel (wasm, threads; float32 parameters, no amsgrad) — same numbers bit for bit (default
-   * true). The kernel's memory is taken at the first step, so an optimizer whose update runs
-   * elsewhere (a trainer's resident update) never takes it.
+   * true). The kernel's memory is taken at the first plain step (asked for once; none where the
+   * memory has no room), so an optimizer whose update runs elsewhere (a trainer's resident
+   * update) or never takes the plain update (an L2 term) never holds it.
    */
   backendKernel?: boolean;
 }
@@ -147,8 +148,8 @@ export class Adam extends Optimizer {
 
   /** The whole step in the backend's kernel, when every parameter takes the plain update at one t. */
   private kernelStep(): boolean {
-    const kernel = this.takeKernel();
-    if (!kernel) return false;
+    // Only for a step the kernel can run: an optimizer that never takes the plain update (an L2
+    // term, amsgrad) keeps its moments in JS instead of copying them in and out of a kernel.
     const h = this.plainHyper();
     if (!h) return false;
     const grads: Float32Array[] = [];
@@ -157,6 +158,8 @@ export class Adam extends Optimizer {
       if (!(g instanceof Float32Array)) return false;
       grads.push(g);
     }
+    const kernel = this.takeKernel();
+    if (!kernel) return false;
     kernel.step(this.params.map((p) => p.data as Float32Array), grads, h);
     this.countPlainStep();
     return true;

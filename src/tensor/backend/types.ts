@@ -83,6 +83,8 @@ export interface ResidentKernels {
   allocBlock(bytes: number): number;
   /** Release a block from allocBlock. */
   freeBlock(at: number): void;
+  /** Blocks released so far in this memory (a caller refused room may try again once it grows). */
+  freedBlocks(): number;
   /** A float32 view of the whole memory; get it again after anything that may grow the memory. */
   view(): Float32Array;
   /**

@@ -140,6 +140,8 @@ const align64 = (x: number): number => Math.ceil(x / 64) * 64;
  */
 export class PlanResidence {
   owner: object | null = null;
+  /** Blocks released so far. */
+  freed = 0;
   private end: number;
   private readonly blocks: { at: number; bytes: number; live: boolean }[] = [];
   constructor(readonly arena: OperandArena, readonly base: number) {
@@ -170,6 +172,7 @@ export class PlanResidence {
     const b = this.blocks.find((x) => x.at === at && x.live);
     if (!b) return;
     b.live = false;
+    this.freed++;
     while (this.blocks.length > 0 && !last(this.blocks, 'resident blocks').live) this.blocks.pop();
     const top = this.blocks[this.blocks.length - 1];
     this.relayout(top ? align64(top.at + top.bytes) : this.base);

@@ -54,6 +54,7 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
   return {
     allocBlock: (bytes) => home.allocBlock(bytes),
     freeBlock: (at) => home.freeBlock(at),
+    freedBlocks: () => home.freed,
     view,
     gemm(transA, transB, m, n, k, a, b, c, alpha, beta, bias = 0) {
       if (m === 0 || n === 0) return;

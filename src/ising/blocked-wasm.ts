@@ -9,8 +9,8 @@
  * One memory per engine, sized once (views stay valid): the pattern index, the interleaved tables
  * TL (energies) and HL (histograms), and the interleaved per-pattern outputs U and weights Q.
  */
-import { encodeModule, Fn, T } from '../tensor/backend/wasm/encoder.js';
-import { align, PAGE } from '../tensor/backend/wasm/memory.js';
+import { compileSmallModule, Fn, T } from '../tensor/backend/wasm/encoder.js';
+import { align, instanceInOwnMemory } from '../tensor/backend/wasm/memory.js';
 import { setLaneKernels } from './blocked.js';
 import { enablePLELanes } from './infer/ple-wasm.js';
 import type { LaneKernels } from './blocked.js';
@@ -71,15 +71,7 @@ const compiled = new Map<boolean, WebAssembly.Module | null>();
 function lanesModule(wide: boolean): WebAssembly.Module | null {
   let mod = compiled.get(wide);
   if (mod === undefined) {
-    mod = null;
-    try {
-      if (typeof WebAssembly === 'object') {
-        const bytes = encodeModule(kernels(wide), { module: 'env', name: 'mem', initialPages: 1, maximumPages: 65536, shared: false });
-        if (WebAssembly.validate(bytes)) mod = new WebAssembly.Module(bytes); // small: synchronous compile is allowed everywhere
-      }
-    } catch {
-      mod = null;
-    }
+    mod = compileSmallModule(kernels(wide));
     compiled.set(wide, mod);
   }
   return mod;
@@ -100,16 +92,9 @@ export function createWasmLanes(k: number, np: number, entries: number): LaneKer
   const bytes = align(oQ + k * 32, 64);
   if (bytes > MAX_BYTES) return null;
   const mod = lanesModule(wide);
-  if (!mod) return null;
-  let memory: WebAssembly.Memory;
-  let ex: Record<string, unknown>;
-  try {
-    const pages = Math.max(1, Math.ceil(bytes / PAGE));
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    ex = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports as Record<string, unknown>;
-  } catch {
-    return null; // no memory this large here: the JavaScript loops need less
-  }
+  const inst = mod ? instanceInOwnMemory(mod, bytes, MAX_BYTES) : null;
+  if (!inst) return null;
+  const { memory, exports: ex } = inst;
   const energies = ex['energies4'] as (idx: number, tl: number, u: number, k: number, np: number) => void;
   const moments = ex['moments4'] as (idx: number, hl: number, q: number, k: number, np: number) => void;
   const buf = memory.buffer;

@@ -11,8 +11,8 @@
  * or the memory cannot be had, ple.ts keeps its own loops.
  */
 import { at } from '../../util/checked.js';
-import { encodeModule, Fn, T } from '../../tensor/backend/wasm/encoder.js';
-import { align, PAGE } from '../../tensor/backend/wasm/memory.js';
+import { compileSmallModule, Fn, T } from '../../tensor/backend/wasm/encoder.js';
+import { align, instanceInOwnMemory } from '../../tensor/backend/wasm/memory.js';
 import { setPLELanes } from './ple.js';
 import type { PLELanes } from './ple.js';
 import type { Patterns } from '../patterns.js';
@@ -112,15 +112,7 @@ const compiled = new Map<number, WebAssembly.Module | null>();
 function pleModule(d: number): WebAssembly.Module | null {
   let mod = compiled.get(d);
   if (mod === undefined) {
-    mod = null;
-    try {
-      if (typeof WebAssembly === 'object') {
-        const bytes = encodeModule([kernel(d)], { module: 'env', name: 'mem', initialPages: 1, maximumPages: 65536, shared: false });
-        if (WebAssembly.validate(bytes)) mod = new WebAssembly.Module(bytes); // small: synchronous compile is allowed everywhere
-      }
-    } catch {
-      mod = null;
-    }
+    mod = compileSmallModule([kernel(d)]);
     compiled.set(d, mod);
   }
   return mod;
@@ -142,16 +134,9 @@ export function createWasmPLELanes(pt: Patterns): PLELanes | null {
   const bytes = align(oS + full * d, 64);
   if (!(bytes <= MAX_BYTES)) return null;
   const mod = pleModule(d);
-  if (!mod) return null;
-  let memory: WebAssembly.Memory;
-  let ex: Record<string, unknown>;
-  try {
-    const pages = Math.max(1, Math.ceil(bytes / PAGE));
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    ex = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports as Record<string, unknown>;
-  } catch {
-    return null; // no memory this large here: the JavaScript loops need less
-  }
+  const inst = mod ? instanceInOwnMemory(mod, bytes, MAX_BYTES) : null;
+  if (!inst) return null;
+  const { memory, exports: ex } = inst;
   const acc = ex['accumulate4'] as (s: number, gw: number, grad: number, hess: number, x: number, n: number, i: number, nb: number) => void;
   const buf = memory.buffer;
   new Int8Array(buf, oS, full * d).set(pt.s.subarray(0, full * d)); // the full blocks' rows

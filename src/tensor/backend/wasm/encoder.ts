@@ -214,3 +214,18 @@ export function encodeModule(fns: Fn[], memory: MemoryImport): Uint8Array<ArrayB
   ];
   return new Uint8Array(bytes);
 }
+
+/**
+ * `fns` compiled synchronously (small modules only: every engine allows that) as a module that
+ * imports env.mem (unshared, up to 4 GiB), or null where the engine has no WebAssembly or rejects
+ * the module (no SIMD). For the optional kernels whose callers keep JavaScript loops as the fallback.
+ */
+export function compileSmallModule(fns: Fn[]): WebAssembly.Module | null {
+  try {
+    if (typeof WebAssembly !== 'object') return null;
+    const bytes = encodeModule(fns, { module: 'env', name: 'mem', initialPages: 1, maximumPages: 65536, shared: false });
+    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    return null;
+  }
+}

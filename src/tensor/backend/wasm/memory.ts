@@ -27,6 +27,22 @@ export const GEMM_RECORD_AT = 256;
 /** x rounded up to a multiple of a. */
 export const align = (x: number, a: number): number => Math.ceil(x / a) * a;
 
+/**
+ * An instance of `mod` (which imports env.mem) over a memory of its own of `bytes`, or null where
+ * `bytes` is over `maxBytes` or the engine will not give that much (the caller's JavaScript
+ * loops need less). For the small optional kernels that size their memory once.
+ */
+export function instanceInOwnMemory(mod: WebAssembly.Module, bytes: number, maxBytes: number): { memory: WebAssembly.Memory; exports: Record<string, unknown> } | null {
+  if (!(bytes <= maxBytes)) return null;
+  try {
+    const pages = Math.max(1, Math.ceil(bytes / PAGE));
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    return { memory, exports: new WebAssembly.Instance(mod, { env: { mem: memory } }).exports as Record<string, unknown> };
+  } catch {
+    return null;
+  }
+}
+
 /** An environment variable where there is a `process` (Node), else undefined (browsers). */
 export function envVar(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];

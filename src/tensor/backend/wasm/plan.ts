@@ -45,11 +45,12 @@ export function emitRunPlan(): Fn {
       [VEC.unary + 2 * i + 1, () => { vecPtr('a'); vecPtr('b'); vecPtr('out'); nvec(); f.call(unaryKernelNames(u).grad); }],
     ]),
   ];
-  const vecChain = (k: number): void => {
-    const c = vecCases[k];
-    if (!c) return;
-    ve('fn'); f.i32(c[0]).op('i32.eq');
-    if (k + 1 < vecCases.length) f.if(c[1], () => vecChain(k + 1)); else f.if(c[1]);
+  /** if (code() == cases[0][0]) cases[0][1]() else if … else otherwise?(): one chain of ifs. */
+  const chain = (code: () => void, cases: readonly (readonly [number, () => void])[], otherwise?: () => void, k = 0): void => {
+    const c = cases[k];
+    if (!c) { otherwise?.(); return; }
+    code(); f.i32(c[0]).op('i32.eq');
+    if (k + 1 < cases.length || otherwise) f.if(c[1], () => chain(code, cases, otherwise, k + 1)); else f.if(c[1]);
   };
   /** ptr + 4·r0·stride */
   const rowPtr = (ptr: () => void, stride: () => void): void => {
@@ -57,57 +58,45 @@ export function emitRunPlan(): Fn {
   };
   /** ptr + (r0 << shift) */
   const pairPtr = (ptr: () => void, shift: number): void => { ptr(); f.get(r0).i32(shift).op('i32.shl', 'i32.add'); };
+  /**
+   * An update kernel on element pairs [r0, r1): its pointers advanced to pair r0 (shift 3: float32
+   * pairs, 8 bytes; 4: float64 pairs, 16 bytes), the pair count, its hyper-parameters, the call.
+   */
+  const pairCall = <N extends string>(load: (name: N | 'h') => void, ptrs: readonly (readonly [N, 3 | 4])[], fn: string): void => {
+    for (const [name, shift] of ptrs) pairPtr(() => load(name), shift);
+    f.get(r1).get(r0).op('i32.sub');
+    load('h');
+    f.call(fn);
+  };
   f.get(r1).get(r0).op('i32.gt_s');
   f.if(() => {
     f.for(o, 0, () => f.get(nOps), 1, () => {
       f.get(plan).get(o).i32(RECORD_BYTES).op('i32.mul', 'i32.add').set(rec);
-      op(); f.i32(OP.linear).op('i32.eq');
-      f.if(() => {
-        lin('gdst'); f.set(gdst);
-        rowPtr(() => lin('A'), () => lin('sIa')); lin('sIa'); lin('sPa');
-        lin('B'); lin('sPb'); lin('sJb');
-        rowPtr(() => lin('C'), () => lin('ldc')); lin('ldc');
-        f.get(r1).get(r0).op('i32.sub'); lin('n'); lin('k'); // m, n, k
-        lin('alpha'); lin('beta');
-        f.get(bufA).get(bufB).get(scratch);
-        lin('bias');
-        rowPtr(() => lin('gdst'), () => lin('ldg')); f.i32(0).get(gdst).op('select'); // gdst (null stays null)
-        lin('ldg'); lin('act');
-        f.call('gemm');
-      }, () => {
-        op(); f.i32(OP.adam).op('i32.eq');
-        f.if(() => {
-          pairPtr(() => ad('p'), 3); pairPtr(() => ad('g'), 3); // float32 pairs: 8 bytes
-          pairPtr(() => ad('m'), 4); pairPtr(() => ad('v'), 4); // float64 pairs: 16 bytes
-          f.get(r1).get(r0).op('i32.sub');
-          ad('h');
-          f.call('adam');
-        }, () => {
-          op(); f.i32(OP.scale).op('i32.eq');
-          f.if(() => {
-            pairPtr(() => sc('x'), 3);
-            f.get(r1).get(r0).op('i32.sub');
-            sc('h');
-            f.call('scaleF32');
-          }, () => {
-            op(); f.i32(OP.ema).op('i32.eq');
-            f.if(() => {
-              pairPtr(() => em('s'), 4); pairPtr(() => em('p'), 3);
-              f.get(r1).get(r0).op('i32.sub');
-              em('h');
-              f.call('emaF64');
-            }, () => {
-              op(); f.i32(OP.vec).op('i32.eq');
-              f.if(() => vecChain(0), () => {
-                f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
-                  cp('dst'); f.get(r); cp('ldd'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
-                  cp('src'); f.get(r); cp('lds'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
-                  cp('width'); f.i32(2).op('i32.shl');
-                  f.op('memory.copy');
-                });
-              });
-            });
-          });
+      chain(op, [
+        [OP.linear, () => {
+          lin('gdst'); f.set(gdst);
+          rowPtr(() => lin('A'), () => lin('sIa')); lin('sIa'); lin('sPa');
+          lin('B'); lin('sPb'); lin('sJb');
+          rowPtr(() => lin('C'), () => lin('ldc')); lin('ldc');
+          f.get(r1).get(r0).op('i32.sub'); lin('n'); lin('k'); // m, n, k
+          lin('alpha'); lin('beta');
+          f.get(bufA).get(bufB).get(scratch);
+          lin('bias');
+          rowPtr(() => lin('gdst'), () => lin('ldg')); f.i32(0).get(gdst).op('select'); // gdst (null stays null)
+          lin('ldg'); lin('act');
+          f.call('gemm');
+        }],
+        [OP.adam, () => pairCall(ad, [['p', 3], ['g', 3], ['m', 4], ['v', 4]], 'adam')],
+        [OP.scale, () => pairCall(sc, [['x', 3]], 'scaleF32')],
+        [OP.ema, () => pairCall(em, [['s', 4], ['p', 3]], 'emaF64')],
+        [OP.vec, () => chain(() => ve('fn'), vecCases)],
+      ], () => {
+        // copy: each row of the range, width floats
+        f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
+          cp('dst'); f.get(r); cp('ldd'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+          cp('src'); f.get(r); cp('lds'); f.op('i32.mul').i32(2).op('i32.shl', 'i32.add');
+          cp('width'); f.i32(2).op('i32.shl');
+          f.op('memory.copy');
         });
       });
     });

@@ -15,9 +15,6 @@ import { setLaneKernels } from './blocked.js';
 import { enablePLELanes } from './infer/ple-wasm.js';
 import type { LaneKernels } from './blocked.js';
 
-/** Largest memory asked for (bytes): beyond it the JavaScript loops run instead. */
-const MAX_BYTES = 2 ** 31;
-
 /** The two kernels for an index of 2 or 4 bytes per entry. */
 function kernels(wide: boolean): Fn[] {
   const isz = wide ? 4 : 2;
@@ -90,9 +87,8 @@ export function createWasmLanes(k: number, np: number, entries: number): LaneKer
   const oU = align(oHL + entries * 32, 64);
   const oQ = align(oU + k * 32, 64);
   const bytes = align(oQ + k * 32, 64);
-  if (bytes > MAX_BYTES) return null;
   const mod = lanesModule(wide);
-  const inst = mod ? instanceInOwnMemory(mod, bytes, MAX_BYTES) : null;
+  const inst = mod ? instanceInOwnMemory(mod, bytes) : null;
   if (!inst) return null;
   const { memory, exports: ex } = inst;
   const energies = ex['energies4'] as (idx: number, tl: number, u: number, k: number, np: number) => void;

@@ -17,9 +17,6 @@ import { setPLELanes } from './ple.js';
 import type { PLELanes } from './ple.js';
 import type { Patterns } from '../patterns.js';
 
-/** Largest memory asked for (bytes): beyond it the JavaScript loops run instead. */
-const MAX_BYTES = 2 ** 31;
-
 /**
  * accumulate4(S, GW, grad, hess, X, n, i, nb): byte offsets, then the spins (n = dc, the d the
  * module is made for: a block's rows are at constant offsets q·8d, so no address arithmetic),
@@ -132,9 +129,8 @@ export function createWasmPLELanes(pt: Patterns): PLELanes | null {
   const oGW = align(oX + 4 * d * 8, 64);
   const oS = align(oGW + full * 16, 64);
   const bytes = align(oS + full * d, 64);
-  if (!(bytes <= MAX_BYTES)) return null;
   const mod = pleModule(d);
-  const inst = mod ? instanceInOwnMemory(mod, bytes, MAX_BYTES) : null;
+  const inst = mod ? instanceInOwnMemory(mod, bytes) : null;
   if (!inst) return null;
   const { memory, exports: ex } = inst;
   const acc = ex['accumulate4'] as (s: number, gw: number, grad: number, hess: number, x: number, n: number, i: number, nb: number) => void;

@@ -27,13 +27,16 @@ export const GEMM_RECORD_AT = 256;
 /** x rounded up to a multiple of a. */
 export const align = (x: number, a: number): number => Math.ceil(x / a) * a;
 
+/** The most an optional kernel's own memory may take: every byte offset then fits a signed i32. */
+export const OWN_MEMORY_MAX_BYTES = 2 ** 31;
+
 /**
  * An instance of `mod` (which imports env.mem) over a memory of its own of `bytes`, or null where
- * `bytes` is over `maxBytes` or the engine will not give that much (the caller's JavaScript
- * loops need less). For the small optional kernels that size their memory once.
+ * `bytes` is over OWN_MEMORY_MAX_BYTES or the engine will not give that much (the caller's
+ * JavaScript loops need less). For the small optional kernels that size their memory once.
  */
-export function instanceInOwnMemory(mod: WebAssembly.Module, bytes: number, maxBytes: number): { memory: WebAssembly.Memory; exports: Record<string, unknown> } | null {
-  if (!(bytes <= maxBytes)) return null;
+export function instanceInOwnMemory(mod: WebAssembly.Module, bytes: number): { memory: WebAssembly.Memory; exports: Record<string, unknown> } | null {
+  if (!(bytes <= OWN_MEMORY_MAX_BYTES)) return null;
   try {
     const pages = Math.max(1, Math.ceil(bytes / PAGE));
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });

@@ -64,57 +64,61 @@ function transpose4(f: Fn, width: number, off: readonly number[], sp: number, ds
 }
 
 /**
- * packA(src, sI, sP, mc, kc, dst): dst[(ir/MR)·kc·MR + p·MR + r] = A(ir+r, p) for an mc×kc block
- * whose element (i, p) is at src + 4·(i·sI + p·sP); rows past mc are zero.
+ * The packing of one operand into panels of `width` lanes — rows of A (packA, width MR) or columns
+ * of B (packB, width NR) — kc values of p each: dst[(l0/width)·kc·width + p·width + l] = the value
+ * of lane l0+l at p, at src + 4·(lane·sL + p·sP); lanes past `count` are zero. `params` names the
+ * function's parameter positions (the two signatures differ in order). Full panels copy vectors
+ * where lanes are contiguous (sL = 1), transpose 4×4 blocks in registers where p is (sP = 1), and
+ * else go one value at a time.
  */
-function emitPackA(g: GemmGeometry): Fn {
-  const f = new Fn('packA', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
-  const [src, sI, sP, mc, kc, dst] = [0, 1, 2, 3, 4, 5];
-  const ir = f.local(T.i32), p = f.local(T.i32), r = f.local(T.i32), sp = f.local(T.i32), rows = f.local(T.i32);
-  const sIb = f.local(T.i32), sPb = f.local(T.i32), rowOff = Array.from({ length: g.MR }, () => f.local(T.i32));
+function emitPack(name: string, width: number, params: { src: number; sL: number; sP: number; count: number; kc: number; dst: number }): Fn {
+  const f = new Fn(name, [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
+  const { src, sL, sP, count, kc, dst } = params;
+  const l0 = f.local(T.i32), p = f.local(T.i32), l = f.local(T.i32), sp = f.local(T.i32), lanes = f.local(T.i32);
+  const sLb = f.local(T.i32), sPb = f.local(T.i32), laneOff = Array.from({ length: width }, () => f.local(T.i32));
   const blk = Array.from({ length: 4 }, () => f.local(T.v128));
-  f.get(sI).i32(2).op('i32.shl').set(sIb);
+  f.get(sL).i32(2).op('i32.shl').set(sLb);
   f.get(sP).i32(2).op('i32.shl').set(sPb);
-  for (let q = 0; q < g.MR; q++) f.get(sIb).i32(q).op('i32.mul').set(at(rowOff, q, 'row offsets'));
-  f.for(ir, 0, () => f.get(mc), g.MR, () => {
-    minI32(f, () => f.i32(g.MR), () => f.get(mc).get(ir).op('i32.sub'));
-    f.set(rows);
-    // sp = src + ir·sI·4
-    f.get(src).get(ir).get(sIb).op('i32.mul', 'i32.add').set(sp);
-    f.get(rows).i32(g.MR).op('i32.eq');
+  for (let q = 0; q < width; q++) f.get(sLb).i32(q).op('i32.mul').set(at(laneOff, q, 'lane offsets'));
+  f.for(l0, 0, () => f.get(count), width, () => {
+    minI32(f, () => f.i32(width), () => f.get(count).get(l0).op('i32.sub'));
+    f.set(lanes);
+    // sp = src + l0·sL·4
+    f.get(src).get(l0).get(sLb).op('i32.mul', 'i32.add').set(sp);
+    f.get(lanes).i32(width).op('i32.eq');
     f.if(() => {
       const scalarFrom = (start: number | (() => void)): void => {
         f.for(p, start, () => f.get(kc), 1, () => {
-          for (let q = 0; q < g.MR; q++) {
-            f.get(dst).get(sp).get(at(rowOff, q, 'row offsets')).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
+          for (let q = 0; q < width; q++) {
+            f.get(dst).get(sp).get(at(laneOff, q, 'lane offsets')).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
           }
-          f.inc(dst, 4 * g.MR).inc(sp, () => f.get(sPb));
+          f.inc(dst, 4 * width).inc(sp, () => f.get(sPb));
         });
       };
-      if (g.MR % 4 !== 0) { scalarFrom(0); return; }
-      f.get(sI).i32(1).op('i32.eq');
+      if (width % 4 !== 0) { scalarFrom(0); return; }
+      f.get(sL).i32(1).op('i32.eq');
       f.if(() => {
-        // A transposed (rows contiguous): the MR values of one p are vector copies.
+        // Contiguous lanes (A transposed, B not): the width values of one p are vector copies.
         f.for(p, 0, () => f.get(kc), 1, () => {
-          for (let q = 0; q < g.MR / 4; q++) f.get(dst).get(sp).mem('v128.load', 16 * q).mem('v128.store', 16 * q);
-          f.inc(dst, 4 * g.MR).inc(sp, () => f.get(sPb));
+          for (let q = 0; q < width / 4; q++) f.get(dst).get(sp).mem('v128.load', 16 * q).mem('v128.store', 16 * q);
+          f.inc(dst, 4 * width).inc(sp, () => f.get(sPb));
         });
       }, () => {
         f.get(sP).i32(1).op('i32.eq');
         f.if(() => {
-          // A row-major (p contiguous): 4×4 blocks, transposed in registers, then the last kc mod 4.
+          // p contiguous (A row-major, B transposed): 4×4 blocks, transposed in registers, then the last kc mod 4.
           f.for(p, 0, () => f.get(kc).i32(-4).op('i32.and'), 4, () => {
-            transpose4(f, g.MR, rowOff, sp, dst, blk);
-            f.inc(dst, 16 * g.MR).inc(sp, 16);
+            transpose4(f, width, laneOff, sp, dst, blk);
+            f.inc(dst, 16 * width).inc(sp, 16);
           });
           scalarFrom(() => f.get(kc).i32(-4).op('i32.and'));
         }, () => scalarFrom(0));
       });
     }, () => {
       f.for(p, 0, () => f.get(kc), 1, () => {
-        f.for(r, 0, g.MR, 1, () => {
-          f.get(r).get(rows).op('i32.lt_s');
-          f.if(() => { f.get(dst).get(sp).get(r).get(sIb).op('i32.mul', 'i32.add').mem('f32.load').mem('f32.store'); },
+        f.for(l, 0, width, 1, () => {
+          f.get(l).get(lanes).op('i32.lt_s');
+          f.if(() => { f.get(dst).get(sp).get(l).get(sLb).op('i32.mul', 'i32.add').mem('f32.load').mem('f32.store'); },
             () => { f.get(dst).f32(0).mem('f32.store'); });
           f.inc(dst, 4);
         });
@@ -125,63 +129,11 @@ function emitPackA(g: GemmGeometry): Fn {
   return f;
 }
 
-/**
- * packB(src, sP, sJ, kc, nc, dst): dst[(jr/NR)·kc·NR + p·NR + c] = B(p, jr+c) for a kc×nc panel
- * whose element (p, j) is at src + 4·(p·sP + j·sJ); columns past nc are zero.
- */
-function emitPackB(g: GemmGeometry): Fn {
-  const f = new Fn('packB', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
-  const [src, sP, sJ, kc, nc, dst] = [0, 1, 2, 3, 4, 5];
-  const jr = f.local(T.i32), p = f.local(T.i32), c = f.local(T.i32), sp = f.local(T.i32), cols = f.local(T.i32);
-  const sJb = f.local(T.i32), sPb = f.local(T.i32), colOff = Array.from({ length: g.NR }, () => f.local(T.i32));
-  const blk = Array.from({ length: 4 }, () => f.local(T.v128));
-  f.get(sJ).i32(2).op('i32.shl').set(sJb);
-  f.get(sP).i32(2).op('i32.shl').set(sPb);
-  for (let q = 0; q < g.NR; q++) f.get(sJb).i32(q).op('i32.mul').set(at(colOff, q, 'column offsets'));
-  f.for(jr, 0, () => f.get(nc), g.NR, () => {
-    minI32(f, () => f.i32(g.NR), () => f.get(nc).get(jr).op('i32.sub'));
-    f.set(cols);
-    f.get(src).get(jr).get(sJb).op('i32.mul', 'i32.add').set(sp);
-    f.get(cols).i32(g.NR).op('i32.eq');
-    f.if(() => {
-      f.get(sJ).i32(1).op('i32.eq');
-      f.if(() => {
-        // Contiguous columns (B not transposed): vector copies.
-        f.for(p, 0, () => f.get(kc), 1, () => {
-          for (let q = 0; q < g.NR / 4; q++) f.get(dst).get(sp).mem('v128.load', 16 * q).mem('v128.store', 16 * q);
-          f.inc(dst, 4 * g.NR).inc(sp, () => f.get(sPb));
-        });
-      }, () => {
-        const scalarFrom = (start: number | (() => void)): void => {
-          f.for(p, start, () => f.get(kc), 1, () => {
-            for (let q = 0; q < g.NR; q++) f.get(dst).get(sp).get(at(colOff, q, 'column offsets')).op('i32.add').mem('f32.load').mem('f32.store', 4 * q);
-            f.inc(dst, 4 * g.NR).inc(sp, () => f.get(sPb));
-          });
-        };
-        f.get(sP).i32(1).op('i32.eq');
-        f.if(() => {
-          // B transposed (columns contiguous in p): 4×4 blocks, then the last kc mod 4.
-          f.for(p, 0, () => f.get(kc).i32(-4).op('i32.and'), 4, () => {
-            transpose4(f, g.NR, colOff, sp, dst, blk);
-            f.inc(dst, 16 * g.NR).inc(sp, 16);
-          });
-          scalarFrom(() => f.get(kc).i32(-4).op('i32.and'));
-        }, () => scalarFrom(0));
-      });
-    }, () => {
-      f.for(p, 0, () => f.get(kc), 1, () => {
-        f.for(c, 0, g.NR, 1, () => {
-          f.get(c).get(cols).op('i32.lt_s');
-          f.if(() => { f.get(dst).get(sp).get(c).get(sJb).op('i32.mul', 'i32.add').mem('f32.load').mem('f32.store'); },
-            () => { f.get(dst).f32(0).mem('f32.store'); });
-          f.inc(dst, 4);
-        });
-        f.inc(sp, () => f.get(sPb));
-      });
-    });
-  });
-  return f;
-}
+/** packA(src, sI, sP, mc, kc, dst): an mc×kc block of A, element (i, p) at src + 4·(i·sI + p·sP), in row panels of MR. */
+const emitPackA = (g: GemmGeometry): Fn => emitPack('packA', g.MR, { src: 0, sL: 1, sP: 2, count: 3, kc: 4, dst: 5 });
+
+/** packB(src, sP, sJ, kc, nc, dst): a kc×nc panel of B, element (p, j) at src + 4·(p·sP + j·sJ), in column panels of NR. */
+const emitPackB = (g: GemmGeometry): Fn => emitPack('packB', g.NR, { src: 0, sL: 2, sP: 1, count: 4, kc: 3, dst: 5 });
 
 /**
  * kernel(Ap, Bp, C, ldc, mc, nc, kc, alpha, beta, scratch): C[0:mc, 0:nc] = alpha·Ap·Bp + beta·C

@@ -169,34 +169,7 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
     return { emin, pA, meanB, corrBB, corrAB, Zs, sE, sE2 };
   };
   const emin = run(0, 0).emin;
-  const r = run(1, emin);
-  const Z = r.Zs;
-  const mean = new Float64Array(n);
-  const corr = new Float64Array(n * n);
-  // Block A moments from the marginal pA.
-  for (let x = 0; x < sizeA; x++) {
-    const q = r.pA[x]! / Z;
-    if (q === 0) continue;
-    for (let i = 0; i < na; i++) {
-      const si = (x >> i) & 1 ? q : -q;
-      mean[i]! += si;
-      for (let k = i + 1; k < na; k++) corr[i * n + k]! += (x >> k) & 1 ? si : -si;
-    }
-  }
-  for (let j = 0; j < nb; j++) {
-    mean[na + j] = r.meanB[j]! / Z;
-    for (let k = j + 1; k < nb; k++) corr[(na + j) * n + na + k] = r.corrBB[j * nb + k]! / Z;
-    for (let i = 0; i < na; i++) corr[i * n + na + j] = r.corrAB[i * nb + j]! / Z;
-  }
-  for (let i = 0; i < n; i++) {
-    corr[i * n + i] = 1;
-    for (let k = i + 1; k < n; k++) corr[k * n + i] = corr[i * n + k]!;
-  }
-  const eMeanShifted = r.sE / Z;
-  const energyVar = Math.max(0, r.sE2 / Z - eMeanShifted * eMeanShifted);
-  const logZ = -emin + Math.log(Z);
-  const energyMean = emin + eMeanShifted;
-  return { n, logZ, mean, corr, entropy: logZ + energyMean, energyMean, energyVar, energyMin: emin };
+  return enumerationFromSums(n, na, emin, run(1, emin));
 }
 
 /** Largest n for which probabilities() / sampleExact() build the full 2^n table (128 MiB at 24). */
@@ -260,4 +233,43 @@ export function stateSpins(x: number, n: number): Int8Array {
   const s = new Int8Array(n);
   for (let i = 0; i < n; i++) s[i] = Math.floor(x / 2 ** i) & 1 ? 1 : -1;
   return s;
+}
+
+/**
+ * What the walk's second pass summed (weights q = exp(−(E − emin)) of every state), as an
+ * Enumeration: Z, the moments (block A's from its marginal pA over the na low spins, block B's and
+ * the A–B correlations from their sums), the energy's mean and variance. Shared with the walk's
+ * oracle (test/ising/enumerate-reference.ts), which differs only in how it visits the states.
+ */
+export function enumerationFromSums(n: number, na: number, emin: number,
+  r: { pA: Float64Array; meanB: Float64Array; corrBB: Float64Array; corrAB: Float64Array; Zs: number; sE: number; sE2: number }): Enumeration {
+  const nb = n - na;
+  const sizeA = 1 << na;
+  const Z = r.Zs;
+  const mean = new Float64Array(n);
+  const corr = new Float64Array(n * n);
+  // Block A moments from the marginal pA.
+  for (let x = 0; x < sizeA; x++) {
+    const q = r.pA[x]! / Z;
+    if (q === 0) continue;
+    for (let i = 0; i < na; i++) {
+      const si = (x >> i) & 1 ? q : -q;
+      mean[i]! += si;
+      for (let k = i + 1; k < na; k++) corr[i * n + k]! += (x >> k) & 1 ? si : -si;
+    }
+  }
+  for (let j = 0; j < nb; j++) {
+    mean[na + j] = r.meanB[j]! / Z;
+    for (let k = j + 1; k < nb; k++) corr[(na + j) * n + na + k] = r.corrBB[j * nb + k]! / Z;
+    for (let i = 0; i < na; i++) corr[i * n + na + j] = r.corrAB[i * nb + j]! / Z;
+  }
+  for (let i = 0; i < n; i++) {
+    corr[i * n + i] = 1;
+    for (let k = i + 1; k < n; k++) corr[k * n + i] = corr[i * n + k]!;
+  }
+  const eMeanShifted = r.sE / Z;
+  const energyVar = Math.max(0, r.sE2 / Z - eMeanShifted * eMeanShifted);
+  const logZ = -emin + Math.log(Z);
+  const energyMean = emin + eMeanShifted;
+  return { n, logZ, mean, corr, entropy: logZ + energyMean, energyMean, energyVar, energyMin: emin };
 }

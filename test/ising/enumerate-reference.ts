@@ -4,6 +4,7 @@
  * walk must give the same numbers bit for bit (every sum takes the same terms in the same order).
  */
 import { ctz, grayEnergies } from '../../src/ising/gray.js';
+import { enumerationFromSums } from '../../src/ising/enumerate.js';
 import type { Enumeration } from '../../src/ising/enumerate.js';
 import type { IsingParams } from '../../src/ising/types.js';
 
@@ -114,32 +115,5 @@ export function enumerateReference(p: IsingParams): Enumeration {
     return { emin, pA, meanB, corrBB, corrAB, Zs, sE, sE2 };
   };
   const emin = run(0, 0).emin;
-  const r = run(1, emin);
-  const Z = r.Zs;
-  const mean = new Float64Array(n);
-  const corr = new Float64Array(n * n);
-  // Block A moments from the marginal pA.
-  for (let x = 0; x < sizeA; x++) {
-    const q = r.pA[x]! / Z;
-    if (q === 0) continue;
-    for (let i = 0; i < na; i++) {
-      const si = (x >> i) & 1 ? q : -q;
-      mean[i]! += si;
-      for (let k = i + 1; k < na; k++) corr[i * n + k]! += (x >> k) & 1 ? si : -si;
-    }
-  }
-  for (let j = 0; j < nb; j++) {
-    mean[na + j] = r.meanB[j]! / Z;
-    for (let k = j + 1; k < nb; k++) corr[(na + j) * n + na + k] = r.corrBB[j * nb + k]! / Z;
-    for (let i = 0; i < na; i++) corr[i * n + na + j] = r.corrAB[i * nb + j]! / Z;
-  }
-  for (let i = 0; i < n; i++) {
-    corr[i * n + i] = 1;
-    for (let k = i + 1; k < n; k++) corr[k * n + i] = corr[i * n + k]!;
-  }
-  const eMeanShifted = r.sE / Z;
-  const energyVar = Math.max(0, r.sE2 / Z - eMeanShifted * eMeanShifted);
-  const logZ = -emin + Math.log(Z);
-  const energyMean = emin + eMeanShifted;
-  return { n, logZ, mean, corr, entropy: logZ + energyMean, energyMean, energyVar, energyMin: emin };
+  return enumerationFromSums(n, na, emin, run(1, emin));
 }

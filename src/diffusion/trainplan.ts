@@ -14,6 +14,9 @@
  * a float32 sum, GELU by the backend's rule (wasm kernel or JS formula by size), bias gradients
  * as float64 column sums, mseLoss in float64 — so losses and gradients are bit-identical to the
  * autograd path (test/diffusion/trainplan.test.ts). A graph with any other op is refused (null).
+ * The calls go to the backend as three programs (ResidentKernels.program; stepPrograms below):
+ * forward, and backward through the activations, run row by row — one job each on the threads
+ * backend, in chunks of rows — and the parameters' gradients as independent pieces.
  *
  * The optimisation step can stay resident too (ResidentUpdate): the parameters come first in the
  * memory, in net.parameters() order, their gradients after them laid out alike, and Adam's
@@ -23,6 +26,7 @@
  */
 import { Tensor, fromStorage } from '../tensor/index.js';
 import type { ResidentKernels } from '../tensor/index.js';
+import type { ResidentCall, ResidentProgram } from '../tensor/backend/types.js';
 import type { AdamHyper } from '../tensor/backend/types.js';
 import { mseLoss, needsGrad, topoOrder } from '../autograd/index.js';
 import type { Node } from '../autograd/index.js';
@@ -86,8 +90,11 @@ interface Slot {
   grad: number;
 }
 
-/** One gradient contribution: first (written into the gradient buffer) or later (added to it). */
-type Into = { slot: Slot; first: boolean };
+/**
+ * One gradient contribution: first (written into the gradient buffer) or later (computed into its
+ * own buffer `tmp`, then added to it).
+ */
+type Into = { slot: Slot; first: boolean; tmp: number };
 
 type Op =
   | { kind: 'linear'; x: Slot; w: Slot; b: Slot | null; y: Slot; into: (Into | null)[] }
@@ -190,6 +197,9 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
     ops.push(op);
     opOf.set(t, op);
   }
+  const lastOp = last(ops, 'ops');
+  if (lastOp.kind !== 'mse') throw new NoTrainPlan('a graph that does not end in the loss');
+  const mseOp: Extract<Op, { kind: 'mse' }> = lastOp;
   // backward(): a value's gradient exists once some contribution reached it; the nodes run in
   // reverse topological order and hand out contributions in input order.
   const reached = new Set<Slot>([slotOf(loss)]);
@@ -203,15 +213,15 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
       const s = slotOf(inp);
       const first = !reached.has(s);
       reached.add(s);
-      return { slot: s, first };
+      return { slot: s, first, tmp: -1 };
     });
   }
   // Gradients of the parameters first, laid out as the parameters; then the others'.
   for (const { slot } of params) if (reached.has(slot)) slot.grad = place(slot.size);
   for (const s of reached) if (s.grad < 0) s.grad = place(s.size);
-  let scratchSize = 0;
-  for (const s of slots.values()) scratchSize = Math.max(scratchSize, s.size);
-  const scratch = place(scratchSize);
+  // A later contribution gets a buffer of its own (not one shared scratch): the backward program
+  // runs in chunks of rows on several threads at once, each through every call.
+  for (const op of ops) for (const c of op.into) if (c && !c.first) c.tmp = place(c.slot.size);
   const grads = params.map(({ p, slot }) => (slot.grad >= 0 ? new Tensor(new Float32Array(slot.size), p.shape) : null));
 
   // The update's region: the parameters [pStart, pStart + W) words, gradients at the same offsets
@@ -242,12 +252,15 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
   const lossSlot = slotOf(loss);
   let disposed = false, ready = false;
 
-  /** Where a contribution is computed: its value's gradient buffer (first) or the scratch. */
-  const dst = (c: Into): number => (c.first ? c.slot.grad : scratch);
-  /** Add the scratch into the value's gradient where the contribution was a later one. */
-  const settle = (c: Into): void => {
-    if (!c.first) rk.add(off(c.slot.grad), off(scratch), off(c.slot.grad), c.slot.size);
-  };
+  /** Where a contribution is computed: its value's gradient buffer (first) or its own buffer. */
+  const dst = (c: Into): number => (c.first ? c.slot.grad : c.tmp);
+  let programs: Record<'forward' | 'backward' | 'paramGrads', ResidentProgram>;
+  try {
+    programs = stepPrograms();
+  } catch (e) {
+    rk.freeBlock(block);
+    throw e;
+  }
 
   return {
     batch: B,
@@ -264,40 +277,12 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
         v.set(tab.subarray(s * D, s * D + D), word(rS.at) + b * D);
       }
       if (!paramsResident) for (const { p, slot } of params) v.set(p.data as Float32Array, word(slot.at));
-      let value = NaN;
-      for (const op of ops) {
-        switch (op.kind) {
-          case 'linear': {
-            // linear(): one GEMM x·Wᵀ, then the bias row added in float32.
-            const { x, w, b, y } = op;
-            rk.gemm(false, true, x.rows, w.rows, w.cols, off(x.at), off(w.at), off(y.at), 1, 0, b ? off(b.at) : 0);
-            break;
-          }
-          case 'gelu':
-            rk.unary('gelu', off(op.x.at), off(op.y.at), op.x.size);
-            break;
-          case 'add':
-            rk.add(off(op.a.at), off(op.b.at), off(op.y.at), op.y.size);
-            break;
-          case 'concat': {
-            const m = rk.view(), { a, b, y } = op;
-            for (let r = 0; r < y.rows; r++) {
-              const yr = word(y.at) + r * y.cols;
-              m.copyWithin(yr, word(a.at) + r * a.cols, word(a.at) + (r + 1) * a.cols);
-              m.copyWithin(yr + a.cols, word(b.at) + r * b.cols, word(b.at) + (r + 1) * b.cols);
-            }
-            break;
-          }
-          case 'mse': {
-            // mseLoss(): the mean of squared differences in float64, stored as float32.
-            const m = rk.view(), p = word(op.pred.at), q = word(op.target.at), n = op.pred.size;
-            let s = 0;
-            for (let i = 0; i < n; i++) { const d = m[p + i]! - m[q + i]!; s += d * d; }
-            value = Math.fround(s / n);
-            break;
-          }
-        }
-      }
+      programs.forward.run();
+      // mseLoss(): the mean of squared differences in float64, stored as float32.
+      const m = rk.view(), p = word(mseOp.pred.at), q = word(mseOp.target.at), n = mseOp.pred.size;
+      let sum = 0;
+      for (let i = 0; i < n; i++) { const d = m[p + i]! - m[q + i]!; sum += d * d; }
+      const value = Math.fround(sum / n);
       ready = true;
       return value;
     },
@@ -315,6 +300,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
     dispose() {
       if (disposed) return;
       disposed = true;
+      for (const pr of Object.values(programs)) pr.free();
       rk.freeBlock(block);
     },
   };
@@ -378,63 +364,113 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
     if (!ready) throw new Error('train plan: backward before forward');
     ready = false;
     rk.view()[word(lossSlot.grad)] = 1; // backward()'s seed
+    // mseLoss's gradient, as its backward computes it: c·(pred − target), c = 2·seed/n in float64.
+    const [c0, c1] = mseOp.into;
+    if (c1) throw new Error('train plan: the target needs no gradient');
+    if (c0) {
+      const m = rk.view(), p = word(mseOp.pred.at), q = word(mseOp.target.at), n = mseOp.pred.size;
+      const c = (2 * m[word(lossSlot.grad)]!) / n;
+      const o = word(dst(c0));
+      for (let i = 0; i < n; i++) m[o + i] = c * (m[p + i]! - m[q + i]!);
+      if (!c0.first) rk.add(off(c0.slot.grad), off(c0.tmp), off(c0.slot.grad), c0.slot.size);
+    }
+    programs.backward.run();
+    programs.paramGrads.run();
+  }
+
+  /**
+   * The step as three resident programs (ResidentKernels.program), each the calls autograd's ops
+   * make, in autograd's order: the forward pass up to the loss, and backward through the
+   * activations — both row by row (row b of every value depends only on row b of the minibatch),
+   * so a threads backend runs each as one job in chunks of rows instead of a job per call — then
+   * the parameters' gradients, independent calls (x̃ᵀ·δ per weight, column sums per bias) that
+   * read the finished activations and their gradients, split between threads.
+   */
+  function stepPrograms(): Record<'forward' | 'backward' | 'paramGrads', ResidentProgram> {
+    const forward: ResidentCall[] = [], backward: ResidentCall[] = [], paramGrads: ResidentCall[] = [];
+    const isParam = new Set(params.map((e) => e.slot));
+    const onBatch = (...xs: Slot[]): void => {
+      for (const x of xs) if (x.rows !== B) throw new NoTrainPlan(`a value of ${x.rows} rows in a step of ${B}`);
+    };
+    /** The batch's rows, `width` floats each, from src (row stride lds floats) into dst (ldd). */
+    const copy = (src: number, lds: number, dst: number, ldd: number, width: number): ResidentCall => ({ kind: 'copy', src, lds, dst, ldd, width, rows: B });
+    /** A later contribution's buffer added into the value's gradient. */
+    const settle = (c: Into): void => {
+      if (!c.first) backward.push({ kind: 'add', a: off(c.slot.grad), b: off(c.tmp), out: off(c.slot.grad), len: c.slot.size });
+    };
+    /** A parameter's gradient: its only contribution (computed straight into its buffer). */
+    const paramGrad = (c: Into): number => {
+      if (!isParam.has(c.slot) || !c.first) throw new NoTrainPlan('a weight or bias that is not a parameter used once');
+      return off(c.slot.grad);
+    };
+    for (const op of ops) {
+      switch (op.kind) {
+        case 'linear': {
+          // linear(): one GEMM x·Wᵀ, the bias row added in float32 in its epilogue.
+          const { x, w, b, y } = op;
+          onBatch(x, y);
+          forward.push({ kind: 'gemm', transA: false, transB: true, m: B, n: w.rows, k: w.cols, a: off(x.at), b: off(w.at), c: off(y.at), alpha: 1, beta: 0, bias: b ? off(b.at) : 0 });
+          break;
+        }
+        case 'gelu': onBatch(op.x); forward.push({ kind: 'unary', op: 'gelu', x: off(op.x.at), out: off(op.y.at), len: op.x.size }); break;
+        case 'add': onBatch(op.a, op.y); forward.push({ kind: 'add', a: off(op.a.at), b: off(op.b.at), out: off(op.y.at), len: op.y.size }); break;
+        case 'concat': {
+          const { a, b, y } = op;
+          onBatch(y);
+          forward.push(copy(off(a.at), a.cols, off(y.at), y.cols, a.cols), copy(off(b.at), b.cols, off(y.at) + 4 * a.cols, y.cols, b.cols));
+          break;
+        }
+        case 'mse': break; // in JS, between the programs
+      }
+    }
     for (let k = ops.length - 1; k >= 0; k--) {
       const op = at(ops, k, 'ops');
       const [c0, c1, c2] = op.into;
       switch (op.kind) {
-        case 'mse': {
-          const m = rk.view(), p = word(op.pred.at), q = word(op.target.at), n = op.pred.size;
-          const c = (2 * m[word(lossSlot.grad)]!) / n;
-          if (c0) {
-            const o = word(dst(c0));
-            for (let i = 0; i < n; i++) m[o + i] = c * (m[p + i]! - m[q + i]!);
-            settle(c0);
-          }
-          if (c1) throw new Error('train plan: the target needs no gradient');
-          break;
-        }
+        case 'mse': break;
         case 'linear': {
-          const { x, w, b, y } = op, rows = x.rows, nI = w.cols, nO = w.rows;
+          const { x, w, b, y } = op, nI = w.cols, nO = w.rows;
           if (c0) {
-            rk.gemm(false, false, rows, nI, nO, off(y.grad), off(w.at), off(dst(c0)), 1, 0);
+            backward.push({ kind: 'gemm', transA: false, transB: false, m: B, n: nI, k: nO, a: off(y.grad), b: off(w.at), c: off(dst(c0)), alpha: 1, beta: 0, bias: 0 });
             settle(c0);
           }
-          if (c1) {
-            rk.gemm(true, false, nO, nI, rows, off(y.grad), off(x.at), off(dst(c1)), 1, 0);
-            settle(c1);
-          }
-          if (c2 && b) {
-            rk.colSum(off(y.grad), rows, nO, off(dst(c2))); // sumTo(g, [nOut])
-            settle(c2);
-          }
+          if (c1) paramGrads.push({ kind: 'gemm', transA: true, transB: false, m: nO, n: nI, k: B, a: off(y.grad), b: off(x.at), c: paramGrad(c1), alpha: 1, beta: 0, bias: 0 });
+          if (c2 && b) paramGrads.push({ kind: 'colSum', x: off(y.grad), rows: B, n: nO, out: paramGrad(c2) }); // sumTo(g, [nOut])
           break;
         }
         case 'gelu':
           if (c0) {
-            rk.unaryGrad('gelu', off(op.x.at), off(op.y.at), off(op.y.grad), off(dst(c0)), op.x.size);
+            backward.push({ kind: 'unaryGrad', op: 'gelu', x: off(op.x.at), y: off(op.y.at), g: off(op.y.grad), out: off(dst(c0)), len: op.x.size });
             settle(c0);
           }
           break;
-        case 'add': {
+        case 'add':
           for (const c of [c0, c1]) {
             if (!c) continue;
-            const g = word(op.y.grad);
-            if (c.first) rk.view().copyWithin(word(c.slot.grad), g, g + op.y.size);
-            else rk.add(off(c.slot.grad), off(op.y.grad), off(c.slot.grad), op.y.size);
+            const cols = op.y.cols;
+            if (c.first) backward.push(copy(off(op.y.grad), cols, off(c.slot.grad), cols, cols));
+            else backward.push({ kind: 'add', a: off(c.slot.grad), b: off(op.y.grad), out: off(c.slot.grad), len: op.y.size });
           }
           break;
-        }
         case 'concat': {
           const { a, y } = op;
           [c0, c1].forEach((c, part) => {
             if (!c) return;
-            const m = rk.view(), s = c.slot, o = word(dst(c)), col = part === 0 ? 0 : a.cols;
-            for (let r = 0; r < y.rows; r++) m.copyWithin(o + r * s.cols, word(y.grad) + r * y.cols + col, word(y.grad) + r * y.cols + col + s.cols);
+            backward.push(copy(off(y.grad) + 4 * (part === 0 ? 0 : a.cols), y.cols, off(dst(c)), c.slot.cols, c.slot.cols));
             settle(c);
           });
           break;
         }
       }
     }
+    const built: ResidentProgram[] = [];
+    try {
+      for (const [calls, rows] of [[forward, B], [backward, B], [paramGrads, null]] as const) built.push(rk.program(calls, rows));
+    } catch (e) {
+      for (const pr of built) pr.free();
+      throw e;
+    }
+    const [f, b, g] = built as [ResidentProgram, ResidentProgram, ResidentProgram];
+    return { forward: f, backward: b, paramGrads: g };
   }
 }

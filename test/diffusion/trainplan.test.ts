@@ -1,7 +1,9 @@
 // The compiled training step (diffusion/trainplan.ts) against the autograd step, the reference:
 // from the same seed, N steps give bit-identical losses, weights, EMA and Adam moments — for the
 // demo network at the demo's batch, a network without shortcuts, a three-level network at a batch
-// small enough that GELU takes the backend's JS formula, on the wasm and threads backends, with
+// small enough that GELU takes the backend's JS formula (its programs run call by call), one at a
+// batch of 37 with rows of 5 floats, on the wasm and threads backends (and one that splits every
+// program: uneven chunks of rows over 3 threads, every GEMM and column sum in pieces), with
 // the update (clipping, Adam, EMA) in JS or resident (ResidentUpdate), with clipping active
 // (a small gradClip: coef < 1), computed but not applied, and off; a run resumed from a state
 // dict continues the uninterrupted one; and a resident run whose state is read, changed or
@@ -23,13 +25,16 @@ import { jsBackend } from '../../src/tensor/backend/js.js';
 import type { SpinData } from '../../src/ising/index.js';
 
 const backends: { name: string; backend: Backend }[] = [];
-let threads: ThreadsBackend | null = null;
+let threads: ThreadsBackend | null = null, split3: ThreadsBackend | null = null;
 if (wasmSimdSupported()) {
   backends.push({ name: 'wasm', backend: await loadWasmBackend() });
   threads = await loadThreadsBackend({ threads: 2 });
   backends.push({ name: 'threads-2', backend: threads });
+  // Every program split: row chunks of uneven length, every GEMM and column sum in pieces.
+  split3 = await loadThreadsBackend({ threads: 3, minFlopsPerThread: 1, minVecWorkPerThread: 1, minUpdatePairsPerChunk: 1 });
+  backends.push({ name: 'threads-3 (every call split)', backend: split3 });
 }
-afterAll(async () => { await threads?.terminate(); });
+afterAll(async () => { await threads?.terminate(); await split3?.terminate(); });
 
 function spins(n: number, m: number, seed: number): SpinData {
   const rng = new Rng(seed);
@@ -72,6 +77,7 @@ const cases: { name: string; n: number; net: Omit<NetworkConfig, 'n' | 'T'>; bat
   { name: 'the demo network (64-128, timeDim 32) at batch 128', n: 20, net: { widths: [64, 128], timeDim: 32, residual: true }, batch: 128, steps: 4 },
   { name: 'no shortcuts (residual: false)', n: 12, net: { widths: [16, 32], timeDim: 8, residual: false }, batch: 24, steps: 5 },
   { name: 'three levels at batch 4 (GELU in JS below 256 elements)', n: 5, net: { widths: [8, 12, 16], timeDim: 6, residual: true }, batch: 4, steps: 6 },
+  { name: 'three levels at batch 37 (rows of 5 floats, chunks of rows that do not divide the batch)', n: 5, net: { widths: [8, 12, 16], timeDim: 6, residual: true }, batch: 37, steps: 4 },
 ];
 
 describe.skipIf(backends.length === 0)('compiled training step = autograd step, bit for bit', () => {

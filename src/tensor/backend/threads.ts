@@ -23,8 +23,8 @@ import { Spinner } from './threads-worker.js';
 import type { WorkerInit } from './threads-worker.js';
 import { PlanResidence, planChunks, wasmPlanRunner } from './wasm/plan.js';
 import { residentAdam } from './wasm/adam.js';
-import { residentKernels } from './wasm/resident.js';
-import type { PairRunner } from './wasm/resident.js';
+import { gemmPieces, residentKernels, rowChunk } from './wasm/resident.js';
+import type { PairRunner, RecordRunner } from './wasm/resident.js';
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
 import { isNode, startModuleWorker } from '../../util/module-worker.js';
@@ -121,11 +121,6 @@ export interface ThreadsBackend extends Backend {
   terminate(): Promise<void>;
 }
 
-/** Rows per chunk: a multiple of the micro-tile height, so no tile is split between threads. */
-export function rowChunk(m: number, threads: number, mr: number): number {
-  return Math.ceil(m / threads / mr) * mr;
-}
-
 export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<ThreadsBackend> {
   if (!wasmSimdSupported()) throw new Error('threads backend: this JavaScript engine cannot compile WebAssembly SIMD (128-bit)');
   if (isNode()) await enableRelaxedSimd();
@@ -212,29 +207,31 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     if (error !== null) throw error;
   };
 
-  /**
-   * A plain GEMM, one chunk per thread. Split by rows of C (one record, every thread packs all of
-   * op(B)) when C has at least as many rows as columns, else by columns (one record per column
-   * block: every thread packs all of op(A), only its part of op(B)) — the training shapes, 128
-   * rows against 256–1024 columns of weights, then pack each weight once instead of per thread.
-   */
+  /** Pieces (at most one per thread) of a GEMM of this many flops: none under minFlops each. */
+  const gemmWant = (flops: number): number => Math.min(threads, MAX_GEMM_CHUNKS, Math.max(1, Math.floor(flops / minFlops)));
+
+  /** A plain GEMM, one piece per thread (gemmPieces: by rows or by columns of C). */
   const run = (g: GemmCall, alpha: number, beta: number, bias = 0): void => {
-    const { MR, NR } = defaultGeometry;
-    const want = Math.min(threads, MAX_GEMM_CHUNKS, Math.max(1, Math.floor((2 * g.m * g.n * g.k) / minFlops)));
-    const rec = { A: g.offA, sIa: g.sIa, sPa: g.sPa, B: g.offB, sPb: g.sPb, sJb: g.sJb, C: g.offC, ldc: g.n, n: g.n, k: g.k, bias, gdst: 0, ldg: 0, act: 0, alpha, beta };
-    if (g.m >= g.n || want === 1) {
-      const nChunks = Math.min(want, Math.ceil(g.m / MR));
-      writeRecord(i32, f32, GEMM_RECORD_AT, 'linear', rec);
-      runJob(GEMM_RECORD_AT, 1, g.m, rowChunk(g.m, nChunks, MR), nChunks);
-      return;
-    }
-    const cols = rowChunk(g.n, Math.min(want, Math.ceil(g.n / NR)), NR);
-    const nChunks = Math.ceil(g.n / cols);
-    for (let c = 0; c < nChunks; c++) {
-      const j0 = c * cols;
-      writeRecord(i32, f32, GEMM_RECORD_AT + c * RECORD_BYTES, 'linear', { ...rec, B: g.offB + 4 * j0 * g.sJb, C: g.offC + 4 * j0, n: Math.min(cols, g.n - j0), bias: bias === 0 ? 0 : bias + 4 * j0 });
-    }
-    runJob(GEMM_RECORD_AT, 1, g.m, 0, nChunks, true);
+    const pieces = gemmPieces(g, alpha, beta, bias, gemmWant(2 * g.m * g.n * g.k));
+    pieces.forEach((p, c) => writeRecord(i32, f32, GEMM_RECORD_AT + c * RECORD_BYTES, 'linear', p.rec, p.range));
+    runJob(GEMM_RECORD_AT, 1, 1, 0, pieces.length, true);
+  };
+
+  /**
+   * How a resident program runs (ResidentKernels.program): a row program in one chunk of rows per
+   * thread (multiples of the micro-tile height, so every add and unary record's rows start on a
+   * 4-float vector), none under minFlops of its GEMMs; independent calls as pieces taken by
+   * whichever thread is free.
+   */
+  const records: RecordRunner = {
+    rows(ptr, nOps, rows, flops) {
+      const { MR } = defaultGeometry;
+      const want = Math.max(1, Math.min(threads, Math.ceil(rows / MR), Math.floor(flops / minFlops)));
+      const chunk = rowChunk(rows, want, MR);
+      runJob(ptr, nOps, rows, chunk, Math.ceil(rows / chunk));
+    },
+    pieces: (ptr, n) => runJob(ptr, n, 1, 0, n, true),
+    split: (kind, work) => kind === 'gemm' ? gemmWant(work) : Math.max(1, Math.min(threads, Math.floor(work / (opts.minVecWorkPerThread ?? VEC_MIN_WORK.colSum)))),
   };
 
   /**
@@ -279,7 +276,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     alloc: allocPlain,
     compilePlan: (plan) => wasmPlanRunner(plan, home, runPlanRows),
     adamKernel: (sizes) => residentAdam(home, arena, sizes, runAdam),
-    resident: () => residentKernels(home, ex, run, runVec, runPairs),
+    resident: () => residentKernels(home, ex, run, records, runVec, runPairs),
     gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
       if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
         jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta);

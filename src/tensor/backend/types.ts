@@ -111,6 +111,34 @@ export interface ResidentKernels {
   ema(s: number, p: number, len: number, d: number): void;
   /** Adam's plain update (AdamKernel.step's arithmetic) on `len` (even) elements: p, g float32, m, v float64. */
   adam(p: number, g: number, m: number, v: number, len: number, h: AdamHyper): void;
+  /**
+   * The calls as one program, with the results of making them one by one in order. With `rows`
+   * (a row program) every call is on that many rows and row i of each output depends only on row i
+   * of its inputs — a gemm with op(A) not transposed and m = rows, an add or unary on rows × w
+   * elements, a copy of rows — so the backend may run it in chunks of rows, each chunk through
+   * every call (the threads backend: one job instead of one per call). With `rows` null the calls
+   * are independent (none reads what another writes), so the backend may split each one's output
+   * and run the pieces in any order. The program keeps its compiled form in the memory until free().
+   */
+  program(calls: readonly ResidentCall[], rows: number | null): ResidentProgram;
+}
+
+/** One call of a resident program: a kernel of ResidentKernels and its arguments (byte offsets). */
+export type ResidentCall =
+  | { kind: 'gemm'; transA: boolean; transB: boolean; m: number; n: number; k: number; a: number; b: number; c: number; alpha: number; beta: number; bias: number }
+  | { kind: 'add'; a: number; b: number; out: number; len: number }
+  | { kind: 'unary'; op: UnaryOp; x: number; out: number; len: number }
+  | { kind: 'unaryGrad'; op: UnaryOp; x: number; y: number; g: number; out: number; len: number }
+  | { kind: 'colSum'; x: number; rows: number; n: number; out: number }
+  /** `rows` rows of `width` floats from src (row stride lds floats) to dst (ldd). */
+  | { kind: 'copy'; src: number; lds: number; dst: number; ldd: number; width: number; rows: number };
+
+export interface ResidentProgram {
+  /** Op records it runs as (0: call by call, where some call has no record form). */
+  readonly records: number;
+  run(): void;
+  /** Release its memory (the program is unusable afterwards). */
+  free(): void;
 }
 
 /** Adam's per-step constants (nn/optim/adam.ts): p ← p·decay − stepSize·m / (√v / bc2Sqrt + eps). */

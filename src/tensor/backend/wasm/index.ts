@@ -48,7 +48,11 @@ export async function loadWasmBackend(opts: { geometry?: GemmGeometry } = {}): P
     name: 'wasm',
     alloc: allocPlain,
     adamKernel: (sizes) => residentAdam(home, arena, sizes, (p, g, m, v, np, h) => ex.adam(p, g, m, v, np, h)),
-    resident: () => residentKernels(home, ex, runGemm),
+    resident: () => residentKernels(home, ex, runGemm, {
+      rows: (ptr, nOps, rows) => ex.runPlan(ptr, nOps, 0, rows, bufs.bufA, bufs.bufB, bufs.scratch),
+      pieces: (ptr, n) => ex.runPlan(ptr, n, 0, 1, bufs.bufA, bufs.bufB, bufs.scratch), // each record on its own range
+      split: () => 1,
+    }),
     compilePlan: (plan) => wasmPlanRunner(plan, home, (p, nOps, rows) => {
       const { chunk } = planChunks(rows, 1);
       for (let r = 0; r < rows; r += chunk) ex.runPlan(p, nOps, r, Math.min(rows, r + chunk), bufs.bufA, bufs.bufB, bufs.scratch);

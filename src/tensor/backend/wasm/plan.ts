@@ -6,7 +6,7 @@
 import { Fn, T } from './encoder.js';
 import { EPI_GELU_INPLACE } from './gemm.js';
 import { envVar, RESIDENT_BYTES_MAX } from './memory.js';
-import { fieldOffset, OP, RECORD_BYTES, RECORD_FIELDS, VEC, writeRecord } from './records.js';
+import { fieldOffset, OP, RANGE_SLOT, RECORD_BYTES, RECORD_FIELDS, VEC, writeRecord } from './records.js';
 import { unaryKernelNames, WASM_UNARY } from './elementwise.js';
 import type { UnaryOp } from '../types.js';
 import type { FieldOf } from './records.js';
@@ -18,14 +18,17 @@ import { at as checkedAt, last } from '../../../util/checked.js';
 
 /**
  * runPlan(plan, nOps, r0, r1, bufA, bufB, scratch): run each record (wasm/records.ts) on rows
- * [r0, r1): linear records call `gemm` on those rows of A, C (and gdst); copy records copy those
- * rows; adam, scale and ema records update element pairs [r0, r1) (wasm/adam.ts, wasm/update.ts);
- * vec records run a resident elementwise kernel on units [r0, r1) (records.ts).
+ * [r0, r1), or on its own range where it has one (RANGE_SLOT): linear records call `gemm` on
+ * those rows of A, C (and gdst); copy records copy those rows; adam, scale and ema records update
+ * element pairs [r0, r1) (wasm/adam.ts, wasm/update.ts); vec records run a resident elementwise
+ * kernel on units [r0, r1) (records.ts).
  */
 export function emitRunPlan(): Fn {
   const f = new Fn('runPlan', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
-  const [plan, nOps, r0, r1, bufA, bufB, scratch] = [0, 1, 2, 3, 4, 5, 6];
+  const [plan, nOps, jobR0, jobR1, bufA, bufB, scratch] = [0, 1, 2, 3, 4, 5, 6];
   const o = f.local(T.i32), rec = f.local(T.i32), r = f.local(T.i32), gdst = f.local(T.i32);
+  // The record's range [r0, r1), and an add or unary record's range in 4-float vectors [u0, u1).
+  const r0 = f.local(T.i32), r1 = f.local(T.i32), u0 = f.local(T.i32), u1 = f.local(T.i32);
   const op = (): void => { f.get(rec).mem('i32.load', 0); };
   const lin = (name: FieldOf<'linear'>): void => { f.get(rec).mem(name === 'alpha' || name === 'beta' ? 'f32.load' : 'i32.load', fieldOffset('linear', name)); };
   const cp = (name: FieldOf<'copy'>): void => { f.get(rec).mem('i32.load', fieldOffset('copy', name)); };
@@ -33,16 +36,24 @@ export function emitRunPlan(): Fn {
   const ve = (name: FieldOf<'vec'>): void => { f.get(rec).mem('i32.load', fieldOffset('vec', name)); };
   const sc = (name: FieldOf<'scale'>): void => { f.get(rec).mem('i32.load', fieldOffset('scale', name)); };
   const em = (name: FieldOf<'ema'>): void => { f.get(rec).mem('i32.load', fieldOffset('ema', name)); };
-  /** ptr + 16·r0 (4-float vectors) */
-  const vecPtr = (name: FieldOf<'vec'>): void => { ve(name); f.get(r0).i32(4).op('i32.shl', 'i32.add'); };
-  const nvec = (): void => { f.get(r1).get(r0).op('i32.sub'); };
+  /** u0, u1 ← the vectors of units [r0, r1): rows of ld floats where ld > 0 (r0·ld/4 up to ⌈r1·ld/4⌉), else vectors. */
+  const vecUnits = (): void => {
+    ve('ld'); f.i32(0).op('i32.gt_s');
+    f.if(() => {
+      f.get(r0); ve('ld'); f.op('i32.mul').i32(2).op('i32.shr_u').set(u0);
+      f.get(r1); ve('ld'); f.op('i32.mul').i32(3).op('i32.add').i32(2).op('i32.shr_u').set(u1);
+    }, () => { f.get(r0).set(u0).get(r1).set(u1); });
+  };
+  /** ptr + 16·u0 (4-float vectors) */
+  const vecPtr = (name: FieldOf<'vec'>): void => { ve(name); f.get(u0).i32(4).op('i32.shl', 'i32.add'); };
+  const nvec = (): void => { f.get(u1).get(u0).op('i32.sub'); };
   // The vec kernels by code (records.ts VEC), as a chain of ifs.
   const vecCases: [number, () => void][] = [
-    [VEC.add, () => { vecPtr('a'); vecPtr('b'); vecPtr('out'); nvec(); f.call('addF32'); }],
+    [VEC.add, () => { vecUnits(); vecPtr('a'); vecPtr('b'); vecPtr('out'); nvec(); f.call('addF32'); }],
     [VEC.colSum, () => { ve('a'); ve('rows'); ve('ld'); ve('out'); f.get(r0).get(r1).call('colSumCols'); }],
     ...(Object.keys(WASM_UNARY) as UnaryOp[]).flatMap((u, i): [number, () => void][] => [
-      [VEC.unary + 2 * i, () => { vecPtr('a'); vecPtr('out'); nvec(); f.call(unaryKernelNames(u).value); }],
-      [VEC.unary + 2 * i + 1, () => { vecPtr('a'); vecPtr('b'); vecPtr('out'); nvec(); f.call(unaryKernelNames(u).grad); }],
+      [VEC.unary + 2 * i, () => { vecUnits(); vecPtr('a'); vecPtr('out'); nvec(); f.call(unaryKernelNames(u).value); }],
+      [VEC.unary + 2 * i + 1, () => { vecUnits(); vecPtr('a'); vecPtr('b'); vecPtr('out'); nvec(); f.call(unaryKernelNames(u).grad); }],
     ]),
   ];
   /** if (code() == cases[0][0]) cases[0][1]() else if … else otherwise?(): one chain of ifs. */
@@ -68,10 +79,16 @@ export function emitRunPlan(): Fn {
     load('h');
     f.call(fn);
   };
-  f.get(r1).get(r0).op('i32.gt_s');
-  f.if(() => {
-    f.for(o, 0, () => f.get(nOps), 1, () => {
-      f.get(plan).get(o).i32(RECORD_BYTES).op('i32.mul', 'i32.add').set(rec);
+  f.for(o, 0, () => f.get(nOps), 1, () => {
+    f.get(plan).get(o).i32(RECORD_BYTES).op('i32.mul', 'i32.add').set(rec);
+    // The record's own range where it has one, else the call's.
+    f.get(rec).mem('i32.load', 4 * (RANGE_SLOT + 1)).i32(0).op('i32.gt_s');
+    f.if(() => {
+      f.get(rec).mem('i32.load', 4 * RANGE_SLOT).set(r0);
+      f.get(rec).mem('i32.load', 4 * (RANGE_SLOT + 1)).set(r1);
+    }, () => { f.get(jobR0).set(r0).get(jobR1).set(r1); });
+    f.get(r1).get(r0).op('i32.gt_s');
+    f.if(() => {
       chain(op, [
         [OP.linear, () => {
           lin('gdst'); f.set(gdst);

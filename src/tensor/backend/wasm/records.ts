@@ -1,11 +1,17 @@
 // The op records that the wasm function `runPlan` interprets: one description of their layout,
 // shared by the writers (plan upload, the threads backend's GEMM and Adam calls) and the readers
 // (the emitted runPlan, and the threads worker, which steps over records by RECORD_BYTES).
-// A record is RECORD_FIELDS 4-byte slots: slot 0 the op code, then its kind's fields in order.
+// A record is RECORD_FIELDS 4-byte slots: slot 0 the op code, then its kind's fields in order;
+// the last two slots may hold the record's own range (RANGE_SLOT).
 
 /** 4-byte slots per record, and its bytes. */
 export const RECORD_FIELDS = 20;
 export const RECORD_BYTES = 4 * RECORD_FIELDS;
+/**
+ * Slots RANGE_SLOT and RANGE_SLOT + 1: a record's own range [r0, r1), used instead of the range
+ * runPlan is called with where r1 > 0 (records of different sizes run as one job's pieces).
+ */
+export const RANGE_SLOT = RECORD_FIELDS - 2;
 
 /**
  * Fields of each kind, in slot order after the op code (see wasm/plan.ts emitRunPlan for what
@@ -18,8 +24,9 @@ export const RECORD_BYTES = 4 * RECORD_FIELDS;
  * - scale, ema: the training step's gradient scaling and EMA update over element pairs
  *   (wasm/update.ts) at x, or s and p, with their float64 constants at h.
  * - vec: a resident elementwise kernel (wasm/resident.ts) on a range of its units, `fn` one of VEC:
- *   add and the unary kernels over 4-float vectors [r0, r1) of a, b, out; colSum over columns
- *   [r0, r1) (an even r0) of the `rows` × ld matrix at a into out.
+ *   add and the unary kernels over 4-float vectors [r0, r1) of a, b, out — or, where ld > 0, over
+ *   rows [r0, r1) of ld floats (r0·ld a multiple of 4; the vectors from r0·ld/4 up to ⌈r1·ld/4⌉);
+ *   colSum over columns [r0, r1) (an even r0) of the `rows` × ld matrix at a into out.
  */
 export const RECORDS = {
   linear: ['A', 'sIa', 'sPa', 'B', 'sPb', 'sJb', 'C', 'ldc', 'n', 'k', 'bias', 'gdst', 'ldg', 'act', 'alpha', 'beta'],
@@ -47,7 +54,7 @@ export const VEC = { add: 1, colSum: 2, unary: 3 } as const;
 const F32_FIELDS: ReadonlySet<string> = new Set(['alpha', 'beta']);
 
 for (const [kind, fields] of Object.entries(RECORDS)) {
-  if (1 + fields.length > RECORD_FIELDS) throw new Error(`op record ${kind}: ${fields.length} fields do not fit in ${RECORD_FIELDS} slots`);
+  if (1 + fields.length > RANGE_SLOT) throw new Error(`op record ${kind}: ${fields.length} fields do not fit in ${RECORD_FIELDS} slots`);
 }
 
 /** Byte offset of a field inside its record. */
@@ -60,8 +67,11 @@ export function isF32Field(name: string): boolean {
   return F32_FIELDS.has(name);
 }
 
-/** Write a record of this kind at byte offset `at` (i32 and f32: views over the whole memory). */
-export function writeRecord<K extends RecordKind>(i32: Int32Array, f32: Float32Array, at: number, kind: K, r: RecordOf<K>): void {
+/**
+ * Write a record of this kind at byte offset `at` (i32 and f32: views over the whole memory),
+ * with its own range where `range` is given (RANGE_SLOT).
+ */
+export function writeRecord<K extends RecordKind>(i32: Int32Array, f32: Float32Array, at: number, kind: K, r: RecordOf<K>, range?: readonly [number, number]): void {
   const q = at >> 2;
   i32.fill(0, q, q + RECORD_FIELDS);
   i32[q] = OP[kind];
@@ -70,4 +80,9 @@ export function writeRecord<K extends RecordKind>(i32: Int32Array, f32: Float32A
     if (F32_FIELDS.has(name)) f32[q + 1 + j] = r[name];
     else i32[q + 1 + j] = r[name];
   });
+  if (range) {
+    if (!(range[1] > range[0] && range[0] >= 0)) throw new Error(`op record ${kind}: an empty or negative range [${range[0]}, ${range[1]})`);
+    i32[q + RANGE_SLOT] = range[0];
+    i32[q + RANGE_SLOT + 1] = range[1];
+  }
 }

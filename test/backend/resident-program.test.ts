@@ -1,0 +1,188 @@
+// ResidentKernels.program (wasm, threads): a program gives bit for bit what its calls give made one
+// by one through the same kernels, and what the single-threaded wasm backend's calls give:
+// - row programs (gemm with the epilogue bias, GELU and its derivative, add, strided copies) on row
+//   counts that split into uneven chunks, with row widths that are not multiples of 4 (5, 33), so a
+//   chunk's rows start inside a 4-float vector's worth of the previous row's data;
+// - programs of independent calls (gemm split by rows and by columns of C, column sums with an odd
+//   count, an add and a GELU as one piece each), whose pieces carry their own ranges;
+// on the threads backend with every call split (minFlopsPerThread 1, minVecWorkPerThread 1) over 2
+// and 3 threads; a program with a GELU below the wasm kernel's size runs call by call (records 0)
+// with the same bits; a call that breaks a row program's contract is refused; free() ends it.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/random/index.js';
+import type { Backend, ResidentKernels } from '../../src/tensor/index.js';
+import type { ResidentCall } from '../../src/tensor/backend/types.js';
+import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
+import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
+import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
+
+const ok = wasmSimdSupported();
+const wasm: Backend | null = ok ? await loadWasmBackend() : null;
+const threads: ThreadsBackend[] = ok ? [
+  await loadThreadsBackend({ threads: 2, minFlopsPerThread: 1, minVecWorkPerThread: 1 }),
+  await loadThreadsBackend({ threads: 3, minFlopsPerThread: 1, minVecWorkPerThread: 1 }),
+  await loadThreadsBackend({ threads: 2 }),
+] : [];
+afterAll(async () => { for (const t of threads) await t.terminate(); });
+const backends = (): { name: string; be: Backend }[] => [
+  { name: 'wasm', be: wasm! },
+  ...threads.map((t, i) => ({ name: `${t.name}${i < 2 ? ' (every call split)' : ''}`, be: t as Backend })),
+];
+
+/** The calls one at a time through the kernels (the oracle the program must equal). */
+function oneByOne(rk: ResidentKernels, calls: readonly ResidentCall[]): void {
+  for (const c of calls) {
+    switch (c.kind) {
+      case 'gemm': rk.gemm(c.transA, c.transB, c.m, c.n, c.k, c.a, c.b, c.c, c.alpha, c.beta, c.bias); break;
+      case 'add': rk.add(c.a, c.b, c.out, c.len); break;
+      case 'unary': rk.unary(c.op, c.x, c.out, c.len); break;
+      case 'unaryGrad': rk.unaryGrad(c.op, c.x, c.y, c.g, c.out, c.len); break;
+      case 'colSum': rk.colSum(c.x, c.rows, c.n, c.out); break;
+      case 'copy': {
+        const v = rk.view();
+        for (let r = 0; r < c.rows; r++) v.copyWithin((c.dst >> 2) + r * c.ldd, (c.src >> 2) + r * c.lds, (c.src >> 2) + r * c.lds + c.width);
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * A network-like program on R rows in fresh buffers of `rk`: inputs from `seed`, outputs NaN.
+ * `kind` 'rows': forward and backward calls, row by row; 'pieces': the parameter-gradient calls.
+ */
+function scenario(rk: ResidentKernels, R: number, kind: 'rows' | 'pieces', seed: number) {
+  const rng = new Rng(seed);
+  const block = rk.allocBlock(4 * (400 * R + 8192));
+  if (block < 0) throw new Error('no room');
+  let next = block;
+  const bufs: { at: number; len: number; out: boolean }[] = [];
+  const take = (len: number, out: boolean): number => {
+    const at = next;
+    next += 4 * (Math.ceil(len / 16) * 16 + 16);
+    bufs.push({ at, len, out });
+    return at;
+  };
+  const input = (len: number): number => { const at = take(len, false); const v = rk.view(); for (let i = 0; i < len; i++) v[(at >> 2) + i] = 2 * rng.normal(); return at; };
+  const output = (len: number): number => take(len, true); // take() pads: an odd column sum writes one float past len there
+  const nIn = 5, h = 20, o = 33;
+  const x = input(R * nIn), w1 = input(h * nIn), b1 = input(h), w2 = input(o * h), z = input(R * o), dY = input(R * h), dY2 = input(R * o);
+  const y1 = output(R * h), g1 = output(R * h), y2 = output(R * o), a = output(R * o), cat = output(R * (o + nIn)), gg = output(R * h), dX = output(R * h);
+  const calls: ResidentCall[] = [];
+  if (kind === 'rows') {
+    calls.push(
+      { kind: 'gemm', transA: false, transB: true, m: R, n: h, k: nIn, a: x, b: w1, c: y1, alpha: 1, beta: 0, bias: b1 },
+      { kind: 'unary', op: 'gelu', x: y1, out: g1, len: R * h },
+      { kind: 'gemm', transA: false, transB: true, m: R, n: o, k: h, a: g1, b: w2, c: y2, alpha: 1, beta: 0, bias: 0 },
+      { kind: 'add', a: y2, b: z, out: a, len: R * o },
+      { kind: 'copy', src: a, lds: o, dst: cat, ldd: o + nIn, width: o, rows: R },
+      { kind: 'copy', src: x, lds: nIn, dst: cat + 4 * o, ldd: o + nIn, width: nIn, rows: R },
+      { kind: 'unaryGrad', op: 'gelu', x: y1, y: g1, g: dY, out: gg, len: R * h },
+      { kind: 'gemm', transA: false, transB: false, m: R, n: h, k: o, a: dY2, b: w2, c: dX, alpha: 1, beta: 0, bias: 0 },
+      { kind: 'add', a: dX, b: gg, out: dX, len: R * h }, // in place, as a later gradient contribution
+    );
+  } else {
+    const dW2 = output(o * h), dW1 = output(h * nIn), dXt = output(nIn * o), db2 = output(o), db1 = output(h), s = output(R * o), u = output(R * h);
+    calls.push(
+      { kind: 'gemm', transA: true, transB: false, m: o, n: h, k: R, a: dY2, b: dY, c: dW2, alpha: 1, beta: 0, bias: 0 }, // m ≥ n: by rows
+      { kind: 'gemm', transA: true, transB: false, m: h, n: nIn, k: R, a: dY, b: x, c: dW1, alpha: 1, beta: 0, bias: 0 },
+      { kind: 'gemm', transA: true, transB: false, m: nIn, n: o, k: R, a: x, b: dY2, c: dXt, alpha: 1, beta: 0, bias: 0 }, // m < n: by columns
+      { kind: 'colSum', x: dY2, rows: R, n: o, out: db2 },
+      { kind: 'colSum', x: dY, rows: R, n: h, out: db1 },
+      { kind: 'add', a: dY2, b: z, out: s, len: R * o },
+      { kind: 'unary', op: 'gelu', x: dY, out: u, len: R * h },
+    );
+  }
+  const outs = bufs.filter((b) => b.out);
+  return {
+    calls,
+    /** Outputs to NaN (before each run). */
+    clear() { const v = rk.view(); for (const b of outs) v.fill(NaN, b.at >> 2, (b.at >> 2) + b.len); },
+    /** Copies of the outputs (a buffer no call writes keeps its NaNs, everywhere alike). */
+    read(): Float32Array[] { const v = rk.view(); return outs.map((b) => v.slice(b.at >> 2, (b.at >> 2) + b.len)); },
+    free() { rk.freeBlock(block); },
+  };
+}
+
+/** Where two runs' outputs first differ in their bits ('' where they do not). */
+function firstDiff(a: Float32Array[], b: Float32Array[]): string {
+  const bits = (x: Float32Array): Uint32Array => new Uint32Array(x.buffer, x.byteOffset, x.length);
+  for (let k = 0; k < a.length; k++) {
+    const x = bits(a[k]!), y = bits(b[k]!);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return `output ${k} element ${i}: ${a[k]![i]} vs ${b[k]![i]}`;
+  }
+  return '';
+}
+
+/** The program's and the one-by-one results on `rk`, and the reference (wasm, one by one). */
+function compare(rk: ResidentKernels, R: number, kind: 'rows' | 'pieces') {
+  const ref = wasm!.resident!()!;
+  const r = scenario(ref, R, kind, 9);
+  r.clear();
+  oneByOne(ref, r.calls);
+  const want = r.read();
+  r.free();
+  const s = scenario(rk, R, kind, 9);
+  const prog = rk.program(s.calls, kind === 'rows' ? R : null);
+  s.clear();
+  prog.run();
+  const got = s.read();
+  s.clear();
+  prog.run(); // a second run: the records stay
+  const again = s.read();
+  s.clear();
+  oneByOne(rk, s.calls);
+  const calls = s.read();
+  prog.free();
+  s.free();
+  return { records: prog.records, want, got, again, calls };
+}
+
+describe.skipIf(!ok)('resident programs = their calls one by one, bit for bit', () => {
+  it('row programs: uneven chunks, rows of 5 and 33 floats', () => {
+    for (const { name, be } of backends()) {
+      const rk = be.resident!()!;
+      for (const R of [13, 37, 64, 128, 130]) {
+        const { records, want, got, again, calls } = compare(rk, R, 'rows');
+        expect(records, `${name}, ${R} rows`).toBe(9);
+        expect(firstDiff(got, want), `${name}, ${R} rows: program vs wasm one by one`).toBe('');
+        expect(firstDiff(again, want), `${name}, ${R} rows: second run`).toBe('');
+        expect(firstDiff(calls, want), `${name}, ${R} rows: one by one here`).toBe('');
+      }
+    }
+  });
+
+  it('independent calls as pieces: gemm by rows and by columns, odd column sums', () => {
+    for (const { name, be } of backends()) {
+      const rk = be.resident!()!;
+      for (const R of [13, 64, 131]) {
+        const { records, want, got, again } = compare(rk, R, 'pieces');
+        expect(records, `${name}, ${R} rows`).toBeGreaterThanOrEqual(7);
+        expect(firstDiff(got, want), `${name}, ${R} rows`).toBe('');
+        expect(firstDiff(again, want), `${name}, ${R} rows: second run`).toBe('');
+      }
+    }
+  });
+
+  it('a GELU below the wasm kernel\'s size: call by call, the same bits', () => {
+    for (const { name, be } of backends()) {
+      const { records, want, got } = compare(be.resident!()!, 6, 'rows'); // 6 × 20 elements
+      expect(records, name).toBe(0);
+      expect(firstDiff(got, want), name).toBe('');
+    }
+  });
+
+  it('refuses calls that break a row program\'s contract; a freed program does not run', () => {
+    const rk = wasm!.resident!()!;
+    const g: ResidentCall = { kind: 'gemm', transA: false, transB: false, m: 8, n: 4, k: 4, a: 0, b: 0, c: 0, alpha: 1, beta: 0, bias: 0 };
+    expect(() => rk.program([{ ...g, transA: true }], 8)).toThrow(/op\(A\) transposed/);
+    expect(() => rk.program([{ ...g, m: 4 }], 8)).toThrow(/m = 4/);
+    expect(() => rk.program([{ kind: 'colSum', x: 0, rows: 8, n: 4, out: 0 }], 8)).toThrow(/sum over rows/);
+    expect(() => rk.program([{ kind: 'add', a: 0, b: 0, out: 0, len: 12 }], 8)).toThrow(/12 elements/);
+    const s = scenario(rk, 16, 'rows', 1);
+    const p = rk.program(s.calls, 16);
+    p.free();
+    expect(() => p.run()).toThrow(/freed/);
+    s.free();
+  });
+});

@@ -173,6 +173,7 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
 
   function program(calls: readonly ResidentCall[], rows: number | null): ResidentProgram {
     const byCall: ResidentProgram = { records: 0, run: () => { for (const c of calls) call(c); }, free: () => {} };
+    if (rows !== null && !(Number.isInteger(rows) && rows >= 1)) throw new Error(`resident program: rows must be an integer ≥ 1, got ${rows}`);
     if (rows !== null) for (const c of calls) checkRowCall(c, rows);
     // Records only where every call's kernel is the one a record runs (a GEMM with k ≥ 1, a unary
     // op with a wasm kernel at this size); otherwise call by call, with the same results.

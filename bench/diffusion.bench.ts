@@ -1,13 +1,15 @@
 // Diffusion: training iterations per second (batch 128, n = 20) and sampling throughput
 // (one network call on a batch at one step; rows/s = samples × steps / s) for the CPU default
-// ('small'), 'tiny' and the paper network (n = 20: 128-256-512, timeDim 1000), on the JS backend
-// and on the wasm-simd backend (what the CLI uses by default where available).
+// ('small'), 'tiny' and the paper network (n = 20: 128-256-512, timeDim 1000), on the JS backend,
+// the wasm-simd backend and the threads backend on two threads (what the CLI uses by default on
+// two cores; paired with the wasm rows in the bench's thread-scaling table).
 import type { BenchCase, BenchOptions } from './types.js';
 import { Rng } from '../src/random/index.js';
 import { withBackend, getBackend } from '../src/tensor/index.js';
 import type { Backend } from '../src/tensor/index.js';
 import { loadWasmBackend, wasmSimdSupported } from '../src/tensor/backend/wasm/index.js';
 import { enableRelaxedSimd } from '../src/tensor/backend/wasm/node-flags.js';
+import { loadThreadsBackend } from '../src/tensor/backend/threads.js';
 import { DEFAULT_TRAIN, DiffusionTrainer, makePredictor } from '../src/diffusion/train.js';
 import { presetConfig } from '../src/diffusion/network.js';
 import type { PresetName } from '../src/diffusion/network.js';
@@ -27,9 +29,10 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
   const backends: [string, Backend][] = [['spindiff-js', getBackend()]];
   if (wasmSimdSupported()) {
     await enableRelaxedSimd();
-    backends.push(['spindiff-wasm', await loadWasmBackend()]);
+    backends.push(['spindiff-wasm', await loadWasmBackend()], ['spindiff-threads', await loadThreadsBackend({ threads: 2 })]);
   }
   for (const [impl, be] of backends) {
+    const threads = impl === 'spindiff-threads' ? 2 : 1;
     for (const preset of ['tiny', 'small', 'paper'] as PresetName[]) {
       const cfg = presetConfig(preset, n);
       const trainer = (compiled: boolean, resident = true): { get: () => DiffusionTrainer; check: () => void; dispose: () => void } => {
@@ -48,13 +51,14 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
       const steps = preset === 'paper' ? 1 : 5;
       // On wasm the compiled step (diffusion/trainplan.ts) with its update resident, as
       // '<impl>-jsupdate' the compiled step with the update in JS, and as '<impl>-autograd' the
-      // autograd step (all the same numbers); the js backend has only the autograd step.
-      const variants: [string, ReturnType<typeof trainer>][] = impl === 'spindiff-js' ? [[impl, main]]
+      // autograd step (all the same numbers); the js backend has only the autograd step, and
+      // threads only the first (its scaling is the question there).
+      const variants: [string, ReturnType<typeof trainer>][] = impl !== 'spindiff-wasm' ? [[impl, main]]
         : [[impl, main], [`${impl}-jsupdate`, trainer(true, false)], [`${impl}-autograd`, trainer(false)]];
       for (const [name, { get, check, dispose }] of variants) {
         out.push({
           group: 'train', impl: name, name: `diffusion train, ${preset} (${cfg.widths.join('-')}, tdim ${cfg.timeDim}), ${steps} steps`,
-          shape: `${preset},batch=128,n=20,steps=${steps}`, repeats: o.quick ? 2 : 5,
+          shape: `${preset},batch=128,n=20,steps=${steps}`, repeats: o.quick ? 2 : 5, threads,
           setup: () => withBackend(be, () => get().step()),
           fn: () => withBackend(be, () => {
             for (let i = 0; i < steps; i++) get().step();
@@ -67,7 +71,7 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
       const x = new Rng(4).fillNormal(new Float32Array(B * n));
       out.push({
         group: 'sample', impl, name: `diffusion sampler call, ${preset}, ${B} rows`,
-        shape: `rows=${B},n=20`, repeats: o.quick ? 2 : 5,
+        shape: `${preset},rows=${B},n=20`, repeats: o.quick ? 2 : 5, threads,
         setup: () => withBackend(be, () => makePredictor(ready().net)(x, 500, B)),
         fn: () => withBackend(be, () => makePredictor(ready().net)(x, 500, B)),
       });

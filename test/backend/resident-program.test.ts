@@ -5,7 +5,8 @@
 //   chunk's rows start inside a 4-float vector's worth of the previous row's data;
 // - programs of independent calls (gemm split by rows and by columns of C, the latter with a bias,
 //   column sums with an odd count, an add and a GELU as one piece each), whose pieces carry their
-//   own ranges; calls on nothing (0 elements, rows or columns) write nothing in either kind;
+//   own ranges; calls on nothing (0 elements, rows or columns) write nothing in either kind; more
+//   pieces than one threads job can count (its chunk word: 16 bits) run, in several jobs;
 // on the threads backend with every call split (minFlopsPerThread 1, minVecWorkPerThread 1) over 2
 // and 3 threads; a program with a GELU below the wasm kernel's size runs call by call (records 0)
 // with the same bits; a call that breaks a row program's contract is refused; free() ends it.
@@ -203,6 +204,27 @@ describe.skipIf(!ok)('resident programs = their calls one by one, bit for bit', 
       expect(Array.from(v.subarray(out >> 2, (out >> 2) + 64)).every((x) => x === 2), `${name}: pieces`).toBe(true);
       expect(Array.from(v.subarray(out2 >> 2, (out2 >> 2) + 8)), `${name}: pieces`).toEqual(new Array(8).fill(6));
       pieces.free();
+      rk.freeBlock(block);
+    }
+  });
+
+  it('a program of more pieces than one job can count (70,000 one-float copies)', () => {
+    const N = 70_000; // a job's chunk word counts 0xffff chunks
+    for (const { name, be } of backends()) {
+      const rk = be.resident!()!;
+      const block = rk.allocBlock(4 * 2 * N);
+      const src = block >> 2, dst = src + N;
+      const v = rk.view();
+      for (let i = 0; i < N; i++) { v[src + i] = i + 1; v[dst + i] = 0; }
+      const calls: ResidentCall[] = Array.from({ length: N }, (_, i) => ({ kind: 'copy', src: block + 4 * i, lds: 1, dst: block + 4 * (N + i), ldd: 1, width: 1, rows: 1 }));
+      const p = rk.program(calls, null);
+      expect(p.records, name).toBe(N);
+      p.run();
+      const w = rk.view();
+      let wrong = 0;
+      for (let i = 0; i < N; i++) if (w[dst + i] !== i + 1) wrong++;
+      expect(wrong, name).toBe(0);
+      p.free();
       rk.freeBlock(block);
     }
   });

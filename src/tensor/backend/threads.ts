@@ -223,15 +223,16 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
 
   /**
    * How a resident program runs (ResidentKernels.program): a row program in one chunk of rows per
-   * thread (multiples of the micro-tile height, so every add and unary record's rows start on a
-   * 4-float vector), none under minFlops of its GEMMs; independent calls as pieces taken by
-   * whichever thread is free (in jobs of at most MAX_JOB_CHUNKS pieces).
+   * thread (multiples of the micro-tile height, so no tile is split, and of 4, so every add and
+   * unary record's rows start on a 4-float vector whatever their width: two chunks never share
+   * one), none under minFlops of its GEMMs; independent calls as pieces taken by whichever thread
+   * is free (in jobs of at most MAX_JOB_CHUNKS pieces).
    */
   const records: RecordRunner = {
     rows(ptr, nOps, rows, flops) {
-      const { MR } = defaultGeometry;
-      const want = Math.max(1, Math.min(threads, Math.ceil(rows / MR), Math.floor(flops / minFlops)));
-      const chunk = rowChunk(rows, want, MR);
+      const { MR } = defaultGeometry, unit = MR % 4 === 0 ? MR : 4 * MR;
+      const want = Math.max(1, Math.min(threads, Math.ceil(rows / unit), Math.floor(flops / minFlops)));
+      const chunk = rowChunk(rows, want, unit);
       runJob(ptr, nOps, rows, chunk, Math.ceil(rows / chunk));
     },
     pieces(ptr, n) {

@@ -394,7 +394,7 @@ export class DiffusionTrainer {
    * kernel's moments (a trainer on the autograd step) — now rather than when the trainer is
    * collected; Adam's moments and the EMA's averages are brought back first, and a later step
    * compiles again. A backend's memory holds a few resident training states (the paper n = 40
-   * network's takes 174 MiB of its 512 at batch 128); a trainer that finds no room steps through
+   * network's takes 175 MiB of its 512 at batch 128); a trainer that finds no room steps through
    * autograd, about half as fast (lastStepFallback says why), until blocks are freed (it then
    * tries again at its next step): dispose of trainers that are done.
    */

@@ -13,7 +13,9 @@
  * op's arithmetic exactly — the same backend GEMM calls (m, n, k, transposes), the bias add as
  * a float32 sum, GELU by the backend's rule (wasm kernel or JS formula by size), bias gradients
  * as float64 column sums, mseLoss in float64 — so losses and gradients are bit-identical to the
- * autograd path (test/diffusion/trainplan.test.ts). A graph with any other op is refused (null).
+ * autograd path (test/diffusion/trainplan.test.ts). A graph with any other op is refused
+ * (NoTrainPlan), as is one with a value off the minibatch's rows or a weight or bias that is
+ * not a parameter used only there (see stepPrograms).
  * The calls go to the backend as three programs (ResidentKernels.program; stepPrograms below):
  * forward, and backward through the activations, run row by row — one job each on the threads
  * backend, in chunks of rows — and the parameters' gradients as independent pieces.
@@ -398,9 +400,13 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
     const settle = (c: Into): void => {
       if (!c.first) backward.push({ kind: 'add', a: off(c.slot.grad), b: off(c.tmp), out: off(c.slot.grad), len: c.slot.size });
     };
+    // Contributions per value: a parameter's gradient computed here (after the backward program)
+    // must be its only one, else another contribution's add would run before it, not after.
+    const uses = new Map<Slot, number>();
+    for (const op of ops) for (const c of op.into) if (c) uses.set(c.slot, (uses.get(c.slot) ?? 0) + 1);
     /** A parameter's gradient: its only contribution (computed straight into its buffer). */
     const paramGrad = (c: Into): number => {
-      if (!isParam.has(c.slot) || !c.first) throw new NoTrainPlan('a weight or bias that is not a parameter used once');
+      if (!isParam.has(c.slot) || uses.get(c.slot) !== 1) throw new NoTrainPlan('a weight or bias that is not a parameter used once');
       return off(c.slot.grad);
     };
     for (const op of ops) {

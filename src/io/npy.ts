@@ -19,6 +19,7 @@ export function parseNpy(bytes: Uint8Array, name = 'data.npy'): ParsedSpinData {
     hlen = dv.getUint16(8, true);
     hstart = 10;
   } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw new DataFormatError(`${name}: truncated header`);
     hlen = dv.getUint32(8, true);
     hstart = 12;
   } else throw new DataFormatError(`${name}: unsupported .npy version ${major}`);

@@ -3,8 +3,10 @@
 // - row programs (gemm with the epilogue bias, GELU and its derivative, add, strided copies) on row
 //   counts that split into uneven chunks, with row widths that are not multiples of 4 (5, 33), so a
 //   chunk's rows start inside a 4-float vector's worth of the previous row's data;
-// - programs of independent calls (gemm split by rows and by columns of C, column sums with an odd
-//   count, an add and a GELU as one piece each), whose pieces carry their own ranges;
+// - programs of independent calls (gemm split by rows and by columns of C, the latter with a bias,
+//   column sums with an odd count, an add and a GELU as one piece each), whose pieces carry their
+//   own ranges; calls on nothing (0 elements, rows or columns) write nothing in either kind; more
+//   pieces than one threads job can count (its chunk word: 16 bits) run, in several jobs;
 // on the threads backend with every call split (minFlopsPerThread 1, minVecWorkPerThread 1) over 2
 // and 3 threads; a program with a GELU below the wasm kernel's size runs call by call (records 0)
 // with the same bits; a call that breaks a row program's contract is refused; free() ends it.
@@ -82,8 +84,10 @@ function scenario(rk: ResidentKernels, R: number, kind: 'rows' | 'pieces', seed:
       { kind: 'add', a: dX, b: gg, out: dX, len: R * h }, // in place, as a later gradient contribution
     );
   } else {
-    const dW2 = output(o * h), dW1 = output(h * nIn), dXt = output(nIn * o), db2 = output(o), db1 = output(h), s = output(R * o), u = output(R * h);
+    const bo = input(o);
+    const dW2 = output(o * h), dW1 = output(h * nIn), dXt = output(nIn * o), db2 = output(o), db1 = output(h), s = output(R * o), u = output(R * h), hb = output(h * o);
     calls.push(
+      { kind: 'gemm', transA: true, transB: false, m: h, n: o, k: R, a: dY, b: dY2, c: hb, alpha: 1, beta: 0, bias: bo }, // m < n with a bias: by columns, the bias offset per piece
       { kind: 'gemm', transA: true, transB: false, m: o, n: h, k: R, a: dY2, b: dY, c: dW2, alpha: 1, beta: 0, bias: 0 }, // m ≥ n: by rows
       { kind: 'gemm', transA: true, transB: false, m: h, n: nIn, k: R, a: dY, b: x, c: dW1, alpha: 1, beta: 0, bias: 0 },
       { kind: 'gemm', transA: true, transB: false, m: nIn, n: o, k: R, a: x, b: dY2, c: dXt, alpha: 1, beta: 0, bias: 0 }, // m < n: by columns
@@ -172,6 +176,59 @@ describe.skipIf(!ok)('resident programs = their calls one by one, bit for bit', 
     }
   });
 
+  it('calls on nothing (0 elements, rows or columns) write nothing, in row programs and as pieces', () => {
+    for (const { name, be } of backends()) {
+      const rk = be.resident!()!;
+      const block = rk.allocBlock(4 * 1024);
+      const v = rk.view(), w = block >> 2;
+      v.fill(2, w, w + 1024);
+      const a = block, b = block + 1024, out = block + 2048, out2 = block + 3072; // 256 floats each
+      const empties: ResidentCall[] = [
+        { kind: 'add', a, b, out, len: 0 },
+        { kind: 'copy', src: a, lds: 4, dst: out, ldd: 4, width: 0, rows: 8 },
+      ];
+      const real: ResidentCall = { kind: 'add', a, b, out: out2, len: 8 * 32 };
+      const rowProg = rk.program([...empties, real], 8);
+      rowProg.run();
+      expect(Array.from(v.subarray(out >> 2, (out >> 2) + 64)).every((x) => x === 2), `${name}: row program`).toBe(true);
+      expect(Array.from(v.subarray(out2 >> 2, (out2 >> 2) + 256)).every((x) => x === 4), `${name}: row program`).toBe(true);
+      rowProg.free();
+      const pieces = rk.program([
+        ...empties,
+        { kind: 'copy', src: a, lds: 4, dst: out, ldd: 4, width: 4, rows: 0 },
+        { kind: 'colSum', x: a, rows: 4, n: 0, out },
+        { kind: 'gemm', transA: true, transB: false, m: 0, n: 4, k: 4, a, b, c: out, alpha: 1, beta: 0, bias: 0 },
+        { kind: 'colSum', x: a, rows: 3, n: 8, out: out2 },
+      ], null);
+      pieces.run();
+      expect(Array.from(v.subarray(out >> 2, (out >> 2) + 64)).every((x) => x === 2), `${name}: pieces`).toBe(true);
+      expect(Array.from(v.subarray(out2 >> 2, (out2 >> 2) + 8)), `${name}: pieces`).toEqual(new Array(8).fill(6));
+      pieces.free();
+      rk.freeBlock(block);
+    }
+  });
+
+  it('a program of more pieces than one job can count (70,000 one-float copies)', () => {
+    const N = 70_000; // a job's chunk word counts 0xffff chunks
+    for (const { name, be } of backends()) {
+      const rk = be.resident!()!;
+      const block = rk.allocBlock(4 * 2 * N);
+      const src = block >> 2, dst = src + N;
+      const v = rk.view();
+      for (let i = 0; i < N; i++) { v[src + i] = i + 1; v[dst + i] = 0; }
+      const calls: ResidentCall[] = Array.from({ length: N }, (_, i) => ({ kind: 'copy', src: block + 4 * i, lds: 1, dst: block + 4 * (N + i), ldd: 1, width: 1, rows: 1 }));
+      const p = rk.program(calls, null);
+      expect(p.records, name).toBe(N);
+      p.run();
+      const w = rk.view();
+      let wrong = 0;
+      for (let i = 0; i < N; i++) if (w[dst + i] !== i + 1) wrong++;
+      expect(wrong, name).toBe(0);
+      p.free();
+      rk.freeBlock(block);
+    }
+  });
+
   it('refuses calls that break a row program\'s contract; a freed program does not run', () => {
     const rk = wasm!.resident!()!;
     const g: ResidentCall = { kind: 'gemm', transA: false, transB: false, m: 8, n: 4, k: 4, a: 0, b: 0, c: 0, alpha: 1, beta: 0, bias: 0 };
@@ -179,6 +236,14 @@ describe.skipIf(!ok)('resident programs = their calls one by one, bit for bit', 
     expect(() => rk.program([{ ...g, m: 4 }], 8)).toThrow(/m = 4/);
     expect(() => rk.program([{ kind: 'colSum', x: 0, rows: 8, n: 4, out: 0 }], 8)).toThrow(/sum over rows/);
     expect(() => rk.program([{ kind: 'add', a: 0, b: 0, out: 0, len: 12 }], 8)).toThrow(/12 elements/);
+    // Negative sizes, in either kind of program, with no block left behind.
+    const before = rk.allocBlock(64);
+    rk.freeBlock(before);
+    expect(() => rk.program([{ kind: 'add', a: 0, b: 0, out: 0, len: -8 }], 8)).toThrow(/integers ≥ 0/);
+    expect(() => rk.program([{ kind: 'copy', src: 0, lds: 4, dst: 0, ldd: 4, width: 4, rows: -1 }], null)).toThrow(/integers ≥ 0/);
+    const after = rk.allocBlock(64);
+    rk.freeBlock(after);
+    expect(after).toBe(before);
     const s = scenario(rk, 16, 'rows', 1);
     const p = rk.program(s.calls, 16);
     p.free();

@@ -10,13 +10,14 @@
 // handed to the JS update between steps continues exactly as the uninterrupted one.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.js';
-import { Tensor, withBackend } from '../../src/tensor/index.js';
+import { Tensor, fromStorage, withBackend } from '../../src/tensor/index.js';
+import { add, backward, mseLoss } from '../../src/autograd/index.js';
 import type { Backend } from '../../src/tensor/index.js';
 import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
 import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
 import { DEFAULT_TRAIN, DiffusionTrainer } from '../../src/diffusion/train.js';
-import { compileTrainStep } from '../../src/diffusion/trainplan.js';
+import { compileTrainStep, NoTrainPlan } from '../../src/diffusion/trainplan.js';
 import { NoiseMLP } from '../../src/diffusion/network.js';
 import type { TrainConfig } from '../../src/diffusion/train.js';
 import type { NetworkConfig } from '../../src/diffusion/network.js';
@@ -302,4 +303,51 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
     a.dispose();
     expect(used).toBe(0);
   });
+
+  /**
+   * One step of `net` at batch B compiled against autograd's: 'refused' (NoTrainPlan), or whether
+   * the loss and every parameter's gradient are the same bits (after a second step on the plan).
+   */
+  function compiledOrRefused(be: Backend, net: NoiseMLP, B: number): 'refused' | 'same' | 'different' {
+    return withBackend(be, () => {
+      const n = net.mlp_in.inFeatures, nOut = net.mlp_out.outFeatures, rng = new Rng(3);
+      const x = rng.fillNormal(new Float32Array(B * n)), e = rng.fillNormal(new Float32Array(B * nOut));
+      const t = Int32Array.from({ length: B }, (_, i) => (7 * i) % net.config.T);
+      let plan;
+      try {
+        plan = compileTrainStep(net, B, be.resident!()!);
+      } catch (err) {
+        if (err instanceof NoTrainPlan) return 'refused';
+        throw err;
+      }
+      for (const p of net.parameters()) p.grad = null;
+      const loss = mseLoss(net.forward(fromStorage(x.slice(), [B, n]), t), fromStorage(e.slice(), [B, nOut]));
+      backward(loss);
+      const want = net.parameters().map((p) => Buffer.from(p.grad!.data.slice().buffer));
+      plan.forward(x, t, e);
+      plan.backward();
+      const value = plan.forward(x, t, e);
+      plan.backward();
+      const got = net.parameters().map((p) => Buffer.from(p.grad!.data.slice().buffer));
+      plan.dispose();
+      return value === loss.item() && Buffer.concat(got).equals(Buffer.concat(want)) ? 'same' : 'different';
+    });
+  }
+
+  // A parameter that is a linear layer's weight and also an input of an earlier op (here added to
+  // x): its gradient has two contributions, the later one added in the backward program before the
+  // parameters' gradients ran — the compiled step gave the weight gradient without the add's
+  // contribution until such a graph was refused.
+  class WeightAlsoAdded extends NoiseMLP {
+    override forwardEmb(x: Tensor, temb: Tensor): Tensor {
+      return super.forwardEmb(add(x, this.mlp_in.weight), temb); // [B, n] + [w0, n]: B = w0
+    }
+  }
+  for (const { name, backend } of backends) {
+    it(`a parameter used as a weight and elsewhere: refused, never different gradients (${name})`, () => {
+      const cfg: NetworkConfig = { n: 6, T: 50, widths: [16, 24], timeDim: 8, residual: true };
+      expect(compiledOrRefused(backend, new NoiseMLP(cfg, new Rng(1)), 16)).toBe('same');
+      expect(compiledOrRefused(backend, new WeightAlsoAdded(cfg, new Rng(1)), 16)).toBe('refused');
+    });
+  }
 });

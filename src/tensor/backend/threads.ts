@@ -42,6 +42,9 @@ const VEC_MIN_WORK = { add: 65536, unary: 16384, colSum: 32768 } as const;
 /** Element pairs a chunk of an update kernel (Adam, the gradient scaling, the EMA) gets at least. */
 const UPDATE_MIN_PAIRS = 16384;
 
+/** Chunks one job may have: the chunk word counts them in its low 16 bits (0xffff: none left). */
+const MAX_JOB_CHUNKS = 0xffff;
+
 /** GEMM records fit in the control block after GEMM_RECORD_AT. */
 const MAX_GEMM_CHUNKS = Math.floor((CONTROL_BYTES - GEMM_RECORD_AT) / RECORD_BYTES);
 
@@ -164,6 +167,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
       if (perRecord) ex.runPlan(plan + c * RECORD_BYTES, 1, 0, rows, mine.bufA, mine.bufB, mine.scratch);
       else ex.runPlan(plan, nOps, c * chunk, Math.min(rows, (c + 1) * chunk), mine.bufA, mine.bufB, mine.scratch);
     };
+    if (!(nChunks <= MAX_JOB_CHUNKS)) throw new Error(`threads backend: a job of ${nChunks} chunks (at most ${MAX_JOB_CHUNKS})`);
     if (failed) active = false; // a worker died between jobs: carry on with the caller alone
     if (nChunks <= 1 || !active) {
       for (let c = 0; c < nChunks; c++) runChunk(c);
@@ -219,18 +223,21 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
 
   /**
    * How a resident program runs (ResidentKernels.program): a row program in one chunk of rows per
-   * thread (multiples of the micro-tile height, so every add and unary record's rows start on a
-   * 4-float vector), none under minFlops of its GEMMs; independent calls as pieces taken by
-   * whichever thread is free.
+   * thread (multiples of the micro-tile height, so no tile is split, and of 4, so every add and
+   * unary record's rows start on a 4-float vector whatever their width: two chunks never share
+   * one), none under minFlops of its GEMMs; independent calls as pieces taken by whichever thread
+   * is free (in jobs of at most MAX_JOB_CHUNKS pieces).
    */
   const records: RecordRunner = {
     rows(ptr, nOps, rows, flops) {
-      const { MR } = defaultGeometry;
-      const want = Math.max(1, Math.min(threads, Math.ceil(rows / MR), Math.floor(flops / minFlops)));
-      const chunk = rowChunk(rows, want, MR);
+      const { MR } = defaultGeometry, unit = MR % 4 === 0 ? MR : 4 * MR;
+      const want = Math.max(1, Math.min(threads, Math.ceil(rows / unit), Math.floor(flops / minFlops)));
+      const chunk = rowChunk(rows, want, unit);
       runJob(ptr, nOps, rows, chunk, Math.ceil(rows / chunk));
     },
-    pieces: (ptr, n) => runJob(ptr, n, 1, 0, n, true),
+    pieces(ptr, n) {
+      for (let i = 0; i < n; i += MAX_JOB_CHUNKS) runJob(ptr + i * RECORD_BYTES, 1, 1, 0, Math.min(MAX_JOB_CHUNKS, n - i), true);
+    },
     split: (kind, work) => kind === 'gemm' ? gemmWant(work) : Math.max(1, Math.min(threads, Math.floor(work / (opts.minVecWorkPerThread ?? VEC_MIN_WORK.colSum)))),
   };
 

@@ -134,7 +134,7 @@ export type ResidentCall =
   | { kind: 'copy'; src: number; lds: number; dst: number; ldd: number; width: number; rows: number };
 
 export interface ResidentProgram {
-  /** Op records it runs as (0: call by call, where some call has no record form). */
+  /** Op records it runs as (0: call by call, where some call has no record form, the memory no room for them, or no call any work). */
   readonly records: number;
   run(): void;
   /** Release its memory (the program is unusable afterwards). */

@@ -174,11 +174,14 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
   function program(calls: readonly ResidentCall[], rows: number | null): ResidentProgram {
     const byCall: ResidentProgram = { records: 0, run: () => { for (const c of calls) call(c); }, free: () => {} };
     if (rows !== null && !(Number.isInteger(rows) && rows >= 1)) throw new Error(`resident program: rows must be an integer ≥ 1, got ${rows}`);
+    for (const c of calls) checkSizes(c);
     if (rows !== null) for (const c of calls) checkRowCall(c, rows);
+    // A call on nothing gets no record (an add record of 0-float rows would run on 4-float vectors).
+    const nonEmpty = calls.filter((c) => !isEmpty(c));
     // Records only where every call's kernel is the one a record runs (a GEMM with k ≥ 1, a unary
     // op with a wasm kernel at this size); otherwise call by call, with the same results.
-    const recordable = calls.every((c) => {
-      if (c.kind === 'gemm') return c.k > 0 && c.m > 0 && c.n > 0;
+    const recordable = nonEmpty.every((c) => {
+      if (c.kind === 'gemm') return c.k > 0;
       if (c.kind === 'unary' || c.kind === 'unaryGrad') return unaryCode(c.op, false) >= 0 && wasmUnaryApplies(c.len);
       return true;
     });
@@ -190,7 +193,7 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
       if (rows !== null) recs.push({ kind: 'vec', r: { ...r, ld: len / rows } });
       else recs.push({ kind: 'vec', r, range: [0, Math.ceil(len / 4)] });
     };
-    for (const c of calls) {
+    for (const c of nonEmpty) {
       switch (c.kind) {
         case 'gemm': {
           const g = gemmCall(c.transA, c.transB, c.m, c.n, c.k, c.a, c.b, c.c), work = 2 * c.m * c.n * c.k;
@@ -218,7 +221,12 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
     const block = home.allocBlock(RECORD_BYTES * recs.length);
     if (block < 0) return byCall; // no room for the records: the same results, a job per call
     const m = view(), i32 = new Int32Array(m.buffer, m.byteOffset, m.length);
-    recs.forEach((q, i) => writeRecord(i32, m, block + RECORD_BYTES * i, q.kind, q.r as RecordOf<typeof q.kind>, q.range));
+    try {
+      recs.forEach((q, i) => writeRecord(i32, m, block + RECORD_BYTES * i, q.kind, q.r as RecordOf<typeof q.kind>, q.range));
+    } catch (e) {
+      home.freeBlock(block);
+      throw e;
+    }
     let live = true;
     return {
       records: recs.length,
@@ -233,6 +241,22 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
         home.freeBlock(block);
       },
     };
+  }
+}
+
+/** A call's counts (rows, columns, lengths): integers ≥ 0. */
+function checkSizes(c: ResidentCall): void {
+  const sizes = c.kind === 'gemm' ? [c.m, c.n, c.k] : c.kind === 'colSum' ? [c.rows, c.n] : c.kind === 'copy' ? [c.rows, c.width] : [c.len];
+  if (!sizes.every((v) => Number.isInteger(v) && v >= 0)) throw new Error(`resident program: a ${c.kind} call with sizes ${sizes.join(', ')} (integers ≥ 0)`);
+}
+
+/** Whether a call writes nothing (made by itself it does nothing either). */
+function isEmpty(c: ResidentCall): boolean {
+  switch (c.kind) {
+    case 'gemm': return c.m === 0 || c.n === 0;
+    case 'colSum': return c.n === 0;
+    case 'copy': return c.rows === 0 || c.width === 0;
+    default: return c.len === 0;
   }
 }
 

@@ -15,6 +15,7 @@ import { Rng } from '../../src/random/index.js';
 import type { Backend, ResidentKernels } from '../../src/tensor/index.js';
 import type { ResidentCall } from '../../src/tensor/backend/types.js';
 import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
+import { runCalls } from '../../src/tensor/backend/wasm/resident.js';
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
 import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
 
@@ -31,23 +32,8 @@ const backends = (): { name: string; be: Backend }[] => [
   ...threads.map((t, i) => ({ name: `${t.name}${i < 2 ? ' (every call split)' : ''}`, be: t as Backend })),
 ];
 
-/** The calls one at a time through the kernels (the oracle the program must equal). */
-function oneByOne(rk: ResidentKernels, calls: readonly ResidentCall[]): void {
-  for (const c of calls) {
-    switch (c.kind) {
-      case 'gemm': rk.gemm(c.transA, c.transB, c.m, c.n, c.k, c.a, c.b, c.c, c.alpha, c.beta, c.bias); break;
-      case 'add': rk.add(c.a, c.b, c.out, c.len); break;
-      case 'unary': rk.unary(c.op, c.x, c.out, c.len); break;
-      case 'unaryGrad': rk.unaryGrad(c.op, c.x, c.y, c.g, c.out, c.len); break;
-      case 'colSum': rk.colSum(c.x, c.rows, c.n, c.out); break;
-      case 'copy': {
-        const v = rk.view();
-        for (let r = 0; r < c.rows; r++) v.copyWithin((c.dst >> 2) + r * c.ldd, (c.src >> 2) + r * c.lds, (c.src >> 2) + r * c.lds + c.width);
-        break;
-      }
-    }
-  }
-}
+/** The calls one at a time through the kernels (what a program must equal). */
+const oneByOne = runCalls;
 
 /**
  * A network-like program on R rows in fresh buffers of `rk`: inputs from `seed`, outputs NaN.

@@ -155,24 +155,8 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
   };
   return rk;
 
-  /** One call through the kernels above (a program that has no records runs this way). */
-  function call(c: ResidentCall): void {
-    switch (c.kind) {
-      case 'gemm': rk.gemm(c.transA, c.transB, c.m, c.n, c.k, c.a, c.b, c.c, c.alpha, c.beta, c.bias); break;
-      case 'add': rk.add(c.a, c.b, c.out, c.len); break;
-      case 'unary': rk.unary(c.op, c.x, c.out, c.len); break;
-      case 'unaryGrad': rk.unaryGrad(c.op, c.x, c.y, c.g, c.out, c.len); break;
-      case 'colSum': rk.colSum(c.x, c.rows, c.n, c.out); break;
-      case 'copy': {
-        const m = view(), s = c.src >> 2, d = c.dst >> 2;
-        for (let r = 0; r < c.rows; r++) m.copyWithin(d + r * c.ldd, s + r * c.lds, s + r * c.lds + c.width);
-        break;
-      }
-    }
-  }
-
   function program(calls: readonly ResidentCall[], rows: number | null): ResidentProgram {
-    const byCall: ResidentProgram = { records: 0, run: () => { for (const c of calls) call(c); }, free: () => {} };
+    const byCall: ResidentProgram = { records: 0, run: () => runCalls(rk, calls), free: () => {} };
     if (rows !== null && !(Number.isInteger(rows) && rows >= 1)) throw new Error(`resident program: rows must be an integer ≥ 1, got ${rows}`);
     for (const c of calls) checkSizes(c);
     if (rows !== null) for (const c of calls) checkRowCall(c, rows);
@@ -257,6 +241,27 @@ function isEmpty(c: ResidentCall): boolean {
     case 'colSum': return c.n === 0;
     case 'copy': return c.rows === 0 || c.width === 0;
     default: return c.len === 0;
+  }
+}
+
+/**
+ * The calls one at a time through the kernels of `rk`, in order: what a program computes (a
+ * program with no record form runs this way; the tests hold the records to it).
+ */
+export function runCalls(rk: ResidentKernels, calls: readonly ResidentCall[]): void {
+  for (const c of calls) {
+    switch (c.kind) {
+      case 'gemm': rk.gemm(c.transA, c.transB, c.m, c.n, c.k, c.a, c.b, c.c, c.alpha, c.beta, c.bias); break;
+      case 'add': rk.add(c.a, c.b, c.out, c.len); break;
+      case 'unary': rk.unary(c.op, c.x, c.out, c.len); break;
+      case 'unaryGrad': rk.unaryGrad(c.op, c.x, c.y, c.g, c.out, c.len); break;
+      case 'colSum': rk.colSum(c.x, c.rows, c.n, c.out); break;
+      case 'copy': {
+        const m = rk.view(), s = c.src >> 2, d = c.dst >> 2;
+        for (let r = 0; r < c.rows; r++) m.copyWithin(d + r * c.ldd, s + r * c.lds, s + r * c.lds + c.width);
+        break;
+      }
+    }
   }
 }
 

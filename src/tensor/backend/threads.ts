@@ -23,7 +23,7 @@ import { Spinner } from './threads-worker.js';
 import type { WorkerInit } from './threads-worker.js';
 import { PlanResidence, planChunks, wasmPlanRunner } from './wasm/plan.js';
 import { residentAdam } from './wasm/adam.js';
-import { gemmPieces, residentKernels, rowChunk } from './wasm/resident.js';
+import { colSumChunk, gemmPieces, residentKernels, rowChunk } from './wasm/resident.js';
 import type { PairRunner, RecordRunner } from './wasm/resident.js';
 import { wasmElementwise } from './wasm/index.js';
 import { enableRelaxedSimd } from './wasm/node-flags.js';
@@ -211,6 +211,10 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     if (error !== null) throw error;
   };
 
+  /** Chunks (at most one per thread) of a resident elementwise kernel of this much work: none under its VEC_MIN_WORK. */
+  const vecWant = (kind: keyof typeof VEC_MIN_WORK, work: number): number =>
+    Math.max(1, Math.min(threads, Math.floor(work / (opts.minVecWorkPerThread ?? VEC_MIN_WORK[kind]))));
+
   /** Pieces (at most one per thread) of a GEMM of this many flops: none under minFlops each. */
   const gemmWant = (flops: number): number => Math.min(threads, MAX_GEMM_CHUNKS, Math.max(1, Math.floor(flops / minFlops)));
 
@@ -238,7 +242,7 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     pieces(ptr, n) {
       for (let i = 0; i < n; i += MAX_JOB_CHUNKS) runJob(ptr + i * RECORD_BYTES, 1, 1, 0, Math.min(MAX_JOB_CHUNKS, n - i), true);
     },
-    split: (kind, work) => kind === 'gemm' ? gemmWant(work) : Math.max(1, Math.min(threads, Math.floor(work / (opts.minVecWorkPerThread ?? VEC_MIN_WORK.colSum)))),
+    split: (kind, work) => kind === 'gemm' ? gemmWant(work) : vecWant('colSum', work),
   };
 
   /**
@@ -261,10 +265,8 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
   const runVec = (r: RecordOf<'vec'>, units: number): void => {
     if (units <= 0) return;
     const colSum = r.fn === VEC.colSum;
-    const work = colSum ? units * r.rows : 4 * units;
-    const minWork = opts.minVecWorkPerThread ?? VEC_MIN_WORK[r.fn === VEC.add ? 'add' : colSum ? 'colSum' : 'unary'];
-    const want = Math.max(1, Math.min(threads, Math.floor(work / minWork)));
-    const chunk = colSum ? Math.ceil(units / want / 2) * 2 : Math.ceil(units / want);
+    const want = vecWant(r.fn === VEC.add ? 'add' : colSum ? 'colSum' : 'unary', colSum ? units * r.rows : 4 * units);
+    const chunk = colSum ? colSumChunk(units, want) : Math.ceil(units / want);
     writeRecord(i32, f32, GEMM_RECORD_AT, 'vec', r);
     runJob(GEMM_RECORD_AT, 1, units, chunk, Math.ceil(units / chunk));
   };

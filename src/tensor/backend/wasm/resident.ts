@@ -30,6 +30,11 @@ function unaryCode(op: UnaryOp, grad: boolean): number {
   return i < 0 ? -1 : VEC.unary + 2 * i + (grad ? 1 : 0);
 }
 
+/** Columns per piece of a column sum in `pieces` pieces: even, as the kernel takes columns in pairs (only the last piece may be odd). */
+export function colSumChunk(n: number, pieces: number): number {
+  return Math.ceil(n / Math.max(1, pieces) / 2) * 2;
+}
+
 /** Rows per chunk: a multiple of the micro-tile height, so no tile is split between threads. */
 export function rowChunk(m: number, threads: number, mr: number): number {
   return Math.ceil(m / threads / mr) * mr;
@@ -191,8 +196,8 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
         case 'unary': vecRec({ fn: unaryCode(c.op, false), a: c.x, b: 0, out: c.out, rows: 0, ld: 0 }, c.len); break;
         case 'unaryGrad': vecRec({ fn: unaryCode(c.op, true), a: c.x, b: c.g, out: c.out, rows: 0, ld: 0 }, c.len); break;
         case 'colSum': {
-          // Even column ranges (the kernel takes columns in pairs); each column's sum keeps its order.
-          const chunk = Math.ceil(c.n / Math.max(1, runner.split('colSum', c.rows * c.n)) / 2) * 2;
+          // Even column ranges; each column's sum keeps its order.
+          const chunk = colSumChunk(c.n, runner.split('colSum', c.rows * c.n));
           for (let j0 = 0; j0 < c.n; j0 += chunk) recs.push({ kind: 'vec', r: { fn: VEC.colSum, a: c.x, b: 0, out: c.out, rows: c.rows, ld: c.n }, range: [j0, Math.min(c.n, j0 + chunk)] });
           break;
         }

@@ -10,18 +10,27 @@
 // --config default: DEFAULT_TRAIN (EMA, clipping; the demo's); bench: the bench's training case
 // (constant lr, no EMA, no clipping). Default steps: 20 (small), 4 (paper).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values: o } = parseArgs({
-  options: {
-    a: { type: 'string' }, b: { type: 'string' }, preset: { type: 'string', default: 'small' },
-    config: { type: 'string', default: 'default' }, backend: { type: 'string', default: 'threads' },
-    rounds: { type: 'string', default: '6' }, steps: { type: 'string' }, samples: { type: 'string', default: '5' },
-    child: { type: 'string' },
-  },
-});
+const usage = 'usage: node scripts/step-ab.mjs --a BUILD --b BUILD [--preset small|paper] [--config default|bench] [--backend threads|wasm] [--rounds N] [--steps N] [--samples N]';
+const fail = (msg) => { console.error(`step-ab: ${msg}\n${usage}`); process.exit(2); };
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      a: { type: 'string' }, b: { type: 'string' }, preset: { type: 'string', default: 'small' },
+      config: { type: 'string', default: 'default' }, backend: { type: 'string', default: 'threads' },
+      rounds: { type: 'string', default: '6' }, steps: { type: 'string' }, samples: { type: 'string', default: '5' },
+      child: { type: 'string' },
+    },
+  });
+} catch (e) {
+  fail(e.message);
+}
+const o = parsed.values;
 
 if (o.child) {
   // One build, one process: print the median ms per step.
@@ -47,13 +56,15 @@ if (o.child) {
   process.exit(0);
 }
 
-if (!o.a || !o.b) {
-  console.error('usage: node scripts/step-ab.mjs --a BUILD --b BUILD [--preset small|paper] [--config default|bench] [--backend threads|wasm] [--rounds N]');
-  process.exit(2);
-}
+if (!o.a || !o.b) fail('--a and --b are required');
 if (!['small', 'paper'].includes(o.preset) || !['default', 'bench'].includes(o.config) || !['threads', 'wasm'].includes(o.backend)) {
-  console.error('step-ab: --preset small|paper, --config default|bench, --backend threads|wasm');
-  process.exit(2);
+  fail('--preset small|paper, --config default|bench, --backend threads|wasm');
+}
+for (const name of ['rounds', 'samples', 'steps']) {
+  if (o[name] !== undefined && !(Number.isInteger(Number(o[name])) && Number(o[name]) >= 1)) fail(`--${name} must be an integer ≥ 1, got '${o[name]}'`);
+}
+for (const name of ['a', 'b']) {
+  if (!existsSync(resolve(o[name], 'dist/node/index.js'))) fail(`--${name} ${o[name]}: no dist/node/index.js there (run npm run build in that checkout)`);
 }
 const steps = o.steps ?? (o.preset === 'paper' ? '4' : '20');
 const run = (dir) => {

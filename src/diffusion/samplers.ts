@@ -129,15 +129,27 @@ export function ddimStep(x: Float32Array, epsIn: ArrayLike<number>, abT: number,
   const s1 = Math.sqrt(1 - abT);
   const sp = Math.sqrt(abPrev);
   const dirCoef = Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma));
+  const z = sigma > 0 ? noise(rng, x.length) : null;
   for (let i = 0; i < x.length; i++) {
     const e = eps[i]!;
     let x0 = (x[i]! - s1 * e) / sa;
     if (clipX0) x0 = x0 > 1 ? 1 : x0 < -1 ? -1 : x0;
     let v = sp * x0 + dirCoef * e;
-    if (sigma > 0) v += sigma * rng.normal();
+    if (z) v += sigma * z[i]!;
     x[i] = v;
   }
 }
+
+/**
+ * `count` standard normals from rng, in order (as count calls of rng.normal()), drawn in one
+ * fillNormal into a buffer reused across steps: the step's noise costs less than drawn one value
+ * at a time inside its loop. Valid until the next call.
+ */
+function noise(rng: Rng, count: number): Float64Array {
+  if (noiseBuf.length < count) noiseBuf = new Float64Array(count);
+  return rng.fillNormal(noiseBuf.subarray(0, count));
+}
+let noiseBuf = new Float64Array(0);
 
 /**
  * One DDPM ancestral update at step t, in place: mean of q(x_{t-1}|x_t, x̂0) plus noise of
@@ -152,11 +164,12 @@ export function ddpmStep(x: Float32Array, epsIn: ArrayLike<number>, s: Schedule,
   const c1 = s.posteriorMeanCoef1[t]!;
   const c2 = s.posteriorMeanCoef2[t]!;
   const sigma = t === 0 ? 0 : Math.sqrt(variance === 'beta' ? s.beta[t]! : s.posteriorVariance[t]!);
+  const z = sigma > 0 ? noise(rng, x.length) : null;
   for (let i = 0; i < x.length; i++) {
     let x0 = (x[i]! - s1 * eps[i]!) / sa;
     if (clipX0) x0 = x0 > 1 ? 1 : x0 < -1 ? -1 : x0;
     let v = c1 * x0 + c2 * x[i]!;
-    if (sigma > 0) v += sigma * rng.normal();
+    if (z) v += sigma * z[i]!;
     x[i] = v;
   }
 }
@@ -219,8 +232,8 @@ function correct(predict: EpsPredictor, sched: Schedule, x: Float32Array, t: num
       const o = b * n;
       let zz = 0;
       let ss = 0;
+      rng.fillNormal(z);
       for (let i = 0; i < n; i++) {
-        z[i] = rng.normal();
         zz += z[i]! * z[i]!;
         const s = (-gamma * eps[o + i]!) / s1;
         ss += s * s;
@@ -264,7 +277,7 @@ export async function sampleLoop(predict: EpsPredictor, sched: Schedule, o: Samp
   for (let start = 0; start < m; start += batch) {
     const B = Math.min(batch, m - start);
     const x = out.subarray(start * n, (start + B) * n);
-    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+    rng.fillNormal(x);
     for (let k = nSteps - 1; k >= 0; k--) {
       await y.tick();
       const t = taus[k]!;

@@ -85,6 +85,28 @@ describe('Rng', () => {
     expect(Math.abs(sxy / N) * 12).toBeLessThan(5 / Math.sqrt(N));
   });
 
+  it('fillNormal gives exactly the values of normal() called once per element, and leaves the same state', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.nat(3), fc.nat(9), fc.constantFrom([0, 1], [2.5, 0.3], [-1, 3]),
+      (seed, before, len, [mean, std]) => {
+        const a = new Rng(seed), b = new Rng(seed);
+        for (let i = 0; i < before; i++) { a.normal(); b.normal(); } // odd: a spare normal is pending
+        const want = Float64Array.from({ length: len }, () => a.normal(mean!, std!));
+        const got = b.fillNormal(new Float64Array(len), mean, std);
+        expect(Array.from(got, (v, i) => Object.is(v, want[i]))).toEqual(new Array(len).fill(true));
+        expect([b.normal(), b.nextU32()]).toEqual([a.normal(), a.nextU32()]);
+      }));
+  });
+
+  it('fillNormal draws u again where it is 0, as normal() does', () => {
+    // State [a, 0, a, c]: the first two outputs are 0, so the first uniform is exactly 0.
+    const a = new Rng(new Uint32Array([5, 0, 5, 9])), b = new Rng(new Uint32Array([5, 0, 5, 9]));
+    expect(new Rng(new Uint32Array([5, 0, 5, 9])).uniform()).toBe(0);
+    const want = Float32Array.from({ length: 5 }, () => a.normal());
+    expect(b.fillNormal(new Float32Array(5))).toEqual(want);
+    expect(want.every(Number.isFinite)).toBe(true);
+    expect(b.nextU32()).toBe(a.nextU32());
+  });
+
   it('clone continues identically', () => {
     const a = new Rng(3); a.normal();
     const b = a.clone();

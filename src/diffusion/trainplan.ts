@@ -33,7 +33,7 @@ import type { AdamHyper } from '../tensor/backend/types.js';
 import { mseLoss, needsGrad, topoOrder } from '../autograd/index.js';
 import type { Node } from '../autograd/index.js';
 import type { NoiseMLP } from './network.js';
-import { checkMaxNorm, clipScale } from '../nn/index.js';
+import { checkMaxNorm, clipScale, clipSurelyIdle } from '../nn/index.js';
 import { at, last, dims } from '../util/checked.js';
 
 export interface TrainStepPlan {
@@ -65,8 +65,14 @@ export interface TrainStepPlan {
 export interface ResidentUpdate {
   /** backward() leaving the gradients resident (no parameter's .grad is set). */
   backward(): void;
-  /** clipGradNorm(net.parameters(), maxNorm) on the resident gradients; returns the norm before clipping. */
-  clipGradNorm(maxNorm: number): number;
+  /**
+   * clipGradNorm(net.parameters(), maxNorm) on the resident gradients (the same bits); returns
+   * whether it scaled them. Where an any-order sum of squares shows the norm well under maxNorm
+   * (clipSurelyIdle), the serial in-order sum is skipped: nothing would have been scaled.
+   */
+  clipGradNorm(maxNorm: number): boolean;
+  /** The gradients' global norm, as clipGradNorm(…) returns it (the in-order float64 sum). */
+  gradNorm(): number;
   /** Adam's plain update with these hyper-parameters (Adam.plainHyper) on the resident parameters, gradients and moments. */
   adam(h: AdamHyper): void;
   /** EMA.update(net) with this decay on the resident float64 averages and the resident parameters. */
@@ -335,11 +341,15 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
       clipGradNorm(maxNorm) {
         live();
         checkMaxNorm(maxNorm);
-        let sq = 0;
-        for (const { slot } of params) sq = rk.sumSq(off(slot.grad), slot.size, sq);
-        const { total, scale } = clipScale(sq, maxNorm);
+        // The padding between the gradients is zero: summing all W words adds only zeros.
+        if (clipSurelyIdle(rk.sumSqAny(off(gStart), W), W, maxNorm)) return false;
+        const { scale } = clipScale(inOrderSumSq(), maxNorm);
         if (scale !== null) rk.scale(off(gStart), W, scale);
-        return total;
+        return scale !== null;
+      },
+      gradNorm() {
+        live();
+        return clipScale(inOrderSumSq(), Infinity).total;
       },
       adam(h) {
         live();
@@ -359,6 +369,13 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
       readShadow: (k) => { live(); return region(sW, k).slice(); },
       writeShadow: (k, sh) => { live(); write(sW, k, sh); },
     };
+  }
+
+  /** clipGradNorm's sum of squares: one float64 running sum over the gradients in order. */
+  function inOrderSumSq(): number {
+    let sq = 0;
+    for (const { slot } of params) sq = rk.sumSq(off(slot.grad), slot.size, sq);
+    return sq;
   }
 
   function runBackward(): void {

@@ -20,6 +20,19 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, opts: { 
   return total;
 }
 
+/**
+ * True where clipScale(sq, maxNorm) surely leaves the gradients alone (scale null) for the
+ * in-order float64 sum sq of n squares, given `sqAny`, a float64 sum of the same squares in any
+ * other order: both are within γ₍ₙ₋₁₎ ≈ n·2⁻⁵³ relative of the exact sum (the terms are ≥ 0;
+ * Higham 2002, §4.2), so sq ≤ sqAny·(1 + 4n·2⁻⁵³) (+2⁻⁴⁰ for the product's own rounding); and
+ * the decision is monotone in sq (rounded √, + and ÷ are). Where this is true, a kernel may skip
+ * the serial in-order sum: clipping would not have happened.
+ */
+export function clipSurelyIdle(sqAny: number, n: number, maxNorm: number): boolean {
+  if (!(sqAny >= 0 && Number.isFinite(sqAny))) return false;
+  return clipScale(sqAny * (1 + 4 * n * 2 ** -53 + 2 ** -40), maxNorm).scale === null;
+}
+
 /** clipGradNorm's check of maxNorm. */
 export function checkMaxNorm(maxNorm: number): void {
   if (!(maxNorm >= 0)) throw new Error(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);

@@ -12,7 +12,7 @@ export { SGD } from './optim/sgd.js';
 export type { SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW } from './optim/adam.js';
 export type { AdamOptions } from './optim/adam.js';
-export { clipGradNorm, checkMaxNorm, clipScale } from './clip.js';
+export { clipGradNorm, checkMaxNorm, clipScale, clipSurelyIdle } from './clip.js';
 export { EMA } from './ema.js';
 export { encodeTrainingCheckpoint, decodeTrainingCheckpoint } from './checkpoint.js';
 export type { CheckpointParts } from './checkpoint.js';

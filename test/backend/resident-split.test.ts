@@ -108,6 +108,10 @@ describe.skipIf(!ok)('threads: resident elementwise kernels split by ranges = un
         let serial = 0; // clipGradNorm's loop: one running double over both, in order
         for (const g of [g1, g2]) for (const v of g) serial += v * v;
         expect(sq).toBe(serial);
+        // The any-order sum (clipSurelyIdle's input) is within its stated bound of the in-order one.
+        const pg = mem.put(Float32Array.of(...g1, ...g2));
+        const any = rk.sumSqAny(pg, 2 * len + 2);
+        expect(Math.abs(any - serial)).toBeLessThanOrEqual(2 * (2 * len + 2) * 2 ** -53 * serial);
         const params = [g1, g2].map((g) => { const t = new Tensor(new Float32Array(g.length), [g.length]); t.grad = new Tensor(g.slice(), [g.length]); return t; });
         const maxNorm = 0.01;
         const total = clipGradNorm(params, maxNorm);

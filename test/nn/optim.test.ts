@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Adam, AdamW, SGD, clipGradNorm, optimizerStateFromSafetensors, optimizerStateToSafetensors, type Optimizer } from '../../src/nn/index.js';
+import { Adam, AdamW, SGD, clipGradNorm, clipScale, clipSurelyIdle, optimizerStateFromSafetensors, optimizerStateToSafetensors, type Optimizer } from '../../src/nn/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { Tensor, fromStorage } from '../../src/tensor/index.js';
+import { Rng } from '../../src/random/index.js';
 
 /**
  * Oracles: the published update rules (Kingma & Ba 2015 with PyTorch's L2 / eps placement;
@@ -261,6 +262,37 @@ describe('clipGradNorm', () => {
     expect(clipGradNorm([a], 5.1)).toBe(5);
     expect(Array.from(a.grad!.data)).toEqual([3, 4]);
   });
+  it('clipSurelyIdle: where it says idle, the in-order sum does not clip (near the threshold too)', () => {
+    const rng = new Rng(21);
+    let idleSeen = 0, busySeen = 0, tight = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + rng.int(3000);
+      const g = Float32Array.from({ length: n }, () => (rng.uniform() - 0.5) * 2 ** (rng.int(20) - 10));
+      let inOrder = 0;
+      for (const v of g) inOrder += v * v;
+      // Another order: pairwise from the back (the kernel's is lanes of eight).
+      const sq = Float64Array.from(g, (v) => v * v).reverse();
+      let any = 0;
+      for (let i = 0; i < n; i += 2) any += sq[i]! + (sq[i + 1] ?? 0);
+      // maxNorm within a few ulps of where coef = maxNorm / (√sq + 1e-6) crosses 1.
+      const edge = Math.sqrt(inOrder) + 1e-6;
+      for (const maxNorm of [edge * (1 - 1e-12), edge * (1 - 2 ** -52), edge, edge * (1 + 2 ** -52), edge * (1 + 1e-9), edge * 2]) {
+        const idle = clipSurelyIdle(any, n, maxNorm);
+        const clips = clipScale(inOrder, maxNorm).scale !== null;
+        if (idle) expect(clips).toBe(false);
+        if (idle) idleSeen++; else busySeen++;
+        if (!idle && !clips) tight++; // idle in fact, but too close to call: the in-order sum decides
+      }
+    }
+    // Both answers occur, and the margin sends the near-threshold cases to the in-order sum.
+    expect(idleSeen).toBeGreaterThan(200);
+    expect(busySeen).toBeGreaterThan(200);
+    expect(tight).toBeGreaterThan(100);
+    expect(clipSurelyIdle(NaN, 1, 1)).toBe(false);
+    expect(clipSurelyIdle(Infinity, 1, 1)).toBe(false);
+    expect(clipSurelyIdle(0.25, 1, 0)).toBe(false); // maxNorm 0 clips everything
+  });
+
   it('non-finite norms: an error on request', () => {
     const a = param([0]);
     setGrad(a, [Infinity]);

@@ -105,6 +105,11 @@ export interface ResidentKernels {
    * double in order (clipGradNorm's loop, continued across calls through acc).
    */
   sumSq(x: number, len: number, acc: number): number;
+  /**
+   * Σ x[i]² over `len` (even) float32 elements in float64, in any order: within len·2⁻⁵³ relative
+   * of sumSq's in-order sum, not bit-identical to it (for decisions such as clipSurelyIdle only).
+   */
+  sumSqAny(x: number, len: number): number;
   /** x[i] ← f32(x[i]·coef) on `len` (even) float32 elements, coef a float64 (clipGradNorm's scaling). */
   scale(x: number, len: number, coef: number): void;
   /** s ← d·s + (1 − d)·p on `len` (even) elements, s float64, p float32 (EMA.update). */

@@ -21,6 +21,7 @@ export interface GemmExports {
   addF32(a: number, b: number, out: number, nvec: number): void;
   colSum(x: number, rows: number, n: number, out: number): void;
   sumSqF32(x: number, n: number, acc: number): number;
+  sumSqAnyF32(x: number, npairs: number): number;
   scaleF32(x: number, npairs: number, h: number): void;
   emaF64(s: number, p: number, npairs: number, h: number): void;
   /** The unary kernels of the ops in WASM_UNARY (wasm/elementwise.ts), by op. */
@@ -72,7 +73,7 @@ export function moduleExports(instance: WebAssembly.Instance): GemmExports {
     unary.set(op, { value: fn(names.value), grad: fn(names.grad) });
   }
   return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), addF32: fn('addF32'), colSum: fn('colSum'),
-    sumSqF32: fn('sumSqF32'), scaleF32: fn('scaleF32'), emaF64: fn('emaF64'), unary };
+    sumSqF32: fn('sumSqF32'), sumSqAnyF32: fn('sumSqAnyF32'), scaleF32: fn('scaleF32'), emaF64: fn('emaF64'), unary };
 }
 
 /**

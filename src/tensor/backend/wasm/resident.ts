@@ -141,6 +141,7 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
       }
     },
     sumSq: (x, len, acc) => ex.sumSqF32(x, len, acc),
+    sumSqAny: (x, len) => ex.sumSqAnyF32(x, evenPairs(len)),
     scale(x, len, coef) {
       const np = evenPairs(len), h = f64s([coef]);
       if (pairs) pairs('scale', { x, h }, np);

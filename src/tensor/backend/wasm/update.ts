@@ -23,6 +23,35 @@ function emitSumSq(): Fn {
 }
 
 /**
+ * sumSqAnyF32(x, npairs) → Σ x[i]² over 2·npairs float32 elements, squares and sums in float64
+ * but in no particular order (eight running sums: four f64x2): several times faster than
+ * sumSqF32's one serial chain, and within (2·npairs)·2⁻⁵³ relative of it (all terms are ≥ 0).
+ * Only for decisions that hold on that whole interval (nn/clip.ts clipSurelyIdle).
+ */
+function emitSumSqAny(): Fn {
+  const f = new Fn('sumSqAnyF32', [T.i32, T.i32], [T.f64]);
+  const [x, np] = [0, 1];
+  const i = f.local(T.i32), main = f.local(T.i32), g = f.local(T.v128);
+  const acc = [f.local(T.v128), f.local(T.v128), f.local(T.v128), f.local(T.v128)] as const;
+  const pair = (a: number, off: number): void => {
+    f.get(x).mem('v128.load64_zero', off).op('f64x2.promote_low_f32x4').set(g);
+    f.get(a).get(g).get(g).op('f64x2.mul', 'f64x2.add').set(a);
+  };
+  f.get(np).i32(-4).op('i32.and').set(main);
+  f.for(i, 0, () => f.get(main), 4, () => {
+    acc.forEach((a, u) => pair(a, 8 * u));
+    f.inc(x, 32);
+  });
+  f.for(i, () => f.get(main), () => f.get(np), 1, () => {
+    pair(acc[0], 0);
+    f.inc(x, 8);
+  });
+  f.get(acc[0]).get(acc[1]).op('f64x2.add').get(acc[2]).get(acc[3]).op('f64x2.add', 'f64x2.add').set(g);
+  f.get(g).op('f64x2.extract_lane0').get(g).op('f64x2.extract_lane1', 'f64.add');
+  return f;
+}
+
+/**
  * scaleF32(x, npairs, h): x[i] ← f32(x[i]·coef) on 2·npairs float32 elements, coef the float64 at
  * h — the product in float64 rounded once on the store, as `g[i] = g[i] * coef` on a Float32Array.
  */
@@ -62,5 +91,5 @@ function emitEma(): Fn {
 
 /** The update kernels of the resident training step. */
 export function emitUpdateFunctions(): Fn[] {
-  return [emitSumSq(), emitScale(), emitEma()];
+  return [emitSumSq(), emitSumSqAny(), emitScale(), emitEma()];
 }

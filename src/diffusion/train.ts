@@ -292,12 +292,12 @@ export class DiffusionTrainer {
       this.adam.lr = learningRate(this.cfg, k);
       const h = this.adam.plainHyper();
       if (!h) throw new Error('trainer: Adam\'s step stopped being the plain update');
-      up.adam(h);
-      this.adam.countPlainStep();
       if (this.average) {
+        // Adam's update and the average's in one pass over the parameters.
         this.average.decay = decay;
-        this.average.updateWith((d) => up.ema(d));
-      }
+        this.average.updateWith((d) => up.adam(h, d));
+      } else up.adam(h);
+      this.adam.countPlainStep();
       up.copyParamsOut();
     } else {
       gradients();

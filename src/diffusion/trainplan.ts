@@ -73,8 +73,11 @@ export interface ResidentUpdate {
   clipGradNorm(maxNorm: number): boolean;
   /** The gradients' global norm, as clipGradNorm(…) returns it (the in-order float64 sum). */
   gradNorm(): number;
-  /** Adam's plain update with these hyper-parameters (Adam.plainHyper) on the resident parameters, gradients and moments. */
-  adam(h: AdamHyper): void;
+  /**
+   * Adam's plain update with these hyper-parameters (Adam.plainHyper) on the resident parameters,
+   * gradients and moments; with `emaDecay`, then ema(emaDecay), in the same pass.
+   */
+  adam(h: AdamHyper, emaDecay?: number): void;
   /** EMA.update(net) with this decay on the resident float64 averages and the resident parameters. */
   ema(decay: number): void;
   /** Copy the resident parameters into the network's tensors (the step's one copy out). */
@@ -351,9 +354,9 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
         live();
         return clipScale(inOrderSumSq(), Infinity).total;
       },
-      adam(h) {
+      adam(h, emaDecay) {
         live();
-        rk.adam(off(pStart), off(gStart), off(mW), off(vW), W, h);
+        rk.adam(off(pStart), off(gStart), off(mW), off(vW), W, h, emaDecay === undefined ? undefined : { s: off(sW), decay: emaDecay });
       },
       ema(decay) {
         live();

@@ -34,7 +34,12 @@ function buffers(rk: ResidentKernels, floats: number) {
   const block = rk.allocBlock(4 * floats);
   if (block < 0) throw new Error('no room');
   let next = block;
-  const take = (len: number): number => { const at = next; next += 4 * (Math.ceil(len / 16) * 16 + 16); return at; };
+  const take = (len: number): number => {
+    const at = next;
+    next += 4 * (Math.ceil(len / 16) * 16 + 16);
+    if (next > block + 4 * floats) throw new Error(`test buffers: ${floats} floats are not enough`);
+    return at;
+  };
   return {
     put(a: Float32Array) { const at = take(a.length); rk.view().set(a, at >> 2); return at; },
     out(len: number) { const at = take(len); rk.view().fill(NaN, at >> 2, (at >> 2) + len); return at; },
@@ -141,6 +146,19 @@ describe.skipIf(!ok)('threads: resident elementwise kernels split by ranges = un
           expect(f64bits(get64(pm, len)).equals(f64bits(m))).toBe(true);
           expect(f64bits(get64(pv, len)).equals(f64bits(v))).toBe(true);
         }
+        // Adam with the EMA in the same pass = Adam, then ema on the new parameters.
+        mem.reset();
+        const g = random(len, rng), sh = Float64Array.from(random(len, rng)), dEma = 0.99731;
+        const h = opt.plainHyper()!;
+        const [p1, m1, v1, s1] = [mem.put(w.data as Float32Array), put64(opt.readMoments(0).m), put64(opt.readMoments(0).v), put64(sh)];
+        const [p2, m2, v2, s2] = [mem.put(w.data as Float32Array), put64(opt.readMoments(0).m), put64(opt.readMoments(0).v), put64(sh)];
+        const pgE = mem.put(g);
+        rk.adam(p1, pgE, m1, v1, len, h, { s: s1, decay: dEma });
+        rk.adam(p2, pgE, m2, v2, len, h);
+        rk.ema(s2, p2, len, dEma);
+        same(mem.get(p1, len), mem.get(p2, len));
+        for (const [a, b] of [[m1, m2], [v1, v2], [s1, s2]] as const) expect(f64bits(get64(a, len)).equals(f64bits(get64(b, len)))).toBe(true);
+        expect(f64bits(get64(s1, len)).equals(f64bits(sh))).toBe(false); // the average moved
       }
       mem.free();
     }

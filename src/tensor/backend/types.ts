@@ -114,8 +114,11 @@ export interface ResidentKernels {
   scale(x: number, len: number, coef: number): void;
   /** s ← d·s + (1 − d)·p on `len` (even) elements, s float64, p float32 (EMA.update). */
   ema(s: number, p: number, len: number, d: number): void;
-  /** Adam's plain update (AdamKernel.step's arithmetic) on `len` (even) elements: p, g float32, m, v float64. */
-  adam(p: number, g: number, m: number, v: number, len: number, h: AdamHyper): void;
+  /**
+   * Adam's plain update (AdamKernel.step's arithmetic) on `len` (even) elements: p, g float32, m,
+   * v float64. With `ema`, then ema(ema.s, p, len, ema.decay) on the new p, in the same pass.
+   */
+  adam(p: number, g: number, m: number, v: number, len: number, h: AdamHyper, ema?: { s: number; decay: number }): void;
   /**
    * The calls as one program, with the results of making them one by one in order. With `rows`
    * (a row program) every call is on that many rows and row i of each output depends only on row i

@@ -13,23 +13,38 @@ import { at } from '../../../util/checked.js';
 const HYPER = ['decay', 'w1', 'b2', 'c2', 'stepSize', 'bc2Sqrt', 'eps'] as const;
 export const ADAM_HYPER_BYTES = 8 * HYPER.length;
 
-/** Store the hyper-parameters where the kernel reads them (byte offset hAt, 8-aligned, of mem's memory). */
-export function writeAdamHyper(mem: Float32Array, hAt: number, h: AdamHyper): void {
-  const hv = new Float64Array(mem.buffer, mem.byteOffset + hAt, HYPER.length);
+/** adamEma's constants: Adam's, then the EMA's d and 1 − d (wasm/update.ts emaF64's pair). */
+export const ADAM_EMA_HYPER_BYTES = ADAM_HYPER_BYTES + 16;
+
+/**
+ * Store the hyper-parameters where the kernel reads them (byte offset hAt, 8-aligned, of mem's
+ * memory); with `emaDecay`, adamEma's two more.
+ */
+export function writeAdamHyper(mem: Float32Array, hAt: number, h: AdamHyper, emaDecay?: number): void {
+  const hv = new Float64Array(mem.buffer, mem.byteOffset + hAt, HYPER.length + (emaDecay === undefined ? 0 : 2));
   HYPER.forEach((k, j) => { hv[j] = k === 'c2' ? 1 - h.b2 : h[k]; });
+  if (emaDecay !== undefined) { hv[HYPER.length] = emaDecay; hv[HYPER.length + 1] = 1 - emaDecay; }
 }
 
 /**
  * adam(p, g, m, v, npairs, h): for 2·npairs elements, p float32, g float32, m and v float64:
  *   m ← m + w1·(g − m);  v ← b2·v + (c2·g)·g;  p ← p·decay − stepSize·(m / (√v / bc2Sqrt + eps)).
+ * adamEma(p, g, m, v, s, npairs, h) then also s ← d·s + (1 − d)·p (s float64, p the new float32
+ * value): Adam's pass followed by emaF64's, in one pass over the parameters, with the same bits.
  */
-export function emitAdam(): Fn {
-  const f = new Fn('adam', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
-  const [p, g, m, v, np, h] = [0, 1, 2, 3, 4, 5];
+export function emitAdam(ema = false): Fn {
+  const f = new Fn(ema ? 'adamEma' : 'adam', ema ? [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32] : [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
+  const [p, g, m, v] = [0, 1, 2, 3];
+  const s = ema ? 4 : -1, np = ema ? 5 : 4, h = ema ? 6 : 5;
   const i = f.local(T.i32);
   const [decay, w1, b2, c2, step, bc2, eps] = HYPER.map(() => f.local(T.v128));
   [decay, w1, b2, c2, step, bc2, eps].forEach((l, k) => { f.get(h).mem('f64.load', 8 * k).op('f64x2.splat').set(l!); });
-  const gv = f.local(T.v128), mi = f.local(T.v128), vi = f.local(T.v128);
+  const gv = f.local(T.v128), mi = f.local(T.v128), vi = f.local(T.v128), pf = f.local(T.v128);
+  const d = f.local(T.v128), c = f.local(T.v128);
+  if (ema) {
+    f.get(h).mem('f64.load', 8 * HYPER.length).op('f64x2.splat').set(d);
+    f.get(h).mem('f64.load', 8 * HYPER.length + 8).op('f64x2.splat').set(c);
+  }
   f.for(i, 0, () => f.get(np), 1, () => {
     f.get(g).mem('v128.load64_zero').op('f64x2.promote_low_f32x4').set(gv);
     f.get(m).mem('v128.load').get(w1!).get(gv).get(m).mem('v128.load').op('f64x2.sub', 'f64x2.mul', 'f64x2.add').set(mi);
@@ -39,7 +54,15 @@ export function emitAdam(): Fn {
     f.get(p);
     f.get(p).mem('v128.load64_zero').op('f64x2.promote_low_f32x4').get(decay!).op('f64x2.mul');
     f.get(step!).get(mi).get(vi).op('f64x2.sqrt').get(bc2!).op('f64x2.div').get(eps!).op('f64x2.add', 'f64x2.div', 'f64x2.mul', 'f64x2.sub');
-    f.op('f32x4.demote_f64x2_zero').mem('v128.store64_lane0');
+    f.op('f32x4.demote_f64x2_zero').tee(pf).mem('v128.store64_lane0');
+    if (ema) {
+      // emaF64's d·s + c·p, p read back as the float32 just stored.
+      f.get(s);
+      f.get(d).get(s).mem('v128.load').op('f64x2.mul');
+      f.get(c).get(pf).op('f64x2.promote_low_f32x4', 'f64x2.mul');
+      f.op('f64x2.add').mem('v128.store');
+      f.inc(s, 16);
+    }
     f.inc(p, 8).inc(g, 8).inc(m, 16).inc(v, 16);
   });
   return f;

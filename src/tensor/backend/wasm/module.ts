@@ -18,6 +18,7 @@ export interface GemmExports {
     m: number, n: number, k: number, alpha: number, beta: number, bufA: number, bufB: number, scratch: number,
     bias: number, gdst: number, ldg: number, act: number): void;
   adam(p: number, g: number, m: number, v: number, npairs: number, h: number): void;
+  adamEma(p: number, g: number, m: number, v: number, s: number, npairs: number, h: number): void;
   addF32(a: number, b: number, out: number, nvec: number): void;
   colSum(x: number, rows: number, n: number, out: number): void;
   sumSqF32(x: number, n: number, acc: number): number;
@@ -57,7 +58,7 @@ export function wasmSimdSupported(): boolean {
 
 /** The module's functions (they call each other by name, so the order is free). */
 function moduleFunctions(g: GemmGeometry) {
-  return [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitAdam(), emitRunPlan(), ...emitResidentFunctions(), ...emitUpdateFunctions()];
+  return [...emitGemmFunctions(g), ...emitElementwiseFunctions(), emitAdam(), emitAdam(true), emitRunPlan(), ...emitResidentFunctions(), ...emitUpdateFunctions()];
 }
 
 /** The instance's exports by name, checked: a function the backends call that is missing fails here, not mid-run. */
@@ -72,7 +73,7 @@ export function moduleExports(instance: WebAssembly.Instance): GemmExports {
     const names = unaryKernelNames(op);
     unary.set(op, { value: fn(names.value), grad: fn(names.grad) });
   }
-  return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), addF32: fn('addF32'), colSum: fn('colSum'),
+  return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), adamEma: fn('adamEma'), addF32: fn('addF32'), colSum: fn('colSum'),
     sumSqF32: fn('sumSqF32'), sumSqAnyF32: fn('sumSqAnyF32'), scaleF32: fn('scaleF32'), emaF64: fn('emaF64'), unary };
 }
 

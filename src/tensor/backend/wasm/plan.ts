@@ -33,6 +33,7 @@ export function emitRunPlan(): Fn {
   const lin = (name: FieldOf<'linear'>): void => { f.get(rec).mem(name === 'alpha' || name === 'beta' ? 'f32.load' : 'i32.load', fieldOffset('linear', name)); };
   const cp = (name: FieldOf<'copy'>): void => { f.get(rec).mem('i32.load', fieldOffset('copy', name)); };
   const ad = (name: FieldOf<'adam'>): void => { f.get(rec).mem('i32.load', fieldOffset('adam', name)); };
+  const ae = (name: FieldOf<'adamEma'>): void => { f.get(rec).mem('i32.load', fieldOffset('adamEma', name)); };
   const ve = (name: FieldOf<'vec'>): void => { f.get(rec).mem('i32.load', fieldOffset('vec', name)); };
   const sc = (name: FieldOf<'scale'>): void => { f.get(rec).mem('i32.load', fieldOffset('scale', name)); };
   const em = (name: FieldOf<'ema'>): void => { f.get(rec).mem('i32.load', fieldOffset('ema', name)); };
@@ -104,6 +105,7 @@ export function emitRunPlan(): Fn {
           f.call('gemm');
         }],
         [OP.adam, () => pairCall(ad, [['p', 3], ['g', 3], ['m', 4], ['v', 4]], 'adam')],
+        [OP.adamEma, () => pairCall(ae, [['p', 3], ['g', 3], ['m', 4], ['v', 4], ['s', 4]], 'adamEma')],
         [OP.scale, () => pairCall(sc, [['x', 3]], 'scaleF32')],
         [OP.ema, () => pairCall(em, [['s', 4], ['p', 3]], 'emaF64')],
         [OP.vec, () => chain(() => ve('fn'), vecCases)],

@@ -20,7 +20,8 @@ export const RANGE_SLOT = RECORD_FIELDS - 2;
  *   A + 4·(i·sIa + p·sPa), op(B)(p, j) at B + 4·(p·sPb + j·sJb); bias, gdst, ldg, act: the
  *   epilogue (wasm/gemm.ts); alpha and beta are float32.
  * - copy: `width` floats per row from src (row stride lds floats) to dst (ldd).
- * - adam: Adam's update over element pairs (wasm/adam.ts) at p, g, m, v with hyper-parameters at h.
+ * - adam: Adam's update over element pairs (wasm/adam.ts) at p, g, m, v with hyper-parameters at h;
+ *   adamEma: the same, then the EMA's update of the averages at s (one pass).
  * - scale, ema: the training step's gradient scaling and EMA update over element pairs
  *   (wasm/update.ts) at x, or s and p, with their float64 constants at h.
  * - vec: a resident elementwise kernel (wasm/resident.ts) on a range of its units, `fn` one of VEC:
@@ -32,6 +33,7 @@ export const RECORDS = {
   linear: ['A', 'sIa', 'sPa', 'B', 'sPb', 'sJb', 'C', 'ldc', 'n', 'k', 'bias', 'gdst', 'ldg', 'act', 'alpha', 'beta'],
   copy: ['src', 'lds', 'dst', 'ldd', 'width'],
   adam: ['p', 'g', 'm', 'v', 'h'],
+  adamEma: ['p', 'g', 'm', 'v', 's', 'h'],
   scale: ['x', 'h'],
   ema: ['s', 'p', 'h'],
   vec: ['fn', 'a', 'b', 'out', 'rows', 'ld'],
@@ -42,7 +44,7 @@ export type RecordOf<K extends RecordKind> = Record<FieldOf<K>, number>;
 export type LinearRecord = RecordOf<'linear'>;
 
 /** Op codes (slot 0); 0 is never a valid record. */
-export const OP: Record<RecordKind, number> = { linear: 1, copy: 2, adam: 3, vec: 4, scale: 5, ema: 6 };
+export const OP: Record<RecordKind, number> = { linear: 1, copy: 2, adam: 3, vec: 4, scale: 5, ema: 6, adamEma: 7 };
 
 /**
  * The `fn` of a vec record: add, colSum, then each op of WASM_UNARY (wasm/elementwise.ts) in its

@@ -11,7 +11,7 @@ import { RECORD_BYTES, VEC, writeRecord } from './records.js';
 import type { LinearRecord, RecordKind, RecordOf } from './records.js';
 import { defaultGeometry } from './gemm.js';
 import { WASM_UNARY } from './elementwise.js';
-import { ADAM_HYPER_BYTES, writeAdamHyper } from './adam.js';
+import { ADAM_EMA_HYPER_BYTES, ADAM_HYPER_BYTES, writeAdamHyper } from './adam.js';
 
 /**
  * Runs a vec record (records.ts) over units [0, units) — split between threads by the threads
@@ -19,8 +19,8 @@ import { ADAM_HYPER_BYTES, writeAdamHyper } from './adam.js';
  */
 export type VecRunner = (r: RecordOf<'vec'>, units: number) => void;
 
-/** The kernels over element pairs of the training step's update (records.ts adam, scale, ema). */
-export type PairKind = 'adam' | 'scale' | 'ema';
+/** The kernels over element pairs of the training step's update (records.ts adam, adamEma, scale, ema). */
+export type PairKind = 'adam' | 'adamEma' | 'scale' | 'ema';
 /** Runs a pair record over pairs [0, pairs) — split between threads by the threads backend. */
 export type PairRunner = <K extends PairKind>(kind: K, r: RecordOf<K>, pairs: number) => void;
 
@@ -152,8 +152,15 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
       if (pairs) pairs('ema', { s, p, h }, np);
       else ex.emaF64(s, p, np, h);
     },
-    adam(p, g, m, v, len, hyper: AdamHyper) {
-      const np = evenPairs(len), h = consts(ADAM_HYPER_BYTES, (mem, at) => writeAdamHyper(mem, at, hyper));
+    adam(p, g, m, v, len, hyper: AdamHyper, ema?: { s: number; decay: number }) {
+      const np = evenPairs(len);
+      if (ema) {
+        const { s, decay } = ema, h = consts(ADAM_EMA_HYPER_BYTES, (mem, at) => writeAdamHyper(mem, at, hyper, decay));
+        if (pairs) pairs('adamEma', { p, g, m, v, s, h }, np);
+        else ex.adamEma(p, g, m, v, s, np, h);
+        return;
+      }
+      const h = consts(ADAM_HYPER_BYTES, (mem, at) => writeAdamHyper(mem, at, hyper));
       if (pairs) pairs('adam', { p, g, m, v, h }, np);
       else ex.adam(p, g, m, v, np, h);
     },

@@ -1,5 +1,5 @@
-// A small emitter for the WebAssembly binary format: just what our kernels need (i32/f32
-// scalar ops, 128-bit SIMD, structured loops, an imported memory). The module's bytes are
+// A small emitter for the WebAssembly binary format: just what our kernels need (i32/f32/f64
+// scalar ops, a few i64 bit ops, 128-bit SIMD, structured loops, an imported memory). The module's bytes are
 // generated from this source at load time: no toolchain, no binary blobs in the repository.
 import { at } from '../../../util/checked.js';
 
@@ -17,7 +17,11 @@ const OPS: Record<string, number[]> = {
   'i32.shr_s': [0x75], 'i32.shr_u': [0x76],
   'f32.abs': [0x8b], 'f32.neg': [0x8c], 'f32.sqrt': [0x91], 'f32.add': [0x92], 'f32.sub': [0x93], 'f32.mul': [0x94],
   'f32.div': [0x95], 'f32.min': [0x96], 'f32.max': [0x97],
-  'f64.add': [0xa0], 'f64.mul': [0xa2], 'f64.convert_i32_s': [0xb7], 'f64.promote_f32': [0xbb],
+  'f64.eq': [0x61], 'f64.ne': [0x62], 'f64.lt': [0x63], 'f64.gt': [0x64], 'f64.le': [0x65], 'f64.ge': [0x66],
+  'i32.xor': [0x73], 'i64.shl': [0x86], 'i64.shr_u': [0x88],
+  'f64.neg': [0x9a], 'f64.add': [0xa0], 'f64.sub': [0xa1], 'f64.mul': [0xa2], 'f64.div': [0xa3],
+  'i32.wrap_i64': [0xa7], 'i32.trunc_f64_s': [0xaa], 'i64.extend_i32_u': [0xad],
+  'f64.convert_i32_s': [0xb7], 'f64.promote_f32': [0xbb], 'i64.reinterpret_f64': [0xbd], 'f64.reinterpret_i64': [0xbf],
   'f32x4.splat': [0xfd, 0x13], 'i32x4.splat': [0xfd, 0x11],
   'f32x4.eq': [0xfd, 0x41], 'f32x4.ne': [0xfd, 0x42], 'f32x4.lt': [0xfd, 0x43], 'f32x4.gt': [0xfd, 0x44],
   'v128.not': [0xfd, 0x4d], 'v128.and': [0xfd, 0x4e], 'v128.or': [0xfd, 0x50], 'v128.xor': [0xfd, 0x51], 'v128.bitselect': [0xfd, 0x52],
@@ -37,7 +41,7 @@ const OPS: Record<string, number[]> = {
 
 /** Memory ops: opcode bytes and natural alignment (log2). */
 const MEMOPS: Record<string, [number[], number]> = {
-  'i32.load': [[0x28], 2], 'i32.load8_s': [[0x2c], 0], 'i32.load16_u': [[0x2f], 1], 'f32.load': [[0x2a], 2], 'i32.store': [[0x36], 2], 'f32.store': [[0x38], 2],
+  'i32.load': [[0x28], 2], 'i32.load8_s': [[0x2c], 0], 'i32.load8_u': [[0x2d], 0], 'i32.load16_u': [[0x2f], 1], 'f32.load': [[0x2a], 2], 'i32.store': [[0x36], 2], 'f32.store': [[0x38], 2],
   'v128.load': [[0xfd, 0x00], 4], 'v128.store': [[0xfd, 0x0b], 4], 'v128.load32_splat': [[0xfd, 0x09], 2],
   'f64.load': [[0x2b], 3], 'f64.store': [[0x39], 3], 'v128.load64_zero': [[0xfd, 0x5d], 3],
   // store64_lane with lane index 0 (the lane byte follows the memarg; see mem()).
@@ -115,6 +119,8 @@ export class Fn {
     return this;
   }
   f32(v: number): this { this.code.push(0x43, ...f32bytes(v)); return this; }
+  /** f64.const v (its exact bits, −0 and NaN payloads included). */
+  f64(v: number): this { this.code.push(0x44, ...Array.from(new Uint8Array(new Float64Array([v]).buffer))); return this; }
   get(i: number): this { this.code.push(0x20, ...uleb(i)); return this; }
   set(i: number): this { this.code.push(0x21, ...uleb(i)); return this; }
   tee(i: number): this { this.code.push(0x22, ...uleb(i)); return this; }

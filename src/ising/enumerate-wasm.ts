@@ -10,8 +10,9 @@
  * core bundle (which compiles no WebAssembly): enableWasmLanes (blocked-wasm.ts) installs it, after
  * checking that the port gives this engine's Math.exp bits; else enumerate keeps its own loops.
  */
+import { at } from '../util/checked.js';
 import { compileSmallModule, Fn, T } from '../tensor/backend/wasm/encoder.js';
-import { expFn, expMatchesMathExp } from '../tensor/backend/wasm/exp.js';
+import { EXP_PAIR_MAX, EXP_PAIR_MIN, emitExpPairs, expFn, expMatchesMathExp, expPairConstants } from '../tensor/backend/wasm/exp.js';
 import { align, instanceInOwnMemory } from '../tensor/backend/wasm/memory.js';
 import { MAX_ENUM_N, setEnumerateWalk } from './enumerate.js';
 import type { EnumerateWalk } from './enumerate.js';
@@ -35,20 +36,85 @@ function minKernel(): Fn {
   return f;
 }
 
+/** States per group in walkSums: four f64x2 exps side by side (measured: 4 states 2.0×, 8 2.3×, 16 2.3× less CPU than JavaScript at n = 20). */
+const GROUP = 8;
+
 /**
  * walkSums(E0G, flip, gx, hs, pG, hist, out, sizeA, L, F, eB, shift) → zB, with sE, sE2 read from
- * and written back to out[0], out[1].
+ * and written back to out[0], out[1]. Steps go in groups of 8 (2^na ≥ 8; else one by one): F and
+ * de for each step in order, their exps as two f64x2 side by side where every argument allows
+ * (emitExpPairs) else one at a time, then each step's sums in order.
  */
 function sumsKernel(): Fn {
   const f = new Fn('walkSums', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.f64, T.f64, T.f64], [T.f64]);
   const [pE, pFl, gx, hs, pG, hist, out, sizeA, L, F, eB, shift] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const t0 = f.local(T.i32), t = f.local(T.i32), tEnd = f.local(T.i32), x0 = f.local(T.i32);
   const b1 = f.local(T.i32), b2 = f.local(T.i32), b3 = f.local(T.i32), ph = f.local(T.i32);
-  const zB = f.local(T.f64), sE = f.local(T.f64), sE2 = f.local(T.f64), de = f.local(T.f64), q = f.local(T.f64), qde = f.local(T.f64);
+  const zB = f.local(T.f64), sE = f.local(T.f64), sE2 = f.local(T.f64), qde = f.local(T.f64);
+  const de = Array.from({ length: GROUP }, () => f.local(T.f64)), q = Array.from({ length: GROUP }, () => f.local(T.f64));
+  const X = Array.from({ length: GROUP / 2 }, () => f.local(T.v128)), Q = Array.from({ length: GROUP / 2 }, () => f.local(T.v128));
   const a1 = f.local(T.f64), a2 = f.local(T.f64), a3 = f.local(T.f64);
+  const k = expPairConstants(f);
+  const loc = (a: readonly number[], i: number): number => at(a, i, 'walkSums locals');
   f.get(out).mem('f64.load').set(sE);
   f.get(out).mem('f64.load', 8).set(sE2);
   f.f64(0).set(zB);
+  // F += hs[flip[t + off]]; de = ((E0G[t + off] + eB) − F) − shift
+  const stepF = (off: number): void => {
+    f.get(F).get(hs).get(pFl).get(t).op('i32.add').mem('i32.load8_u', off).i32(3).op('i32.shl', 'i32.add').mem('f64.load').op('f64.add').set(F);
+  };
+  const stepDe = (off: number): void => {
+    f.get(pE).get(t).i32(3).op('i32.shl', 'i32.add').mem('f64.load', 8 * off).get(eB).op('f64.add').get(F).op('f64.sub').get(shift).op('f64.sub').set(loc(de, off));
+  };
+  // |−de| in [EXP_PAIR_MIN, EXP_PAIR_MAX] (false for NaN)
+  const inPairRange = (d: number): void => {
+    f.get(d).op('f64.abs').f64(EXP_PAIR_MIN).op('f64.ge').get(d).op('f64.abs').f64(EXP_PAIR_MAX).op('f64.le', 'i32.and');
+  };
+  const sums = (off: number): void => {
+    const d = loc(de, off), qv = loc(q, off);
+    f.get(zB).get(qv).op('f64.add').set(zB);
+    f.get(qv).get(d).op('f64.mul').set(qde);
+    f.get(sE).get(qde).op('f64.add').set(sE);
+    f.get(sE2).get(qde).get(d).op('f64.mul', 'f64.add').set(sE2);
+    // pG[t] += q
+    f.get(pG).get(t).i32(3).op('i32.shl', 'i32.add').tee(ph).get(ph).mem('f64.load', 8 * off).get(qv).op('f64.add').mem('f64.store', 8 * off);
+    // hist[gx[t] & 15] += q
+    f.get(hist).get(gx).get(t).i32(2).op('i32.shl', 'i32.add').mem('i32.load', 4 * off).i32(15).op('i32.and').i32(3).op('i32.shl', 'i32.add').tee(ph);
+    f.get(ph).mem('f64.load').get(qv).op('f64.add').mem('f64.store');
+    f.get(a1).get(qv).op('f64.add').set(a1);
+    f.get(a2).get(qv).op('f64.add').set(a2);
+    f.get(a3).get(qv).op('f64.add').set(a3);
+  };
+  const scalarExp = (off: number): void => { f.get(loc(de, off)).op('f64.neg').call('exp').set(loc(q, off)); };
+  const block = (g: number): void => {
+    f.for(t, () => f.get(t0), () => f.get(tEnd), g, () => {
+      f.get(t).if(() => stepF(0)); // if (t > 0) F += hs[flip[t]]
+      stepDe(0);
+      for (let off = 1; off < g; off++) {
+        stepF(off);
+        stepDe(off);
+      }
+      if (g === 1) {
+        scalarExp(0);
+      } else {
+        for (let off = 0; off < g; off++) {
+          inPairRange(loc(de, off));
+          if (off > 0) f.op('i32.and');
+        }
+        f.if(() => {
+          for (let v = 0; v < g / 2; v++) {
+            f.get(loc(de, 2 * v)).op('f64.neg', 'f64x2.splat').get(loc(de, 2 * v + 1)).op('f64.neg', 'f64x2.replace_lane1').set(loc(X, v));
+          }
+          emitExpPairs(f, k, X, Q);
+          for (let v = 0; v < g / 2; v++) {
+            f.get(loc(Q, v)).op('f64x2.extract_lane0').set(loc(q, 2 * v));
+            f.get(loc(Q, v)).op('f64x2.extract_lane1').set(loc(q, 2 * v + 1));
+          }
+        }, () => { for (let off = 0; off < g; off++) scalarExp(off); });
+      }
+      for (let off = 0; off < g; off++) sums(off);
+    });
+  };
   f.for(t0, 0, () => f.get(sizeA), () => f.get(L), () => {
     // The bins of nibbles 1–3 (bytes hist + 8·(16·j | nibble j of gx[t0])) stay in a1..a3 for the block.
     f.get(gx).get(t0).i32(2).op('i32.shl', 'i32.add').mem('i32.load').set(x0);
@@ -59,26 +125,7 @@ function sumsKernel(): Fn {
     f.get(b2).mem('f64.load').set(a2);
     f.get(b3).mem('f64.load').set(a3);
     f.get(t0).get(L).op('i32.add').set(tEnd);
-    f.for(t, () => f.get(t0), () => f.get(tEnd), 1, () => {
-      f.get(t).if(() => { // if (t > 0) F += hs[flip[t]]
-        f.get(F).get(hs).get(pFl).get(t).op('i32.add').mem('i32.load8_u').i32(3).op('i32.shl', 'i32.add').mem('f64.load').op('f64.add').set(F);
-      });
-      // de = ((E0G[t] + eB) − F) − shift; q = exp(−de)
-      f.get(pE).get(t).i32(3).op('i32.shl', 'i32.add').mem('f64.load').get(eB).op('f64.add').get(F).op('f64.sub').get(shift).op('f64.sub').tee(de);
-      f.op('f64.neg').call('exp').set(q);
-      f.get(zB).get(q).op('f64.add').set(zB);
-      f.get(q).get(de).op('f64.mul').set(qde);
-      f.get(sE).get(qde).op('f64.add').set(sE);
-      f.get(sE2).get(qde).get(de).op('f64.mul', 'f64.add').set(sE2);
-      // pG[t] += q
-      f.get(pG).get(t).i32(3).op('i32.shl', 'i32.add').tee(ph).get(ph).mem('f64.load').get(q).op('f64.add').mem('f64.store');
-      // hist[gx[t] & 15] += q
-      f.get(hist).get(gx).get(t).i32(2).op('i32.shl', 'i32.add').mem('i32.load').i32(15).op('i32.and').i32(3).op('i32.shl', 'i32.add').tee(ph);
-      f.get(ph).mem('f64.load').get(q).op('f64.add').mem('f64.store');
-      f.get(a1).get(q).op('f64.add').set(a1);
-      f.get(a2).get(q).op('f64.add').set(a2);
-      f.get(a3).get(q).op('f64.add').set(a3);
-    });
+    f.get(L).i32(GROUP).op('i32.ge_u').if(() => block(GROUP), () => block(1)); // L = min(16, 2^na): a multiple of 8, or 2 or 4
     f.get(b1).get(a1).mem('f64.store');
     f.get(b2).get(a2).mem('f64.store');
     f.get(b3).get(a3).mem('f64.store');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.js';
-import { compileSmallModule } from '../../src/tensor/backend/wasm/encoder.js';
-import { EXP_CONSTANTS, expFn, expMatchesMathExp } from '../../src/tensor/backend/wasm/exp.js';
+import { compileSmallModule, Fn, T } from '../../src/tensor/backend/wasm/encoder.js';
+import { EXP_CONSTANTS, EXP_PAIR_MAX, EXP_PAIR_MIN, emitExpPairs, expFn, expMatchesMathExp, expPairConstants } from '../../src/tensor/backend/wasm/exp.js';
+import { at } from '../../src/util/checked.js';
 
 function wasmExp(): (x: number) => number {
   const mod = compileSmallModule([expFn()]);
@@ -77,5 +78,44 @@ describe('expMatchesMathExp (the probe callers run before trusting the port)', (
     const exp = wasmExp();
     expect(expMatchesMathExp(exp)).toBe(true);
     expect(expMatchesMathExp((x) => (x < -700 ? Math.exp(x) * (1 + 2 ** -52) : Math.exp(x)))).toBe(false);
+  });
+});
+
+describe('exp of f64x2 pairs (emitExpPairs: the general path, lane by lane)', () => {
+  it('equals Math.exp (Object.is) for |x| in [EXP_PAIR_MIN, EXP_PAIR_MAX]: the ends ± ulps, multiples of ln 2, 4·10⁵ random, both signs, in every lane', () => {
+    const f = new Fn('pairs', [T.i32, T.i32]); // (xs, n): exp of n pairs of pairs in place
+    const [xs, n] = [0, 1];
+    const X = [f.local(T.v128), f.local(T.v128)], Q = [f.local(T.v128), f.local(T.v128)], i = f.local(T.i32);
+    const c = expPairConstants(f);
+    f.for(i, 0, () => f.get(n), 1, () => {
+      f.get(xs).mem('v128.load').set(at(X, 0, 'X'));
+      f.get(xs).mem('v128.load', 16).set(at(X, 1, 'X'));
+      emitExpPairs(f, c, X, Q);
+      f.get(xs).get(at(Q, 0, 'Q')).mem('v128.store');
+      f.get(xs).get(at(Q, 1, 'Q')).mem('v128.store', 16);
+      f.inc(xs, 32);
+    });
+    const mod = compileSmallModule([f]);
+    expect(mod).not.toBeNull();
+    if (!mod) return;
+    const xsIn: number[] = [];
+    for (const e of [EXP_PAIR_MIN, EXP_PAIR_MAX]) for (let d = -3; d <= 3; d++) {
+      const x = d === 0 ? e : ulp(e, d);
+      if (x >= EXP_PAIR_MIN && x <= EXP_PAIR_MAX) xsIn.push(x, -x);
+    }
+    for (let k = 2; k <= 1020; k++) for (const x of [k * Math.LN2, (k + 0.5) * Math.LN2, ulp((k + 0.5) * Math.LN2, 1), ulp((k + 0.5) * Math.LN2, -1)]) {
+      if (x >= EXP_PAIR_MIN && x <= EXP_PAIR_MAX) xsIn.push(x, -x);
+    }
+    const rng = new Rng(77);
+    for (let r = 0; r < 400_000; r++) xsIn.push((rng.uniform() < 0.5 ? -1 : 1) * (EXP_PAIR_MIN + (EXP_PAIR_MAX - EXP_PAIR_MIN) * rng.uniform()));
+    while (xsIn.length % 4 !== 0) xsIn.push(-EXP_PAIR_MIN);
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((xsIn.length * 8) / 65536), maximum: Math.ceil((xsIn.length * 8) / 65536) });
+    const run = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports['pairs'] as (xs: number, n: number) => void;
+    const buf = new Float64Array(memory.buffer, 0, xsIn.length);
+    buf.set(xsIn);
+    run(0, xsIn.length / 4);
+    const bad: [number, number, number][] = [];
+    xsIn.forEach((x, j) => { if (!Object.is(buf[j], Math.exp(x)) && bad.length < 20) bad.push([x, buf[j] ?? NaN, Math.exp(x)]); });
+    expect(bad).toEqual([]);
   });
 });

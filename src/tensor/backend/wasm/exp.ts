@@ -39,31 +39,53 @@ export const EXP_CONSTANTS = { O_THRESHOLD, U_THRESHOLD, LN2_HI, LN2_LO, INV_LN2
 /** The function `name`(x: f64) → f64, to include in a module (callers reach it with Fn.call). */
 export function expFn(name = 'exp'): Fn {
   const f = new Fn(name, [T.f64], [T.f64]);
-  const x = 0;
+  const y = f.local(T.f64);
+  emitExp(f, 0, y);
+  f.get(y);
+  return f;
+}
+
+/**
+ * Inline code that sets local `out` to exp(local x) (x: an f64 local the code may overwrite), as
+ * one block: each of the C code's returns stores its value and leaves the block.
+ */
+export function emitExp(f: Fn, x: number, out: number): void {
+  f.block(() => expBody(f, x, out));
+}
+
+function expBody(f: Fn, x: number, out: number): void {
+  let depth = 0; // ifs open inside the block
+  const iff = (cond: () => void, then: () => void, otherwise?: () => void): void => {
+    cond();
+    depth++;
+    f.if(then, otherwise);
+    depth--;
+  };
+  // return v: the value on the stack to out, then past the block's end
+  const ret = (): void => { f.set(out).br(depth); };
   const bits = f.local(T.i64);
   const hx = f.local(T.i32), xsb = f.local(T.i32), k = f.local(T.i32);
   const hi = f.local(T.f64), lo = f.local(T.f64), t = f.local(T.f64), c = f.local(T.f64), y = f.local(T.f64), twopk = f.local(T.f64);
-  const ret = (): void => { f.op('return'); };
   // GET_HIGH_WORD(hx, x); xsb = sign bit; hx = high word of |x|
   f.get(x).op('i64.reinterpret_f64').tee(bits).i32(32).op('i64.extend_i32_u', 'i64.shr_u', 'i32.wrap_i64').tee(hx);
   f.i32(31).op('i32.shr_u').set(xsb);
   f.get(hx).i32(0x7fffffff).op('i32.and').set(hx);
   // filter out non-finite argument
-  f.get(hx).i32(0x40862e42).op('i32.ge_u').if(() => {
-    f.get(hx).i32(0x7ff00000).op('i32.ge_u').if(() => {
-      f.get(hx).i32(0xfffff).op('i32.and').get(bits).op('i32.wrap_i64', 'i32.or').if(() => {
+  iff(() => f.get(hx).i32(0x40862e42).op('i32.ge_u'), () => {
+    iff(() => f.get(hx).i32(0x7ff00000).op('i32.ge_u'), () => {
+      iff(() => f.get(hx).i32(0xfffff).op('i32.and').get(bits).op('i32.wrap_i64', 'i32.or'), () => {
         f.get(x).get(x).op('f64.add'); ret(); // NaN
       });
-      f.get(xsb).op('i32.eqz').if(() => { f.get(x); ret(); }, () => { f.f64(0); ret(); }); // exp(±inf) = {inf, 0}
+      iff(() => f.get(xsb).op('i32.eqz'), () => { f.get(x); ret(); }, () => { f.f64(0); ret(); }); // exp(±inf) = {inf, 0}
     });
-    f.get(x).f64(O_THRESHOLD).op('f64.gt').if(() => { f.f64(Infinity); ret(); }); // huge·huge
-    f.get(x).f64(U_THRESHOLD).op('f64.lt').if(() => { f.f64(0); ret(); }); // twom1000·twom1000
+    iff(() => f.get(x).f64(O_THRESHOLD).op('f64.gt'), () => { f.f64(Infinity); ret(); }); // huge·huge
+    iff(() => f.get(x).f64(U_THRESHOLD).op('f64.lt'), () => { f.f64(0); ret(); }); // twom1000·twom1000
   });
   // argument reduction
-  f.get(hx).i32(0x3fd62e42).op('i32.gt_u').if(() => { // |x| > 0.5 ln2
-    f.get(hx).i32(0x3ff0a2b2).op('i32.lt_u').if(() => { // and |x| < 1.5 ln2
-      f.get(x).f64(1).op('f64.eq').if(() => { f.f64(E); ret(); });
-      f.get(xsb).op('i32.eqz').if(() => {
+  iff(() => f.get(hx).i32(0x3fd62e42).op('i32.gt_u'), () => { // |x| > 0.5 ln2
+    iff(() => f.get(hx).i32(0x3ff0a2b2).op('i32.lt_u'), () => { // and |x| < 1.5 ln2
+      iff(() => f.get(x).f64(1).op('f64.eq'), () => { f.f64(E); ret(); });
+      iff(() => f.get(xsb).op('i32.eqz'), () => {
         f.get(x).f64(LN2_HI).op('f64.sub').set(hi);
         f.f64(LN2_LO).set(lo);
         f.i32(1).set(k);
@@ -82,7 +104,7 @@ export function expFn(name = 'exp'): Fn {
     });
     f.get(hi).get(lo).op('f64.sub').set(x);
   }, () => {
-    f.get(hx).i32(0x3e300000).op('i32.lt_u').if(() => { // |x| < 2^−28: huge + x > one always holds
+    iff(() => f.get(hx).i32(0x3e300000).op('i32.lt_u'), () => { // |x| < 2^−28: huge + x > one always holds
       f.f64(1).get(x).op('f64.add'); ret();
     });
     f.i32(0).set(k);
@@ -100,19 +122,82 @@ export function expFn(name = 'exp'): Fn {
   f.op('f64.mul').f64(P2).op('f64.add');
   f.op('f64.mul').f64(P1).op('f64.add');
   f.op('f64.mul', 'f64.sub').set(c);
-  f.get(k).op('i32.eqz').if(() => {
+  iff(() => f.get(k).op('i32.eqz'), () => {
     // one − ((x·c)/(c − 2.0) − x)
     f.f64(1).get(x).get(c).op('f64.mul').get(c).f64(2).op('f64.sub', 'f64.div').get(x).op('f64.sub', 'f64.sub');
     ret();
   });
   // y = one − ((lo − (x·c)/(2.0 − c)) − hi)
   f.f64(1).get(lo).get(x).get(c).op('f64.mul').f64(2).get(c).op('f64.sub', 'f64.div', 'f64.sub').get(hi).op('f64.sub', 'f64.sub').set(y);
-  f.get(k).i32(-1021).op('i32.ge_s').if(() => {
-    f.get(k).i32(1024).op('i32.eq').if(() => { f.get(y).f64(2).op('f64.mul').f64(TWO1023).op('f64.mul'); ret(); });
+  iff(() => f.get(k).i32(-1021).op('i32.ge_s'), () => {
+    iff(() => f.get(k).i32(1024).op('i32.eq'), () => { f.get(y).f64(2).op('f64.mul').f64(TWO1023).op('f64.mul'); ret(); });
     f.get(y).get(twopk).op('f64.mul'); ret();
   });
-  f.get(y).get(twopk).op('f64.mul').f64(TWOM1000).op('f64.mul');
-  return f;
+  f.get(y).get(twopk).op('f64.mul').f64(TWOM1000).op('f64.mul').set(out);
+}
+
+/**
+ * The two lanes of an f64x2 whose |x| lie in [EXP_PAIR_MIN, EXP_PAIR_MAX] take one path of the C
+ * code: the general reduction (|x| ≥ 1.5 ln2 by the high word's test, so k ≠ 0) with 2^k a normal
+ * number (−1021 ≤ k ≤ 1023). Callers test that and give other values to the scalar exp.
+ */
+export const EXP_PAIR_MIN = bitsF64(0x3ff0a2b2, 0); // |x| ≥ this ⇔ hx ≥ 0x3FF0A2B2
+export const EXP_PAIR_MAX = 707; // |k| ≤ trunc(707·invln2 + 0.5) = 1020
+
+const PAIR_VALUES = { invln2: INV_LN2, half: 0.5, ln2hi: LN2_HI, ln2lo: LN2_LO, p1: P1, p2: P2, p3: P3, p4: P4, p5: P5, one: 1, two: 2 };
+
+/** The v128 locals emitExpPair reads: its constants splatted, the sign mask, the exponent bias. */
+export type ExpPairConstants = Record<keyof typeof PAIR_VALUES | 'sign' | 'bias', number>;
+
+/** Locals holding emitExpPair's constants, set where this is emitted (at a function's start, outside its loops). */
+export function expPairConstants(f: Fn): ExpPairConstants {
+  const l = (v: number): number => {
+    const i = f.local(T.v128);
+    f.f64(v).op('f64x2.splat').set(i);
+    return i;
+  };
+  const P = PAIR_VALUES;
+  const c = { invln2: l(P.invln2), half: l(P.half), ln2hi: l(P.ln2hi), ln2lo: l(P.ln2lo), p1: l(P.p1), p2: l(P.p2), p3: l(P.p3), p4: l(P.p4),
+    p5: l(P.p5), one: l(P.one), two: l(P.two), sign: f.local(T.v128), bias: f.local(T.v128) };
+  f.v128([0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x80]).set(c.sign);
+  f.v128([0xff, 0x03, 0, 0, 0, 0, 0, 0, 0xff, 0x03, 0, 0, 0, 0, 0, 0]).set(c.bias); // i64x2 0x3FF
+  return c;
+}
+
+/**
+ * Qs[v] = exp(Xs[v]) lane by lane, for lanes in the range above: the C code's operations of that
+ * path in its order as f64x2 operations (IEEE per lane, never fused), so each lane is the scalar
+ * exp's bits. k = (int)(invln2·x + ±0.5) by truncation, 2^k by its bits ((k + 0x3FF) << 52).
+ * Several vectors are emitted step by step side by side: their long dependency chains (a
+ * division among them) then overlap in the CPU.
+ */
+export function emitExpPairs(f: Fn, c: ExpPairConstants, Xs: readonly number[], Qs: readonly number[]): void {
+  const { invln2, half, ln2hi, ln2lo, p1, p2, p3, p4, p5, one, two, sign, bias } = c;
+  if (Xs.length !== Qs.length) throw new Error('emitExpPairs: one output per input');
+  const vs = Xs.map((X, v) => ({ X, Q: Qs[v] ?? -1, K: f.local(T.v128), Tk: f.local(T.v128), HI: f.local(T.v128), LO: f.local(T.v128),
+    R: f.local(T.v128), TT: f.local(T.v128), P: f.local(T.v128), C: f.local(T.v128) }));
+  const each = (step: (v: (typeof vs)[number]) => void): void => { for (const v of vs) step(v); };
+  // k = (int)(invln2·x + halF[xsb]) (halF: 0.5 with x's sign); t = k
+  each(({ X, K, Tk }) => {
+    f.get(invln2).get(X).op('f64x2.mul').get(half).get(X).get(sign).op('v128.and', 'v128.or', 'f64x2.add');
+    f.op('i32x4.trunc_sat_f64x2_s_zero').tee(K).op('f64x2.convert_low_i32x4_s').set(Tk);
+  });
+  // hi = x − t·ln2HI; lo = t·ln2LO; x = hi − lo; t = x·x
+  each(({ X, Tk, HI }) => f.get(X).get(Tk).get(ln2hi).op('f64x2.mul', 'f64x2.sub').set(HI));
+  each(({ Tk, LO }) => f.get(Tk).get(ln2lo).op('f64x2.mul').set(LO));
+  each(({ HI, LO, R, TT }) => f.get(HI).get(LO).op('f64x2.sub').tee(R).get(R).op('f64x2.mul').set(TT));
+  // c = x − t·(P1 + t·(P2 + t·(P3 + t·(P4 + t·P5))))
+  each(({ TT, P }) => f.get(TT).get(p5).op('f64x2.mul').get(p4).op('f64x2.add').set(P));
+  for (const pk of [p3, p2, p1]) each(({ TT, P }) => f.get(TT).get(P).op('f64x2.mul').get(pk).op('f64x2.add').set(P));
+  each(({ R, TT, P, C }) => f.get(R).get(TT).get(P).op('f64x2.mul', 'f64x2.sub').set(C));
+  // y = one − ((lo − (x·c)/(2.0 − c)) − hi); y·2^k
+  each(({ LO, R, C, HI, P }) => {
+    f.get(one).get(LO).get(R).get(C).op('f64x2.mul').get(two).get(C).op('f64x2.sub', 'f64x2.div', 'f64x2.sub').get(HI).op('f64x2.sub', 'f64x2.sub').set(P);
+  });
+  each(({ K, P, Q }) => {
+    f.get(P).get(K).op('i64x2.extend_low_i32x4_s').get(bias).op('i64x2.add').i32(52).op('i64x2.shl');
+    f.op('f64x2.mul').set(Q);
+  });
 }
 
 /**

@@ -3,8 +3,8 @@
  * pass 0's minimum energy, and pass 1's q = exp(−de) with every sum it feeds (zB, sE, sE2, pG[t],
  * the nibble histograms with the upper bins held in locals per block of 16 steps). Each floating-
  * point operation is the JavaScript loop's, in its order (left to right: ((E0G[t] + eB) − F) −
- * shift, (q·de)·de), scalar and never fused, and exp is V8's Math.exp ported bit for bit
- * (tensor/backend/wasm/exp.ts), so enumerate's results are the same bits with or without it
+ * shift, (q·de)·de), never fused, and exp is V8's Math.exp ported bit for bit (scalar, or lane
+ * by lane for four pairs at a time: tensor/backend/wasm/exp.ts), so enumerate's results are the same bits with or without it
  * (test/ising/enumerate-wasm.test.ts). The outer walk over block B and the histograms' expansion
  * stay in JavaScript (O(n) per outer state against 2^na inner steps). Optional, and kept out of the
  * core bundle (which compiles no WebAssembly): enableWasmLanes (blocked-wasm.ts) installs it, after
@@ -197,15 +197,20 @@ function pooledWalk(na: number): EnumerateWalk | null {
   return createWasmWalk(na, (done) => { idle.set(na, done); });
 }
 
+/** Whether the module compiled and its exp passed the probe (checked once). */
+let usable: boolean | undefined;
+
 /**
  * Make enumerate run its inner walks here from now on, where WebAssembly compiles and the exp port
  * gives this engine's Math.exp bits (expMatchesMathExp); returns whether it does. Results are the
  * same either way.
  */
 export function enableEnumerateWasm(): boolean {
-  const mod = walkModule();
-  const inst = mod ? instanceInOwnMemory(mod, 64) : null;
-  if (!inst || !expMatchesMathExp(inst.exports['exp'] as (x: number) => number)) return false;
-  setEnumerateWalk(pooledWalk);
-  return true;
+  if (usable === undefined) {
+    const mod = walkModule();
+    const inst = mod ? instanceInOwnMemory(mod, 64) : null;
+    usable = inst !== null && expMatchesMathExp(inst.exports['exp'] as (x: number) => number);
+  }
+  if (usable) setEnumerateWalk(pooledWalk);
+  return usable;
 }

@@ -13,6 +13,7 @@ import { compileSmallModule, Fn, T } from '../tensor/backend/wasm/encoder.js';
 import { align, instanceInOwnMemory } from '../tensor/backend/wasm/memory.js';
 import { setLaneKernels } from './blocked.js';
 import { enablePLELanes } from './infer/ple-wasm.js';
+import { enableEnumerateWasm } from './enumerate-wasm.js';
 import type { LaneKernels } from './blocked.js';
 
 /** The two kernels for an index of 2 or 4 bytes per entry. */
@@ -106,11 +107,13 @@ export function createWasmLanes(k: number, np: number, entries: number): LaneKer
 }
 
 /**
- * Make blockPatterns (and so the erasure machine) run its 4-lane passes here from now on, and
- * fitPLESpins its four-row blocks (infer/ple-wasm.ts), where WebAssembly SIMD compiles; returns
- * whether both do. Results are the same either way.
+ * Make blockPatterns (and so the erasure machine) run its 4-lane passes here from now on,
+ * fitPLESpins its four-row blocks (infer/ple-wasm.ts) and enumerate its inner walk
+ * (enumerate-wasm.ts), where WebAssembly SIMD compiles; returns whether the first two do. Results
+ * are the same either way.
  */
 export function enableWasmLanes(): boolean {
+  enableEnumerateWasm();
   const ple = enablePLELanes();
   if (!lanesModule(false) || !lanesModule(true)) return false;
   setLaneKernels(createWasmLanes);

@@ -3,6 +3,8 @@
  * (inner loop) and a high block B (outer loop), both walked in Gray-code order so each step
  * updates the energy in O(1) (inner) or O(n) (outer). Nothing of size 2^n × n is stored.
  * Float64 throughout; probabilities are exp(-(E - E_min)) so nothing overflows (log-sum-exp).
+ * Where enableWasmLanes installed it, the inner walk runs in WebAssembly (enumerate-wasm.ts: the
+ * same operations and Math.exp's bits, so the same numbers, 2–3× less CPU); else the loops here.
  */
 import { throwIfAborted } from '../util/abort.js';
 import { AbortError } from '../util/errors.js';
@@ -28,14 +30,61 @@ export interface Enumeration {
 /** Largest n enumerate() accepts (2^30 states take minutes). */
 export const MAX_ENUM_N = 30;
 
+/**
+ * The inner walk over block A in another form (WebAssembly: enumerate-wasm.ts), for one outer
+ * state at a time: views of its memory that enumerate fills (gx, flip, E0G once; hs per outer
+ * state) and reads (pG, hist), and the two passes' inner loops with the JavaScript loops'
+ * operations in their order and Math.exp's bits (so the same numbers).
+ */
+export interface EnumerateWalk {
+  /** 2^na entries each. */
+  gx: Uint32Array;
+  flip: Uint8Array;
+  E0G: Float64Array;
+  /** 2·na entries. */
+  hs: Float64Array;
+  /** 2^na entries. */
+  pG: Float64Array;
+  /** 64 entries. */
+  hist: Float64Array;
+  /** sE, sE2 after sums(). */
+  out: Float64Array;
+  /** Pass 0: the least of emin and E0G[t] + eB − F over the walk (F updated through hs, flip). */
+  min(F: number, eB: number, emin: number): number;
+  /** Pass 1: adds every step's q = exp(−de) to pG, hist and sE, sE2 (left in out); returns zB. */
+  sums(F: number, eB: number, shift: number, sE: number, sE2: number): number;
+  /** Done with it (its memory may serve the next enumeration). */
+  release(): void;
+}
+
+/** An EnumerateWalk for a block A of na spins, or null (then the JavaScript loops run). */
+export type EnumerateWalkFactory = (na: number) => EnumerateWalk | null;
+
+let enumerateWalk: EnumerateWalkFactory | null = null;
+
+/** Install (null: remove) the inner walk enumerate uses (enableWasmLanes does it). */
+export function setEnumerateWalk(f: EnumerateWalkFactory | null): void {
+  enumerateWalk = f;
+}
+
 
 /**
  * Exact log Z, moments, entropy and energy statistics by enumeration.
  * Cost ~ 2^n × (n/2) simple operations; n = 20 takes well under a second, n = 24 seconds.
  */
 export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
+  if (p.n > MAX_ENUM_N) throw new Error(`enumerate: n=${p.n} is too large for exact enumeration (max ${MAX_ENUM_N})`);
+  const walk = enumerateWalk?.(p.n - Math.floor(p.n / 2)) ?? null;
+  try {
+    return walkStates(p, hooks, walk);
+  } finally {
+    walk?.release();
+  }
+}
+
+/** enumerate's two passes, their inner walks in `walk` where given, else in the loops below. */
+function walkStates(p: IsingParams, hooks: LoopHooks, walk: EnumerateWalk | null): Enumeration {
   const { n, b, w } = p;
-  if (n > MAX_ENUM_N) throw new Error(`enumerate: n=${n} is too large for exact enumeration (max ${MAX_ENUM_N})`);
   const nb = Math.floor(n / 2);
   const na = n - nb;
   const sizeA = 1 << na;
@@ -48,9 +97,11 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
   // gx[t] (Gray code) after flipping spin i to s (flip[t] = 2i + (s > 0)); E0G[t] = E0A[gx[t]].
   // Each sum below takes the same terms in the same order as the plain walk (the same numbers).
   const nNib = Math.ceil(na / 4);
-  const gx = new Uint32Array(sizeA);
-  const flip = new Uint8Array(sizeA);
-  const E0G = new Float64Array(sizeA);
+  if (walk && !(walk.gx.length === sizeA && walk.flip.length === sizeA && walk.E0G.length === sizeA && walk.pG.length === sizeA
+    && walk.hs.length === 2 * na && walk.hist.length === 64 && walk.out.length >= 2)) throw new Error(`enumerate: an inner walk not made for ${na} spins`);
+  const gx = walk ? walk.gx : new Uint32Array(sizeA);
+  const flip = walk ? walk.flip : new Uint8Array(sizeA);
+  const E0G = walk ? walk.E0G : new Float64Array(sizeA);
   const L = Math.min(16, sizeA);
   for (let t = 0, x = 0; t < sizeA; t++) {
     if (t > 0) {
@@ -80,7 +131,7 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
       for (let k = j + 1; k < nb; k++) eB -= w[(na + j) * n + na + k]! * sB[j]! * sB[k]!;
     }
     let emin = Infinity;
-    const pG = new Float64Array(sizeA); // Σ over outer states of q, by inner step t
+    const pG = walk ? walk.pG.fill(0) : new Float64Array(sizeA); // Σ over outer states of q, by inner step t
     const vA = new Float64Array(na);
     const meanB = new Float64Array(nb);
     const corrBB = new Float64Array(nb * nb);
@@ -88,8 +139,8 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
     let Zs = 0;
     let sE = 0;
     let sE2 = 0;
-    const hist = new Float64Array(64); // 16 bins per nibble of x (na ≤ 15: four nibbles; those past nNib unused)
-    const hs = new Float64Array(2 * na); // F's change when spin i flips to s: 2·s·hA_i
+    const hist = walk ? walk.hist.fill(0) : new Float64Array(64); // 16 bins per nibble of x (na ≤ 15: four nibbles; those past nNib unused)
+    const hs = walk ? walk.hs : new Float64Array(2 * na); // F's change when spin i flips to s: 2·s·hA_i
     for (let tb = 0; tb < sizeB; tb++) {
       if (tb > 0) {
         const j = ctz(tb);
@@ -110,7 +161,9 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
         hs[2 * i] = -2 * hA[i]!;
         hs[2 * i + 1] = 2 * hA[i]!;
       }
-      if (pass === 0) {
+      if (pass === 0 && walk) {
+        emin = walk.min(F, eB, emin);
+      } else if (pass === 0) {
         let e = E0G[0]! + eB - F;
         if (e < emin) emin = e;
         for (let t = 1; t < sizeA; t++) {
@@ -121,30 +174,36 @@ export function enumerate(p: IsingParams, hooks: LoopHooks = {}): Enumeration {
       } else {
         vA.fill(0);
         let zB = 0;
-        // Steps t in aligned blocks of L = min(16, 2^na): within one, the nibbles above the
-        // lowest do not change (bits ≥ 4 of the Gray code of t depend on t >> 4 only), so their
-        // bins accumulate in registers: the same additions in the same order as through memory.
-        for (let t0 = 0; t0 < sizeA; t0 += L) {
-          const x0 = gx[t0]!;
-          const b1 = 16 | ((x0 >> 4) & 15), b2 = 32 | ((x0 >> 8) & 15), b3 = 48 | ((x0 >> 12) & 15);
-          let a1 = hist[b1]!, a2 = hist[b2]!, a3 = hist[b3]!;
-          for (let t = t0; t < t0 + L; t++) {
-            if (t > 0) F += hs[flip[t]!]!;
-            const de = E0G[t]! + eB - F - shift;
-            const q = Math.exp(-de);
-            zB += q;
-            sE += q * de;
-            sE2 += q * de * de;
-            pG[t]! += q;
-            // Σ_x q s_i(x) for the spins of A, via 16-bin histograms of each 4-bit nibble of x.
-            hist[gx[t]! & 15]! += q;
-            a1 += q;
-            a2 += q;
-            a3 += q;
+        if (walk) {
+          zB = walk.sums(F, eB, shift, sE, sE2);
+          sE = walk.out[0]!;
+          sE2 = walk.out[1]!;
+        } else {
+          // Steps t in aligned blocks of L = min(16, 2^na): within one, the nibbles above the
+          // lowest do not change (bits ≥ 4 of the Gray code of t depend on t >> 4 only), so their
+          // bins accumulate in registers: the same additions in the same order as through memory.
+          for (let t0 = 0; t0 < sizeA; t0 += L) {
+            const x0 = gx[t0]!;
+            const b1 = 16 | ((x0 >> 4) & 15), b2 = 32 | ((x0 >> 8) & 15), b3 = 48 | ((x0 >> 12) & 15);
+            let a1 = hist[b1]!, a2 = hist[b2]!, a3 = hist[b3]!;
+            for (let t = t0; t < t0 + L; t++) {
+              if (t > 0) F += hs[flip[t]!]!;
+              const de = E0G[t]! + eB - F - shift;
+              const q = Math.exp(-de);
+              zB += q;
+              sE += q * de;
+              sE2 += q * de * de;
+              pG[t]! += q;
+              // Σ_x q s_i(x) for the spins of A, via 16-bin histograms of each 4-bit nibble of x.
+              hist[gx[t]! & 15]! += q;
+              a1 += q;
+              a2 += q;
+              a3 += q;
+            }
+            hist[b1] = a1;
+            hist[b2] = a2;
+            hist[b3] = a3;
           }
-          hist[b1] = a1;
-          hist[b2] = a2;
-          hist[b3] = a3;
         }
         for (let nb4 = 0; nb4 < nNib; nb4++) {
           for (let c = 0; c < 16; c++) {

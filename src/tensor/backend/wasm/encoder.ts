@@ -1,5 +1,5 @@
-// A small emitter for the WebAssembly binary format: just what our kernels need (i32/f32
-// scalar ops, 128-bit SIMD, structured loops, an imported memory). The module's bytes are
+// A small emitter for the WebAssembly binary format: just what our kernels need (i32/f32/f64
+// scalar ops, a few i64 bit ops, 128-bit SIMD, structured loops, an imported memory). The module's bytes are
 // generated from this source at load time: no toolchain, no binary blobs in the repository.
 import { at } from '../../../util/checked.js';
 
@@ -17,7 +17,11 @@ const OPS: Record<string, number[]> = {
   'i32.shr_s': [0x75], 'i32.shr_u': [0x76],
   'f32.abs': [0x8b], 'f32.neg': [0x8c], 'f32.sqrt': [0x91], 'f32.add': [0x92], 'f32.sub': [0x93], 'f32.mul': [0x94],
   'f32.div': [0x95], 'f32.min': [0x96], 'f32.max': [0x97],
-  'f64.add': [0xa0], 'f64.mul': [0xa2], 'f64.convert_i32_s': [0xb7], 'f64.promote_f32': [0xbb],
+  'f64.eq': [0x61], 'f64.ne': [0x62], 'f64.lt': [0x63], 'f64.gt': [0x64], 'f64.le': [0x65], 'f64.ge': [0x66],
+  'i32.xor': [0x73], 'i64.shl': [0x86], 'i64.shr_u': [0x88],
+  'f64.abs': [0x99], 'f64.neg': [0x9a], 'f64.add': [0xa0], 'f64.sub': [0xa1], 'f64.mul': [0xa2], 'f64.div': [0xa3],
+  'i32.wrap_i64': [0xa7], 'i32.trunc_f64_s': [0xaa], 'i64.extend_i32_u': [0xad],
+  'f64.convert_i32_s': [0xb7], 'f64.promote_f32': [0xbb], 'i64.reinterpret_f64': [0xbd], 'f64.reinterpret_i64': [0xbf],
   'f32x4.splat': [0xfd, 0x13], 'i32x4.splat': [0xfd, 0x11],
   'f32x4.eq': [0xfd, 0x41], 'f32x4.ne': [0xfd, 0x42], 'f32x4.lt': [0xfd, 0x43], 'f32x4.gt': [0xfd, 0x44],
   'v128.not': [0xfd, 0x4d], 'v128.and': [0xfd, 0x4e], 'v128.or': [0xfd, 0x50], 'v128.xor': [0xfd, 0x51], 'v128.bitselect': [0xfd, 0x52],
@@ -32,13 +36,16 @@ const OPS: Record<string, number[]> = {
   'f64x2.splat': [0xfd, 0x14], 'f64x2.add': [0xfd, 0xf0, 0x01], 'f64x2.sub': [0xfd, 0xf1, 0x01],
   'f64x2.mul': [0xfd, 0xf2, 0x01], 'f64x2.div': [0xfd, 0xf3, 0x01], 'f64x2.sqrt': [0xfd, 0xef, 0x01],
   'f64x2.promote_low_f32x4': [0xfd, 0x5f], 'f32x4.demote_f64x2_zero': [0xfd, 0x5e],
+  'f64x2.extract_lane0': [0xfd, 0x21, 0x00], 'f64x2.extract_lane1': [0xfd, 0x21, 0x01], 'f64x2.replace_lane1': [0xfd, 0x22, 0x01],
+  'i32x4.trunc_sat_f64x2_s_zero': [0xfd, 0xfc, 0x01], 'f64x2.convert_low_i32x4_s': [0xfd, 0xfe, 0x01],
+  'i64x2.extend_low_i32x4_s': [0xfd, 0xc7, 0x01], 'i64x2.shl': [0xfd, 0xcb, 0x01], 'i64x2.add': [0xfd, 0xce, 0x01],
   // Bulk memory: memory.copy(dst, src, len) within memory 0.
   'memory.copy': [0xfc, 0x0a, 0x00, 0x00],
 };
 
 /** Memory ops: opcode bytes and natural alignment (log2). */
 const MEMOPS: Record<string, [number[], number]> = {
-  'i32.load': [[0x28], 2], 'i32.load8_s': [[0x2c], 0], 'i32.load16_u': [[0x2f], 1], 'f32.load': [[0x2a], 2], 'i32.store': [[0x36], 2], 'f32.store': [[0x38], 2],
+  'i32.load': [[0x28], 2], 'i32.load8_s': [[0x2c], 0], 'i32.load8_u': [[0x2d], 0], 'i32.load16_u': [[0x2f], 1], 'f32.load': [[0x2a], 2], 'i32.store': [[0x36], 2], 'f32.store': [[0x38], 2],
   'v128.load': [[0xfd, 0x00], 4], 'v128.store': [[0xfd, 0x0b], 4], 'v128.load32_splat': [[0xfd, 0x09], 2],
   'f64.load': [[0x2b], 3], 'f64.store': [[0x39], 3], 'v128.load64_zero': [[0xfd, 0x5d], 3],
   // store64_lane with lane index 0 (the lane byte follows the memarg; see mem()).
@@ -116,6 +123,14 @@ export class Fn {
     return this;
   }
   f32(v: number): this { this.code.push(0x43, ...f32bytes(v)); return this; }
+  /** f64.const v (its exact bits, −0 and NaN payloads included). */
+  f64(v: number): this { this.code.push(0x44, ...Array.from(new Uint8Array(new Float64Array([v]).buffer))); return this; }
+  /** v128.const of 16 bytes (lane 0's bytes first, little-endian). */
+  v128(bytes: readonly number[]): this {
+    if (bytes.length !== 16) throw new Error('wasm encoder: v128.const takes 16 bytes');
+    this.code.push(0xfd, 0x0c, ...bytes);
+    return this;
+  }
   get(i: number): this { this.code.push(0x20, ...uleb(i)); return this; }
   set(i: number): this { this.code.push(0x21, ...uleb(i)); return this; }
   tee(i: number): this { this.code.push(0x22, ...uleb(i)); return this; }
@@ -128,6 +143,13 @@ export class Fn {
     this.code.push(0x04, 0x40);
     then();
     if (otherwise) { this.code.push(0x05); otherwise(); }
+    this.code.push(0x0b);
+    return this;
+  }
+  /** A block (no result): `br d` from d levels of if/loop inside body jumps past its end. */
+  block(body: () => void): this {
+    this.code.push(0x02, 0x40);
+    body();
     this.code.push(0x0b);
     return this;
   }

@@ -5,8 +5,11 @@
 // A build is a checkout whose `npm run build` has run (it needs dist/node).
 //
 //   node scripts/step-ab.mjs --a /path/to/old --b . [--preset small|paper] [--config default|bench]
-//     [--backend threads|wasm] [--rounds 6] [--steps N] [--samples 5]
+//     [--backend threads|wasm] [--rounds 6] [--steps N] [--samples 5] [--clock wall|cpu]
 //
+// --clock cpu: the process's CPU time (process.cpuUsage, user + system) instead of the wall
+// clock — steadier on a shared machine with --backend wasm (one thread); with threads it also
+// counts the workers' spinning.
 // --config default: DEFAULT_TRAIN (EMA, clipping; the demo's); bench: the bench's training case
 // (constant lr, no EMA, no clipping). Default steps: 20 (small), 4 (paper).
 import { spawnSync } from 'node:child_process';
@@ -15,7 +18,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const usage = 'usage: node scripts/step-ab.mjs --a BUILD --b BUILD [--preset small|paper] [--config default|bench] [--backend threads|wasm] [--rounds N] [--steps N] [--samples N]';
+const usage = 'usage: node scripts/step-ab.mjs --a BUILD --b BUILD [--preset small|paper] [--config default|bench] [--backend threads|wasm] [--rounds N] [--steps N] [--samples N] [--clock wall|cpu]';
 const fail = (msg) => { console.error(`step-ab: ${msg}\n${usage}`); process.exit(2); };
 let parsed;
 try {
@@ -24,7 +27,7 @@ try {
       a: { type: 'string' }, b: { type: 'string' }, preset: { type: 'string', default: 'small' },
       config: { type: 'string', default: 'default' }, backend: { type: 'string', default: 'threads' },
       rounds: { type: 'string', default: '6' }, steps: { type: 'string' }, samples: { type: 'string', default: '5' },
-      child: { type: 'string' },
+      clock: { type: 'string', default: 'wall' }, child: { type: 'string' },
     },
   });
 } catch (e) {
@@ -46,10 +49,12 @@ if (o.child) {
   const tr = new sd.DiffusionTrainer({ n, m, s }, sd.presetConfig(o.preset, n), cfg);
   for (let i = 0; i < 3; i++) tr.step();
   const steps = Number(o.steps), ts = [];
+  const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const now = o.clock === 'cpu' ? cpuMs : () => performance.now();
   for (let r = 0; r < Number(o.samples); r++) {
-    const t0 = performance.now();
+    const t0 = now();
     for (let i = 0; i < steps; i++) tr.step();
-    ts.push((performance.now() - t0) / steps);
+    ts.push((now() - t0) / steps);
   }
   ts.sort((x, y) => x - y);
   console.log(JSON.stringify({ median: ts[ts.length >> 1], path: tr.lastStepPath }));
@@ -57,8 +62,8 @@ if (o.child) {
 }
 
 if (!o.a || !o.b) fail('--a and --b are required');
-if (!['small', 'paper'].includes(o.preset) || !['default', 'bench'].includes(o.config) || !['threads', 'wasm'].includes(o.backend)) {
-  fail('--preset small|paper, --config default|bench, --backend threads|wasm');
+if (!['small', 'paper'].includes(o.preset) || !['default', 'bench'].includes(o.config) || !['threads', 'wasm'].includes(o.backend) || !['wall', 'cpu'].includes(o.clock)) {
+  fail('--preset small|paper, --config default|bench, --backend threads|wasm, --clock wall|cpu');
 }
 for (const name of ['rounds', 'samples', 'steps']) {
   if (o[name] !== undefined && !(Number.isInteger(Number(o[name])) && Number(o[name]) >= 1)) fail(`--${name} must be an integer ≥ 1, got '${o[name]}'`);
@@ -68,12 +73,12 @@ for (const name of ['a', 'b']) {
 }
 const steps = o.steps ?? (o.preset === 'paper' ? '4' : '20');
 const run = (dir) => {
-  const r = spawnSync(process.execPath, [process.argv[1], '--child', dir, '--preset', o.preset, '--config', o.config, '--backend', o.backend, '--steps', steps, '--samples', o.samples], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [process.argv[1], '--child', dir, '--preset', o.preset, '--config', o.config, '--backend', o.backend, '--steps', steps, '--samples', o.samples, '--clock', o.clock], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`step-ab: the ${dir} process failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 };
 const ratios = [];
-console.log(`${o.preset}, ${o.config}, ${o.backend}: ms per step (median of ${o.samples} × ${steps} steps), A = ${o.a}, B = ${o.b}`);
+console.log(`${o.preset}, ${o.config}, ${o.backend}: ${o.clock === 'cpu' ? 'CPU ' : ''}ms per step (median of ${o.samples} × ${steps} steps), A = ${o.a}, B = ${o.b}`);
 for (let k = 0; k < Number(o.rounds); k++) {
   const a = run(o.a), b = run(o.b);
   ratios.push(a.median / b.median);

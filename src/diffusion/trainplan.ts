@@ -11,7 +11,8 @@
  * the nodes in that order; backward runs them in reverse and accumulates each value's gradient
  * contributions in the order autograd's backward() receives them. Each node repeats its autograd
  * op's arithmetic exactly — the same backend GEMM calls (m, n, k, transposes), the bias add as
- * a float32 sum, GELU by the backend's rule (wasm kernel or JS formula by size), bias gradients
+ * a float32 sum, GELU by the backend's rule (wasm kernel or JS formula by size; where the wasm
+ * kernel runs, the forward stores Φ(x) for the backward to reuse: ResidentKernels.keepsPhi), bias gradients
  * as float64 column sums, mseLoss in float64 — so losses and gradients are bit-identical to the
  * autograd path (test/diffusion/trainplan.test.ts). A graph with any other op is refused
  * (NoTrainPlan), as is one with a value off the minibatch's rows or a weight or bias that is
@@ -109,7 +110,8 @@ type Into = { slot: Slot; first: boolean; tmp: number };
 
 type Op =
   | { kind: 'linear'; x: Slot; w: Slot; b: Slot | null; y: Slot; into: (Into | null)[] }
-  | { kind: 'gelu'; x: Slot; y: Slot; into: (Into | null)[] }
+  /** phi: the buffer of Φ(x) that the forward keeps for the backward (−1: none). */
+  | { kind: 'gelu'; x: Slot; y: Slot; phi: number; into: (Into | null)[] }
   | { kind: 'add'; a: Slot; b: Slot; y: Slot; into: (Into | null)[] }
   | { kind: 'concat'; a: Slot; b: Slot; y: Slot; into: (Into | null)[] }
   | { kind: 'mse'; pred: Slot; target: Slot; into: (Into | null)[] };
@@ -188,7 +190,7 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
         break;
       case 'gelu':
         if (!i0 || ins.length !== 1) throw new NoTrainPlan('gelu arity');
-        op = { kind: 'gelu', x: i0, y, into: [] };
+        op = { kind: 'gelu', x: i0, y, phi: -1, into: [] };
         break;
       case 'add':
         if (!i0 || !i1 || ins.length !== 2 || !same(i0, i1) || !same(i0, y)) throw new NoTrainPlan('an add with broadcasting');
@@ -233,6 +235,8 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
   // A later contribution gets a buffer of its own (not one shared scratch): the backward program
   // runs in chunks of rows on several threads at once, each through every call.
   for (const op of ops) for (const c of op.into) if (c && !c.first) c.tmp = place(c.slot.size);
+  // A GELU whose input takes a gradient keeps Φ(x) for its backward, where the kernels do.
+  for (const op of ops) if (op.kind === 'gelu' && op.into[0] && rk.keepsPhi('gelu', op.x.size)) op.phi = place(op.x.size);
   const grads = params.map(({ p, slot }) => (slot.grad >= 0 ? new Tensor(new Float32Array(slot.size), p.shape) : null));
 
   // The update's region: the parameters [pStart, pStart + W) words, gradients at the same offsets
@@ -438,7 +442,12 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
           forward.push({ kind: 'gemm', transA: false, transB: true, m: B, n: w.rows, k: w.cols, a: off(x.at), b: off(w.at), c: off(y.at), alpha: 1, beta: 0, bias: b ? off(b.at) : 0 });
           break;
         }
-        case 'gelu': onBatch(op.x); forward.push({ kind: 'unary', op: 'gelu', x: off(op.x.at), out: off(op.y.at), len: op.x.size }); break;
+        case 'gelu': {
+          onBatch(op.x);
+          const call: ResidentCall = { kind: 'unary', op: 'gelu', x: off(op.x.at), out: off(op.y.at), len: op.x.size };
+          forward.push(op.phi >= 0 ? { ...call, phi: off(op.phi) } : call);
+          break;
+        }
         case 'add': onBatch(op.a, op.y); forward.push({ kind: 'add', a: off(op.a.at), b: off(op.b.at), out: off(op.y.at), len: op.y.size }); break;
         case 'concat': {
           const { a, b, y } = op;
@@ -466,7 +475,8 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
         }
         case 'gelu':
           if (c0) {
-            backward.push({ kind: 'unaryGrad', op: 'gelu', x: off(op.x.at), y: off(op.y.at), g: off(op.y.grad), out: off(dst(c0)), len: op.x.size });
+            const call: ResidentCall = { kind: 'unaryGrad', op: 'gelu', x: off(op.x.at), y: off(op.y.at), g: off(op.y.grad), out: off(dst(c0)), len: op.x.size };
+            backward.push(op.phi >= 0 ? { ...call, phi: off(op.phi) } : call);
             settle(c0);
           }
           break;

@@ -2,7 +2,8 @@
 // combination) against a float32 emulation of the same operations in JS, bit for bit: faster
 // code for these kernels must keep the same function. The oracle restates the op sequence of
 // wasm/elementwise.ts one lane at a time (Math.fround after each operation); NaN inputs only
-// need a NaN out (wasm leaves NaN payloads to the engine).
+// need a NaN out (wasm leaves NaN payloads to the engine). The training step's GELU pair, which
+// keeps Φ(x) from the forward for the backward, against the plain kernels and the emulation.
 import { describe, it, expect } from 'vitest';
 import { compileGemmModule, layout, moduleExports, wasmSimdSupported } from '../../src/tensor/backend/wasm/module.js';
 import { defaultGeometry, EPI_GELU_INPLACE } from '../../src/tensor/backend/wasm/gemm.js';
@@ -99,6 +100,45 @@ describe.runIf(wasmSimdSupported())('wasm GELU = float32 emulation of its operat
         sameBits(view[2 * len + i]!, gelu(x), `gelu(${x}), ${len / 4} vectors`);
         sameBits(view[3 * len + i]!, geluGrad(x, g[i]!), `gelu'(${x})·${g[i]}, ${len / 4} vectors`);
       }
+    }
+  });
+
+  it('geluPhi and geluGradPhi (the training step\'s GELU, Φ kept for the backward) = unary_gelu and unaryGrad_gelu, and the stored Φ = the emulation\'s, bit for bit', async () => {
+    const { mem, base, ex } = await instance();
+    const k = ex.unary.get('gelu')!;
+    const rng = new Rng(20);
+    // ±0, tiny and subnormal, around erfc's clamp (|x|/√2 = 9) and exp's (−87.3), huge, ±∞, NaN.
+    const specials = [0, -0, 1e-45, -1e-45, 1e-38, -1e-38, 1e-20, -1e-20, 12.727922, -12.727922, 12.728, -12.728, 13.2, -13.2, 13.3, -13.3, 20, -20, 88, -88, 3e38, -3e38, Infinity, -Infinity, NaN];
+    const bits = new Int32Array(1);
+    const random = Array.from({ length: 3000 }, (_, i) => {
+      if (i % 3 === 0) return (rng.uniform() - 0.5) * 40;
+      if (i % 3 === 1) return rng.normal();
+      bits[0] = Math.floor(rng.uniform() * 2 ** 32) | 0;
+      return new Float32Array(bits.buffer)[0]!;
+    });
+    const all = Float32Array.from([...specials, ...random]);
+    const g = Float32Array.from(all, (_, i) => (i % 7 === 0 ? -0 : Math.sin(i) * 3));
+    const F = new Float32Array(mem.buffer, base);
+    const N = all.length + 16;
+    const [X, G, Y0, D0, Y1, P, D1] = [0, N, 2 * N, 3 * N, 4 * N, 5 * N, 6 * N]; // float offsets of the buffers
+    const byte = (f: number): number => base + 4 * f;
+    for (const nv of [...Array.from({ length: 13 }, (_, v) => v), 63, 64, 65, 66, 67, Math.floor(all.length / 4)]) {
+      const len = 4 * nv;
+      F.fill(7, 0, 7 * N); // outputs must be written exactly where asked
+      F.set(all.subarray(0, len), X);
+      F.set(g.subarray(0, len), G);
+      k.value(byte(X), byte(Y0), nv);
+      k.grad(byte(X), byte(G), byte(D0), nv);
+      ex.geluPhi(byte(X), byte(Y1), byte(P), nv);
+      ex.geluGradPhi(byte(X), byte(P), byte(G), byte(D1), nv);
+      for (let i = 0; i < len; i++) {
+        const x = all[i]!, what = `x = ${x}, ${nv} vectors`;
+        sameBits(F[Y1 + i]!, F[Y0 + i]!, `geluPhi vs unary_gelu, ${what}`);
+        sameBits(F[D1 + i]!, F[D0 + i]!, `geluGradPhi vs unaryGrad_gelu, ${what}`);
+        sameBits(F[P + i]!, phi(x).phi, `stored Φ, ${what}`);
+        sameBits(F[D1 + i]!, geluGrad(x, g[i]!), `geluGradPhi vs emulation, ${what}`);
+      }
+      for (const o of [Y1, P, D1]) for (let i = len; i < len + 8; i++) sameBits(F[o + i]!, 7, `past the ${nv} vectors`);
     }
   });
 

@@ -10,6 +10,8 @@
 // on the threads backend with every call split (minFlopsPerThread 1, minVecWorkPerThread 1) over 2
 // and 3 threads; a program with a GELU below the wasm kernel's size runs call by call (records 0)
 // with the same bits; a call that breaks a row program's contract is refused; free() ends it.
+// The GELU that keeps Φ(x) for its backward (ResidentKernels.keepsPhi), in row programs and as a
+// piece, gives the plain calls' bits; a Φ buffer where the kernels keep none is refused.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.js';
 import type { Backend, ResidentKernels } from '../../src/tensor/index.js';
@@ -39,7 +41,7 @@ const oneByOne = runCalls;
  * A network-like program on R rows in fresh buffers of `rk`: inputs from `seed`, outputs NaN.
  * `kind` 'rows': forward and backward calls, row by row; 'pieces': the parameter-gradient calls.
  */
-function scenario(rk: ResidentKernels, R: number, kind: 'rows' | 'pieces', seed: number) {
+function scenario(rk: ResidentKernels, R: number, kind: 'rows' | 'pieces', seed: number, keepPhi = false) {
   const rng = new Rng(seed);
   const block = rk.allocBlock(4 * (400 * R + 8192));
   if (block < 0) throw new Error('no room');
@@ -53,19 +55,22 @@ function scenario(rk: ResidentKernels, R: number, kind: 'rows' | 'pieces', seed:
   };
   const input = (len: number): number => { const at = take(len, false); const v = rk.view(); for (let i = 0; i < len; i++) v[(at >> 2) + i] = 2 * rng.normal(); return at; };
   const output = (len: number): number => take(len, true); // take() pads: an odd column sum writes one float past len there
+  /** With keepPhi, a buffer for the GELU's Φ(x) where the kernels keep it (not an output: the plain calls leave it alone). */
+  const phiOf = (len: number): { phi?: number } => (keepPhi && rk.keepsPhi('gelu', len) ? { phi: take(len, false) } : {});
   const nIn = 5, h = 20, o = 33;
   const x = input(R * nIn), w1 = input(h * nIn), b1 = input(h), w2 = input(o * h), z = input(R * o), dY = input(R * h), dY2 = input(R * o);
   const y1 = output(R * h), g1 = output(R * h), y2 = output(R * o), a = output(R * o), cat = output(R * (o + nIn)), gg = output(R * h), dX = output(R * h);
   const calls: ResidentCall[] = [];
   if (kind === 'rows') {
+    const p1 = phiOf(R * h);
     calls.push(
       { kind: 'gemm', transA: false, transB: true, m: R, n: h, k: nIn, a: x, b: w1, c: y1, alpha: 1, beta: 0, bias: b1 },
-      { kind: 'unary', op: 'gelu', x: y1, out: g1, len: R * h },
+      { kind: 'unary', op: 'gelu', x: y1, out: g1, len: R * h, ...p1 },
       { kind: 'gemm', transA: false, transB: true, m: R, n: o, k: h, a: g1, b: w2, c: y2, alpha: 1, beta: 0, bias: 0 },
       { kind: 'add', a: y2, b: z, out: a, len: R * o },
       { kind: 'copy', src: a, lds: o, dst: cat, ldd: o + nIn, width: o, rows: R },
       { kind: 'copy', src: x, lds: nIn, dst: cat + 4 * o, ldd: o + nIn, width: nIn, rows: R },
-      { kind: 'unaryGrad', op: 'gelu', x: y1, y: g1, g: dY, out: gg, len: R * h },
+      { kind: 'unaryGrad', op: 'gelu', x: y1, y: g1, g: dY, out: gg, len: R * h, ...p1 },
       { kind: 'gemm', transA: false, transB: false, m: R, n: h, k: o, a: dY2, b: w2, c: dX, alpha: 1, beta: 0, bias: 0 },
       { kind: 'add', a: dX, b: gg, out: dX, len: R * h }, // in place, as a later gradient contribution
     );
@@ -80,12 +85,14 @@ function scenario(rk: ResidentKernels, R: number, kind: 'rows' | 'pieces', seed:
       { kind: 'colSum', x: dY2, rows: R, n: o, out: db2 },
       { kind: 'colSum', x: dY, rows: R, n: h, out: db1 },
       { kind: 'add', a: dY2, b: z, out: s, len: R * o },
-      { kind: 'unary', op: 'gelu', x: dY, out: u, len: R * h },
+      { kind: 'unary', op: 'gelu', x: dY, out: u, len: R * h, ...phiOf(R * h) },
     );
   }
   const outs = bufs.filter((b) => b.out);
   return {
     calls,
+    /** Whether some call keeps Φ. */
+    keepsPhi: calls.some((c) => (c.kind === 'unary' || c.kind === 'unaryGrad') && c.phi !== undefined),
     /** Outputs to NaN (before each run). */
     clear() { const v = rk.view(); for (const b of outs) v.fill(NaN, b.at >> 2, (b.at >> 2) + b.len); },
     /** Copies of the outputs (a buffer no call writes keeps its NaNs, everywhere alike). */
@@ -104,15 +111,18 @@ function firstDiff(a: Float32Array[], b: Float32Array[]): string {
   return '';
 }
 
-/** The program's and the one-by-one results on `rk`, and the reference (wasm, one by one). */
-function compare(rk: ResidentKernels, R: number, kind: 'rows' | 'pieces') {
+/**
+ * The program's and the one-by-one results on `rk`, and the reference (wasm, one by one, the GELU
+ * without Φ kept: the plain calls); with keepPhi, `rk`'s GELU keeps Φ for its backward.
+ */
+function compare(rk: ResidentKernels, R: number, kind: 'rows' | 'pieces', keepPhi = false) {
   const ref = wasm!.resident!()!;
   const r = scenario(ref, R, kind, 9);
   r.clear();
   oneByOne(ref, r.calls);
   const want = r.read();
   r.free();
-  const s = scenario(rk, R, kind, 9);
+  const s = scenario(rk, R, kind, 9, keepPhi);
   const prog = rk.program(s.calls, kind === 'rows' ? R : null);
   s.clear();
   prog.run();
@@ -125,7 +135,7 @@ function compare(rk: ResidentKernels, R: number, kind: 'rows' | 'pieces') {
   const calls = s.read();
   prog.free();
   s.free();
-  return { records: prog.records, want, got, again, calls };
+  return { records: prog.records, want, got, again, calls, keptPhi: s.keepsPhi };
 }
 
 describe.skipIf(!ok)('resident programs = their calls one by one, bit for bit', () => {
@@ -142,14 +152,36 @@ describe.skipIf(!ok)('resident programs = their calls one by one, bit for bit', 
     }
   });
 
+  it('row programs with the GELU keeping Φ for its backward = the plain calls (uneven chunks, 260 elements and up)', () => {
+    for (const { name, be } of backends()) {
+      const rk = be.resident!()!;
+      for (const R of [13, 37, 64, 130]) {
+        const { records, want, got, again, calls, keptPhi } = compare(rk, R, 'rows', true);
+        expect(keptPhi, `${name}, ${R} rows`).toBe(true);
+        expect(records, `${name}, ${R} rows`).toBe(9);
+        expect(firstDiff(got, want), `${name}, ${R} rows: program vs the plain calls`).toBe('');
+        expect(firstDiff(again, want), `${name}, ${R} rows: second run`).toBe('');
+        expect(firstDiff(calls, want), `${name}, ${R} rows: one by one, keeping Φ`).toBe('');
+      }
+      const small = compare(rk, 6, 'rows', true); // 120 elements: the JS formula, no Φ kept
+      expect(small.keptPhi, name).toBe(false);
+      expect(firstDiff(small.got, small.want), name).toBe('');
+      expect(() => rk.program([{ kind: 'unary', op: 'gelu', x: 0, out: 0, len: 120, phi: 0 }], 6)).toThrow(/keepsPhi is false/);
+    }
+  });
+
   it('independent calls as pieces: gemm by rows and by columns, odd column sums', () => {
     for (const { name, be } of backends()) {
       const rk = be.resident!()!;
       for (const R of [13, 64, 131]) {
-        const { records, want, got, again } = compare(rk, R, 'pieces');
-        expect(records, `${name}, ${R} rows`).toBeGreaterThanOrEqual(7);
-        expect(firstDiff(got, want), `${name}, ${R} rows`).toBe('');
-        expect(firstDiff(again, want), `${name}, ${R} rows: second run`).toBe('');
+        for (const keepPhi of [false, true]) {
+          const { records, want, got, again, keptPhi } = compare(rk, R, 'pieces', keepPhi);
+          const what = `${name}, ${R} rows${keepPhi ? ', Φ kept' : ''}`;
+          expect(keptPhi, what).toBe(keepPhi);
+          expect(records, what).toBeGreaterThanOrEqual(7);
+          expect(firstDiff(got, want), what).toBe('');
+          expect(firstDiff(again, want), `${what}: second run`).toBe('');
+        }
       }
     }
   });

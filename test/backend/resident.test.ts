@@ -2,7 +2,8 @@
 // computes bit for bit what the same backend computes through its copying calls — gemm (all
 // transposes, with the epilogue bias) against gemm + binary('add'), colSum against sumTo, add
 // against the float32 sum, unary/unaryGrad against unary/unaryGrad on both sides of the size at
-// which GELU moves from the JS formula to the wasm kernel.
+// which GELU moves from the JS formula to the wasm kernel; and the GELU pair that keeps Φ(x) for
+// its backward (keepsPhi) against the plain calls, bit for bit.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.js';
 import type { Backend, ResidentKernels } from '../../src/tensor/index.js';
@@ -80,6 +81,35 @@ describe.skipIf(backends.length === 0)('resident kernels = the backend\'s copyin
         rk.unaryGrad('gelu', pa, py, mem.put(g), pd, len);
         expect(mem.get(py, len)).toEqual(y);
         expect(mem.get(pd, len)).toEqual(dx);
+      }
+      mem.free();
+    });
+
+    it(`GELU keeping Φ for its backward: the bits of the plain calls around the wasm kernel's size; refused where keepsPhi is false (${name})`, () => {
+      const rk = be.resident!()!;
+      const rng = new Rng(3);
+      const mem = arena(rk, 1 << 20);
+      const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+      expect(rk.keepsPhi('gelu', ELEMENTWISE_MIN - 1)).toBe(false);
+      expect(rk.keepsPhi('tanh', 4096)).toBe(false);
+      expect(() => rk.unary('gelu', 0, 0, ELEMENTWISE_MIN - 1, 0)).toThrow(/keepsPhi is false/);
+      expect(() => rk.unaryGrad('tanh', 0, 0, 0, 0, 4096, 0)).toThrow(/keepsPhi is false/);
+      const edges = [0, -0, 1e-30, -14, 30]; // ±0, tiny, past erfc's clamp and exp's
+      // 40,001 elements: split between the threads backend's two threads.
+      for (const len of [ELEMENTWISE_MIN, ELEMENTWISE_MIN + 1, ELEMENTWISE_MIN + 2, ELEMENTWISE_MIN + 3, ELEMENTWISE_MIN + 4, 1001, 40_001]) {
+        expect(rk.keepsPhi('gelu', len)).toBe(true);
+        const x = Float32Array.from({ length: len }, (_, i) => (i % 5 === 0 ? edges[(i / 5) % edges.length] ?? 0 : 6 * rng.normal()));
+        const g = Float32Array.from({ length: len }, (_, i) => (i % 9 === 0 ? -0 : rng.normal()));
+        const px = mem.put(x), pg = mem.put(g);
+        const y0 = mem.out(len), d0 = mem.out(len), y1 = mem.out(len), phi = mem.out(len), d1 = mem.out(len);
+        rk.unary('gelu', px, y0, len);
+        rk.unaryGrad('gelu', px, y0, pg, d0, len);
+        rk.unary('gelu', px, y1, len, phi);
+        rk.view().fill(NaN, y1 >> 2, (y1 >> 2) + len); // the backward must not need y
+        rk.unaryGrad('gelu', px, y1, pg, d1, len, phi);
+        expect(bits(mem.get(d1, len)), `derivative, ${len}`).toEqual(bits(mem.get(d0, len)));
+        rk.unary('gelu', px, y1, len, phi);
+        expect(bits(mem.get(y1, len)), `value, ${len}`).toEqual(bits(mem.get(y0, len)));
       }
       mem.free();
     });

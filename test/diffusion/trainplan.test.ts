@@ -7,12 +7,13 @@
 // the update (clipping, Adam, EMA) in JS or resident (ResidentUpdate), with clipping active
 // (a small gradClip: coef < 1), computed but not applied, and off; a run resumed from a state
 // dict continues the uninterrupted one; and a resident run whose state is read, changed or
-// handed to the JS update between steps continues exactly as the uninterrupted one.
+// handed to the JS update between steps continues exactly as the uninterrupted one. The step with
+// the GELU keeping Φ(x) for its backward gives the plain GELU calls' loss and gradients.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/index.js';
 import { Tensor, fromStorage, withBackend } from '../../src/tensor/index.js';
 import { add, backward, mseLoss } from '../../src/autograd/index.js';
-import type { Backend } from '../../src/tensor/index.js';
+import type { Backend, ResidentKernels } from '../../src/tensor/index.js';
 import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
 import type { ThreadsBackend } from '../../src/tensor/backend/threads.js';
@@ -331,6 +332,49 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
       const got = net.parameters().map((p) => Buffer.from(p.grad!.data.slice().buffer));
       plan.dispose();
       return value === loss.item() && Buffer.concat(got).equals(Buffer.concat(want)) ? 'same' : 'different';
+    });
+  }
+
+  for (const { name, backend } of backends) {
+    it(`the GELU keeping Φ(x) for its backward = the plain GELU calls, bit for bit, and kept exactly where keepsPhi (${name})`, () => {
+      withBackend(backend, () => {
+        const nets: [NetworkConfig, number][] = [[{ n: 20, T: 100, widths: [64, 128], timeDim: 32, residual: true }, 128], [{ n: 5, T: 100, widths: [8, 12, 16], timeDim: 6, residual: true }, 37], [{ n: 5, T: 100, widths: [8, 12, 16], timeDim: 6, residual: true }, 24]];
+        for (const [cfg, B] of nets) {
+          const net = new NoiseMLP(cfg, new Rng(4));
+          const n = net.mlp_in.inFeatures, nOut = net.mlp_out.outFeatures, rng = new Rng(5);
+          const x = rng.fillNormal(new Float32Array(B * n)), e = rng.fillNormal(new Float32Array(B * nOut));
+          const t = Int32Array.from({ length: B }, (_, i) => (13 * i) % cfg.T);
+          const rk = backend.resident!()!;
+          const step = (keep: boolean): { loss: number[]; grads: Buffer; kept: number; plain: number } => {
+            let kept = 0, plain = 0;
+            const spy: ResidentKernels = {
+              ...rk,
+              keepsPhi: (op, len) => keep && rk.keepsPhi(op, len),
+              program: (calls, rows) => {
+                for (const c of calls) {
+                  if (c.kind !== 'unary' && c.kind !== 'unaryGrad') continue;
+                  expect(c.phi !== undefined, `${c.kind} on ${c.len}`).toBe(keep && rk.keepsPhi(c.op, c.len));
+                  if (c.phi !== undefined) kept++; else plain++;
+                }
+                return rk.program(calls, rows);
+              },
+            };
+            const plan = compileTrainStep(net, B, spy);
+            const loss: number[] = [];
+            for (let k = 0; k < 2; k++) { loss.push(plan.forward(x, t, e)); plan.backward(); }
+            const grads = Buffer.concat(net.parameters().map((p) => Buffer.from(p.grad!.data.slice().buffer)));
+            plan.dispose();
+            return { loss, grads, kept, plain };
+          };
+          const ref = step(false), got = step(true);
+          expect(ref.kept).toBe(0);
+          expect(got.kept, `batch ${B}: GELU calls keeping Φ`).toBeGreaterThan(0);
+          // Batch 24: the 8-wide GELUs (192 elements) take the JS formula, the wider ones keep Φ.
+          if (B === 24) expect(got.plain, 'batch 24: GELU calls in the JS formula').toBeGreaterThan(0);
+          expect(got.loss).toEqual(ref.loss);
+          expect(got.grads.equals(ref.grads), `batch ${B}: gradients`).toBe(true);
+        }
+      });
     });
   }
 

@@ -96,10 +96,18 @@ export interface ResidentKernels {
   add(a: number, b: number, out: number, len: number): void;
   /** Backend.sumTo of a rows×n matrix to its n column sums (float64 accumulation, row by row). */
   colSum(x: number, rows: number, n: number, out: number): void;
-  /** Backend.unary on `len` elements at x into out. */
-  unary(op: UnaryOp, x: number, out: number, len: number): void;
-  /** Backend.unaryGrad on `len` elements (y = f(x) at y). */
-  unaryGrad(op: UnaryOp, x: number, y: number, g: number, out: number, len: number): void;
+  /**
+   * Backend.unary on `len` elements at x into out. With `phi` (a buffer of `len` floats, only
+   * where keepsPhi(op, len)) it also stores there the GELU's Φ(x), for unaryGrad to reuse.
+   */
+  unary(op: UnaryOp, x: number, out: number, len: number, phi?: number): void;
+  /**
+   * Backend.unaryGrad on `len` elements (y = f(x) at y). With `phi`: Φ(x) as the unary call
+   * with that buffer stored it (not computed again; the same bits).
+   */
+  unaryGrad(op: UnaryOp, x: number, y: number, g: number, out: number, len: number, phi?: number): void;
+  /** Whether unary and unaryGrad of this op on `len` elements take a `phi` buffer (the GELU where it runs in wasm). */
+  keepsPhi(op: UnaryOp, len: number): boolean;
   /**
    * acc + Σ x[i]² over `len` float32 elements: each square and sum in float64, one running
    * double in order (clipGradNorm's loop, continued across calls through acc).
@@ -135,8 +143,8 @@ export interface ResidentKernels {
 export type ResidentCall =
   | { kind: 'gemm'; transA: boolean; transB: boolean; m: number; n: number; k: number; a: number; b: number; c: number; alpha: number; beta: number; bias: number }
   | { kind: 'add'; a: number; b: number; out: number; len: number }
-  | { kind: 'unary'; op: UnaryOp; x: number; out: number; len: number }
-  | { kind: 'unaryGrad'; op: UnaryOp; x: number; y: number; g: number; out: number; len: number }
+  | { kind: 'unary'; op: UnaryOp; x: number; out: number; len: number; phi?: number }
+  | { kind: 'unaryGrad'; op: UnaryOp; x: number; y: number; g: number; out: number; len: number; phi?: number }
   | { kind: 'colSum'; x: number; rows: number; n: number; out: number }
   /** `rows` rows of `width` floats from src (row stride lds floats) to dst (ldd). */
   | { kind: 'copy'; src: number; lds: number; dst: number; ldd: number; width: number; rows: number };

@@ -100,16 +100,40 @@ export function emitGeluVector(f: Fn, x: number, out: number): void {
   f.get(x).get(phi).op('f32x4.mul').set(out);
 }
 
+/** out = gelu(x) as emitGeluVector, and Φ(x) left in the v128 local phi (the saving forward). */
+function emitGeluPhiVector(f: Fn, x: number, out: number, phi: number): void {
+  const [z, e, t, w, n, r] = Array.from({ length: 6 }, () => f.local(T.v128)) as [number, number, number, number, number, number];
+  emitPhi(f, x, phi, z, e, t, w, n, r);
+  f.get(x).get(phi).op('f32x4.mul').set(out);
+}
+
 /** out = g·gelu′(x) = g·(Φ(x) + x·φ(x)) for v128 locals x, g into out. */
 function emitGeluGradVector(f: Fn, x: number, g: number, out: number): void {
-  const [phi, z, e, t, w, n, r, d] = Array.from({ length: 8 }, () => f.local(T.v128)) as [number, number, number, number, number, number, number, number];
+  const [phi, z, e, t, w, n, r] = Array.from({ length: 7 }, () => f.local(T.v128)) as [number, number, number, number, number, number, number];
   emitPhi(f, x, phi, z, e, t, w, n, r);
+  emitGeluGradFromPhi(f, x, phi, z, g, out, n, r);
+}
+
+/**
+ * The end of emitGeluGradVector, given Φ(x) (phi) and z = |x|/√2: out = g·(Φ + x·φ(x)). The
+ * saving backward runs only this, on the Φ its forward stored: the same operations on the same
+ * values, so the same bits.
+ */
+function emitGeluGradFromPhi(f: Fn, x: number, phi: number, z: number, g: number, out: number, n: number, r: number): void {
+  const d = f.local(T.v128);
   // φ(x)·√(2π) = exp(−z²) with z = |x|/√2
   f.get(z).get(z).op('f32x4.mul', 'f32x4.neg').set(d);
   emitExp(f, d, d, n, r);
   f.get(g);
   f.get(phi).get(x).get(d).op('f32x4.mul'); splat(f, 1 / Math.sqrt(2 * Math.PI)); f.op('f32x4.mul', 'f32x4.add');
   f.op('f32x4.mul').set(out);
+}
+
+/** out = g·gelu′(x) from a stored Φ(x) (v128 locals x, phi, g): z as emitPhi makes it, then emitGeluGradFromPhi. */
+function emitGeluGradSavedVector(f: Fn, x: number, phi: number, g: number, out: number): void {
+  const [z, n, r] = Array.from({ length: 3 }, () => f.local(T.v128)) as [number, number, number];
+  f.get(x).op('f32x4.abs'); splat(f, Math.SQRT1_2); f.op('f32x4.mul').set(z);
+  emitGeluGradFromPhi(f, x, phi, z, g, out, n, r);
 }
 
 /**
@@ -193,7 +217,54 @@ function emitUnaryGrad(op: UnaryOp, k: WasmUnaryKernel): Fn {
   return f;
 }
 
-/** The kernels of every op in WASM_UNARY. */
+/**
+ * The GELU of a training step, whose backward reuses its forward's Φ(x) (one erfc and its
+ * division fewer per element): geluPhi(x, out, phi, nvec) is unary_gelu that also stores Φ(x) at
+ * phi; geluGradPhi(x, phi, g, out, nvec) is unaryGrad_gelu reading that Φ instead of computing it
+ * again. Each float32 operation is unary_gelu's and unaryGrad_gelu's on the same inputs: the same bits.
+ */
+export const GELU_PHI_KERNELS = { value: 'geluPhi', grad: 'geluGradPhi' } as const;
+
+/** geluPhi(x, out, phi, nvec): out = gelu(x), phi = Φ(x). */
+function emitGeluPhi(): Fn {
+  const f = new Fn(GELU_PHI_KERNELS.value, [T.i32, T.i32, T.i32, T.i32]);
+  const [px, po, pp, nv] = [0, 1, 2, 3];
+  const x = vecLocals(f, GELU_UNROLL), y = vecLocals(f, GELU_UNROLL), p = vecLocals(f, GELU_UNROLL);
+  unrolledVecLoop(f, nv, GELU_UNROLL, (m) => {
+    for (let u = 0; u < m; u++) f.get(px).mem('v128.load', 16 * u).set(at(x, u, 'x'));
+    for (let u = 0; u < m; u++) emitGeluPhiVector(f, at(x, u, 'x'), at(y, u, 'y'), at(p, u, 'phi'));
+    for (let u = 0; u < m; u++) {
+      f.get(po).get(at(y, u, 'y')).mem('v128.store', 16 * u);
+      f.get(pp).get(at(p, u, 'phi')).mem('v128.store', 16 * u);
+    }
+    f.inc(px, 16 * m).inc(po, 16 * m).inc(pp, 16 * m);
+  });
+  return f;
+}
+
+/** Vectors per loop trip of geluGradPhi (an exp and a few products each: shorter chains than unaryGrad_gelu's). */
+const GELU_GRAD_PHI_UNROLL = 4;
+
+/** geluGradPhi(x, phi, g, out, nvec): out = g·gelu′(x) with Φ(x) read at phi. */
+function emitGeluGradPhi(): Fn {
+  const f = new Fn(GELU_PHI_KERNELS.grad, [T.i32, T.i32, T.i32, T.i32, T.i32]);
+  const [px, pp, pg, po, nv] = [0, 1, 2, 3, 4];
+  const U = GELU_GRAD_PHI_UNROLL;
+  const x = vecLocals(f, U), p = vecLocals(f, U), g = vecLocals(f, U), d = vecLocals(f, U);
+  unrolledVecLoop(f, nv, U, (m) => {
+    for (let u = 0; u < m; u++) {
+      f.get(px).mem('v128.load', 16 * u).set(at(x, u, 'x'));
+      f.get(pp).mem('v128.load', 16 * u).set(at(p, u, 'phi'));
+      f.get(pg).mem('v128.load', 16 * u).set(at(g, u, 'g'));
+    }
+    for (let u = 0; u < m; u++) emitGeluGradSavedVector(f, at(x, u, 'x'), at(p, u, 'phi'), at(g, u, 'g'), at(d, u, 'd'));
+    for (let u = 0; u < m; u++) f.get(po).get(at(d, u, 'd')).mem('v128.store', 16 * u);
+    f.inc(px, 16 * m).inc(pp, 16 * m).inc(pg, 16 * m).inc(po, 16 * m);
+  });
+  return f;
+}
+
+/** The kernels of every op in WASM_UNARY, and the GELU's Φ-saving pair. */
 export function emitElementwiseFunctions(): Fn[] {
-  return (Object.entries(WASM_UNARY) as [UnaryOp, WasmUnaryKernel][]).flatMap(([op, k]) => [emitUnary(op, k), emitUnaryGrad(op, k)]);
+  return [...(Object.entries(WASM_UNARY) as [UnaryOp, WasmUnaryKernel][]).flatMap(([op, k]) => [emitUnary(op, k), emitUnaryGrad(op, k)]), emitGeluPhi(), emitGeluGradPhi()];
 }

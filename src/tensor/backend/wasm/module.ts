@@ -2,7 +2,7 @@
 // the worker-thread backend (which instantiates the same module over a shared memory).
 import { encodeModule, Fn, T } from './encoder.js';
 import { defaultGeometry, emitGemmFunctions, packBytes } from './gemm.js';
-import { emitElementwiseFunctions, unaryKernelNames, WASM_UNARY } from './elementwise.js';
+import { emitElementwiseFunctions, GELU_PHI_KERNELS, unaryKernelNames, WASM_UNARY } from './elementwise.js';
 import type { UnaryOp } from '../types.js';
 import { emitRunPlan } from './plan.js';
 import { emitAdam } from './adam.js';
@@ -27,6 +27,9 @@ export interface GemmExports {
   emaF64(s: number, p: number, npairs: number, h: number): void;
   /** The unary kernels of the ops in WASM_UNARY (wasm/elementwise.ts), by op. */
   unary: Map<UnaryOp, { value(x: number, out: number, nvec: number): void; grad(x: number, g: number, out: number, nvec: number): void }>;
+  /** The GELU that keeps Φ(x) for its backward (wasm/elementwise.ts GELU_PHI_KERNELS). */
+  geluPhi(x: number, out: number, phi: number, nvec: number): void;
+  geluGradPhi(x: number, phi: number, g: number, out: number, nvec: number): void;
 }
 
 export interface Layout {
@@ -74,7 +77,8 @@ export function moduleExports(instance: WebAssembly.Instance): GemmExports {
     unary.set(op, { value: fn(names.value), grad: fn(names.grad) });
   }
   return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), adamEma: fn('adamEma'), addF32: fn('addF32'), colSum: fn('colSum'),
-    sumSqF32: fn('sumSqF32'), sumSqAnyF32: fn('sumSqAnyF32'), scaleF32: fn('scaleF32'), emaF64: fn('emaF64'), unary };
+    sumSqF32: fn('sumSqF32'), sumSqAnyF32: fn('sumSqAnyF32'), scaleF32: fn('scaleF32'), emaF64: fn('emaF64'), unary,
+    geluPhi: fn(GELU_PHI_KERNELS.value), geluGradPhi: fn(GELU_PHI_KERNELS.grad) };
 }
 
 /**

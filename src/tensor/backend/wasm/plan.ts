@@ -7,7 +7,7 @@ import { Fn, T } from './encoder.js';
 import { EPI_GELU_INPLACE } from './gemm.js';
 import { envVar, RESIDENT_BYTES_MAX } from './memory.js';
 import { fieldOffset, OP, RANGE_SLOT, RECORD_BYTES, RECORD_FIELDS, VEC, writeRecord } from './records.js';
-import { unaryKernelNames, WASM_UNARY } from './elementwise.js';
+import { GELU_PHI_KERNELS, unaryKernelNames, WASM_UNARY } from './elementwise.js';
 import type { UnaryOp } from '../types.js';
 import type { FieldOf } from './records.js';
 import type { OperandArena } from './arena.js';
@@ -52,6 +52,8 @@ export function emitRunPlan(): Fn {
   const vecCases: [number, () => void][] = [
     [VEC.add, () => { vecUnits(); vecPtr('a'); vecPtr('b'); vecPtr('out'); nvec(); f.call('addF32'); }],
     [VEC.colSum, () => { ve('a'); ve('rows'); ve('ld'); ve('out'); f.get(r0).get(r1).call('colSumCols'); }],
+    [VEC.geluPhi, () => { vecUnits(); vecPtr('a'); vecPtr('out'); vecPtr('c'); nvec(); f.call(GELU_PHI_KERNELS.value); }],
+    [VEC.geluGradPhi, () => { vecUnits(); vecPtr('a'); vecPtr('c'); vecPtr('b'); vecPtr('out'); nvec(); f.call(GELU_PHI_KERNELS.grad); }],
     ...(Object.keys(WASM_UNARY) as UnaryOp[]).flatMap((u, i): [number, () => void][] => [
       [VEC.unary + 2 * i, () => { vecUnits(); vecPtr('a'); vecPtr('out'); nvec(); f.call(unaryKernelNames(u).value); }],
       [VEC.unary + 2 * i + 1, () => { vecUnits(); vecPtr('a'); vecPtr('b'); vecPtr('out'); nvec(); f.call(unaryKernelNames(u).grad); }],

@@ -27,7 +27,9 @@ export const RANGE_SLOT = RECORD_FIELDS - 2;
  * - vec: a resident elementwise kernel (wasm/resident.ts) on a range of its units, `fn` one of VEC:
  *   add and the unary kernels over 4-float vectors [r0, r1) of a, b, out — or, where ld > 0, over
  *   rows [r0, r1) of ld floats (r0·ld a multiple of 4; the vectors from r0·ld/4 up to ⌈r1·ld/4⌉);
- *   colSum over columns [r0, r1) (an even r0) of the `rows` × ld matrix at a into out.
+ *   colSum over columns [r0, r1) (an even r0) of the `rows` × ld matrix at a into out; geluPhi
+ *   and geluGradPhi (wasm/elementwise.ts GELU_PHI_KERNELS) like the unary kernels, with Φ(x) at c
+ *   (written, read) in the layout of a.
  */
 export const RECORDS = {
   linear: ['A', 'sIa', 'sPa', 'B', 'sPb', 'sJb', 'C', 'ldc', 'n', 'k', 'bias', 'gdst', 'ldg', 'act', 'alpha', 'beta'],
@@ -36,7 +38,7 @@ export const RECORDS = {
   adamEma: ['p', 'g', 'm', 'v', 's', 'h'],
   scale: ['x', 'h'],
   ema: ['s', 'p', 'h'],
-  vec: ['fn', 'a', 'b', 'out', 'rows', 'ld'],
+  vec: ['fn', 'a', 'b', 'out', 'rows', 'ld', 'c'],
 } as const;
 export type RecordKind = keyof typeof RECORDS;
 export type FieldOf<K extends RecordKind> = (typeof RECORDS)[K][number];
@@ -47,10 +49,11 @@ export type LinearRecord = RecordOf<'linear'>;
 export const OP: Record<RecordKind, number> = { linear: 1, copy: 2, adam: 3, vec: 4, scale: 5, ema: 6, adamEma: 7 };
 
 /**
- * The `fn` of a vec record: add, colSum, then each op of WASM_UNARY (wasm/elementwise.ts) in its
- * order as a value code (VEC.unary + 2·index) and a gradient code (one more).
+ * The `fn` of a vec record: add, colSum, the GELU that keeps Φ and its backward, then each op of
+ * WASM_UNARY (wasm/elementwise.ts) in its order as a value code (VEC.unary + 2·index) and a
+ * gradient code (one more).
  */
-export const VEC = { add: 1, colSum: 2, unary: 3 } as const;
+export const VEC = { add: 1, colSum: 2, geluPhi: 3, geluGradPhi: 4, unary: 5 } as const;
 
 /** Fields stored as float32 bits (all others are i32). */
 const F32_FIELDS: ReadonlySet<string> = new Set(['alpha', 'beta']);

@@ -96,6 +96,11 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
     return len / 2;
   };
   const sub = (v: Float32Array, at: number, len: number): Float32Array => v.subarray(at >> 2, (at >> 2) + len);
+  /** The GELU keeps Φ(x) where it runs in wasm (GELU_PHI_KERNELS), not in the JS formula. */
+  const keepsPhi = (op: UnaryOp, len: number): boolean => op === 'gelu' && ex.unary.has(op) && wasmUnaryApplies(len);
+  const checkPhi = (op: UnaryOp, len: number, phi: number | undefined): void => {
+    if (phi !== undefined && !keepsPhi(op, len)) throw new Error(`resident kernels: a phi buffer for ${op} on ${len} elements, where keepsPhi is false`);
+  };
   const rk: ResidentKernels = {
     allocBlock: (bytes) => home.allocBlock(bytes),
     freeBlock: (at) => home.freeBlock(at),
@@ -113,33 +118,46 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
       gemm(gemmCall(transA, transB, m, n, k, a, b, c), alpha, beta, bias);
     },
     add(a, b, out, len) {
-      if (vec) vec({ fn: VEC.add, a, b, out, rows: 0, ld: 0 }, Math.ceil(len / 4));
+      if (vec) vec({ fn: VEC.add, a, b, out, rows: 0, ld: 0, c: 0 }, Math.ceil(len / 4));
       else ex.addF32(a, b, out, Math.ceil(len / 4));
     },
     colSum(x, rows, n, out) {
-      if (vec) vec({ fn: VEC.colSum, a: x, b: 0, out, rows, ld: n }, n);
+      if (vec) vec({ fn: VEC.colSum, a: x, b: 0, out, rows, ld: n, c: 0 }, n);
       else ex.colSum(x, rows, n, out);
     },
-    unary(op: UnaryOp, x, out, len) {
+    unary(op: UnaryOp, x, out, len, phi) {
+      checkPhi(op, len, phi);
+      if (phi !== undefined) {
+        if (vec) vec({ fn: VEC.geluPhi, a: x, b: 0, out, rows: 0, ld: 0, c: phi }, Math.ceil(len / 4));
+        else ex.geluPhi(x, out, phi, Math.ceil(len / 4));
+        return;
+      }
       const k = ex.unary.get(op);
       if (k && wasmUnaryApplies(len)) {
-        if (vec) vec({ fn: unaryCode(op, false), a: x, b: 0, out, rows: 0, ld: 0 }, Math.ceil(len / 4));
+        if (vec) vec({ fn: unaryCode(op, false), a: x, b: 0, out, rows: 0, ld: 0, c: 0 }, Math.ceil(len / 4));
         else k.value(x, out, Math.ceil(len / 4));
       } else {
         const v = view();
         jsBackend.unary(op, sub(v, x, len), sub(v, out, len));
       }
     },
-    unaryGrad(op: UnaryOp, x, y, g, out, len) {
+    unaryGrad(op: UnaryOp, x, y, g, out, len, phi) {
+      checkPhi(op, len, phi);
+      if (phi !== undefined) {
+        if (vec) vec({ fn: VEC.geluGradPhi, a: x, b: g, out, rows: 0, ld: 0, c: phi }, Math.ceil(len / 4));
+        else ex.geluGradPhi(x, phi, g, out, Math.ceil(len / 4));
+        return;
+      }
       const k = ex.unary.get(op);
       if (k && wasmUnaryApplies(len)) {
-        if (vec) vec({ fn: unaryCode(op, true), a: x, b: g, out, rows: 0, ld: 0 }, Math.ceil(len / 4));
+        if (vec) vec({ fn: unaryCode(op, true), a: x, b: g, out, rows: 0, ld: 0, c: 0 }, Math.ceil(len / 4));
         else k.grad(x, g, out, Math.ceil(len / 4));
       } else {
         const v = view();
         jsBackend.unaryGrad(op, sub(v, x, len), sub(v, y, len), sub(v, g, len), sub(v, out, len));
       }
     },
+    keepsPhi,
     sumSq: (x, len, acc) => ex.sumSqF32(x, len, acc),
     sumSqAny: (x, len) => ex.sumSqAnyF32(x, evenPairs(len)),
     scale(x, len, coef) {
@@ -171,7 +189,10 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
   function program(calls: readonly ResidentCall[], rows: number | null): ResidentProgram {
     const byCall: ResidentProgram = { records: 0, run: () => runCalls(rk, calls), free: () => {} };
     if (rows !== null && !(Number.isInteger(rows) && rows >= 1)) throw new Error(`resident program: rows must be an integer ≥ 1, got ${rows}`);
-    for (const c of calls) checkSizes(c);
+    for (const c of calls) {
+      checkSizes(c);
+      if (c.kind === 'unary' || c.kind === 'unaryGrad') checkPhi(c.op, c.len, c.phi);
+    }
     if (rows !== null) for (const c of calls) checkRowCall(c, rows);
     // A call on nothing gets no record (an add record of 0-float rows would run on 4-float vectors).
     const nonEmpty = calls.filter((c) => !isEmpty(c));
@@ -200,13 +221,13 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
           }
           break;
         }
-        case 'add': vecRec({ fn: VEC.add, a: c.a, b: c.b, out: c.out, rows: 0, ld: 0 }, c.len); break;
-        case 'unary': vecRec({ fn: unaryCode(c.op, false), a: c.x, b: 0, out: c.out, rows: 0, ld: 0 }, c.len); break;
-        case 'unaryGrad': vecRec({ fn: unaryCode(c.op, true), a: c.x, b: c.g, out: c.out, rows: 0, ld: 0 }, c.len); break;
+        case 'add': vecRec({ fn: VEC.add, a: c.a, b: c.b, out: c.out, rows: 0, ld: 0, c: 0 }, c.len); break;
+        case 'unary': vecRec({ fn: c.phi !== undefined ? VEC.geluPhi : unaryCode(c.op, false), a: c.x, b: 0, out: c.out, rows: 0, ld: 0, c: c.phi ?? 0 }, c.len); break;
+        case 'unaryGrad': vecRec({ fn: c.phi !== undefined ? VEC.geluGradPhi : unaryCode(c.op, true), a: c.x, b: c.g, out: c.out, rows: 0, ld: 0, c: c.phi ?? 0 }, c.len); break;
         case 'colSum': {
           // Even column ranges; each column's sum keeps its order.
           const chunk = colSumChunk(c.n, runner.split('colSum', c.rows * c.n));
-          for (let j0 = 0; j0 < c.n; j0 += chunk) recs.push({ kind: 'vec', r: { fn: VEC.colSum, a: c.x, b: 0, out: c.out, rows: c.rows, ld: c.n }, range: [j0, Math.min(c.n, j0 + chunk)] });
+          for (let j0 = 0; j0 < c.n; j0 += chunk) recs.push({ kind: 'vec', r: { fn: VEC.colSum, a: c.x, b: 0, out: c.out, rows: c.rows, ld: c.n, c: 0 }, range: [j0, Math.min(c.n, j0 + chunk)] });
           break;
         }
         case 'copy':
@@ -266,8 +287,8 @@ export function runCalls(rk: ResidentKernels, calls: readonly ResidentCall[]): v
     switch (c.kind) {
       case 'gemm': rk.gemm(c.transA, c.transB, c.m, c.n, c.k, c.a, c.b, c.c, c.alpha, c.beta, c.bias); break;
       case 'add': rk.add(c.a, c.b, c.out, c.len); break;
-      case 'unary': rk.unary(c.op, c.x, c.out, c.len); break;
-      case 'unaryGrad': rk.unaryGrad(c.op, c.x, c.y, c.g, c.out, c.len); break;
+      case 'unary': rk.unary(c.op, c.x, c.out, c.len, c.phi); break;
+      case 'unaryGrad': rk.unaryGrad(c.op, c.x, c.y, c.g, c.out, c.len, c.phi); break;
       case 'colSum': rk.colSum(c.x, c.rows, c.n, c.out); break;
       case 'copy': {
         const m = rk.view(), s = c.src >> 2, d = c.dst >> 2;

@@ -12,7 +12,6 @@ import type { Storage } from '../tensor/index.js';
 import type { Schedule } from './schedule.js';
 import { Yielder } from '../util/abort.js';
 import type { LoopHooks } from '../util/abort.js';
-import { getBackend, overlapped } from '../tensor/backend/registry.js';
 
 /** ε̂ for a batch x (B×n, row-major) at one step index t (0..T-1). Must not keep `x`. */
 export type EpsPredictor = (x: Float32Array, t: number, B: number) => ArrayLike<number>;
@@ -22,18 +21,11 @@ export type SamplerKind = 'ddpm' | 'ddim';
 /**
  * One reverse-process sampler: the step indices it visits (ascending) and its update. `step`
  * moves the rows of x (any number of rows, in place) from τ_k to τ_{k-1}, given ε̂(x, τ_k).
- * A sampler whose noise does not depend on ε̂ may let the loop draw it ahead (`drawNoise`, while
- * the network computes ε̂) and take it as `z`; the same values either way.
  */
 export interface Sampler {
   readonly name: string;
   readonly timesteps: Int32Array;
-  step(x: Float32Array, eps: ArrayLike<number>, k: number, rng: Rng, z?: Float64Array | null): void;
-  /**
-   * Step k's noise for `count` values: exactly what step(…, rng) would draw from rng (the same
-   * numbers, in order), or null where it draws none. Valid until the next draw.
-   */
-  drawNoise?(k: number, count: number, rng: Rng): Float64Array | null;
+  step(x: Float32Array, eps: ArrayLike<number>, k: number, rng: Rng): void;
 }
 
 /**
@@ -129,17 +121,15 @@ export function floatArray(a: ArrayLike<number>): Storage {
  *   x̂0 = (x - √(1-ᾱ_t) ε̂)/√ᾱ_t,  σ = η √((1-ᾱ_prev)/(1-ᾱ_t)) √(1-ᾱ_t/ᾱ_prev),
  *   x_prev = √ᾱ_prev x̂0 + √(1-ᾱ_prev-σ²) ε̂ + σ z.
  */
-export function ddimStep(x: Float32Array, epsIn: ArrayLike<number>, abT: number, abPrev: number, eta: number, rng: Rng, clipX0 = false,
-  zIn: Float64Array | null = null): void {
+export function ddimStep(x: Float32Array, epsIn: ArrayLike<number>, abT: number, abPrev: number, eta: number, rng: Rng, clipX0 = false): void {
   if (epsIn.length !== x.length) throw new RangeError(`ddimStep: ${epsIn.length} noise values for ${x.length}`);
   const eps = floatArray(epsIn);
-  const sigma = ddimSigma(abT, abPrev, eta);
+  const sigma = eta * Math.sqrt(((1 - abPrev) / (1 - abT)) * (1 - abT / abPrev));
   const sa = Math.sqrt(abT);
   const s1 = Math.sqrt(1 - abT);
   const sp = Math.sqrt(abPrev);
   const dirCoef = Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma));
-  const z = sigma > 0 ? zIn ?? noise(rng, x.length) : null;
-  if (z && z.length !== x.length) throw new RangeError(`ddimStep: ${z.length} noise draws for ${x.length} values`);
+  const z = sigma > 0 ? noise(rng, x.length) : null;
   for (let i = 0; i < x.length; i++) {
     const e = eps[i]!;
     let x0 = (x[i]! - s1 * e) / sa;
@@ -148,11 +138,6 @@ export function ddimStep(x: Float32Array, epsIn: ArrayLike<number>, abT: number,
     if (z) v += sigma * z[i]!;
     x[i] = v;
   }
-}
-
-/** DDIM's σ at a step from ᾱ_t to ᾱ_prev with stochasticity η (0 where the step adds no noise). */
-function ddimSigma(abT: number, abPrev: number, eta: number): number {
-  return eta * Math.sqrt(((1 - abPrev) / (1 - abT)) * (1 - abT / abPrev));
 }
 
 /**
@@ -171,17 +156,15 @@ let noiseBuf = new Float64Array(0);
  * variance β̃_t or β_t (none at t = 0). Without clipping the mean equals
  * (x_t - β_t/√(1-ᾱ_t) ε̂)/√α_t.
  */
-export function ddpmStep(x: Float32Array, epsIn: ArrayLike<number>, s: Schedule, t: number, rng: Rng, variance: 'posterior' | 'beta' = 'posterior', clipX0 = false,
-  zIn: Float64Array | null = null): void {
+export function ddpmStep(x: Float32Array, epsIn: ArrayLike<number>, s: Schedule, t: number, rng: Rng, variance: 'posterior' | 'beta' = 'posterior', clipX0 = false): void {
   if (epsIn.length !== x.length) throw new RangeError(`ddpmStep: ${epsIn.length} noise values for ${x.length}`);
   const eps = floatArray(epsIn);
   const sa = s.sqrtAlphaBar[t]!;
   const s1 = s.sqrtOneMinusAlphaBar[t]!;
   const c1 = s.posteriorMeanCoef1[t]!;
   const c2 = s.posteriorMeanCoef2[t]!;
-  const sigma = ddpmSigma(s, t, variance);
-  const z = sigma > 0 ? zIn ?? noise(rng, x.length) : null;
-  if (z && z.length !== x.length) throw new RangeError(`ddpmStep: ${z.length} noise draws for ${x.length} values`);
+  const sigma = t === 0 ? 0 : Math.sqrt(variance === 'beta' ? s.beta[t]! : s.posteriorVariance[t]!);
+  const z = sigma > 0 ? noise(rng, x.length) : null;
   for (let i = 0; i < x.length; i++) {
     let x0 = (x[i]! - s1 * eps[i]!) / sa;
     if (clipX0) x0 = x0 > 1 ? 1 : x0 < -1 ? -1 : x0;
@@ -191,11 +174,6 @@ export function ddpmStep(x: Float32Array, epsIn: ArrayLike<number>, s: Schedule,
   }
 }
 
-/** The DDPM step's noise scale at t: √β̃_t or √β_t, none at t = 0. */
-function ddpmSigma(s: Schedule, t: number, variance: 'posterior' | 'beta'): number {
-  return t === 0 ? 0 : Math.sqrt(variance === 'beta' ? s.beta[t]! : s.posteriorVariance[t]!);
-}
-
 /** DDPM ancestral sampling over all T steps. */
 export function ddpmSampler(sched: Schedule, o: { variance?: 'posterior' | 'beta'; clipX0?: boolean } = {}): Sampler {
   const timesteps = new Int32Array(sched.T);
@@ -203,8 +181,7 @@ export function ddpmSampler(sched: Schedule, o: { variance?: 'posterior' | 'beta
   return {
     name: 'ddpm',
     timesteps,
-    step: (x, eps, k, rng, z) => ddpmStep(x, eps, sched, k, rng, o.variance, o.clipX0, z),
-    drawNoise: (k, count, rng) => (ddpmSigma(sched, k, o.variance ?? 'posterior') > 0 ? noise(rng, count) : null),
+    step: (x, eps, k, rng) => ddpmStep(x, eps, sched, k, rng, o.variance, o.clipX0),
   };
 }
 
@@ -216,13 +193,9 @@ export function ddimSampler(sched: Schedule, o: { steps?: number; eta?: number; 
   return {
     name: 'ddim',
     timesteps,
-    step: (x, eps, k, rng, z) => {
+    step: (x, eps, k, rng) => {
       const abPrev = k > 0 ? sched.alphaBar[timesteps[k - 1]!]! : 1;
-      ddimStep(x, eps, sched.alphaBar[timesteps[k]!]!, abPrev, eta, rng, o.clipX0, z);
-    },
-    drawNoise: (k, count, rng) => {
-      const abPrev = k > 0 ? sched.alphaBar[timesteps[k - 1]!]! : 1;
-      return ddimSigma(sched.alphaBar[timesteps[k]!]!, abPrev, eta) > 0 ? noise(rng, count) : null;
+      ddimStep(x, eps, sched.alphaBar[timesteps[k]!]!, abPrev, eta, rng, o.clipX0);
     },
   };
 }
@@ -308,10 +281,7 @@ export async function sampleLoop(predict: EpsPredictor, sched: Schedule, o: Samp
     for (let k = nSteps - 1; k >= 0; k--) {
       await y.tick();
       const t = taus[k]!;
-      // The step's noise does not depend on ε̂: drawn while the backend's threads compute it.
-      let z: Float64Array | null = null;
-      const draw = sampler.drawNoise;
-      const raw = draw ? overlapped(getBackend(), () => predict(x, t, B), () => { z = draw(k, x.length, rng); }) : predict(x, t, B);
+      const raw = predict(x, t, B);
       if (raw.length !== x.length) throw new Error(`noise predictor returned ${raw.length} values for ${x.length}`);
       st.calls++;
       st.rows += B;
@@ -321,7 +291,7 @@ export async function sampleLoop(predict: EpsPredictor, sched: Schedule, o: Samp
         o.guidance.apply(x, e, t, B);
         eps = e;
       }
-      sampler.step(x, eps, k, rng, z);
+      sampler.step(x, eps, k, rng);
       if (c && k > 0 && (c.tMax === undefined || taus[k - 1]! <= c.tMax)) correct(predict, sched, x, taus[k - 1]!, n, B, c, o.guidance, rng, st);
       work++;
       o.onProgress?.(Math.min(m, start + Math.round((B * (nSteps - k)) / nSteps)), m, { step: work, steps: totalWork });

@@ -22,10 +22,3 @@ export function withBackend<T>(b: Backend, fn: () => T): T {
     current = prev;
   }
 }
-
-/** backend.overlap(work, side) where the backend has it (Backend.overlap), else side() then work(). */
-export function overlapped<T>(backend: Backend, work: () => T, side: () => void): T {
-  if (backend.overlap) return backend.overlap(work, side);
-  side();
-  return work();
-}

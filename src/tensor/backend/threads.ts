@@ -161,9 +161,6 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
    * waking late for an earlier job cannot take one). When the workers are slow to wake (a loaded
    * machine), the caller simply computes every chunk itself.
    */
-  /** overlap()'s side task, for the next job split over threads. */
-  let pendingSide: (() => void) | null = null;
-
   const runJob = (plan: number, nOps: number, rows: number, chunk: number, nChunks: number, perRecord = false): void => {
     const mine = at(lay.threads, 0, 'thread buffers');
     const runChunk = (c: number): void => {
@@ -188,13 +185,6 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     Atomics.store(ctl, CTL.seq, seq);
     Atomics.notify(ctl, CTL.seq);
     let error: unknown = null;
-    // The workers start on the job meanwhile; this thread takes what chunks are left after it.
-    let sideFailed = false, sideError: unknown = null;
-    if (pendingSide) {
-      const side = pendingSide;
-      pendingSide = null;
-      try { side(); } catch (e) { sideFailed = true; sideError = e; }
-    }
     try {
       for (;;) {
         const v = Atomics.load(ctl, CTL.word);
@@ -219,7 +209,6 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
       if (host.canBlock) Atomics.wait(ctl, CTL.done, d, 100);
     }
     if (error !== null) throw error;
-    if (sideFailed) throw sideError;
   };
 
   /** Chunks (at most one per thread) of a resident elementwise kernel of this much work: none under its VEC_MIN_WORK. */
@@ -297,20 +286,6 @@ export async function loadThreadsBackend(opts: ThreadsOptions = {}): Promise<Thr
     compilePlan: (plan) => wasmPlanRunner(plan, home, runPlanRows),
     adamKernel: (sizes) => residentAdam(home, arena, sizes, runAdam),
     resident: () => residentKernels(home, ex, run, records, runVec, runPairs),
-    overlap<T>(work: () => T, side: () => void): T {
-      if (pendingSide) throw new Error('threads backend: overlap() inside overlap()');
-      pendingSide = side;
-      try {
-        const r = work();
-        if (pendingSide === side) { // no split job took it
-          pendingSide = null;
-          side();
-        }
-        return r;
-      } finally {
-        pendingSide = null;
-      }
-    },
     gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Storage, b: Storage, c: Storage, alpha: number, beta: number): void {
       if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
         jsBackend.gemm(transA, transB, m, n, k, a, b, c, alpha, beta);

@@ -72,14 +72,6 @@ export interface Backend {
    * computes exactly what the same-named Backend call computes on copies of those buffers.
    */
   resident?(): ResidentKernels | null;
-  /**
-   * Optional: `work()`, with `side()` run once on this thread while the first job that `work`
-   * splits over threads is under way (published, so the other threads start on it; this thread
-   * joins it after `side`). Where `work` splits nothing, `side` runs after it. For independent JS
-   * work, such as drawing a sampler step's noise while the network computes ε̂. An error of `side`
-   * is thrown once the job has finished.
-   */
-  overlap?<T>(work: () => T, side: () => void): T;
 }
 
 /**

@@ -114,8 +114,9 @@ export interface ResidentKernels {
    */
   sumSq(x: number, len: number, acc: number): number;
   /**
-   * Σ x[i]² over `len` (even) float32 elements in float64, in any order: within len·2⁻⁵³ relative
-   * of sumSq's in-order sum, not bit-identical to it (for decisions such as clipSurelyIdle only).
+   * Σ x[i]² over `len` (even) float32 elements in float64, in any order: like sumSq's in-order
+   * sum within ≈ len·2⁻⁵³ relative of the exact sum (so within about twice that of each other),
+   * not bit-identical to it (for decisions such as clipSurelyIdle only).
    */
   sumSqAny(x: number, len: number): number;
   /** x[i] ← f32(x[i]·coef) on `len` (even) float32 elements, coef a float64 (clipGradNorm's scaling). */

@@ -25,7 +25,8 @@ function emitSumSq(): Fn {
 /**
  * sumSqAnyF32(x, npairs) → Σ x[i]² over 2·npairs float32 elements, squares and sums in float64
  * but in no particular order (eight running sums: four f64x2): several times faster than
- * sumSqF32's one serial chain, and within (2·npairs)·2⁻⁵³ relative of it (all terms are ≥ 0).
+ * sumSqF32's one serial chain; it and sumSqF32's sum each lie within ≈ (2·npairs)·2⁻⁵³ relative
+ * of the exact sum (all terms are ≥ 0), so within about twice that of each other.
  * Only for decisions that hold on that whole interval (nn/clip.ts clipSurelyIdle).
  */
 function emitSumSqAny(): Fn {

@@ -29,7 +29,7 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, opts: { 
  * the serial in-order sum: clipping would not have happened.
  */
 export function clipSurelyIdle(sqAny: number, n: number, maxNorm: number): boolean {
-  if (!(sqAny >= 0 && Number.isFinite(sqAny))) return false;
+  if (!(sqAny >= 0 && Number.isFinite(sqAny) && Number.isSafeInteger(n) && n >= 0)) return false; // n not a count: no margin known
   return clipScale(sqAny * (1 + 4 * n * 2 ** -53 + 2 ** -40), maxNorm).scale === null;
 }
 

@@ -291,6 +291,11 @@ describe('clipGradNorm', () => {
     expect(clipSurelyIdle(NaN, 1, 1)).toBe(false);
     expect(clipSurelyIdle(Infinity, 1, 1)).toBe(false);
     expect(clipSurelyIdle(0.25, 1, 0)).toBe(false); // maxNorm 0 clips everything
+    // A count that is not one (negative, fractional, NaN) widens nothing: never surely idle.
+    // (n = −2⁵⁰ made the margin 1 − 2⁻¹: sqAny halved, then 'idle' where the sum clips.)
+    const edgeSq = 1.5; // clipScale(1.5, 1.2) clips
+    expect(clipScale(edgeSq, 1.2).scale).not.toBeNull();
+    for (const n of [-(2 ** 50), -1, 0.5, NaN, Infinity]) expect(clipSurelyIdle(edgeSq, n, 1.2), `n = ${n}`).toBe(false);
   });
 
   it('non-finite norms: an error on request', () => {

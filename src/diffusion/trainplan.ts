@@ -348,9 +348,9 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
       clipGradNorm(maxNorm) {
         live();
         checkMaxNorm(maxNorm);
-        // All W words, the padding between the gradients included (not zeroed where the block is
-        // reused): its squares only add to sqAny, which never makes clipSurelyIdle true, and a
-        // non-finite one makes it false (then the in-order sum, over the gradients alone, decides).
+        // All W words: the gradients and their padding, which backward() zeroes (were it not zero,
+        // its squares would only add to sqAny, never making clipSurelyIdle true; a non-finite one
+        // makes it false, and the in-order sum over the gradients alone decides).
         if (clipSurelyIdle(rk.sumSqAny(off(gStart), W), W, maxNorm)) return false;
         const { scale } = clipScale(inOrderSumSq(), maxNorm);
         if (scale !== null) rk.scale(off(gStart), W, scale);

@@ -82,7 +82,7 @@ function emitHalfErfc(f: Fn, z: number, e: number, t: number, w: number, n: numb
 
 /** Φ(x) into phi (v128 local) from x; z = |x|/√2 left in z. */
 function emitPhi(f: Fn, x: number, phi: number, z: number, e: number, t: number, w: number, n: number, r: number): void {
-  f.get(x).op('f32x4.abs'); splat(f, Math.SQRT1_2); f.op('f32x4.mul').set(z);
+  emitZ(f, x, z);
   f.get(z).set(w);
   emitHalfErfc(f, w, e, t, w, n, r);
   // Φ = x < 0 ? e : 1 − e
@@ -90,17 +90,20 @@ function emitPhi(f: Fn, x: number, phi: number, z: number, e: number, t: number,
   f.get(x); splat(f, 0); f.op('f32x4.lt', 'v128.bitselect').set(phi);
 }
 
+/** z = |x|/√2 (v128 locals), the argument of erfc in Φ and of exp in φ. */
+function emitZ(f: Fn, x: number, z: number): void {
+  f.get(x).op('f32x4.abs'); splat(f, Math.SQRT1_2); f.op('f32x4.mul').set(z);
+}
+
 /**
  * Emit out = gelu(x) for one v128 local x into the v128 local out, with fresh scratch locals
  * (the GEMM epilogue inlines this).
  */
 export function emitGeluVector(f: Fn, x: number, out: number): void {
-  const [phi, z, e, t, w, n, r] = Array.from({ length: 7 }, () => f.local(T.v128)) as [number, number, number, number, number, number, number];
-  emitPhi(f, x, phi, z, e, t, w, n, r);
-  f.get(x).get(phi).op('f32x4.mul').set(out);
+  emitGeluPhiVector(f, x, out, f.local(T.v128));
 }
 
-/** out = gelu(x) as emitGeluVector, and Φ(x) left in the v128 local phi (the saving forward). */
+/** out = gelu(x) and Φ(x) left in the v128 local phi (the saving forward keeps it). */
 function emitGeluPhiVector(f: Fn, x: number, out: number, phi: number): void {
   const [z, e, t, w, n, r] = Array.from({ length: 6 }, () => f.local(T.v128)) as [number, number, number, number, number, number];
   emitPhi(f, x, phi, z, e, t, w, n, r);
@@ -129,10 +132,10 @@ function emitGeluGradFromPhi(f: Fn, x: number, phi: number, z: number, g: number
   f.op('f32x4.mul').set(out);
 }
 
-/** out = g·gelu′(x) from a stored Φ(x) (v128 locals x, phi, g): z as emitPhi makes it, then emitGeluGradFromPhi. */
+/** out = g·gelu′(x) from a stored Φ(x) (v128 locals x, phi, g): z as emitPhi makes it (emitZ), then emitGeluGradFromPhi. */
 function emitGeluGradSavedVector(f: Fn, x: number, phi: number, g: number, out: number): void {
   const [z, n, r] = Array.from({ length: 3 }, () => f.local(T.v128)) as [number, number, number];
-  f.get(x).op('f32x4.abs'); splat(f, Math.SQRT1_2); f.op('f32x4.mul').set(z);
+  emitZ(f, x, z);
   emitGeluGradFromPhi(f, x, phi, z, g, out, n, r);
 }
 

@@ -72,15 +72,12 @@ export interface ResidentUpdate {
    * (clipSurelyIdle), the serial in-order sum is skipped: nothing would have been scaled.
    */
   clipGradNorm(maxNorm: number): boolean;
-  /** The gradients' global norm, as clipGradNorm(…) returns it (the in-order float64 sum). */
-  gradNorm(): number;
   /**
    * Adam's plain update with these hyper-parameters (Adam.plainHyper) on the resident parameters,
-   * gradients and moments; with `emaDecay`, then ema(emaDecay), in the same pass.
+   * gradients and moments; with `emaDecay`, then EMA.update(net) with that decay on the resident
+   * float64 averages and the new parameters, in the same pass.
    */
   adam(h: AdamHyper, emaDecay?: number): void;
-  /** EMA.update(net) with this decay on the resident float64 averages and the resident parameters. */
-  ema(decay: number): void;
   /** Copy the resident parameters into the network's tensors (the step's one copy out). */
   copyParamsOut(): void;
   /** Copies of parameter k's resident Adam moments. */
@@ -356,17 +353,9 @@ export function compileTrainStep(net: NoiseMLP, batch: number, rk: ResidentKerne
         if (scale !== null) rk.scale(off(gStart), W, scale);
         return scale !== null;
       },
-      gradNorm() {
-        live();
-        return clipScale(inOrderSumSq(), Infinity).total;
-      },
       adam(h, emaDecay) {
         live();
         rk.adam(off(pStart), off(gStart), off(mW), off(vW), W, h, emaDecay === undefined ? undefined : { s: off(sW), decay: emaDecay });
-      },
-      ema(decay) {
-        live();
-        rk.ema(off(sW), off(pStart), W, decay);
       },
       copyParamsOut() {
         live();

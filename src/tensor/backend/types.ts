@@ -121,11 +121,10 @@ export interface ResidentKernels {
   sumSqAny(x: number, len: number): number;
   /** x[i] ← f32(x[i]·coef) on `len` (even) float32 elements, coef a float64 (clipGradNorm's scaling). */
   scale(x: number, len: number, coef: number): void;
-  /** s ← d·s + (1 − d)·p on `len` (even) elements, s float64, p float32 (EMA.update). */
-  ema(s: number, p: number, len: number, d: number): void;
   /**
    * Adam's plain update (AdamKernel.step's arithmetic) on `len` (even) elements: p, g float32, m,
-   * v float64. With `ema`, then ema(ema.s, p, len, ema.decay) on the new p, in the same pass.
+   * v float64. With `ema`, then EMA.update's s ← d·s + (1 − d)·p on the new p (s = ema.s float64,
+   * d = ema.decay), in the same pass.
    */
   adam(p: number, g: number, m: number, v: number, len: number, h: AdamHyper, ema?: { s: number; decay: number }): void;
   /**

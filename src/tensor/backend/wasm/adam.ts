@@ -13,7 +13,7 @@ import { at } from '../../../util/checked.js';
 const HYPER = ['decay', 'w1', 'b2', 'c2', 'stepSize', 'bc2Sqrt', 'eps'] as const;
 export const ADAM_HYPER_BYTES = 8 * HYPER.length;
 
-/** adamEma's constants: Adam's, then the EMA's d and 1 − d (wasm/update.ts emaF64's pair). */
+/** adamEma's constants: Adam's, then the EMA's d and 1 − d. */
 export const ADAM_EMA_HYPER_BYTES = ADAM_HYPER_BYTES + 16;
 
 /**
@@ -30,7 +30,7 @@ export function writeAdamHyper(mem: Float32Array, hAt: number, h: AdamHyper, ema
  * adam(p, g, m, v, npairs, h): for 2·npairs elements, p float32, g float32, m and v float64:
  *   m ← m + w1·(g − m);  v ← b2·v + (c2·g)·g;  p ← p·decay − stepSize·(m / (√v / bc2Sqrt + eps)).
  * adamEma(p, g, m, v, s, npairs, h) then also s ← d·s + (1 − d)·p (s float64, p the new float32
- * value): Adam's pass followed by emaF64's, in one pass over the parameters, with the same bits.
+ * value; EMA.update's `d * sd[i] + (1 - d) * pd[i]`), in the same pass over the parameters.
  */
 export function emitAdam(ema = false): Fn {
   const f = new Fn(ema ? 'adamEma' : 'adam', ema ? [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32] : [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]);
@@ -56,7 +56,7 @@ export function emitAdam(ema = false): Fn {
     f.get(step!).get(mi).get(vi).op('f64x2.sqrt').get(bc2!).op('f64x2.div').get(eps!).op('f64x2.add', 'f64x2.div', 'f64x2.mul', 'f64x2.sub');
     f.op('f32x4.demote_f64x2_zero').tee(pf).mem('v128.store64_lane0');
     if (ema) {
-      // emaF64's d·s + c·p, p read back as the float32 just stored.
+      // EMA.update's d·s + c·p (c = 1 − d), p the float32 just stored.
       f.get(s);
       f.get(d).get(s).mem('v128.load').op('f64x2.mul');
       f.get(c).get(pf).op('f64x2.promote_low_f32x4', 'f64x2.mul');

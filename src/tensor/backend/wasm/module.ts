@@ -24,7 +24,6 @@ export interface GemmExports {
   sumSqF32(x: number, n: number, acc: number): number;
   sumSqAnyF32(x: number, npairs: number): number;
   scaleF32(x: number, npairs: number, h: number): void;
-  emaF64(s: number, p: number, npairs: number, h: number): void;
   /** The unary kernels of the ops in WASM_UNARY (wasm/elementwise.ts), by op. */
   unary: Map<UnaryOp, { value(x: number, out: number, nvec: number): void; grad(x: number, g: number, out: number, nvec: number): void }>;
   /** The GELU that keeps Φ(x) for its backward (wasm/elementwise.ts GELU_PHI_KERNELS). */
@@ -77,7 +76,7 @@ export function moduleExports(instance: WebAssembly.Instance): GemmExports {
     unary.set(op, { value: fn(names.value), grad: fn(names.grad) });
   }
   return { runPlan: fn('runPlan'), gemm: fn('gemm'), adam: fn('adam'), adamEma: fn('adamEma'), addF32: fn('addF32'), colSum: fn('colSum'),
-    sumSqF32: fn('sumSqF32'), sumSqAnyF32: fn('sumSqAnyF32'), scaleF32: fn('scaleF32'), emaF64: fn('emaF64'), unary,
+    sumSqF32: fn('sumSqF32'), sumSqAnyF32: fn('sumSqAnyF32'), scaleF32: fn('scaleF32'), unary,
     geluPhi: fn(GELU_PHI_KERNELS.value), geluGradPhi: fn(GELU_PHI_KERNELS.grad) };
 }
 

@@ -36,7 +36,6 @@ export function emitRunPlan(): Fn {
   const ae = (name: FieldOf<'adamEma'>): void => { f.get(rec).mem('i32.load', fieldOffset('adamEma', name)); };
   const ve = (name: FieldOf<'vec'>): void => { f.get(rec).mem('i32.load', fieldOffset('vec', name)); };
   const sc = (name: FieldOf<'scale'>): void => { f.get(rec).mem('i32.load', fieldOffset('scale', name)); };
-  const em = (name: FieldOf<'ema'>): void => { f.get(rec).mem('i32.load', fieldOffset('ema', name)); };
   /** u0, u1 ← the vectors of units [r0, r1): rows of ld floats where ld > 0 (r0·ld/4 up to ⌈r1·ld/4⌉), else vectors. */
   const vecUnits = (): void => {
     ve('ld'); f.i32(0).op('i32.gt_s');
@@ -109,7 +108,6 @@ export function emitRunPlan(): Fn {
         [OP.adam, () => pairCall(ad, [['p', 3], ['g', 3], ['m', 4], ['v', 4]], 'adam')],
         [OP.adamEma, () => pairCall(ae, [['p', 3], ['g', 3], ['m', 4], ['v', 4], ['s', 4]], 'adamEma')],
         [OP.scale, () => pairCall(sc, [['x', 3]], 'scaleF32')],
-        [OP.ema, () => pairCall(em, [['s', 4], ['p', 3]], 'emaF64')],
         [OP.vec, () => chain(() => ve('fn'), vecCases)],
       ], () => {
         // copy: each row of the range, width floats

@@ -22,8 +22,8 @@ export const RANGE_SLOT = RECORD_FIELDS - 2;
  * - copy: `width` floats per row from src (row stride lds floats) to dst (ldd).
  * - adam: Adam's update over element pairs (wasm/adam.ts) at p, g, m, v with hyper-parameters at h;
  *   adamEma: the same, then the EMA's update of the averages at s (one pass).
- * - scale, ema: the training step's gradient scaling and EMA update over element pairs
- *   (wasm/update.ts) at x, or s and p, with their float64 constants at h.
+ * - scale: the training step's gradient scaling over element pairs (wasm/update.ts) at x, with
+ *   its float64 coefficient at h.
  * - vec: a resident elementwise kernel (wasm/resident.ts) on a range of its units, `fn` one of VEC:
  *   add and the unary kernels over 4-float vectors [r0, r1) of a, b, out — or, where ld > 0, over
  *   rows [r0, r1) of ld floats (r0·ld a multiple of 4; the vectors from r0·ld/4 up to ⌈r1·ld/4⌉);
@@ -37,7 +37,6 @@ export const RECORDS = {
   adam: ['p', 'g', 'm', 'v', 'h'],
   adamEma: ['p', 'g', 'm', 'v', 's', 'h'],
   scale: ['x', 'h'],
-  ema: ['s', 'p', 'h'],
   vec: ['fn', 'a', 'b', 'out', 'rows', 'ld', 'c'],
 } as const;
 export type RecordKind = keyof typeof RECORDS;
@@ -46,7 +45,7 @@ export type RecordOf<K extends RecordKind> = Record<FieldOf<K>, number>;
 export type LinearRecord = RecordOf<'linear'>;
 
 /** Op codes (slot 0); 0 is never a valid record. */
-export const OP: Record<RecordKind, number> = { linear: 1, copy: 2, adam: 3, vec: 4, scale: 5, ema: 6, adamEma: 7 };
+export const OP: Record<RecordKind, number> = { linear: 1, copy: 2, adam: 3, vec: 4, scale: 5, adamEma: 7 };
 
 /**
  * The `fn` of a vec record: add, colSum, the GELU that keeps Φ and its backward, then each op of

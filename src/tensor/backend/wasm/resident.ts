@@ -19,8 +19,8 @@ import { ADAM_EMA_HYPER_BYTES, ADAM_HYPER_BYTES, writeAdamHyper } from './adam.j
  */
 export type VecRunner = (r: RecordOf<'vec'>, units: number) => void;
 
-/** The kernels over element pairs of the training step's update (records.ts adam, adamEma, scale, ema). */
-export type PairKind = 'adam' | 'adamEma' | 'scale' | 'ema';
+/** The kernels over element pairs of the training step's update (records.ts adam, adamEma, scale). */
+export type PairKind = 'adam' | 'adamEma' | 'scale';
 /** Runs a pair record over pairs [0, pairs) — split between threads by the threads backend. */
 export type PairRunner = <K extends PairKind>(kind: K, r: RecordOf<K>, pairs: number) => void;
 
@@ -164,11 +164,6 @@ export function residentKernels(home: PlanResidence, ex: GemmExports, gemm: (g: 
       const np = evenPairs(len), h = f64s([coef]);
       if (pairs) pairs('scale', { x, h }, np);
       else ex.scaleF32(x, np, h);
-    },
-    ema(s, p, len, d) {
-      const np = evenPairs(len), h = f64s([d, 1 - d]);
-      if (pairs) pairs('ema', { s, p, h }, np);
-      else ex.emaF64(s, p, np, h);
     },
     adam(p, g, m, v, len, hyper: AdamHyper, ema?: { s: number; decay: number }) {
       const np = evenPairs(len);

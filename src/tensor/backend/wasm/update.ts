@@ -1,7 +1,7 @@
 // The optimisation step's own loops on buffers resident in the backend's memory (the compiled
 // training step, diffusion/trainplan.ts): clipGradNorm's sum of squares and scaling
-// (nn/clip.ts) and the EMA update (nn/ema.ts), each with the JS loop's operations in its order,
-// so the results are bit-identical to it. Adam's update is wasm/adam.ts.
+// (nn/clip.ts), each with the JS loop's operations in its order, so the results are bit-identical
+// to it. Adam's update, and the EMA's with it, is wasm/adam.ts.
 import { Fn, T } from './encoder.js';
 
 /**
@@ -70,27 +70,7 @@ function emitScale(): Fn {
   return f;
 }
 
-/**
- * emaF64(s, p, npairs, h): s ← d·s + c·p on 2·npairs elements, s float64, p float32, d and c = 1 − d
- * the float64s at h and h + 8 — EMA.update's `d * sd[i] + (1 - d) * pd[i]`, two lanes at a time.
- */
-function emitEma(): Fn {
-  const f = new Fn('emaF64', [T.i32, T.i32, T.i32, T.i32]);
-  const [s, p, np, h] = [0, 1, 2, 3];
-  const i = f.local(T.i32), d = f.local(T.v128), c = f.local(T.v128);
-  f.get(h).mem('f64.load').op('f64x2.splat').set(d);
-  f.get(h).mem('f64.load', 8).op('f64x2.splat').set(c);
-  f.for(i, 0, () => f.get(np), 1, () => {
-    f.get(s);
-    f.get(d).get(s).mem('v128.load').op('f64x2.mul');
-    f.get(c).get(p).mem('v128.load64_zero').op('f64x2.promote_low_f32x4', 'f64x2.mul');
-    f.op('f64x2.add').mem('v128.store');
-    f.inc(s, 16).inc(p, 8);
-  });
-  return f;
-}
-
 /** The update kernels of the resident training step. */
 export function emitUpdateFunctions(): Fn[] {
-  return [emitSumSq(), emitSumSqAny(), emitScale(), emitEma()];
+  return [emitSumSq(), emitSumSqAny(), emitScale()];
 }

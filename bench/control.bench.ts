@@ -6,15 +6,23 @@
 // eight independent f32x4 multiply-add chains in WebAssembly that keep the vector units as busy
 // as the GEMM micro-kernel does — what two cores give to SIMD-bound code (a core whose sibling
 // hyperthread or frequency is taken by something else gives less to it than to scalar code).
+// control-gemm runs the backends' own GEMM module (the 4×8 micro-kernel, packing and all) on
+// private 256³ problems, one thread per worker, nothing shared: what two cores give to exactly
+// spindiff's kernel. On this project's 2-vCPU VMs it has phases of seconds where two workers get
+// no more than ~1.1× of one (both slowed alike: the two vCPUs then share one physical core), so
+// the runner also reports spindiff's scaling per round divided by this control's in that round.
 // The runner times these cases inside every set that has a multi-threaded case (same rounds).
 import { Worker } from 'node:worker_threads';
 import type { BenchCase } from './types.js';
 import { encodeModule, Fn, T } from '../src/tensor/backend/wasm/encoder.js';
-import { wasmSimdSupported } from '../src/tensor/backend/wasm/module.js';
+import { compileGemmModule, layout, wasmSimdSupported } from '../src/tensor/backend/wasm/module.js';
+import { MAX_PAGES, PAGE } from '../src/tensor/backend/wasm/memory.js';
+import { enableRelaxedSimd } from '../src/tensor/backend/wasm/node-flags.js';
 import { at } from '../src/util/checked.js';
 
 const WORK = 4e7; // multiply-adds in all (~40 ms on one core)
 const SIMD_WORK = 1.5e7; // loop trips in all, 8 f32x4 multiply-adds each (~50 ms on one core)
+const GEMM_SIZE = 256, GEMM_CALLS = 48; // 256³ GEMMs in all (~1 ms each on one core)
 
 // A worker that runs `iterations` of a dependent multiply-add chain per message and answers.
 const SOURCE = `
@@ -37,6 +45,27 @@ parentPort.on('message', (m) => {
     return;
   }
   parentPort.postMessage(spin(m));
+});`;
+
+// A worker that instantiates the GEMM module of its first message over a memory of its own with
+// A, B and C after the layout's buffers, then runs `calls` GEMMs (C = A·B, s×s×s) per message.
+const GEMM_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+let run = null;
+parentPort.on('message', (m) => {
+  if (run === null) {
+    const { module, s, bufs, base, pages, maxPages } = m;
+    const mem = new WebAssembly.Memory({ initial: pages, maximum: maxPages });
+    const gemm = new WebAssembly.Instance(module, { env: { mem } }).exports.gemm;
+    const A = base, B = A + 4 * s * s, C = B + 4 * s * s;
+    const f = new Float32Array(mem.buffer, A, 2 * s * s);
+    for (let i = 0; i < f.length; i++) f[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+    run = (calls) => { for (let c = 0; c < calls; c++) gemm(A, s, 1, B, s, 1, C, s, s, s, s, 1, 0, bufs.bufA, bufs.bufB, bufs.scratch, 0, 0, 0, 0); };
+    parentPort.postMessage(0);
+    return;
+  }
+  run(m);
+  parentPort.postMessage(m);
 });`;
 
 /** spin(n): n trips of acc_q = acc_q·c + d over eight f32x4 accumulators (independent chains); returns a lane. */
@@ -86,6 +115,22 @@ export default function cases(): BenchCase[] {
         await Promise.all(workers.map((w) => once(w, module)));
       },
       fn: () => Promise.all(workers.map((w) => once(w, SIMD_WORK / threads))),
+      teardown: () => Promise.all(workers.map((w) => w.terminate())),
+    });
+  }
+  for (const threads of [1, 2]) {
+    let workers: Worker[] = [];
+    out.push({
+      group: 'control', impl: 'control-gemm', threads, name: `wasm GEMM module, ${GEMM_CALLS} gemm ${GEMM_SIZE}³ over ${threads} worker(s), one thread each`, shape: 'fixed work',
+      setup: async () => {
+        await enableRelaxedSimd(); // the backends' geometry: the fused multiply-add where V8 has it
+        const module = await compileGemmModule(false);
+        const lay = layout(1), s = GEMM_SIZE;
+        const init = { module, s, bufs: at(lay.threads, 0, 'thread buffers'), base: lay.operandBase, pages: Math.ceil((lay.operandBase + 12 * s * s) / PAGE), maxPages: MAX_PAGES };
+        workers = Array.from({ length: threads }, () => new Worker(GEMM_SOURCE, { eval: true }));
+        await Promise.all(workers.map((w) => once(w, init)));
+      },
+      fn: () => Promise.all(workers.map((w) => once(w, GEMM_CALLS / threads))),
       teardown: () => Promise.all(workers.map((w) => w.terminate())),
     });
   }

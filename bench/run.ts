@@ -11,7 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import type { BenchCase, BenchModule, BenchResult } from './types.js';
-import { median, ratioInterval } from './stats.js';
+import { median, medianInterval, perRound, ratioInterval } from './stats.js';
 
 interface Args { json: boolean; quick: boolean; only: string[] | null; impl: string[] | null; out: string; repeats: number | null }
 
@@ -113,6 +113,9 @@ const CONTROL_SHAPE = 'fixed work';
 /** Below this 1→2-thread speed-up of a control, the machine has no second core to give. */
 export const BUSY_SCALING = 1.4;
 
+/** A round counts as quiet where the GEMM control (control-gemm) scales at least this much. */
+export const QUIET_SCALING = 1.8;
+
 interface Scaling {
   bench: string; shape: string; impl: string;
   /** time(1 thread) / time(2 threads), with its interval; null where the machine was busy. */
@@ -121,6 +124,15 @@ interface Scaling {
   torch: { scaling: number; lo: number; hi: number } | null;
   control: { scaling: number; lo: number; hi: number } | null;
   simd: { scaling: number; lo: number; hi: number } | null;
+  /** The GEMM control: the backends' GEMM module on private problems, one thread per worker. */
+  gemm: { scaling: number; lo: number; hi: number } | null;
+  /**
+   * Round by round, spindiff's 1→2 speed-up divided by the GEMM control's in the same round
+   * (median, 95% interval over rounds): 1 is all that two cores gave to this kernel then.
+   */
+  relative: { scaling: number; lo: number; hi: number } | null;
+  /** spindiff's 1→2 speed-up (median) over the quiet rounds only (GEMM control ≥ QUIET_SCALING), of all rounds. */
+  quiet: { scaling: number | null; rounds: number; of: number } | null;
   verdict: 'scales' | 'machine busy' | 'no control';
 }
 
@@ -150,11 +162,24 @@ function scalings(results: Timed[]): Scaling[] {
     const cshape = `${CONTROL_SHAPE} @ ${two.bench} ${two.shape}`;
     const control = pair(find('control', cshape, 'control-js', 1), find('control', cshape, 'control-js', 2));
     const simd = pair(find('control', cshape, 'control-simd', 1), find('control', cshape, 'control-simd', 2));
+    const g1 = find('control', cshape, 'control-gemm', 1), g2 = find('control', cshape, 'control-gemm', 2);
+    const gemm = pair(g1, g2);
+    let relative: Scaling['relative'] = null, quiet: Scaling['quiet'] = null;
+    if (g1 && g2 && one) {
+      const ours = perRound(one.times_ms, two.times_ms), ctl = perRound(g1.times_ms, g2.times_ms);
+      const rounds = Math.min(ours.length, ctl.length);
+      if (rounds > 0) {
+        const q = medianInterval(perRound(ours.slice(0, rounds), ctl.slice(0, rounds)));
+        relative = { scaling: q.value, lo: q.lo, hi: q.hi };
+        const calm = ours.slice(0, rounds).filter((_, r) => ctl[r]! >= QUIET_SCALING);
+        quiet = { scaling: calm.length ? median(calm) : null, rounds: calm.length, of: rounds };
+      }
+    }
     const busy = control ? control.scaling < BUSY_SCALING : torchControl ? torchControl.scaling < BUSY_SCALING : null;
     const verdict = busy === null ? 'no control' : busy ? 'machine busy' : 'scales';
     out.push({ bench: two.bench, shape: two.shape, impl: 'spindiff-wasm → spindiff-threads',
       scaling: verdict === 'machine busy' ? null : s.scaling, lo: verdict === 'machine busy' ? null : s.lo, hi: verdict === 'machine busy' ? null : s.hi,
-      torch: pair(find(two.bench, two.shape, 'torch', 1), find(two.bench, two.shape, 'torch', 2)), control, simd, verdict });
+      torch: pair(find(two.bench, two.shape, 'torch', 1), find(two.bench, two.shape, 'torch', 2)), control, simd, gemm, relative, quiet, verdict });
   }
   return out;
 }
@@ -173,11 +198,13 @@ function markdown(results: Timed[], rs: Ratio[], sc: Scaling[]): string {
     for (const q of rs) lines.push(`| ${q.bench} | ${q.shape} | ${q.impl} (${q.threads}) | ${q.peer} (${q.peer_threads}) | ${q.speedup.toFixed(2)} [${q.lo.toFixed(2)}, ${q.hi.toFixed(2)}] |`);
   }
   if (sc.length) {
-    lines.push('', `Thread scaling: time on 1 thread / time on 2 (wasm → threads-2), with the controls of the same run; "machine busy" where the control scales less than ${BUSY_SCALING}×.`, '',
-      '| bench | shape | spindiff 1→2 | PyTorch 1→2 (this case) | plain-JS control 1→2 | wasm-SIMD control 1→2 |', '|---|---|---|---|---|---|');
+    lines.push('', `Thread scaling: time on 1 thread / time on 2 (wasm → threads-2), with the controls of the same run; "machine busy" where the control scales less than ${BUSY_SCALING}×.`
+      + ` "÷ GEMM control": spindiff's speed-up divided by the GEMM control's, round by round (median over rounds). "Quiet rounds": spindiff's median speed-up over the rounds where the GEMM control scaled ≥ ${QUIET_SCALING}×.`, '',
+      '| bench | shape | spindiff 1→2 | PyTorch 1→2 (this case) | plain-JS control 1→2 | wasm-SIMD control 1→2 | wasm-GEMM control 1→2 | spindiff ÷ GEMM control | quiet rounds: spindiff 1→2 |', '|---|---|---|---|---|---|---|---|---|');
     for (const q of sc) {
       const ours = q.verdict === 'machine busy' ? 'machine busy' : `${interval(q.scaling === null ? null : { scaling: q.scaling, lo: q.lo!, hi: q.hi! })}${q.verdict === 'no control' ? ' (no control)' : ''}`;
-      lines.push(`| ${q.bench} | ${q.shape} | ${ours} | ${interval(q.torch)} | ${interval(q.control)} | ${interval(q.simd)} |`);
+      const quiet = q.quiet === null ? '–' : `${q.quiet.scaling === null ? '–' : q.quiet.scaling.toFixed(2)} (${q.quiet.rounds} of ${q.quiet.of})`;
+      lines.push(`| ${q.bench} | ${q.shape} | ${ours} | ${interval(q.torch)} | ${interval(q.control)} | ${interval(q.simd)} | ${interval(q.gemm)} | ${interval(q.relative)} | ${quiet} |`);
     }
   }
   return lines.join('\n');

@@ -32,3 +32,21 @@ export function ratioInterval(a: number[], b: number[], seed = 1): { ratio: numb
   return { ratio, lo: rs[Math.floor(0.025 * rs.length)]!, hi: rs[Math.ceil(0.975 * rs.length) - 1]! };
 }
 
+
+/**
+ * The median of xs with a 95% percentile-bootstrap interval (resampled with replacement, 2000
+ * times, seeded). With one value the interval is the point.
+ */
+export function medianInterval(xs: number[], seed = 1): { value: number; lo: number; hi: number } {
+  if (xs.length === 0) throw new Error('medianInterval: no values');
+  const rnd = mulberry32(seed);
+  const ms: number[] = [];
+  for (let i = 0; i < 2000; i++) ms.push(median(xs.map(() => xs[Math.floor(rnd() * xs.length)]!)));
+  ms.sort((x, y) => x - y);
+  return { value: median(xs), lo: ms[Math.floor(0.025 * ms.length)]!, hi: ms[Math.ceil(0.975 * ms.length) - 1]! };
+}
+
+/** Round by round, a[r] / b[r] over the rounds both have (the bench's samples of one set are indexed by round). */
+export function perRound(a: number[], b: number[]): number[] {
+  return Array.from({ length: Math.min(a.length, b.length) }, (_, r) => a[r]! / b[r]!);
+}

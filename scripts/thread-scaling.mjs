@@ -12,6 +12,13 @@
 //
 // Prints per case and variant the median wall time and process CPU time per call (all threads),
 // and the per-round ratios with their median; loadavg before and after.
+//
+// Each round also times, right before each case, a GEMM control: 48 one-thread 256³ GEMMs of
+// the wasm backend (this build's kernel) on one worker, then 24 on each of two workers, nothing
+// shared — what two cores give to this kernel at that moment. On the project's 2-vCPU VMs it
+// has phases of seconds at ~1.1× (both workers slowed alike). Per variant the script then prints
+// its ratio divided by the control's round by round, and its median over the quiet rounds
+// (control ≥ 1.8). --no-gemm-control leaves the control out.
 import { Worker } from 'node:worker_threads';
 import { loadavg } from 'node:os';
 
@@ -25,6 +32,9 @@ const variants = (variantArgs.length ? variantArgs : ['old={"spinMs":0}', 'new={
   return [v.slice(0, eq), JSON.parse(v.slice(eq + 1))];
 });
 
+const gemmControl = !args.includes('--no-gemm-control');
+const QUIET = 1.8;
+
 const sd = await import('../dist/node/index.js');
 const be = await import('../dist/node/backends.js');
 const backs = [['1t', await be.loadWasmBackend()]];
@@ -36,6 +46,7 @@ const spins = (n, m) => { const s = new Int8Array(n * m); for (let i = 0; i < s.
 
 /** Cases: name, per-variant call, calls per timing. */
 const cases = [];
+const CONTROL_NAME = 'control: plain JS loop, 4e7 multiply-adds on 1 / 2 workers';
 if (only.includes('control')) {
   const SRC = `const { parentPort } = require('node:worker_threads');
 parentPort.on('message', (it) => { let x = 0.5; for (let i = 0; i < it; i++) x = x * 0.9999999 + 1e-7; parentPort.postMessage(x); });`;
@@ -43,7 +54,7 @@ parentPort.on('message', (it) => { let x = 0.5; for (let i = 0; i < it; i++) x =
   const once = (w, n) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(n); });
   const per = { '1t': () => once(ws[0], 4e7) };
   for (const [name] of variants) per[name] = () => Promise.all(ws.map((w) => once(w, 2e7)));
-  cases.push({ name: 'control: plain JS loop, 4e7 multiply-adds on 1 / 2 workers', per, reps: 1, cleanup: () => ws.forEach((w) => w.terminate()) });
+  cases.push({ name: CONTROL_NAME, per, reps: 1, cleanup: () => ws.forEach((w) => w.terminate()) });
 }
 for (const [tag, s, reps] of [['g512', 512, 5], ['g128', 128, 100]]) if (only.includes(tag)) {
   const per = {};
@@ -72,10 +83,36 @@ if (only.includes('sample')) {
   cases.push({ name: 'generateSpins, small n=20, 2048 samples × DDIM-10', per, reps: 1 });
 }
 
-const res = new Map();
+// The GEMM control's workers: each loads this build's wasm backend and answers `calls` GEMMs per message.
+const CTL_SRC = `const { parentPort } = require('node:worker_threads');
+(async () => {
+  const be = await import(${JSON.stringify(new URL('../dist/node/backends.js', import.meta.url).href)});
+  const b = await be.loadWasmBackend();
+  const s = 256, a = b.alloc('float32', s * s), bb = b.alloc('float32', s * s), c = b.alloc('float32', s * s);
+  for (let i = 0; i < s * s; i++) { a[i] = Math.sin(i); bb[i] = Math.cos(i); }
+  parentPort.on('message', (calls) => { for (let i = 0; i < calls; i++) b.gemm(false, false, s, s, s, a, bb, c, 1, 0); parentPort.postMessage(calls); });
+  parentPort.postMessage('ready');
+})();`;
+const ctlWorkers = gemmControl ? [new Worker(CTL_SRC, { eval: true }), new Worker(CTL_SRC, { eval: true })] : [];
+const ask = (w, n) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(n); });
+await Promise.all(ctlWorkers.map((w) => new Promise((resolve) => w.once('message', resolve))));
+/** One round of the control: time(48 GEMMs on one worker) / time(24 on each of two). */
+const controlRound = async () => {
+  const [w0, w1] = ctlWorkers;
+  await ask(w0, 4); await ask(w1, 4);
+  let t0 = performance.now();
+  await ask(w0, 48);
+  const one = performance.now() - t0;
+  t0 = performance.now();
+  await Promise.all([ask(w0, 24), ask(w1, 24)]);
+  return one / (performance.now() - t0);
+};
+
+const res = new Map(), ctl = new Map();
 const load0 = loadavg()[0];
 for (let r = 0; r < rounds; r++) {
   for (const c of cases) {
+    if (gemmControl && c.name !== CONTROL_NAME) (ctl.get(c.name) ?? ctl.set(c.name, []).get(c.name)).push(await controlRound());
     const names = Object.keys(c.per);
     for (const name of r % 2 ? names.slice().reverse() : names) {
       const f = c.per[name];
@@ -90,15 +127,22 @@ for (let r = 0; r < rounds; r++) {
 }
 const median = (a) => { const s = a.slice().sort((x, y) => x - y); const h = s.length >> 1; return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2; };
 console.log(`${rounds} rounds; loadavg(1 min) ${load0.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after; ratio = time on one thread (wasm) / time of the variant, per round`);
+const list = (xs) => `[${xs.map((x) => x.toFixed(2)).join(' ')}]`;
 for (const [name, per] of res) {
   console.log(name);
-  const one = per['1t'];
+  const one = per['1t'], control = ctl.get(name);
+  if (control) console.log(`  GEMM control (same rounds, just before)  ratio median ${median(control).toFixed(2)} ${list(control)}`);
   for (const [v, runs] of Object.entries(per)) {
     const ratios = runs.map((x, i) => one[i].wall / x.wall);
     console.log(`  ${v.padEnd(10)} wall ${median(runs.map((x) => x.wall)).toFixed(3).padStart(9)} ms  cpu ${median(runs.map((x) => x.cpu)).toFixed(3).padStart(9)} ms`
-      + (v === '1t' ? '' : `  ratio median ${median(ratios).toFixed(2)} [${ratios.map((x) => x.toFixed(2)).join(' ')}]`));
+      + (v === '1t' ? '' : `  ratio median ${median(ratios).toFixed(2)} ${list(ratios)}`));
+    if (v === '1t' || !control) continue;
+    const quiet = ratios.filter((_, i) => control[i] >= QUIET);
+    console.log(`  ${''.padEnd(10)} ÷ control per round: median ${median(ratios.map((x, i) => x / control[i])).toFixed(2)};`
+      + ` quiet rounds (control ≥ ${QUIET}): ${quiet.length} of ${ratios.length}${quiet.length ? `, ratio median ${median(quiet).toFixed(2)}` : ''}`);
   }
 }
 for (const c of cases) c.cleanup?.();
+for (const w of ctlWorkers) await w.terminate();
 for (const [, b] of backs) await b.terminate?.();
 process.exit(0);

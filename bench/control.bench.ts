@@ -9,7 +9,7 @@
 // control-gemm runs the backends' own GEMM module (the 4×8 micro-kernel, packing and all) on
 // private 256³ problems, one thread per worker, nothing shared: what two cores give to exactly
 // spindiff's kernel. On this project's 2-vCPU VMs it has phases of seconds where two workers get
-// no more than ~1.1× of one (both slowed alike: the two vCPUs then share one physical core), so
+// no more than ~1.1× of one (both slowed alike, as if the two vCPUs shared one physical core), so
 // the runner also reports spindiff's scaling per round divided by this control's in that round.
 // The runner times these cases inside every set that has a multi-threaded case (same rounds).
 import { Worker } from 'node:worker_threads';
@@ -48,7 +48,9 @@ parentPort.on('message', (m) => {
 });`;
 
 // A worker that instantiates the GEMM module of its first message over a memory of its own with
-// A, B and C after the layout's buffers, then runs `calls` GEMMs (C = A·B, s×s×s) per message.
+// A, B and C after the layout's buffers and answers one entry of C = A·B with its float64 dot
+// product (so a control that computes nothing cannot pass for one), then runs `calls` GEMMs
+// (s×s×s) per message.
 const GEMM_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 let run = null;
@@ -61,7 +63,11 @@ parentPort.on('message', (m) => {
     const f = new Float32Array(mem.buffer, A, 2 * s * s);
     for (let i = 0; i < f.length; i++) f[i] = ((i * 7919) % 1000) / 1000 - 0.5;
     run = (calls) => { for (let c = 0; c < calls; c++) gemm(A, s, 1, B, s, 1, C, s, s, s, s, 1, 0, bufs.bufA, bufs.bufB, bufs.scratch, 0, 0, 0, 0); };
-    parentPort.postMessage(0);
+    run(1);
+    const i = s - 1, j = 1;
+    let dot = 0;
+    for (let p = 0; p < s; p++) dot += f[i * s + p] * f[s * s + p * s + j];
+    parentPort.postMessage([new Float32Array(mem.buffer, C, s * s)[i * s + j], dot]);
     return;
   }
   run(m);
@@ -128,7 +134,10 @@ export default function cases(): BenchCase[] {
         const lay = layout(1), s = GEMM_SIZE;
         const init = { module, s, bufs: at(lay.threads, 0, 'thread buffers'), base: lay.operandBase, pages: Math.ceil((lay.operandBase + 12 * s * s) / PAGE), maxPages: MAX_PAGES };
         workers = Array.from({ length: threads }, () => new Worker(GEMM_SOURCE, { eval: true }));
-        await Promise.all(workers.map((w) => once(w, init)));
+        for (const answer of await Promise.all(workers.map((w) => once(w, init)))) {
+          const [got, want] = answer as [number, number];
+          if (!(Math.abs(got - want) <= 1e-4 * s)) throw new Error(`the GEMM gave C[${s - 1}, 1] = ${got}, its float64 dot product ${want}`);
+        }
       },
       fn: () => Promise.all(workers.map((w) => once(w, GEMM_CALLS / threads))),
       teardown: () => Promise.all(workers.map((w) => w.terminate())),

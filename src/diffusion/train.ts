@@ -192,9 +192,10 @@ export class DiffusionTrainer {
   private readonly adam: Adam;
   private readonly average: EMA | null;
   /**
-   * What the compiled step's resident copy holds current: the parameters (then the network's
-   * tensors hold the same values), Adam's moments and the EMA's averages (then only there: they
-   * are copied back before `optimizer` or `ema` is handed out).
+   * What the compiled step's resident copy holds current: the parameters, Adam's moments and
+   * the EMA's averages. Where it holds them they are current only there: they are copied back
+   * before `net`, `optimizer` or `ema` is handed out (or the step runs elsewhere), not after
+   * every step.
    */
   private live = { params: false, moments: false, shadow: false };
   private readonly x0: Float32Array;
@@ -228,8 +229,13 @@ export class DiffusionTrainer {
     this.x0 = Float32Array.from(data.s);
   }
 
-  /** The network: its parameters are current after every step, and may be changed between steps. */
+  /**
+   * The network, its parameters current as of the last step (a resident step's are copied into
+   * it here, not after every step: read them through this getter after stepping); they may be
+   * changed before the next step, which then takes them.
+   */
   get net(): NoiseMLP {
+    this.pull('params');
     this.live.params = false; // the caller may change them: the next step copies them in
     return this.model;
   }
@@ -298,7 +304,6 @@ export class DiffusionTrainer {
         this.average.updateWith((d) => up.adam(h, d));
       } else up.adam(h);
       this.adam.countPlainStep();
-      up.copyParamsOut();
     } else {
       gradients();
       if (this.cfg.gradClip > 0) clipGradNorm(this.model.parameters(), this.cfg.gradClip);
@@ -343,11 +348,12 @@ export class DiffusionTrainer {
     }
   }
 
-  /** Copy the resident moments or averages back into Adam or the EMA where they are current only there. */
-  private pull(what: 'moments' | 'shadow'): void {
+  /** Copy the resident parameters, moments or averages back into the network, Adam or the EMA where they are current only there. */
+  private pull(what: 'params' | 'moments' | 'shadow'): void {
     const up = this.compiled?.plan?.update;
     if (!this.live[what] || !up) return;
-    if (what === 'moments') {
+    if (what === 'params') up.copyParamsOut();
+    else if (what === 'moments') {
       for (let k = 0; k < this.adam.params.length; k++) {
         const { m, v } = up.readMoments(k);
         this.adam.writeMoments(k, m, v);
@@ -360,6 +366,7 @@ export class DiffusionTrainer {
 
   /** Bring everything back into the JS objects, and let the next resident step copy it all in again. */
   private release(): void {
+    this.pull('params');
     this.pull('moments');
     this.pull('shadow');
     this.live = { params: false, moments: false, shadow: false };
@@ -416,6 +423,7 @@ export class DiffusionTrainer {
       for (const [name, t] of Object.entries(this.average.shadow)) out[name] = new Tensor(t.data.slice(), t.shape);
       return out;
     }
+    this.pull('params');
     return this.model.stateDict({ copy: true });
   }
 }

@@ -78,7 +78,7 @@ export interface ResidentUpdate {
    * float64 averages and the new parameters, in the same pass.
    */
   adam(h: AdamHyper, emaDecay?: number): void;
-  /** Copy the resident parameters into the network's tensors (the step's one copy out). */
+  /** Copy the resident parameters into the network's tensors (the trainer does when its network is read). */
   copyParamsOut(): void;
   /** Copies of parameter k's resident Adam moments. */
   readMoments(k: number): { m: Float64Array; v: Float64Array };

@@ -217,7 +217,7 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
     expect(step(backend, { ...cfg, generator: generatorConfig('d3pm') })).toBe('the objective has no compiled step');
   });
 
-  it('a resident step leaves the gradients in the backend (no .grad); with the update in JS they are copied out', () => {
+  it('a resident step leaves the gradients in the backend (no .grad) and the parameters until the network is read; with the update in JS the gradients are copied out', () => {
     const { backend } = backends[0]!;
     const data = spins(6, 100, 2);
     const net: NetworkConfig = { n: 6, T: 1000, widths: [8, 16], timeDim: 8, residual: true };
@@ -226,6 +226,13 @@ describe.skipIf(backends.length === 0)('compiled training step = autograd step, 
       tr.step();
       expect(tr.lastStepPath).toBe('compiled, update resident');
       expect(tr.net.parameters().every((p) => p.grad === null)).toBe(true);
+      // The parameters stay in the backend across resident steps: copied into the network when
+      // it is handed out (tr.net), not after every step.
+      const p0 = tr.net.parameters()[0]!, before = Array.from(p0.data);
+      tr.step();
+      expect(Array.from(p0.data)).toEqual(before);
+      expect(tr.net.parameters()[0]).toBe(p0);
+      expect(Array.from(p0.data)).not.toEqual(before);
       tr.residentUpdate = false;
       tr.step();
       expect(tr.lastStepPath).toBe('compiled, update in JS');

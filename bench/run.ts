@@ -199,7 +199,7 @@ function markdown(results: Timed[], rs: Ratio[], sc: Scaling[]): string {
   }
   if (sc.length) {
     lines.push('', `Thread scaling: time on 1 thread / time on 2 (wasm → threads-2), with the controls of the same run; "machine busy" where the control scales less than ${BUSY_SCALING}×.`
-      + ` "÷ GEMM control": spindiff's speed-up divided by the GEMM control's, round by round (median over rounds). "Quiet rounds": spindiff's median speed-up over the rounds where the GEMM control scaled ≥ ${QUIET_SCALING}×.`, '',
+      + ` "÷ GEMM control": spindiff's speed-up divided by the GEMM control's, round by round (median over rounds). "Quiet rounds": the median of spindiff's per-round speed-ups over the rounds where the GEMM control scaled ≥ ${QUIET_SCALING}× (the other columns are ratios of medians).`, '',
       '| bench | shape | spindiff 1→2 | PyTorch 1→2 (this case) | plain-JS control 1→2 | wasm-SIMD control 1→2 | wasm-GEMM control 1→2 | spindiff ÷ GEMM control | quiet rounds: spindiff 1→2 |', '|---|---|---|---|---|---|---|---|---|');
     for (const q of sc) {
       const ours = q.verdict === 'machine busy' ? 'machine busy' : `${interval(q.scaling === null ? null : { scaling: q.scaling, lo: q.lo!, hi: q.hi! })}${q.verdict === 'no control' ? ' (no control)' : ''}`;

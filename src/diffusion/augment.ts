@@ -206,7 +206,7 @@ export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions):
   // exactly what the uninterrupted run drew.
   const streams = runStreams(cfg.seed);
   const trainer = o.resume ?? new DiffusionTrainer(train, o.network, cfg);
-  const evalNet = new NoiseMLP(trainer.net.config, null);
+  const evalNet = new NoiseMLP(trainer.networkConfig, null);
   const curve: CurvePoint[] = o.resumeCurve ? o.resumeCurve.slice() : [];
   const checkpoints: { iteration: number; stateDict: Record<string, Tensor> }[] = [];
   let best = o.resumeBest ?? null;
@@ -336,7 +336,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   throwIfAborted(signal, 'augment');
 
   tt = now();
-  const genNet = NoiseMLP.fromStateDict(run.trainer.net.config, chosen.stateDict); // with the generator's head
+  const genNet = NoiseMLP.fromStateDict(run.trainer.networkConfig, chosen.stateDict); // with the generator's head
   const generated = await generateSpins(genNet, M, streams.generate(), samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) }, trainCfg.generator);
   timings.generate = now() - tt;
 
@@ -360,7 +360,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
     chosenIteration: chosen.iteration,
     losses: run.trainer.losses.slice(),
     timings,
-    networkConfig: run.trainer.net.config,
+    networkConfig: run.trainer.networkConfig,
     trainConfig: trainCfg,
     samplerOptions: samplerOpts,
     stateDict: chosen.stateDict,

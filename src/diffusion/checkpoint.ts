@@ -62,7 +62,7 @@ function checkpointParts(tr: DiffusionTrainer, extra: Record<string, string>): {
     ...extra,
     ...opt.metadata,
     format: CHECKPOINT_FORMAT,
-    network: JSON.stringify(tr.net.config),
+    network: JSON.stringify(tr.networkConfig),
     train: JSON.stringify(tr.cfg),
     iteration: String(tr.iteration),
     ema: tr.ema ? 'true' : 'false',

@@ -179,8 +179,8 @@ export class DiffusionTrainer {
   }
   /**
    * Where the step runs compiled, run its update resident too (trainplan.ts ResidentUpdate:
-   * clipping, Adam and the EMA on the backend's copies, Adam's moments and the EMA's averages kept
-   * there between steps, bit-identical). The gradients then stay in the backend: the network's
+   * clipping, Adam and the EMA on the backend's copies, the parameters, Adam's moments and the
+   * EMA's averages kept there between steps, bit-identical). The gradients then stay in the backend: the network's
    * parameters have no `.grad` after such a step. False: the compiled step copies the gradients
    * out (into `.grad`) and the update runs in JS (clipGradNorm, Adam.step, EMA.update), as
    * before; kept to compare, and for a caller that reads the gradients.
@@ -230,14 +230,20 @@ export class DiffusionTrainer {
   }
 
   /**
-   * The network, its parameters current as of the last step (a resident step's are copied into
-   * it here, not after every step: read them through this getter after stepping); they may be
-   * changed before the next step, which then takes them.
+   * The network, its parameters current as of the last step: a resident step's are copied into it
+   * here, not after every step, so what this returns is current until the next step() (read it
+   * again after stepping). They may be changed before the next step, which then takes them. For
+   * the configuration alone, `networkConfig` copies nothing.
    */
   get net(): NoiseMLP {
     this.pull('params');
     this.live.params = false; // the caller may change them: the next step copies them in
     return this.model;
+  }
+
+  /** The network's configuration (copies nothing back from a resident step, unlike `net`). */
+  get networkConfig(): NetworkConfig {
+    return this.model.config;
   }
 
   /** The optimizer (Adam's moments brought back from the resident step first). */

@@ -25,7 +25,8 @@
  * memory, in net.parameters() order, their gradients after them laid out alike, and Adam's
  * moments and the EMA shadow (float64) likewise, so clipGradNorm, Adam and EMA.update each run as
  * one kernel over the whole region (or a serial loop per parameter for the norm), and a step
- * copies in only the minibatch and copies out only the updated parameters.
+ * copies in only the minibatch; the parameters are copied out when the trainer's network is read
+ * (copyParamsOut), not by every step.
  */
 import { Tensor, fromStorage } from '../tensor/index.js';
 import type { ResidentKernels } from '../tensor/index.js';

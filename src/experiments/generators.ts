@@ -175,7 +175,7 @@ async function trainDiffusionFamily(kind: GeneratorKind, train: SpinData, p: Gen
     if (tr.iteration % 50 === 0) hooks.onProgress?.(tr.iteration, p.iterations, { loss: tr.losses.at(-1)! });
   }
   const seconds = (performance.now() - t0) / 1000;
-  const net = new NoiseMLP(tr.net.config, new Rng(0));
+  const net = new NoiseMLP(tr.networkConfig, new Rng(0));
   net.loadStateDict(tr.samplingStateDict());
   tr.dispose();
   return { net, seconds };

@@ -111,10 +111,15 @@ export interface ThreadsOptions {
 }
 
 /**
- * The default ThreadsOptions.spinMs. Measured gaps between one split job and the next: in a
- * training step (small and paper networks, batch 128) 95–98% are under 0.1 ms and 98% under
- * 0.2 ms; a loop of 512³ GEMMs leaves ~0.15 ms of operand copies between jobs. The few long
- * gaps (the JS gradient clipping and EMA around Adam, several ms) are not worth spinning through.
+ * The default ThreadsOptions.spinMs. Measured gaps between one split job and the next in the
+ * `small` training step (threads-2, batch 128: four jobs a step — forward, backward, the
+ * parameters' gradients, Adam): median 0.11 ms, 28% over 0.2 ms (the minibatch, the loss and the
+ * norm run on the caller between Adam and the next forward), q99 0.65 ms; sampling's are ~2 ms
+ * (drawing the noise, the update). Spinning 1 ms, which covers the step's, was no faster: the
+ * step's speed-up of 1 ms over 0.2 ms, interleaved in one process, was 1.07, 1.11 and 1.03 in
+ * three runs of 14–20 rounds, then 0.99 and 0.97 in two of 30 (and 0.95 in
+ * scripts/thread-scaling.mjs); sampling's 0.96–1.04. A loop of 512³ GEMMs leaves ~0.15 ms of
+ * operand copies between jobs.
  */
 export const SPIN_MS = 0.2;
 

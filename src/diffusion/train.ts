@@ -180,10 +180,10 @@ export class DiffusionTrainer {
   /**
    * Where the step runs compiled, run its update resident too (trainplan.ts ResidentUpdate:
    * clipping, Adam and the EMA on the backend's copies, the parameters, Adam's moments and the
-   * EMA's averages kept there between steps, bit-identical). The gradients then stay in the backend: the network's
-   * parameters have no `.grad` after such a step. False: the compiled step copies the gradients
-   * out (into `.grad`) and the update runs in JS (clipGradNorm, Adam.step, EMA.update), as
-   * before; kept to compare, and for a caller that reads the gradients.
+   * EMA's averages kept there between steps, bit-identical). The gradients then stay in the
+   * backend: the network's parameters have no `.grad` after such a step. False: the compiled
+   * step copies the gradients out (into `.grad`) and the update runs in JS (clipGradNorm,
+   * Adam.step, EMA.update), as before; kept to compare, and for a caller that reads the gradients.
    */
   residentUpdate = true;
   /** Whether the last step's update ran resident. */

@@ -9,19 +9,12 @@
 //   node scripts/simd-pairs.mjs [--rounds 150] [--calls 10]
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './script-args.mjs';
 
 const usage = 'usage: node scripts/simd-pairs.mjs [--rounds N] [--calls N]';
-const fail = (msg) => { console.error(`simd-pairs: ${msg}\n${usage}`); process.exit(2); };
-let o;
-try {
-  o = parseArgs({ options: { rounds: { type: 'string', default: '150' }, calls: { type: 'string', default: '10' } } }).values;
-} catch (e) {
-  fail(e.message);
-}
-for (const name of ['rounds', 'calls']) {
-  if (!(Number.isInteger(Number(o[name])) && Number(o[name]) >= 1)) fail(`--${name} must be an integer ≥ 1, got '${o[name]}'`);
-}
+const { values: o, fail } = scriptArgs('simd-pairs', usage, {
+  rounds: { type: 'string', default: '150' }, calls: { type: 'string', default: '10' },
+}, ['rounds', 'calls']);
 const backends = new URL('../dist/node/backends.js', import.meta.url);
 if (!existsSync(backends)) fail(`no ${backends.pathname} (run npm run build)`);
 

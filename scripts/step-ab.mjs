@@ -16,24 +16,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './script-args.mjs';
 
 const usage = 'usage: node scripts/step-ab.mjs --a BUILD --b BUILD [--preset small|paper] [--config default|bench] [--backend threads|wasm] [--rounds N] [--steps N] [--samples N] [--clock wall|cpu]';
-const fail = (msg) => { console.error(`step-ab: ${msg}\n${usage}`); process.exit(2); };
-let parsed;
-try {
-  parsed = parseArgs({
-    options: {
-      a: { type: 'string' }, b: { type: 'string' }, preset: { type: 'string', default: 'small' },
-      config: { type: 'string', default: 'default' }, backend: { type: 'string', default: 'threads' },
-      rounds: { type: 'string', default: '6' }, steps: { type: 'string' }, samples: { type: 'string', default: '5' },
-      clock: { type: 'string', default: 'wall' }, child: { type: 'string' },
-    },
-  });
-} catch (e) {
-  fail(e.message);
-}
-const o = parsed.values;
+const { values: o, fail } = scriptArgs('step-ab', usage, {
+  a: { type: 'string' }, b: { type: 'string' }, preset: { type: 'string', default: 'small' },
+  config: { type: 'string', default: 'default' }, backend: { type: 'string', default: 'threads' },
+  rounds: { type: 'string', default: '6' }, steps: { type: 'string' }, samples: { type: 'string', default: '5' },
+  clock: { type: 'string', default: 'wall' }, child: { type: 'string' },
+}, ['rounds', 'samples', 'steps']);
 
 if (o.child) {
   // One build, one process: print the median ms per step.
@@ -64,9 +55,6 @@ if (o.child) {
 if (!o.a || !o.b) fail('--a and --b are required');
 if (!['small', 'paper'].includes(o.preset) || !['default', 'bench'].includes(o.config) || !['threads', 'wasm'].includes(o.backend) || !['wall', 'cpu'].includes(o.clock)) {
   fail('--preset small|paper, --config default|bench, --backend threads|wasm, --clock wall|cpu');
-}
-for (const name of ['rounds', 'samples', 'steps']) {
-  if (o[name] !== undefined && !(Number.isInteger(Number(o[name])) && Number(o[name]) >= 1)) fail(`--${name} must be an integer ≥ 1, got '${o[name]}'`);
 }
 for (const name of ['a', 'b']) {
   if (!existsSync(resolve(o[name], 'dist/node/index.js'))) fail(`--${name} ${o[name]}: no dist/node/index.js there (run npm run build in that checkout)`);

@@ -9,25 +9,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './script-args.mjs';
 
 const usage = 'usage: node scripts/step-phases.mjs [--preset small|paper] [--backend threads|wasm] [--steps N] [--batch N]';
-const fail = (msg) => { console.error(`step-phases: ${msg}\n${usage}`); process.exit(2); };
-let o;
-try {
-  o = parseArgs({
-    options: {
-      preset: { type: 'string', default: 'small' }, backend: { type: 'string', default: 'threads' },
-      steps: { type: 'string', default: '400' }, batch: { type: 'string', default: '128' },
-    },
-  }).values;
-} catch (e) {
-  fail(e.message);
-}
+const { values: o, fail } = scriptArgs('step-phases', usage, {
+  preset: { type: 'string', default: 'small' }, backend: { type: 'string', default: 'threads' },
+  steps: { type: 'string', default: '400' }, batch: { type: 'string', default: '128' },
+}, ['steps', 'batch']);
 if (!['small', 'paper'].includes(o.preset) || !['threads', 'wasm'].includes(o.backend)) fail('--preset small|paper, --backend threads|wasm');
-for (const name of ['steps', 'batch']) {
-  if (!(Number.isInteger(Number(o[name])) && Number(o[name]) >= 1)) fail(`--${name} must be an integer ≥ 1, got '${o[name]}'`);
-}
 const distDir = resolve(fileURLToPath(new URL('..', import.meta.url)), 'dist/node');
 if (!existsSync(resolve(distDir, 'index.js'))) fail(`no ${distDir}/index.js (run npm run build)`);
 const dist = pathToFileURL(distDir).href;
@@ -41,7 +30,7 @@ backend.resident = () => {
   const rk = resident();
   if (!rk) return rk;
   const w = { ...rk };
-  for (const k of ['sumSq', 'sumSqAny', 'scale', 'adam', 'ema']) {
+  for (const k of ['sumSq', 'sumSqAny', 'scale', 'adam']) {
     w[k] = (...a) => { const t0 = performance.now(); const r = rk[k](...a); add(k, performance.now() - t0); return r; };
   }
   // The trainer compiles its programs in this order: forward, backward, parameter gradients.

@@ -67,7 +67,6 @@ export function setEnumerateWalk(f: EnumerateWalkFactory | null): void {
   enumerateWalk = f;
 }
 
-
 /**
  * Exact log Z, moments, entropy and energy statistics by enumeration.
  * Cost ~ 2^n × (n/2) simple operations; n = 20 takes well under a second, n = 24 seconds.

@@ -1,5 +1,6 @@
-// Bundles each worker module (the threads backend's, src/tensor/backend/threads-worker.ts, and
-// parallel inference's, src/ising/infer/parallel-worker.ts) into one ES module text and writes
+// Bundles each worker module (the threads backend's, src/tensor/backend/threads-worker.ts,
+// parallel inference's, src/ising/infer/parallel-worker.ts, and sharded sampling's,
+// src/diffusion/shard-worker.ts) into one ES module text and writes
 // it, as a string constant, next to it (…-source.ts) — the form in which a worker can be started
 // from any bundle (data: URL in Node, Blob URL in browsers). The generated files are build outputs
 // (git-ignored): `npm run build` and `npm test` write them first; run `node scripts/build-worker.mjs`
@@ -15,6 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKERS = [
   { dir: 'src/tensor/backend', module: 'threads-worker', entry: 'runWorker' },
   { dir: 'src/ising/infer', module: 'parallel-worker', entry: 'runInferWorker' },
+  { dir: 'src/diffusion', module: 'shard-worker', entry: 'runShardWorker' },
 ].map((w) => ({ ...w, file: join(root, w.dir, `${w.module}-source.ts`) }));
 
 /** The bundled worker, as ES module text. */

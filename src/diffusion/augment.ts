@@ -42,6 +42,15 @@ export interface SamplerOptions {
 /** The CPU defaults, chosen by measurement (README, diffusion section). */
 export const DEFAULT_SAMPLER: SamplerOptions = { sampler: 'ddim', steps: 100, eta: 1, batch: 1000 };
 
+/**
+ * Sampling run elsewhere with the same numbers as sampleLoop here (SamplePool: row shards on
+ * worker threads). `sample` returns sampleLoop's rows and advances rng as sampleLoop would, or
+ * null where it cannot (the caller then samples on its own thread).
+ */
+export interface OffThreadSampling {
+  sample(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks?: LoopHooks): Promise<Float32Array | null>;
+}
+
 /** Pipeline defaults (README, diffusion section, gives the measurements behind them). */
 export const AUGMENT_DEFAULTS = { samples: 20000, stop: 'energy-variance', evalSamples: 1000, evalFraction: 0.1, minFraction: 0.5 } as const;
 
@@ -76,6 +85,8 @@ export interface AugmentOptions extends LoopHooks<AugmentProgressFn> {
   backend?: Backend;
   /** Keep the sampling weights of every evaluated checkpoint (for studies of the stop rule). */
   keepCheckpoints?: boolean;
+  /** Run the evaluations' and the generation's sampling here (e.g. `await SamplePool.start()`): the same numbers, faster. */
+  sampling?: OffThreadSampling;
 }
 
 export interface CurvePoint {
@@ -129,13 +140,14 @@ export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: 
  * Generate m spin configurations from sampling weights (async: yields between steps). A discrete
  * `generator` (masked, d3pm) runs its own sampler with `steps` reverse steps (all T with sampler 'ddpm').
  */
-export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: LoopHooks = {}, generator?: GeneratorConfig): Promise<SpinData> {
+export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: LoopHooks & { sampling?: OffThreadSampling } = {}, generator?: GeneratorConfig): Promise<SpinData> {
   if (generator && generator.kind !== 'ddpm') {
     const steps = s.sampler === 'ddpm' ? net.config.T : s.steps;
     return (await runStepLoopAsync(discreteSampleLoop(net, generator, m, rng, { steps, batch: s.batch, onProgress: hooks.onProgress }), hooks.signal)).data;
   }
-  const sched = makeSchedule({ T: net.config.T });
-  const x = await sampleLoop(makePredictor(net), sched, { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal });
+  const { sampling, ...loopHooks } = hooks;
+  const x = (await sampling?.sample(net, m, rng, s, loopHooks))
+    ?? (await sampleLoop(makePredictor(net), makeSchedule({ T: net.config.T }), { n: net.config.n, m, rng, sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch, onProgress: hooks.onProgress, signal: hooks.signal }));
   // NaN would threshold to +1 and pass as data: refuse instead.
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i]!)) throw new DataError(`sampling produced a non-finite value (${x[i]} in sample ${Math.floor(i / net.config.n) + 1}): the network's outputs overflow; the model is unusable (retrain with a smaller learning rate or gradient clipping)`);
@@ -166,6 +178,8 @@ export interface TrainDiffusionOptions extends LoopHooks {
   onCheckpoint?: (s: TrainState) => void;
   keepCheckpoints?: boolean;
   onEvaluate?: (p: CurvePoint, d: StopDecision) => void;
+  /** Where the evaluations sample (AugmentOptions.sampling). */
+  sampling?: OffThreadSampling;
 }
 
 /** What a training run has at a checkpoint, and at its end. */
@@ -223,7 +237,7 @@ export async function trainDiffusion(train: SpinData, o: TrainDiffusionOptions):
     evalNet.loadStateDict(sd);
     let gen: SpinData;
     try {
-      gen = await generateSpins(evalNet, evalSamples, streams.eval(it), samplerOpts, { signal: o.signal }, cfg.generator);
+      gen = await generateSpins(evalNet, evalSamples, streams.eval(it), samplerOpts, { signal: o.signal, sampling: o.sampling }, cfg.generator);
     } catch (e) {
       evalSeconds += now() - te;
       if (o.signal?.aborted) return 'aborted';
@@ -325,7 +339,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   await host.tick();
   const run = await trainDiffusion(train, {
     network: netCfg, train: trainCfg, sampler: samplerOpts, stop: opts.stop, stopRule: opts.stopRule, minFraction: opts.minFraction,
-    evalEvery: opts.evalEvery, evalSamples: opts.evalSamples, test, thetaTrain, keepCheckpoints: opts.keepCheckpoints, signal,
+    evalEvery: opts.evalEvery, evalSamples: opts.evalSamples, test, thetaTrain, keepCheckpoints: opts.keepCheckpoints, signal, sampling: opts.sampling,
     onProgress: (d, t, info) => progress?.('train', d, t, info),
     onEvaluate: (p) => progress?.('evaluate', 1, 1, { iteration: p.iteration, ratio: p.ratio }),
   });
@@ -337,7 +351,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
 
   tt = now();
   const genNet = NoiseMLP.fromStateDict(run.trainer.networkConfig, chosen.stateDict); // with the generator's head
-  const generated = await generateSpins(genNet, M, streams.generate(), samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t) }, trainCfg.generator);
+  const generated = await generateSpins(genNet, M, streams.generate(), samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t), sampling: opts.sampling }, trainCfg.generator);
   timings.generate = now() - tt;
 
   tt = now();

@@ -7,7 +7,8 @@
  * Langevin corrector after it. The network hides behind `EpsPredictor`, so every update formula
  * is tested against closed forms with an exact ε̂. Every row of a batch shares one step t.
  */
-import type { Rng } from '../random/index.js';
+import { Rng } from '../random/index.js';
+import { UsageError } from '../util/errors.js';
 import type { Storage } from '../tensor/index.js';
 import type { Schedule } from './schedule.js';
 import { Yielder } from '../util/abort.js';
@@ -81,6 +82,47 @@ export interface SampleLoopOptions extends LoopHooks {
   batch?: number;
   /** Filled with the cost: network calls, rows evaluated, corrector coordinates clipped. */
   stats?: SampleStats;
+  /**
+   * Compute only shard `index` of `count` of every batch's rows (shardRows) and return those rows,
+   * batch after batch: each gets exactly the numbers of the whole run, because the other shards'
+   * normals are skipped, not drawn (Rng.skipNormals). Built-in samplers only, without guidance
+   * or corrector. SamplePool (shards.ts) runs the shards on workers.
+   */
+  shard?: { index: number; count: number };
+}
+
+/** Rows [r0, r1) of a batch of B rows that shard `index` of `count` takes: contiguous, near-equal. */
+export function shardRows(B: number, index: number, count: number): [number, number] {
+  return [Math.floor((index * B) / count), Math.floor(((index + 1) * B) / count)];
+}
+
+/**
+ * The normals of one row shard: a draw of a whole batch's B·n values takes this shard's rows'
+ * values and skips the rest's, so the shard's rows get what the whole batch would give them. Only
+ * fillNormal of the shard's rows is allowed (a built-in sampler's only draw); anything else throws.
+ */
+class ShardNormals extends Rng {
+  batch = 0;
+  constructor(private readonly src: Rng, private readonly n: number, private readonly index: number, private readonly count: number) {
+    super(1);
+  }
+
+  override fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, std = 1): T {
+    const [r0, r1] = shardRows(this.batch, this.index, this.count);
+    if (out.length !== (r1 - r0) * this.n) throw new Error(`row shard: a draw of ${out.length} normals, not the shard's ${(r1 - r0) * this.n}`);
+    this.src.skipNormals(r0 * this.n);
+    this.src.fillNormal(out, mean, std);
+    this.src.skipNormals((this.batch - r1) * this.n);
+    return out;
+  }
+
+  override nextU32(): number {
+    throw new Error('row shard: only whole-batch normal draws can be split by rows');
+  }
+
+  override normal(): number {
+    return this.nextU32();
+  }
 }
 
 /** Cost counters of one sampleLoop run (network rows do not include guidance gradients). */
@@ -271,19 +313,37 @@ export async function sampleLoop(predict: EpsPredictor, sched: Schedule, o: Samp
   if (c?.bound !== undefined && !(c.bound > 0)) throw new Error(`corrector bound must be > 0, got ${c.bound}`);
   const st = o.stats ?? newSampleStats();
   const y = new Yielder(o.signal, 40, 'sampling');
-  const out = new Float32Array(m * n);
+  const shard = o.shard ?? null;
+  if (shard) {
+    if (!(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) throw new UsageError(`sampleLoop: shard ${shard.index} of ${shard.count} does not exist`);
+    if (typeof o.sampler === 'object' || o.guidance || c) throw new UsageError('sampleLoop: a row shard needs a built-in sampler, without guidance or corrector');
+  }
+  const normals = shard ? new ShardNormals(rng, n, shard.index, shard.count) : rng;
+  const rowsOf = (B: number): [number, number] => (shard ? shardRows(B, shard.index, shard.count) : [0, B]);
+  let outRows = 0;
+  for (let start = 0; start < m; start += batch) {
+    const [r0, r1] = rowsOf(Math.min(batch, m - start));
+    outRows += r1 - r0;
+  }
+  const out = new Float32Array(outRows * n);
   const totalWork = Math.ceil(m / batch) * nSteps;
   let work = 0;
+  let row = 0;
   for (let start = 0; start < m; start += batch) {
-    const B = Math.min(batch, m - start);
-    const x = out.subarray(start * n, (start + B) * n);
-    rng.fillNormal(x);
+    const whole = Math.min(batch, m - start);
+    const [r0, r1] = rowsOf(whole);
+    if (normals instanceof ShardNormals) normals.batch = whole;
+    const B = r1 - r0;
+    const x = out.subarray(row * n, (row + B) * n);
+    row += B;
+    normals.fillNormal(x);
     for (let k = nSteps - 1; k >= 0; k--) {
       await y.tick();
       const t = taus[k]!;
-      const raw = predict(x, t, B);
+      // An empty shard (a batch of fewer rows than shards) still draws, to skip the batch's normals.
+      const raw = B > 0 ? predict(x, t, B) : x;
       if (raw.length !== x.length) throw new Error(`noise predictor returned ${raw.length} values for ${x.length}`);
-      st.calls++;
+      st.calls += B > 0 ? 1 : 0;
       st.rows += B;
       let eps: ArrayLike<number> = raw;
       if (o.guidance) {
@@ -291,10 +351,10 @@ export async function sampleLoop(predict: EpsPredictor, sched: Schedule, o: Samp
         o.guidance.apply(x, e, t, B);
         eps = e;
       }
-      sampler.step(x, eps, k, rng);
+      sampler.step(x, eps, k, normals);
       if (c && k > 0 && (c.tMax === undefined || taus[k - 1]! <= c.tMax)) correct(predict, sched, x, taus[k - 1]!, n, B, c, o.guidance, rng, st);
       work++;
-      o.onProgress?.(Math.min(m, start + Math.round((B * (nSteps - k)) / nSteps)), m, { step: work, steps: totalWork });
+      o.onProgress?.(Math.min(m, start + Math.round((whole * (nSteps - k)) / nSteps)), m, { step: work, steps: totalWork });
     }
   }
   return out;

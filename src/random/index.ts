@@ -1,1 +1,2 @@
 export { Rng, rng } from './rng.js';
+export type { RngSnapshot } from './rng.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeSchedule } from '../../src/diffusion/schedule.js';
-import { ddimTimesteps, sampleLoop, thresholdSpins } from '../../src/diffusion/samplers.js';
+import { ddimTimesteps, sampleLoop, shardRows, thresholdSpins } from '../../src/diffusion/samplers.js';
 import type { EpsPredictor } from '../../src/diffusion/samplers.js';
 import { Rng } from '../../src/random/index.js';
 import { AbortError } from '../../src/util/errors.js';
@@ -131,5 +131,50 @@ describe('samplers on a Gaussian data distribution with the exact ε-predictor',
     const b = await sampleLoop(predict, sched, { n: 2, m: 10, rng: new Rng(3), sampler: 'ddim', steps: 20, eta: 1 });
     expect(Array.from(a)).toEqual(Array.from(b));
     await expect(sampleLoop(predict, sched, { n: 2, m: 10, rng: new Rng(3), signal: { aborted: true } })).rejects.toThrow(AbortError);
+  });
+
+  it('row shards give each row of every batch exactly the whole run\'s numbers, and leave the generator where it leaves it', async () => {
+    // Odd row lengths and counts: a batch's draw then ends inside a Box–Muller pair (a spare crosses draws).
+    const n3 = gaussianEps([0.5, -1, 0.2], [0.3, 0.5, 1], sched.alphaBar);
+    const cases = [
+      { sampler: 'ddim' as const, steps: 7, eta: 1, m: 23, batch: 5, count: 3 },
+      { sampler: 'ddim' as const, steps: 7, eta: 0.5, m: 9, batch: 9, count: 2 },
+      { sampler: 'ddpm' as const, steps: 0, eta: 0, m: 5, batch: 2, count: 3 }, // batches of 2 rows, 3 shards: an empty shard
+    ];
+    for (const { count, ...c } of cases) {
+      const whole = new Rng(11);
+      const want = await sampleLoop(n3, sched, { n: 3, rng: whole, ...c });
+      const ends: string[] = [];
+      const parts: Float32Array[] = [];
+      for (let index = 0; index < count; index++) {
+        const r = new Rng(11);
+        parts.push(await sampleLoop(n3, sched, { n: 3, rng: r, ...c, shard: { index, count } }));
+        ends.push(JSON.stringify(r.snapshot()));
+      }
+      const got = new Float32Array(c.m * 3);
+      const at = parts.map(() => 0);
+      for (let start = 0; start < c.m; start += c.batch) {
+        const B = Math.min(c.batch, c.m - start);
+        for (let j = 0; j < count; j++) {
+          const [r0, r1] = shardRows(B, j, count);
+          got.set(parts[j]!.subarray(at[j]!, at[j]! + (r1 - r0) * 3), (start + r0) * 3);
+          at[j]! += (r1 - r0) * 3;
+        }
+      }
+      expect(at).toEqual(parts.map((p) => p.length));
+      expect(Array.from(got, (v, i) => Object.is(v, want[i])).every(Boolean)).toBe(true);
+      expect(ends).toEqual(new Array(count).fill(JSON.stringify(whole.snapshot())));
+    }
+  });
+
+  it('refuses a shard that does not exist, and shards with guidance, a corrector or a custom sampler', async () => {
+    const base = { n: 2, m: 4, rng: new Rng(1), steps: 3 };
+    await expect(sampleLoop(predict, sched, { ...base, shard: { index: 2, count: 2 } })).rejects.toThrow(/shard 2 of 2 does not exist/);
+    await expect(sampleLoop(predict, sched, { ...base, shard: { index: 0, count: 0 } })).rejects.toThrow(/does not exist/);
+    const refuse = /built-in sampler, without guidance or corrector/;
+    await expect(sampleLoop(predict, sched, { ...base, shard: { index: 0, count: 2 }, corrector: { steps: 1 } })).rejects.toThrow(refuse);
+    await expect(sampleLoop(predict, sched, { ...base, shard: { index: 0, count: 2 }, guidance: { name: 'g', apply: () => {} } })).rejects.toThrow(refuse);
+    const custom = { name: 'c', timesteps: Int32Array.of(0, 1), step: () => {} };
+    await expect(sampleLoop(predict, sched, { ...base, shard: { index: 0, count: 2 }, sampler: custom })).rejects.toThrow(refuse);
   });
 });

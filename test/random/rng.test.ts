@@ -107,6 +107,46 @@ describe('Rng', () => {
     expect(b.nextU32()).toBe(a.nextU32());
   });
 
+  it('skipNormals(k) leaves the state and spare normal that fillNormal of k values leaves', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.nat(3), fc.nat(41), (seed, before, k) => {
+      const a = new Rng(seed), b = new Rng(seed);
+      for (let i = 0; i < before; i++) { a.normal(); b.normal(); } // odd: a spare normal is pending
+      a.fillNormal(new Float64Array(k));
+      b.skipNormals(k);
+      expect(b.snapshot()).toEqual(a.snapshot());
+      expect([b.normal(), b.normal(), b.nextU32()]).toEqual([a.normal(), a.normal(), a.nextU32()]);
+    }));
+  });
+
+  it('skipNormals skips a u of 0 as fillNormal redraws it, and refuses a bad count', () => {
+    for (const k of [1, 2, 5]) {
+      const a = new Rng(new Uint32Array([5, 0, 5, 9])), b = new Rng(new Uint32Array([5, 0, 5, 9]));
+      a.fillNormal(new Float64Array(k));
+      b.skipNormals(k);
+      expect(b.snapshot()).toEqual(a.snapshot());
+    }
+    // Without the redraw the skip would end two draws early.
+    const plain = new Rng(new Uint32Array([5, 0, 5, 9]));
+    for (let i = 0; i < 4; i++) plain.nextU32();
+    const skipped = new Rng(new Uint32Array([5, 0, 5, 9]));
+    skipped.skipNormals(2);
+    expect(skipped.snapshot().state).not.toEqual(plain.snapshot().state);
+    for (const bad of [-1, 1.5, NaN]) expect(() => new Rng(1).skipNormals(bad)).toThrow(/skipNormals: count/);
+  });
+
+  it('snapshot and restore carry the state and the spare normal; restore refuses what is not a state', () => {
+    const a = new Rng(8); a.normal();
+    const s = a.snapshot();
+    const b = Rng.fromSnapshot(s), c = new Rng(99);
+    c.restore(s);
+    const want = [a.normal(), a.normal(), a.uniform()];
+    expect([b.normal(), b.normal(), b.uniform()]).toEqual(want);
+    expect([c.normal(), c.normal(), c.uniform()]).toEqual(want);
+    expect(() => c.restore({ state: new Uint32Array(3), spare: null })).toThrow(/4 words/);
+    expect(() => c.restore({ state: new Uint32Array(4), spare: null })).toThrow(/all-zero/);
+    expect(() => c.restore({ state: Uint32Array.of(1, 2, 3, 4), spare: NaN })).toThrow(/spare normal/);
+  });
+
   it('clone continues identically', () => {
     const a = new Rng(3); a.normal();
     const b = a.clone();

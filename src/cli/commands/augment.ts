@@ -24,7 +24,7 @@ import type { AugmentResult, AugmentStage } from '../../diffusion/augment.js';
 import type { PresetName } from '../../diffusion/network.js';
 import { chart, windowMeans } from '../../plot/index.js';
 import { bar, modelOptions, networkFromArgs, samplerFromArgs, trainFromArgs } from './train.js';
-import { checkExactMle, checkFiles, checkSampleCount, chooseBackend, loadData, pathOf, writeParams, writeSpins } from './common.js';
+import { checkExactMle, checkFiles, checkSampleCount, chooseBackend, loadData, pathOf, samplePoolFor, writeParams, writeSpins } from './common.js';
 
 export function writeReport(dir: string, r: AugmentResult, extra: { method: string; truth?: IsingParams; command: string; comparisons?: Comparison[] }, shown = dir): void {
   try {
@@ -124,6 +124,7 @@ const command: Command = {
     const net = networkFromArgs(a, data.n);
     const backend = await chooseBackend(a, ctx);
     const bars: Partial<Record<AugmentStage, ReturnType<typeof bar>>> = {};
+    const sampling = await samplePoolFor(backend);
     const res = await augment(data, {
       test, samples: a['samples'] as number, preset: a['preset'] as PresetName, network: net, train: trainFromArgs(a), sampler: samplerFromArgs(a),
       stop: a['stop'] as 'energy-variance' | 'none', stopRule: { patience: a['patience'] as number }, minFraction: a['minFraction'] as number,
@@ -136,14 +137,14 @@ const command: Command = {
         p.end();
         return r;
       },
-      signal: ctx.signal, backend,
+      signal: ctx.signal, backend, ...(sampling ? { sampling } : {}),
       onProgress: (stage, done, total, info) => {
         if (stage !== 'train' && stage !== 'generate') return;
         const b = (bars[stage] ??= bar(ctx, a, stage));
         b.onProgress(done, total, info);
         if (done >= total) b.end();
       },
-    });
+    }).finally(() => sampling?.close());
     for (const b of Object.values(bars)) b.end();
     const bad = firstNonFinite(res.params) ?? firstNonFinite(res.observedParams);
     if (bad !== null) throw new Error(`${method}: the fitted parameters are not finite (${bad}); nothing written`);

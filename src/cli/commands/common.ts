@@ -16,6 +16,8 @@ import { UsageError } from '../args.js';
 import type { OptionSpec, ParsedArgs } from '../args.js';
 import { getBackend, setBackend } from '../../tensor/index.js';
 import type { Backend } from '../../tensor/index.js';
+import type { ThreadsBackend } from '../../tensor/backend/threads.js';
+import type { SamplePool } from '../../diffusion/shards.js';
 
 /**
  * --backend: auto = threads on a machine with several cores, else wasm, where the engine has
@@ -46,6 +48,17 @@ export async function chooseBackend(a: ParsedArgs, ctx: CliContext): Promise<Bac
   const count = (a['threads'] as number | undefined) ?? availableParallelism();
   const threads = want === 'threads' || (want === 'auto' && count > 1);
   return loadBackend(threads ? 'threads' : 'wasm', { threads: count });
+}
+
+/**
+ * Workers for row-sharded sampling (SamplePool), one per thread of a threads backend of two or
+ * more threads; null on other backends (their sampling stays on the calling thread).
+ */
+export async function samplePoolFor(be: Backend): Promise<SamplePool | null> {
+  const threads = (be as Partial<ThreadsBackend>).threads;
+  if (!(be.name.startsWith('threads-') && threads !== undefined && threads >= 2)) return null;
+  const { SamplePool } = await import('../../diffusion/shards.js');
+  return SamplePool.start(threads);
 }
 
 /** Run fn on the backend chosen by --backend, restoring the previous one afterwards. */

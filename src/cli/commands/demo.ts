@@ -14,9 +14,9 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { runDemo, type DemoOptions } from '../../experiments/demo.js';
 import { AUGMENT_DEFAULTS, DEFAULT_SAMPLER } from '../../diffusion/augment.js';
 import { DEFAULT_TRAIN } from '../../diffusion/train.js';
-import { setBackend } from '../../tensor/backend/registry.js';
+import { getBackend, setBackend } from '../../tensor/backend/registry.js';
 import { InferPool, poolFitRunner } from '../../ising/infer/parallel.js';
-import { BACKEND_OPTION, THREADS_OPTION, checkExactMle, chooseBackend, progressMode } from './common.js';
+import { BACKEND_OPTION, THREADS_OPTION, checkExactMle, chooseBackend, progressMode, samplePoolFor } from './common.js';
 
 
 /**
@@ -88,13 +88,16 @@ const command: Command = {
     // fits after generation are independent and run side by side (the same numbers as serially).
     const fitThreads = (a['threads'] as number | undefined) ?? availableParallelism();
     const pool = fitThreads > 1 ? await InferPool.start(fitThreads) : null;
+    // The sampling (evaluations and generation) on row shards, one worker per thread, where the
+    // backend splits over threads: the same numbers, ~1.2× faster than splitting each network call.
+    const sampling = await samplePoolFor(getBackend());
     const result = await runDemo({
       n: a['n'] as number,
       g: a['g'] as number,
       M: a['M'] as number,
       seed: a['seed'] as number,
       samples,
-      augment: augmentOpts,
+      augment: { ...augmentOpts, ...(sampling ? { sampling } : {}) },
       compare,
       ...(pool ? { fits: poolFitRunner(pool) } : {}),
       signal: ctx.signal,
@@ -114,7 +117,7 @@ const command: Command = {
         bar!.tick(done - last, info?.['loss'] !== undefined ? `loss ${info['loss'].toFixed(4)}` : undefined);
         last = done;
       },
-    }).finally(() => pool?.close());
+    }).finally(() => { pool?.close(); sampling?.close(); });
     (bar as Progress | null)?.end();
     if (ctx.signal.aborted) {
       ctx.stderr('spindiff demo: interrupted; no report written\n');

@@ -3,6 +3,7 @@ import type { Command } from '../context.js';
 import { readBytes } from '../../io/files.js';
 import { UsageError } from '../args.js';
 import { Rng } from '../../random/index.js';
+import { getBackend } from '../../tensor/index.js';
 import { loadSamplingNetwork } from '../../diffusion/checkpoint.js';
 import { sampleDiffusion, DEFAULT_SAMPLER } from '../../diffusion/augment.js';
 import { TAIL_SAMPLERS, sampleTails } from '../../diffusion/guidance-sampling.js';
@@ -16,7 +17,7 @@ import type { IsingParams, SpinData } from '../../ising/index.js';
 import type { CliContext } from '../context.js';
 import { bar } from './train.js';
 import { at } from '../../util/checked.js';
-import { BACKEND_OPTION, THREADS_OPTION, checkFiles, checkSampleCount, loadData, loadParams, onBackend, pathOf, writeSpins } from './common.js';
+import { BACKEND_OPTION, THREADS_OPTION, checkFiles, checkSampleCount, loadData, loadParams, onBackend, pathOf, samplePoolFor, writeSpins } from './common.js';
 
 const command: Command = {
   spec: {
@@ -75,7 +76,15 @@ const command: Command = {
     let extra: Record<string, number | string> = {};
     if (kind === 'none') {
       for (const k of ['scale', 'params', 'trainData', 'correctorSteps', 'delta', 'bound', 'tMax', 'pool']) if (a[k] !== undefined) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --guidance`);
-      data = await onBackend(a, ctx, async () => sampleDiffusion(net, m, new Rng(a['seed'] as number), s, { onProgress: (d, t) => b.onProgress(d, t), signal: ctx.signal }, info.generator));
+      data = await onBackend(a, ctx, async () => {
+        // Row shards on one worker per thread where the backend has several (the same numbers).
+        const sampling = info.generator.kind === 'ddpm' ? await samplePoolFor(getBackend()) : null;
+        try {
+          return await sampleDiffusion(net, m, new Rng(a['seed'] as number), s, { onProgress: (d, t) => b.onProgress(d, t), signal: ctx.signal, ...(sampling ? { sampling } : {}) }, info.generator);
+        } finally {
+          sampling?.close();
+        }
+      });
     } else {
       if (info.generator.kind !== 'ddpm') throw new UsageError(`--guidance needs an analog-bits (ddpm) model; ${file} is a ${info.generator.kind} model`);
       const o = tailOptions(a, ctx, kind, net, s);

@@ -1,0 +1,95 @@
+// SamplePool: row shards of the reverse process on worker threads give sampleLoop's rows bit for
+// bit (and leave the generator where sampleLoop leaves it); where they could not, it declines.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SamplePool } from '../../src/diffusion/shards.js';
+import { generateSpins } from '../../src/diffusion/augment.js';
+import type { SamplerOptions } from '../../src/diffusion/augment.js';
+import { NoiseMLP, presetConfig } from '../../src/diffusion/network.js';
+import { makePredictor } from '../../src/diffusion/train.js';
+import { makeSchedule } from '../../src/diffusion/schedule.js';
+import { sampleLoop } from '../../src/diffusion/samplers.js';
+import { Rng } from '../../src/random/index.js';
+import { getBackend, setBackend } from '../../src/tensor/index.js';
+import type { Backend } from '../../src/tensor/index.js';
+import { jsBackend } from '../../src/tensor/backend/js.js';
+import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
+import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
+import { AbortError } from '../../src/util/errors.js';
+
+const simd = wasmSimdSupported();
+const net = new NoiseMLP({ ...presetConfig('tiny', 5), widths: [16, 24], timeDim: 8 }, new Rng(4));
+const S: SamplerOptions = { sampler: 'ddim', steps: 6, eta: 1, batch: 7 };
+
+async function here(m: number, rng: Rng, s = S): Promise<Float32Array> {
+  return sampleLoop(makePredictor(net), makeSchedule({ T: net.config.T }), { n: 5, m, rng, ...s });
+}
+const sameBits = (a: Float32Array, b: Float32Array): boolean => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+describe.skipIf(!simd)('SamplePool', () => {
+  let pool: SamplePool;
+  let wasm: Backend;
+  const before = getBackend();
+  beforeAll(async () => {
+    wasm = await loadWasmBackend();
+    pool = await SamplePool.start(2);
+  });
+  afterAll(() => {
+    pool.close();
+    setBackend(before);
+  });
+
+  it('gives sampleLoop\'s rows bit for bit on the wasm and threads backends, and advances the generator as it does', async () => {
+    const threads = await loadThreadsBackend({ threads: 2 });
+    try {
+      for (const be of [wasm, threads]) {
+        setBackend(be);
+        for (const [m, s] of [[17, S], [3, { ...S, batch: 1 }], [9, { ...S, sampler: 'ddpm' as const, eta: 0 }]] as const) {
+          const a = new Rng(21), b = new Rng(21);
+          a.normal(); b.normal(); // a spare normal pending at the start
+          const want = await here(m, a, s);
+          const got = await pool.sample(net, m, b, s);
+          expect(got).not.toBeNull();
+          expect(sameBits(got!, want)).toBe(true);
+          expect(b.snapshot()).toEqual(a.snapshot());
+        }
+      }
+    } finally {
+      await threads.terminate();
+    }
+  }, 60_000);
+
+  it('generateSpins with the pool gives the spins it gives without, and reports progress to the end', async () => {
+    setBackend(wasm);
+    const seen: number[] = [];
+    const want = await generateSpins(net, 20, new Rng(5), S);
+    const got = await generateSpins(net, 20, new Rng(5), S, { sampling: pool, onProgress: (d) => seen.push(d) });
+    expect(got).toEqual(want);
+    expect(seen.at(-1)).toBe(20);
+    expect(seen.every((v, i) => i === 0 || v >= seen[i - 1]!)).toBe(true);
+  });
+
+  it('declines (null) on the js backend, and where its check finds other bits than this thread\'s', async () => {
+    setBackend(jsBackend);
+    expect(await pool.sample(net, 4, new Rng(1), S)).toBeNull();
+    // The js kernels under the wasm backend's name: the one-time check compares and declines.
+    setBackend({ ...jsBackend, name: 'wasm' });
+    const rng = new Rng(1);
+    const s0 = rng.snapshot();
+    expect(await pool.sample(net, 4, rng, S)).toBeNull();
+    expect(rng.snapshot()).toEqual(s0); // a declined call draws nothing
+  });
+
+  it('stops on abort (AbortError) and samples again afterwards; a closed pool rejects', async () => {
+    setBackend(wasm);
+    const signal = { aborted: false };
+    const big = { ...S, steps: 400, batch: 64 };
+    const run = pool.sample(net, 256, new Rng(2), big, { signal, onProgress: () => { signal.aborted = true; } });
+    await expect(run).rejects.toThrow(AbortError);
+    const again = await pool.sample(net, 6, new Rng(3), S);
+    expect(sameBits(again!, await here(6, new Rng(3)))).toBe(true);
+    const other = await SamplePool.start(2);
+    other.close();
+    await expect(other.sample(net, 4, new Rng(1), S)).rejects.toThrow(/closed/);
+    await expect(SamplePool.start(1)).rejects.toThrow(/workers must be an integer ≥ 2/);
+  }, 60_000);
+});

@@ -5,13 +5,16 @@
 // two cores; paired with the wasm rows in the bench's thread-scaling table).
 import type { BenchCase, BenchOptions } from './types.js';
 import { Rng } from '../src/random/index.js';
-import { withBackend, getBackend } from '../src/tensor/index.js';
+import { withBackend, getBackend, setBackend } from '../src/tensor/index.js';
 import type { Backend } from '../src/tensor/index.js';
 import { loadWasmBackend, wasmSimdSupported } from '../src/tensor/backend/wasm/index.js';
 import { enableRelaxedSimd } from '../src/tensor/backend/wasm/node-flags.js';
 import { loadThreadsBackend } from '../src/tensor/backend/threads.js';
 import { DEFAULT_TRAIN, DiffusionTrainer, makePredictor } from '../src/diffusion/train.js';
-import { presetConfig } from '../src/diffusion/network.js';
+import { NoiseMLP, presetConfig } from '../src/diffusion/network.js';
+import { generateSpins } from '../src/diffusion/augment.js';
+import type { SamplerOptions } from '../src/diffusion/augment.js';
+import { SamplePool } from '../src/diffusion/shards.js';
 import type { PresetName } from '../src/diffusion/network.js';
 import type { SpinData } from '../src/ising/index.js';
 import { checkStepPath } from './peers/spindiff-network.bench.js';
@@ -77,5 +80,49 @@ export default async function cases(o: BenchOptions): Promise<BenchCase[]> {
       });
     }
   }
+  out.push(...(await samplingRuns(o, backends)));
   return out;
+}
+
+/**
+ * Whole sampling runs (generateSpins: network calls, noise and updates): the threads backend
+ * splitting each network call, against SamplePool's row shards on two workers (the same spins,
+ * checked), and the wasm backend on one thread: shards ÷ threads is what the pool gains.
+ */
+async function samplingRuns(o: BenchOptions, backends: [string, Backend][]): Promise<BenchCase[]> {
+  const wasm = backends.find(([k]) => k === 'spindiff-wasm')?.[1];
+  const threads = backends.find(([k]) => k === 'spindiff-threads')?.[1];
+  if (!wasm || !threads) return [];
+  const out: BenchCase[] = [];
+  for (const [preset, steps] of [['small', 100], ['paper', 10]] as const) { // small: one demo evaluation
+    const net = new NoiseMLP(presetConfig(preset, 20), new Rng(5));
+    const s: SamplerOptions = { sampler: 'ddim', steps, eta: 1, batch: 1000 };
+    const want = await withBackendAsync(wasm, () => generateSpins(net, 1000, new Rng(6), s));
+    const check = (got: SpinData): void => {
+      if (!got.s.every((v, i) => v === want.s[i])) throw new Error('sampling bench: the spins differ from the wasm backend\'s');
+    };
+    const runs: [string, Backend, number][] = [['spindiff-wasm', wasm, 1], ['spindiff-threads', threads, 2], ['spindiff-shards', threads, 2]];
+    for (const [impl, be, t] of runs) {
+      let pool: SamplePool | null = null;
+      out.push({
+        group: 'sample', impl, threads: t, name: `diffusion sampling, ${preset}, 1000 rows, DDIM-${steps}${impl === 'spindiff-shards' ? ' (row shards)' : ''}`,
+        shape: `${preset},rows=1000,steps=${steps},n=20`, repeats: o.quick ? 2 : 5,
+        setup: async () => { if (impl === 'spindiff-shards') pool = await SamplePool.start(2); },
+        fn: async () => check(await withBackendAsync(be, () => generateSpins(net, 1000, new Rng(6), s, impl === 'spindiff-shards' ? { sampling: pool! } : {}))),
+        teardown: () => pool?.close(),
+      });
+    }
+  }
+  return out;
+}
+
+/** withBackend for async work: the backend stays set until the promise settles. */
+async function withBackendAsync<T>(be: Backend, f: () => Promise<T>): Promise<T> {
+  const prev = getBackend();
+  setBackend(be);
+  try {
+    return await f();
+  } finally {
+    setBackend(prev);
+  }
 }

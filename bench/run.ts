@@ -137,7 +137,8 @@ interface Scaling {
 }
 
 /**
- * spindiff's 1→2-thread scaling (spindiff-wasm on one thread against spindiff-threads on two)
+ * spindiff's 1→2-thread scaling (spindiff-wasm on one thread against spindiff-threads, or
+ * spindiff-shards — sampling by row shards on two workers — on two)
  * per bench and shape, next to the controls measured in the same rounds. The machine counts as
  * busy when the plain-JS control (two independent loops on two workers) stays under BUSY_SCALING,
  * or, without it, when PyTorch's matmul at the largest shape does.
@@ -155,7 +156,7 @@ function scalings(results: Timed[]): Scaling[] {
     .filter((x): x is NonNullable<typeof x> => x !== null);
   const torchControl = torchMatmul.length ? torchMatmul[torchMatmul.length - 1]! : null;
   const out: Scaling[] = [];
-  for (const two of ok.filter((r) => r.impl === 'spindiff-threads' && r.threads === 2)) {
+  for (const two of ok.filter((r) => (r.impl === 'spindiff-threads' || r.impl === 'spindiff-shards') && r.threads === 2)) {
     const one = find(two.bench, two.shape, 'spindiff-wasm', 1);
     const s = pair(one, two);
     if (!s) continue;
@@ -177,7 +178,7 @@ function scalings(results: Timed[]): Scaling[] {
     }
     const busy = control ? control.scaling < BUSY_SCALING : torchControl ? torchControl.scaling < BUSY_SCALING : null;
     const verdict = busy === null ? 'no control' : busy ? 'machine busy' : 'scales';
-    out.push({ bench: two.bench, shape: two.shape, impl: 'spindiff-wasm → spindiff-threads',
+    out.push({ bench: two.bench, shape: two.shape, impl: `spindiff-wasm → ${two.impl}`,
       scaling: verdict === 'machine busy' ? null : s.scaling, lo: verdict === 'machine busy' ? null : s.lo, hi: verdict === 'machine busy' ? null : s.hi,
       torch: pair(find(two.bench, two.shape, 'torch', 1), find(two.bench, two.shape, 'torch', 2)), control, simd, gemm, relative, quiet, verdict });
   }

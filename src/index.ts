@@ -10,6 +10,7 @@
 
 // Random numbers, errors, cancellation
 export { Rng } from './random/index.js';
+export type { RngSnapshot } from './random/index.js';
 export { UsageError, DataError, AbortError, throwIfAborted, yieldToHost, Yielder } from './util/index.js';
 export type { AbortLike, LoopHooks, ProgressFn } from './util/index.js';
 
@@ -66,7 +67,7 @@ export {
   classifierGuidance, trainTailClassifier, TailClassifier,
 } from './diffusion/index.js';
 export type {
-  AugmentOptions, AugmentResult, AugmentStage, AugmentProgressFn, CurvePoint, SamplerOptions, SamplerKind, TrainConfig, NetworkConfig, PresetName,
+  AugmentOptions, AugmentResult, AugmentStage, AugmentProgressFn, CurvePoint, SamplerOptions, SamplerKind, OffThreadSampling, TrainConfig, NetworkConfig, PresetName,
   TrainDiffusionOptions, TrainDiffusionResult, Schedule, StopDecision, StopRuleOptions, CheckpointInfo, CompareMethod, Comparison, FitRunner,
   RunStreams, ResumedRun, GeneratorConfig, GeneratorKind, DiscreteSampleOptions, DiscreteSampleResult, TrainObjective,
   Sampler, Guidance, CorrectorOptions, TailSampleOptions,

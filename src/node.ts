@@ -11,5 +11,8 @@ export * from './io/files.js';
 // shared by concurrent fits, and a FitRunner on it for runDemo / compareMethodsOn.
 export { erasureMachineParallel, inferPLEParallel, InferPool, inferExactMLEOnPool, poolFitRunner } from './ising/infer/parallel.js';
 export type { ParallelOptions, PoolFitMethod } from './ising/infer/parallel.js';
+// Sampling on worker threads, by row shards (the same rows as sampleLoop on the wasm or threads
+// backend): pass it as augment's `sampling` or generateSpins' hooks.sampling.
+export { SamplePool } from './diffusion/shards.js';
 // The erasure machine's 4-lane passes in WebAssembly SIMD (the CLI and the parallel runs turn them on).
 export { enableWasmLanes } from './ising/blocked-wasm.js';

@@ -108,7 +108,8 @@ export class SamplePool implements OffThreadSampling {
     if (this.broken !== null) throw this.broken;
     if (hooks.signal?.aborted) throw new AbortError('sampling: aborted');
     const weights: ShardRequest['weights'] = {};
-    for (const [name, p] of net.namedParameters()) weights[name] = { data: Float32Array.from(p.data), shape: p.shape.slice() };
+    // postMessage copies them as it posts (structured clone): no copy here.
+    for (const [name, p] of net.namedParameters()) weights[name] = { data: p.data instanceof Float32Array ? p.data : Float32Array.from(p.data), shape: p.shape.slice() };
     const count = this.workers;
     const batch = Math.max(1, Math.min(s.batch, m));
     const totalSteps = Math.ceil(m / batch) * (s.sampler === 'ddpm' ? net.config.T : s.steps);

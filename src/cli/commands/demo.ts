@@ -23,8 +23,8 @@ import { BACKEND_OPTION, THREADS_OPTION, checkExactMle, chooseBackend, progressM
  * The demo runs the augment pipeline on its own defaults (diffusion layer: the 'small' network
  * 64-128, 4000 iterations with cosine lr and EMA, 1000 samples per energy-variance evaluation,
  * DDIM-100 with η = 1, M⁺ = 20,000), so the demo shows what `spindiff augment` does. Measured on
- * the idle 2-core machine (README, run P): EM MSE 0.00533 → 0.00350 (−34.3%, seed 1) in 66–75 s
- * with two threads, with the PLE and exact-MLE comparison fits.
+ * the idle 2-core machine (README, runs P–R): EM MSE 0.00533 → 0.00350 (−34.3%, seed 1) in 60–81 s
+ * with two threads (sampling by row shards since run R), with the PLE and exact-MLE comparison fits.
  */
 const DEFAULTS: NonNullable<DemoOptions['augment']> & { samples: number } = {
   samples: AUGMENT_DEFAULTS.samples,

@@ -189,6 +189,7 @@ export const estimators: Experiment<EstimatorsPreset> = {
         infer: (d) => inferPLE(d, { lambda: 1e-3 }),
         seed: seedOf('estimators-diffusion', truthLabel, n, M, job.seed),
         signal: ctx.signal,
+        sampling: ctx.sampling,
       });
       out.augment_seconds = (clock() - t0) / 1000;
       out.chosen_iteration = r.chosenIteration;

@@ -65,7 +65,7 @@ export const fig2: Experiment<Fig2Preset> = {
     let chosenAug: ReturnType<typeof inferEM> | null = null;
     for (const [k, cp] of (r.checkpoints ?? []).entries()) {
       if (ctx.signal?.aborted) break;
-      const gen = cp.iteration === r.chosenIteration ? r.generated : await generateFromStateDict(r, cp.stateDict, p.samples, rng);
+      const gen = cp.iteration === r.chosenIteration ? r.generated : await generateFromStateDict(r, cp.stateDict, p.samples, rng, ctx.sampling);
       const aug = inferEM(gen);
       const augObs = cp.iteration === r.chosenIteration ? r.params : inferEM(concatSpins([inst.train, gen]));
       if (cp.iteration === r.chosenIteration) chosenAug = augObs;

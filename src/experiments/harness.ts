@@ -7,6 +7,7 @@
  */
 import { at } from '../util/checked.js';
 import type { LoopHooks } from '../util/abort.js';
+import type { OffThreadSampling } from '../diffusion/augment.js';
 
 export type PresetName = 'quick' | 'paper';
 export type Setting = Record<string, number | string>;
@@ -42,6 +43,8 @@ export interface JobContext extends LoopHooks {
    * when the file does not exist. The library itself never touches the file system.
    */
   readText?: (path: string) => string | null;
+  /** Where the diffusion runs sample (SamplePool: the same numbers); default: the calling thread. */
+  sampling?: OffThreadSampling;
 }
 
 export interface Experiment<P = any> {
@@ -160,6 +163,7 @@ export async function runExperiment<P>(exp: Experiment<P>, o: RunOptions): Promi
     const result = await exp.runJob(job, presetValues, {
       signal: o.signal,
       ...(o.readText ? { readText: o.readText } : {}),
+      ...(o.sampling ? { sampling: o.sampling } : {}),
       onProgress: o.onProgress ? (d, t, info) => o.onProgress!(i + (t > 0 ? d / t : 0), mine.length, info) : undefined,
     });
     const rec: JobRecord = { key: job.key, setting: job.setting, seed: job.seed, result, seconds: (now() - t0) / 1000 };

@@ -13,7 +13,7 @@ import { energies } from '../ising/model.js';
 import type { IsingParams, SpinData } from '../ising/types.js';
 import type { GenerativeModel } from '../models/types.js';
 import { fitRBM, type RBMOptions } from '../models/rbm.js';
-import { augment, generateSpins, type AugmentResult, type SamplerOptions } from '../diffusion/augment.js';
+import { augment, generateSpins, type AugmentResult, type OffThreadSampling, type SamplerOptions } from '../diffusion/augment.js';
 import { NoiseMLP, type NetworkConfig, type PresetName as NetPreset } from '../diffusion/network.js';
 import type { StopRuleOptions } from '../diffusion/stopping.js';
 import type { LoopHooks } from '../util/abort.js';
@@ -139,7 +139,7 @@ export async function runDiffusion(
   samples: number,
   seed: number,
   d: DiffusionSettings,
-  hooks: LoopHooks = {},
+  hooks: LoopHooks & { sampling?: OffThreadSampling } = {},
   keepCheckpoints = false,
 ): Promise<AugmentResult> {
   return augment(train, {
@@ -156,6 +156,7 @@ export async function runDiffusion(
     seed,
     keepCheckpoints,
     signal: hooks.signal,
+    sampling: hooks.sampling,
     onProgress: hooks.onProgress
       ? (stage, done, total, info) => {
           // Training dominates; report it, and generation as the tail.
@@ -166,8 +167,8 @@ export async function runDiffusion(
 }
 
 /** Generate from a checkpoint's sampling weights (fig2: every evaluated checkpoint). */
-export async function generateFromStateDict(r: AugmentResult, stateDict: AugmentResult['stateDict'], m: number, rng: Rng): Promise<SpinData> {
-  return await generateSpins(NoiseMLP.fromStateDict(r.networkConfig, stateDict), m, rng, r.samplerOptions);
+export async function generateFromStateDict(r: AugmentResult, stateDict: AugmentResult['stateDict'], m: number, rng: Rng, sampling?: OffThreadSampling): Promise<SpinData> {
+  return await generateSpins(NoiseMLP.fromStateDict(r.networkConfig, stateDict), m, rng, r.samplerOptions, { sampling });
 }
 
 /** A 32-bit seed from labelled parts: the same parts give the same stream in every experiment. */

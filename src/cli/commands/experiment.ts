@@ -17,10 +17,10 @@ import {
   experimentNames, loadExperiment, mergeRuns, parseShard, runExperiment, seedList, toSaved,
   type PresetName, type RunResult, type SavedRun,
 } from '../../experiments/index.js';
-import { BACKEND_OPTION, THREADS_OPTION, chooseBackend, progressMode } from './common.js';
+import { BACKEND_OPTION, THREADS_OPTION, chooseBackend, progressMode, samplePoolFor } from './common.js';
 import { DataError } from '../../util/errors.js';
 import { at } from '../../util/checked.js';
-import { setBackend } from '../../tensor/index.js';
+import { getBackend, setBackend } from '../../tensor/index.js';
 
 /** Write a run's files into dir: SVGs and report first, results.json last (it marks completion). */
 export function writeRunFiles(dir: string, r: RunResult): string[] {
@@ -165,12 +165,15 @@ const command: Command = {
     }
     const bar = new Progress({ total: 1000, label: `${name} (${preset})`, write: ctx.stderr, ...progressMode(ctx, Boolean(args['progress'])) });
     let last = 0;
+    // The diffusion runs sample by row shards on one worker per thread (the same numbers).
+    const sampling = await samplePoolFor(getBackend());
     const r = await runExperiment(exp, {
       preset,
       seeds,
       shard,
       ...(overrides ? { overrides } : {}),
       readText: dataReader(ctx.cwd),
+      ...(sampling ? { sampling } : {}),
       signal: ctx.signal,
       now: () => Date.now(),
       onProgress: (done, total, info) => {
@@ -179,7 +182,7 @@ const command: Command = {
         bar.tick(pos - last, extra);
         last = pos;
       },
-    });
+    }).finally(() => sampling?.close());
     bar.end();
     if (ctx.signal.aborted) {
       // No partial results: a results.json always holds the whole run (or shard) asked for.

@@ -85,7 +85,10 @@ export interface AugmentOptions extends LoopHooks<AugmentProgressFn> {
   backend?: Backend;
   /** Keep the sampling weights of every evaluated checkpoint (for studies of the stop rule). */
   keepCheckpoints?: boolean;
-  /** Run the evaluations' and the generation's sampling here (e.g. `await SamplePool.start()`): the same numbers, faster. */
+  /**
+   * Run the evaluations' and the generation's sampling here (e.g. `await SamplePool.start()`): the
+   * same numbers, faster. Not used by discrete generators (masked, d3pm), which sample in this thread.
+   */
   sampling?: OffThreadSampling;
 }
 

@@ -91,6 +91,13 @@ export interface SampleLoopOptions extends LoopHooks {
   shard?: { index: number; count: number };
 }
 
+/** The sizes sampleLoop takes, checked before anything is allocated (UsageError names the bad one). */
+export function checkLoopSizes(n: number, m: number, batch: number | undefined): void {
+  if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`sampling: n must be an integer ≥ 1, got ${n}`);
+  if (!(Number.isInteger(m) && m >= 0)) throw new UsageError(`sampling: the number of samples must be an integer ≥ 0, got ${m}`);
+  if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1)) throw new UsageError(`sampling: batch must be an integer ≥ 1, got ${batch}`);
+}
+
 /** Rows [r0, r1) of a batch of B rows that shard `index` of `count` takes: contiguous, near-equal. */
 export function shardRows(B: number, index: number, count: number): [number, number] {
   return [Math.floor((index * B) / count), Math.floor(((index + 1) * B) / count)];
@@ -98,8 +105,10 @@ export function shardRows(B: number, index: number, count: number): [number, num
 
 /**
  * The normals of one row shard: a draw of a whole batch's B·n values takes this shard's rows'
- * values and skips the rest's, so the shard's rows get what the whole batch would give them. Only
- * fillNormal of the shard's rows is allowed (a built-in sampler's only draw); anything else throws.
+ * values and skips the rest's, so the shard's rows get what the whole batch would give them.
+ * Built-in samplers draw only through fillNormal of the shard's rows; a draw of another length
+ * and nextU32, uniform and normal throw. Its own state is a placeholder (the draws come from
+ * `src`): it is not to be cloned, snapshotted or folded.
  */
 class ShardNormals extends Rng {
   batch = 0;
@@ -304,6 +313,7 @@ function correct(predict: EpsPredictor, sched: Schedule, x: Float32Array, t: num
  */
 export async function sampleLoop(predict: EpsPredictor, sched: Schedule, o: SampleLoopOptions): Promise<Float32Array> {
   const { n, m, rng } = o;
+  checkLoopSizes(n, m, o.batch);
   const sampler = makeSampler(sched, o);
   const batch = Math.max(1, Math.min(o.batch ?? 2048, m));
   const taus = sampler.timesteps;

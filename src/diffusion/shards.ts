@@ -7,9 +7,10 @@
 // exactly as from sampleLoop on the wasm or threads backend here: the pool checks that once per
 // backend on a short run, and declines (null: sample here) where it does not hold.
 import { at } from '../util/checked.js';
-import { AbortError } from '../util/errors.js';
+import { AbortError, DataError, UsageError } from '../util/errors.js';
 import { startModuleWorker } from '../util/module-worker.js';
 import type { ModuleWorker } from '../util/module-worker.js';
+import { throwIfAborted } from '../util/abort.js';
 import type { LoopHooks } from '../util/abort.js';
 import { Rng } from '../random/index.js';
 import type { RngSnapshot } from '../random/index.js';
@@ -18,15 +19,19 @@ import type { Backend } from '../tensor/index.js';
 import type { NoiseMLP } from './network.js';
 import { makePredictor } from './train.js';
 import { makeSchedule } from './schedule.js';
-import { sampleLoop, shardRows } from './samplers.js';
+import { checkLoopSizes, sampleLoop, shardRows } from './samplers.js';
 import type { SamplerOptions, OffThreadSampling } from './augment.js';
 import type { ShardReply, ShardRequest } from './shard-worker.js';
 import { WORKER_SOURCE } from './shard-worker-source.js';
 
 /** Whether the workers' wasm backend can reproduce this backend's sampling bit for bit (then checked). */
 const sameKernels = (be: Backend): boolean => be.name === 'wasm' || be.name.startsWith('threads-');
-/** The check run once per backend: rows, batch and steps (at most the run's). */
-const PROBE = { m: 7, batch: 5, steps: 3, seed: 0x5eed };
+/**
+ * The check run once per backend: 7 rows in batches of 5 (a partial batch, shards of 2 and 3 rows
+ * on two workers), three DDIM steps with noise. It compares the kernels and the shards' skipping;
+ * the sampler's update is the same JavaScript on both sides.
+ */
+const PROBE = { m: 7, batch: 5, steps: 3, eta: 1, seed: 0x5eed };
 
 interface Pending {
   index: number;
@@ -48,17 +53,23 @@ export class SamplePool implements OffThreadSampling {
   private broken: unknown = null;
   private closed = false;
 
-  /** Start `workers` worker threads (≥ 2; one per core is the point). */
+  /**
+   * Start `workers` worker threads (≥ 2; one per core is the point). They keep a Node process
+   * alive until close(); if one fails to start, those started are stopped and this rejects.
+   */
   static async start(workers = 2): Promise<SamplePool> {
     if (!(Number.isInteger(workers) && workers >= 2)) throw new RangeError(`SamplePool: workers must be an integer ≥ 2, got ${workers}`);
-    const ws = await Promise.all(Array.from({ length: workers }, async () => {
-      const w = await startModuleWorker<ShardReply>(WORKER_SOURCE);
-      await new Promise<void>((resolve, reject) => {
-        w.onError(reject);
-        w.onMessage((m) => { if ('ready' in m) resolve(); });
-      });
-      return w;
-    }));
+    const started = await Promise.allSettled(Array.from({ length: workers }, () => startModuleWorker<ShardReply>(WORKER_SOURCE)));
+    const ws = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const ready = await Promise.allSettled(ws.map((w) => new Promise<void>((resolve, reject) => {
+      w.onError(reject);
+      w.onMessage((m) => { if ('ready' in m) resolve(); });
+    })));
+    const failed = [...started, ...ready].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      for (const w of ws) w.terminate();
+      throw failed.reason;
+    }
     return new SamplePool(ws);
   }
 
@@ -75,7 +86,10 @@ export class SamplePool implements OffThreadSampling {
    * `rng` advances as sampleLoop would advance it. null: not here (see the class).
    */
   async sample(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: LoopHooks = {}): Promise<Float32Array | null> {
-    if (!(await this.sameBits(net, s))) return null;
+    checkLoopSizes(net.config.n, m, s.batch);
+    if (this.broken !== null) throw this.broken;
+    throwIfAborted(hooks.signal, 'sampling');
+    if (!(await this.sameBits(net))) return null;
     return this.run(net, m, rng, s, hooks);
   }
 
@@ -87,19 +101,30 @@ export class SamplePool implements OffThreadSampling {
     for (const w of this.ws) w.terminate();
   }
 
-  /** Whether the workers reproduce this thread's sampling on the current backend (checked once per backend). */
-  private sameBits(net: NoiseMLP, s: SamplerOptions): Promise<boolean> {
+  /**
+   * Whether the workers reproduce this thread's sampling on the current backend (checked once per
+   * backend, with `net`). A check that fails on a worker declines; one that fails here (or a pool
+   * that broke meanwhile) rejects and is not remembered.
+   */
+  private sameBits(net: NoiseMLP): Promise<boolean> {
     const be = getBackend();
     if (!sameKernels(be)) return Promise.resolve(false);
     let ok = this.checked.get(be);
     if (!ok) {
-      const o = { ...s, batch: PROBE.batch, steps: Math.min(s.steps, PROBE.steps) };
-      ok = (async () => {
+      const o: SamplerOptions = { sampler: 'ddim', batch: PROBE.batch, steps: Math.min(net.config.T, PROBE.steps), eta: PROBE.eta };
+      const probe = (async () => {
         const here = await sampleLoop(makePredictor(net), makeSchedule({ T: net.config.T }), { n: net.config.n, m: PROBE.m, rng: new Rng(PROBE.seed), ...o });
-        const there = await this.run(net, PROBE.m, new Rng(PROBE.seed), o, {});
+        let there: Float32Array;
+        try {
+          there = await this.run(net, PROBE.m, new Rng(PROBE.seed), o, {});
+        } catch (e) {
+          if (this.broken !== null) throw e;
+          return false;
+        }
         return here.length === there.length && here.every((v, i) => Object.is(v, there[i]));
       })();
-      this.checked.set(be, ok);
+      probe.catch(() => { if (this.checked.get(be) === probe) this.checked.delete(be); });
+      this.checked.set(be, (ok = probe));
     }
     return ok;
   }
@@ -126,7 +151,12 @@ export class SamplePool implements OffThreadSampling {
           onProgress: (step) => {
             steps[index] = step;
             const done = Math.min(...steps);
-            hooks.onProgress?.(Math.min(m, Math.round((m * done) / totalSteps)), m, { step: done, steps: totalSteps });
+            // A callback that throws ends this run (as it ends sampleLoop), not the message handler.
+            try {
+              hooks.onProgress?.(Math.min(m, Math.round((m * done) / totalSteps)), m, { step: done, steps: totalSteps });
+            } catch (e) {
+              reject(e);
+            }
           },
         });
         const req: ShardRequest = { id, config: net.config, weights, m, sampler: { sampler: s.sampler, steps: s.steps, eta: s.eta, batch: s.batch }, rng: start, shard: { index, count } };
@@ -139,6 +169,10 @@ export class SamplePool implements OffThreadSampling {
       }
       rng.restore(end);
       return this.merge(parts.map((p) => p.rows), m, batch, net.config.n);
+    } catch (e) {
+      // The other shards of a failed run stop too (a worker ignores an abort for a finished request).
+      if (this.broken === null) for (const [j, id] of ids.entries()) at(this.ws, j, 'workers').post({ abort: id });
+      throw e;
     } finally {
       if (timer !== null) clearInterval(timer);
       for (const id of ids) this.pending.delete(id);
@@ -170,10 +204,7 @@ export class SamplePool implements OffThreadSampling {
     if (!p) return;
     if ('progress' in m) p.onProgress(m.progress);
     else if ('rows' in m) p.resolve({ rows: m.rows, rng: m.rng });
-    else {
-      const e = m.name === 'AbortError' ? new AbortError(m.error) : new Error(`sampling worker: ${m.error}`);
-      p.reject(e);
-    }
+    else p.reject(m.name === 'AbortError' ? new AbortError(m.error) : m.name === 'UsageError' ? new UsageError(m.error) : m.name === 'DataError' ? new DataError(m.error) : new Error(`sampling worker: ${m.error}`));
   }
 
   /** A worker failed (or the pool closed): every call in flight rejects, and so does every later one. */

@@ -14,7 +14,7 @@ import type { Backend } from '../../src/tensor/index.js';
 import { jsBackend } from '../../src/tensor/backend/js.js';
 import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
 import { loadThreadsBackend } from '../../src/tensor/backend/threads.js';
-import { AbortError } from '../../src/util/errors.js';
+import { AbortError, UsageError } from '../../src/util/errors.js';
 
 const simd = wasmSimdSupported();
 const net = new NoiseMLP({ ...presetConfig('tiny', 5), widths: [16, 24], timeDim: 8 }, new Rng(4));
@@ -79,11 +79,29 @@ describe.skipIf(!simd)('SamplePool', () => {
     expect(rng.snapshot()).toEqual(s0); // a declined call draws nothing
   });
 
+  it('runs two calls at once, each with its own numbers', async () => {
+    setBackend(wasm);
+    const [a, b] = await Promise.all([pool.sample(net, 11, new Rng(7), S), pool.sample(net, 5, new Rng(8), { ...S, eta: 0.5 })]);
+    expect(sameBits(a!, await here(11, new Rng(7)))).toBe(true);
+    expect(sameBits(b!, await here(5, new Rng(8), { ...S, eta: 0.5 }))).toBe(true);
+  });
+
+  it('refuses bad sizes before any work, survives a bad call, and ends a run whose progress callback throws', async () => {
+    setBackend(wasm);
+    await expect(pool.sample(net, -3, new Rng(1), S)).rejects.toThrow(UsageError);
+    await expect(pool.sample(net, 4, new Rng(1), { ...S, batch: 0 })).rejects.toThrow(/batch must be an integer ≥ 1/);
+    await expect(pool.sample(net, 4, new Rng(1), { ...S, eta: -1 })).rejects.toThrow(/eta must be ≥ 0/); // from the workers
+    const boom = new Error('progress callback failed');
+    await expect(pool.sample(net, 64, new Rng(1), { ...S, steps: 50 }, { onProgress: () => { throw boom; } })).rejects.toBe(boom);
+    const after = await pool.sample(net, 6, new Rng(3), S);
+    expect(sameBits(after!, await here(6, new Rng(3)))).toBe(true);
+  });
+
   it('stops on abort (AbortError) and samples again afterwards; a closed pool rejects', async () => {
     setBackend(wasm);
     const signal = { aborted: false };
-    const big = { ...S, steps: 400, batch: 64 };
-    const run = pool.sample(net, 256, new Rng(2), big, { signal, onProgress: () => { signal.aborted = true; } });
+    const big = { ...S, steps: 1000, batch: 64 }; // far longer than the 50 ms between two looks at the signal
+    const run = pool.sample(net, 512, new Rng(2), big, { signal, onProgress: () => { signal.aborted = true; } });
     await expect(run).rejects.toThrow(AbortError);
     const again = await pool.sample(net, 6, new Rng(3), S);
     expect(sameBits(again!, await here(6, new Rng(3)))).toBe(true);

@@ -124,9 +124,11 @@ const command: Command = {
     const net = networkFromArgs(a, data.n);
     const backend = await chooseBackend(a, ctx);
     const bars: Partial<Record<AugmentStage, ReturnType<typeof bar>>> = {};
-    const sampling = await samplePoolFor(backend);
+    const train = trainFromArgs(a), sampler = samplerFromArgs(a);
+    // Row-sharded sampling on one worker per thread (analog bits only; the same numbers).
+    const sampling = train.generator && train.generator.kind !== 'ddpm' ? null : await samplePoolFor(backend);
     const res = await augment(data, {
-      test, samples: a['samples'] as number, preset: a['preset'] as PresetName, network: net, train: trainFromArgs(a), sampler: samplerFromArgs(a),
+      test, samples: a['samples'] as number, preset: a['preset'] as PresetName, network: net, train, sampler,
       stop: a['stop'] as 'energy-variance' | 'none', stopRule: { patience: a['patience'] as number }, minFraction: a['minFraction'] as number,
       evalEvery: a['evalEvery'] as number | undefined, evalSamples: a['evalSamples'] as number, seed: a['seed'] as number,
       infer: (d) => {

@@ -89,8 +89,8 @@ const command: Command = {
     const fitThreads = (a['threads'] as number | undefined) ?? availableParallelism();
     const pool = fitThreads > 1 ? await InferPool.start(fitThreads) : null;
     // The sampling (evaluations and generation) on row shards, one worker per thread, where the
-    // backend splits over threads: the same numbers, ~1.2× faster than splitting each network call.
-    const sampling = await samplePoolFor(getBackend());
+    // backend splits over threads: the same numbers, ~1.1× faster than splitting each network call.
+    const sampling = await samplePoolFor(getBackend()).catch((e: unknown) => { pool?.close(); throw e; });
     const result = await runDemo({
       n: a['n'] as number,
       g: a['g'] as number,

@@ -98,6 +98,11 @@ export function checkLoopSizes(n: number, m: number, batch: number | undefined):
   if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1)) throw new UsageError(`sampling: batch must be an integer ≥ 1, got ${batch}`);
 }
 
+/** The rows per network call of a loop over m samples (default 2048; all m where fewer). */
+export function loopBatch(batch: number | undefined, m: number): number {
+  return Math.max(1, Math.min(batch ?? 2048, m));
+}
+
 /** Rows [r0, r1) of a batch of B rows that shard `index` of `count` takes: contiguous, near-equal. */
 export function shardRows(B: number, index: number, count: number): [number, number] {
   return [Math.floor((index * B) / count), Math.floor(((index + 1) * B) / count)];
@@ -315,7 +320,7 @@ export async function sampleLoop(predict: EpsPredictor, sched: Schedule, o: Samp
   const { n, m, rng } = o;
   checkLoopSizes(n, m, o.batch);
   const sampler = makeSampler(sched, o);
-  const batch = Math.max(1, Math.min(o.batch ?? 2048, m));
+  const batch = loopBatch(o.batch, m);
   const taus = sampler.timesteps;
   const nSteps = taus.length;
   const c = o.corrector && o.corrector.steps > 0 ? o.corrector : null;

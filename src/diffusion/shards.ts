@@ -19,7 +19,7 @@ import type { Backend } from '../tensor/index.js';
 import type { NoiseMLP } from './network.js';
 import { makePredictor } from './train.js';
 import { makeSchedule } from './schedule.js';
-import { checkLoopSizes, sampleLoop, shardRows } from './samplers.js';
+import { checkLoopSizes, loopBatch, sampleLoop, shardRows } from './samplers.js';
 import type { SamplerOptions, OffThreadSampling } from './augment.js';
 import type { ShardReply, ShardRequest } from './shard-worker.js';
 import { WORKER_SOURCE } from './shard-worker-source.js';
@@ -34,7 +34,6 @@ const sameKernels = (be: Backend): boolean => be.name === 'wasm' || be.name.star
 const PROBE = { m: 7, batch: 5, steps: 3, eta: 1, seed: 0x5eed };
 
 interface Pending {
-  index: number;
   resolve(r: { rows: Float32Array; rng: RngSnapshot }): void;
   reject(e: unknown): void;
   onProgress(step: number): void;
@@ -136,7 +135,7 @@ export class SamplePool implements OffThreadSampling {
     // postMessage copies them as it posts (structured clone): no copy here.
     for (const [name, p] of net.namedParameters()) weights[name] = { data: p.data instanceof Float32Array ? p.data : Float32Array.from(p.data), shape: p.shape.slice() };
     const count = this.workers;
-    const batch = Math.max(1, Math.min(s.batch, m));
+    const batch = loopBatch(s.batch, m);
     const totalSteps = Math.ceil(m / batch) * (s.sampler === 'ddpm' ? net.config.T : s.steps);
     const steps = new Array<number>(count).fill(0);
     const ids: number[] = [];
@@ -147,7 +146,7 @@ export class SamplePool implements OffThreadSampling {
         const id = this.nextId++;
         ids.push(id);
         this.pending.set(id, {
-          index, resolve, reject,
+          resolve, reject,
           onProgress: (step) => {
             steps[index] = step;
             const done = Math.min(...steps);

@@ -32,6 +32,19 @@ const sameKernels = (be: Backend): boolean => be.name === 'wasm' || be.name.star
  * the sampler's update is the same JavaScript on both sides.
  */
 const PROBE = { m: 7, batch: 5, steps: 3, eta: 1, seed: 0x5eed };
+/**
+ * SamplePoolOptions.minRowSteps' default. A call posts the weights to every worker, which compiles
+ * them: ~0.1 s for the paper network's 4.8M, in proportion to the network as the sampling is, so
+ * what pays for it is rows × steps. Measured (README, run R): 1000 rows × 100 steps 1.10× the
+ * threads backend (`small`), 2000 × 50 1.05–1.07× (paper n = 40); 1000 × 10 1.02× (`small`)
+ * and 0.94× (paper n = 20).
+ */
+export const MIN_ROW_STEPS = 20000;
+
+export interface SamplePoolOptions {
+  /** Runs of fewer rows × reverse steps than this are declined (sampled by the caller). */
+  minRowSteps?: number;
+}
 
 interface Pending {
   resolve(r: { rows: Float32Array; rng: RngSnapshot }): void;
@@ -42,7 +55,8 @@ interface Pending {
 /**
  * Worker threads that sample row shards side by side. `sample` returns sampleLoop's rows for a
  * network, or null where the pool cannot give the same numbers (a backend other than wasm or
- * threads, or a failed check): the caller then samples on its own thread. close() stops the workers.
+ * threads, or a failed check) or the run is too short to pay for it (minRowSteps): the caller
+ * then samples on its own thread. close() stops the workers.
  */
 export class SamplePool implements OffThreadSampling {
   readonly workers: number;
@@ -56,8 +70,10 @@ export class SamplePool implements OffThreadSampling {
    * Start `workers` worker threads (≥ 2; one per core is the point). They keep a Node process
    * alive until close(); if one fails to start, those started are stopped and this rejects.
    */
-  static async start(workers = 2): Promise<SamplePool> {
+  static async start(workers = 2, opts: SamplePoolOptions = {}): Promise<SamplePool> {
     if (!(Number.isInteger(workers) && workers >= 2)) throw new RangeError(`SamplePool: workers must be an integer ≥ 2, got ${workers}`);
+    const minRowSteps = opts.minRowSteps ?? MIN_ROW_STEPS;
+    if (!(minRowSteps >= 0)) throw new RangeError(`SamplePool: minRowSteps must be ≥ 0, got ${minRowSteps}`);
     const started = await Promise.allSettled(Array.from({ length: workers }, () => startModuleWorker<ShardReply>(WORKER_SOURCE)));
     const ws = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const ready = await Promise.allSettled(ws.map((w) => new Promise<void>((resolve, reject) => {
@@ -69,10 +85,10 @@ export class SamplePool implements OffThreadSampling {
       for (const w of ws) w.terminate();
       throw failed.reason;
     }
-    return new SamplePool(ws);
+    return new SamplePool(ws, minRowSteps);
   }
 
-  private constructor(private readonly ws: ModuleWorker<ShardReply>[]) {
+  private constructor(private readonly ws: ModuleWorker<ShardReply>[], readonly minRowSteps: number) {
     this.workers = ws.length;
     for (const w of ws) {
       w.onError((e) => this.fail(e));
@@ -88,6 +104,7 @@ export class SamplePool implements OffThreadSampling {
     checkLoopSizes(net.config.n, m, s.batch);
     if (this.broken !== null) throw this.broken;
     throwIfAborted(hooks.signal, 'sampling');
+    if (m * (s.sampler === 'ddpm' ? net.config.T : s.steps) < this.minRowSteps) return null;
     if (!(await this.sameBits(net))) return null;
     return this.run(net, m, rng, s, hooks);
   }

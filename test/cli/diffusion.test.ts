@@ -100,6 +100,21 @@ describe('spindiff train / sample / augment', () => {
     expect(existsSync(join(dir, 'z.txt'))).toBe(false);
   });
 
+  it('sample on two threads runs long enough runs by row shards on two workers: the file of --backend wasm', async () => {
+    // 2000 rows × 10 steps: the pool's threshold (MIN_ROW_STEPS); 300 × 5 above stays on this thread.
+    const outs: string[] = [];
+    for (const be of [['--backend', 'wasm'], ['--backend', 'threads', '--threads', '2']]) {
+      const out = `gen-long-${be[1]}.txt`;
+      const r = await run('sample', '--model', 'm.safetensors', '--samples', '2000', '--steps', '10', '--seed', '4', '--out', out, '--json', ...be);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).shards).toBe(be[1] === 'wasm' ? 0 : 2);
+      outs.push(readFileSync(join(dir, out), 'utf8'));
+    }
+    expect(outs[1]).toBe(outs[0]);
+    const short = await run('sample', '--model', 'm.safetensors', '--samples', '300', '--steps', '5', '--out', 'gen-short.txt', '--json', '--backend', 'threads', '--threads', '2');
+    expect(JSON.parse(short.out).shards).toBe(0);
+  });
+
   it('augment writes params, the observed-only comparison and a report', async () => {
     const r = await run('augment', '--data', 'data.txt', '--samples', '100', '--out', 'aug.json', '--report', 'rep', '--true', 'true.json', '--iters', '30', '--eval-every', '10', ...small, '--json');
     expect(r.code).toBe(0);

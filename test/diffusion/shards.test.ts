@@ -31,7 +31,7 @@ describe.skipIf(!simd)('SamplePool', () => {
   const before = getBackend();
   beforeAll(async () => {
     wasm = await loadWasmBackend();
-    pool = await SamplePool.start(2);
+    pool = await SamplePool.start(2, { minRowSteps: 0 }); // these runs are short
   });
   afterAll(() => {
     pool.close();
@@ -66,6 +66,20 @@ describe.skipIf(!simd)('SamplePool', () => {
     expect(got).toEqual(want);
     expect(seen.at(-1)).toBe(20);
     expect(seen.every((v, i) => i === 0 || v >= seen[i - 1]!)).toBe(true);
+  });
+
+  it('declines runs of fewer rows × steps than minRowSteps (the default pays on ~20,000)', async () => {
+    setBackend(wasm);
+    const picky = await SamplePool.start(2, { minRowSteps: 100 });
+    try {
+      expect(picky.minRowSteps).toBe(100);
+      expect(await picky.sample(net, 16, new Rng(1), { ...S, steps: 6 })).toBeNull(); // 96 row-steps
+      const got = await picky.sample(net, 17, new Rng(1), { ...S, steps: 6 }); // 102
+      expect(sameBits(got!, await here(17, new Rng(1), { ...S, steps: 6 }))).toBe(true);
+    } finally {
+      picky.close();
+    }
+    await expect(SamplePool.start(2, { minRowSteps: -1 })).rejects.toThrow(/minRowSteps/);
   });
 
   it('declines (null) on the js backend, and where its check finds other bits than this thread\'s', async () => {

@@ -107,7 +107,8 @@ async function samplingRuns(o: BenchOptions, backends: [string, Backend][]): Pro
       out.push({
         group: 'sample', impl, threads: t, name: `diffusion sampling, ${preset}, 1000 rows, DDIM-${steps}${impl === 'spindiff-shards' ? ' (row shards)' : ''}`,
         shape: `${preset},rows=1000,steps=${steps},n=20`, repeats: o.quick ? 2 : 5,
-        setup: async () => { if (impl === 'spindiff-shards') pool = await SamplePool.start(2); },
+        // minRowSteps 0: the shards themselves, also where the pool would decline (paper, DDIM-10).
+        setup: async () => { if (impl === 'spindiff-shards') pool = await SamplePool.start(2, { minRowSteps: 0 }); },
         fn: async () => check(await withBackendAsync(be, () => generateSpins(net, 1000, new Rng(6), s, impl === 'spindiff-shards' ? { sampling: pool! } : {}))),
         teardown: () => pool?.close(),
       });

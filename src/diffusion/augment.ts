@@ -19,7 +19,7 @@ import { DEFAULT_PRESET, NoiseMLP, presetConfig } from './network.js';
 import type { NetworkConfig, PresetName } from './network.js';
 import { DEFAULT_TRAIN, DiffusionTrainer, makePredictor } from './train.js';
 import type { TrainConfig } from './train.js';
-import { sampleLoop, thresholdSpins } from './samplers.js';
+import { reverseSteps, sampleLoop, thresholdSpins } from './samplers.js';
 import type { SamplerKind } from './samplers.js';
 import { energyVarianceStop } from './stopping.js';
 import { runStreams } from './streams.js';
@@ -145,7 +145,7 @@ export function splitHalves(data: SpinData, rng: Rng): { train: SpinData; test: 
  */
 export async function generateSpins(net: NoiseMLP, m: number, rng: Rng, s: SamplerOptions, hooks: LoopHooks & { sampling?: OffThreadSampling } = {}, generator?: GeneratorConfig): Promise<SpinData> {
   if (generator && generator.kind !== 'ddpm') {
-    const steps = s.sampler === 'ddpm' ? net.config.T : s.steps;
+    const steps = reverseSteps(s.sampler, s.steps, net.config.T);
     return (await runStepLoopAsync(discreteSampleLoop(net, generator, m, rng, { steps, batch: s.batch, onProgress: hooks.onProgress }), hooks.signal)).data;
   }
   const { sampling, ...loopHooks } = hooks;

@@ -98,6 +98,11 @@ export function checkLoopSizes(n: number, m: number, batch: number | undefined):
   if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1)) throw new UsageError(`sampling: batch must be an integer ≥ 1, got ${batch}`);
 }
 
+/** Reverse steps of a run: all T for ddpm, `steps` for ddim (each one network call per batch). */
+export function reverseSteps(kind: SamplerKind, steps: number, T: number): number {
+  return kind === 'ddpm' ? T : steps;
+}
+
 /** The rows per network call of a loop over m samples (default 2048; all m where fewer). */
 export function loopBatch(batch: number | undefined, m: number): number {
   return Math.max(1, Math.min(batch ?? 2048, m));

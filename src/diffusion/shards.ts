@@ -19,7 +19,7 @@ import type { Backend } from '../tensor/index.js';
 import type { NoiseMLP } from './network.js';
 import { makePredictor } from './train.js';
 import { makeSchedule } from './schedule.js';
-import { checkLoopSizes, loopBatch, sampleLoop, shardRows } from './samplers.js';
+import { checkLoopSizes, loopBatch, reverseSteps, sampleLoop, shardRows } from './samplers.js';
 import type { SamplerOptions, OffThreadSampling } from './augment.js';
 import type { ShardReply, ShardRequest } from './shard-worker.js';
 import { WORKER_SOURCE } from './shard-worker-source.js';
@@ -104,7 +104,7 @@ export class SamplePool implements OffThreadSampling {
     checkLoopSizes(net.config.n, m, s.batch);
     if (this.broken !== null) throw this.broken;
     throwIfAborted(hooks.signal, 'sampling');
-    if (m * (s.sampler === 'ddpm' ? net.config.T : s.steps) < this.minRowSteps) return null;
+    if (m * reverseSteps(s.sampler, s.steps, net.config.T) < this.minRowSteps) return null;
     if (!(await this.sameBits(net))) return null;
     return this.run(net, m, rng, s, hooks);
   }
@@ -153,7 +153,7 @@ export class SamplePool implements OffThreadSampling {
     for (const [name, p] of net.namedParameters()) weights[name] = { data: p.data instanceof Float32Array ? p.data : Float32Array.from(p.data), shape: p.shape.slice() };
     const count = this.workers;
     const batch = loopBatch(s.batch, m);
-    const totalSteps = Math.ceil(m / batch) * (s.sampler === 'ddpm' ? net.config.T : s.steps);
+    const totalSteps = Math.ceil(m / batch) * reverseSteps(s.sampler, s.steps, net.config.T);
     const steps = new Array<number>(count).fill(0);
     const ids: number[] = [];
     const start = rng.snapshot();

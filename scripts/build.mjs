@@ -1,5 +1,5 @@
 // The package build (npm run build):
-//   dist/lib   the browser build (also the default condition): root, internals, backends, worker,
+//   dist/lib   the browser build (also the default condition): root, internals, backends, parallel, worker,
 //              worker-script — no Node built-ins (node:* imports are replaced by a stub that
 //              throws if reached), no eval; gpu.js stays an import (optional peer dependency).
 //   dist/node  the Node build of the same entries plus node (files, CLI main) and cli (the bin).
@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { writeWorkerSources } from './build-worker.mjs';
 
 const common = { bundle: true, format: 'esm', sourcemap: true, target: 'es2022', logLevel: 'warning', splitting: true, chunkNames: 'chunks/[name]-[hash]' };
-const entries = { index: 'src/index.ts', internals: 'src/internals.ts', backends: 'src/backends.ts', worker: 'src/worker/index.ts', 'worker-script': 'src/worker/script.ts' };
+const entries = { index: 'src/index.ts', internals: 'src/internals.ts', backends: 'src/backends.ts', parallel: 'src/parallel.ts', worker: 'src/worker/index.ts', 'worker-script': 'src/worker/script.ts' };
 
 /** Browser builds: a `node:*` module becomes one that throws when (and only when) it is loaded. */
 export const nodeStub = {

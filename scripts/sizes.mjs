@@ -9,6 +9,8 @@ const cases = [
   ['`spindiff`: Ising inference only (Rng, skParams, sampleExact, erasureMachine, inferPLE)', "export { Rng, skParams, sampleExact, erasureMachine, inferPLE } from './dist/lib/index.js';"],
   ['`spindiff`: augment()', "export { augment } from './dist/lib/index.js';"],
   ['`spindiff/backends` (all loaders, with the wasm and threads kernels)', "export * from './dist/lib/backends.js';"],
+  ['`spindiff/parallel` (InferPool and the parallel fits, with their worker bundle)', "export { InferPool, erasureMachineParallel, inferPLEParallel } from './dist/lib/parallel.js';"],
+  ['`spindiff/parallel`: SamplePool (with its worker bundle)', "export { SamplePool } from './dist/lib/parallel.js';"],
   ['`spindiff/worker`: the client (createWorker, SpindiffWorker)', "export { createWorker, SpindiffWorker } from './dist/lib/worker.js';"],
 ];
 console.log('| entry | minified | gzip |\n|---|---|---|');

@@ -1,6 +1,7 @@
 // The backend conformance suite inside headless Chromium: js, wasm, threads (the page is
 // cross-origin isolated by the server's COOP/COEP headers) and gpu.js (WebGL through SwiftShader),
-// all loaded from the package's browser build bundled as a user would. Skips, saying so, when no
+// all loaded from the package's browser build bundled as a user would; the worker client and the
+// worker pools (spindiff/worker, spindiff/parallel) from the unbundled browser build. Skips, saying so, when no
 // Chromium is installed (.ci/run installs Debian's).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -24,6 +25,7 @@ describe.skipIf(!exe)('in headless Chromium', () => {
     await bundlePage(join(ROOT, 'test/browser/pages/conformance.ts'), join(dir, 'conformance.js'));
     copyFileSync(join(ROOT, 'test/browser/pages/conformance.html'), join(dir, 'index.html'));
     copyFileSync(join(ROOT, 'test/browser/pages/worker.html'), join(dir, 'worker.html'));
+    copyFileSync(join(ROOT, 'test/browser/pages/parallel.html'), join(dir, 'parallel.html'));
     mkdirSync(join(dir, 'lib'));
     cpSync(join(ROOT, 'dist/lib'), join(dir, 'lib'), { recursive: true });
     server = await serveStatic([dir]);
@@ -69,6 +71,25 @@ describe.skipIf(!exe)('in headless Chromium', () => {
     expect(r['aborted']).toBe('AbortError');
     // the page's main thread stayed free: frames kept coming while the worker trained
     expect(r['framesDuringAugment'] as number).toBeGreaterThan(5 * (r['augmentSeconds'] as number));
+    await page.close();
+  }, 120_000);
+
+  test('spindiff/parallel: the pools in module Web Workers give the page\'s own results, bit for bit', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url + 'parallel.html');
+    await page.waitForSelector('body[data-state="done"]', { state: 'attached', timeout: 90_000 });
+    const r = await page.evaluate(() => (globalThis as unknown as { __results: Record<string, unknown> }).__results);
+    console.log('browser parallel:', JSON.stringify(r));
+    expect(errors).toEqual([]);
+    expect(r['error']).toBeUndefined();
+    expect(r['pleEqual']).toBe(true); // inferPLEParallel over two workers equals inferPLE
+    expect(r['emEqual']).toBe(true); // and erasureMachineParallel erasureMachine
+    expect(r['workers']).toBe(2);
+    // SamplePool sampled (not declined) on both backends, the rows and the generator's end equal to the page's own sampling
+    for (const backend of ['wasm', 'threads']) expect(r['sampling'], backend).toMatchObject({ [backend]: { sharded: true, equal: true, rngEqual: true, m: 50 } });
+    expect(r['jsDeclined']).toBe(true);
     await page.close();
   }, 120_000);
 });

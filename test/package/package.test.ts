@@ -1,5 +1,5 @@
 // The packed package as a user gets it: `npm pack`, install the tarball into an empty project,
-// type-check a file that uses every public entry (root, backends, node, worker) with the repo's
+// type-check a file that uses every public entry (root, backends, parallel, node, worker) with the repo's
 // own tsc, and run it; the README's ```ts blocks are type-checked and run the same way, and its
 // ```sh blocks (those not marked <!-- not-run -->) run in that project with `spindiff` = the
 // built CLI, comparing the output lines the README shows. Failures name the README line.
@@ -27,6 +27,8 @@ import { loadBackend, BACKEND_NAMES } from 'spindiff/backends';
 import type { Backend } from 'spindiff/backends';
 import { writeParamsFile, readParamsFile } from 'spindiff/node';
 import { createWorker } from 'spindiff/worker';
+import { inferPLEParallel, SamplePool } from 'spindiff/parallel';
+import type { SamplePoolOptions } from 'spindiff/parallel';
 import { Worker } from 'node:worker_threads';
 import * as root from 'spindiff';
 const fail = (m: string): never => { throw new Error(m); };
@@ -53,6 +55,11 @@ const w = createWorker({ NodeWorker: Worker });
 const viaWorker = await w.infer(data, 'ple');
 w.terminate();
 if (viaWorker.params.w.join() !== ple.params.w.join()) fail('worker PLE differs from in-thread PLE');
+// the parallel entry: PLE over two worker threads gives the one-thread result
+const parallel = await inferPLEParallel(data, { threads: 2 });
+if (parallel.params.w.join() !== ple.params.w.join()) fail('parallel PLE differs from in-thread PLE');
+const poolOpts: SamplePoolOptions = { minRowSteps: 0 };
+(await SamplePool.start(2, poolOpts)).close();
 console.log('ok', enumerate(truth).logZ.toFixed(6));
 `;
 

@@ -18,7 +18,6 @@
 import { chart } from '../plot/index.js';
 import { Rng } from '../random/index.js';
 import { throwIfAborted } from '../util/abort.js';
-import type { AbortLike, ProgressFn } from '../util/abort.js';
 import { sampleExact } from '../ising/enumerate.js';
 import { skParams } from '../ising/model.js';
 import { mse } from '../ising/metrics.js';
@@ -27,7 +26,7 @@ import { concatData } from '../io/data.js';
 import type { IsingParams, SpinData } from '../ising/types.js';
 import { trainDiffusion, generateSpins, NoiseMLP, presetConfig, DEFAULT_TRAIN, type SamplerOptions } from '../diffusion/index.js';
 import { attack, budgetLabel, estimatorFor, paramDistance2, type AttackMethod, type Budget, type EstimatorName } from '../attack/index.js';
-import { fmt, fmtMeanSe, mdTable, meanSe, reportHeader, type Experiment, type Job, type JobRecord } from './harness.js';
+import { fmt, fmtMeanSe, mdTable, meanSe, reportHeader, type Experiment, type Job, type JobContext, type JobRecord } from './harness.js';
 import { seedOf } from './pipeline.js';
 import { at } from '../util/checked.js';
 
@@ -82,7 +81,7 @@ export const robustness: Experiment<RobustnessPreset> = {
     return seeds.map((seed) => ({ key: `seed=${seed}`, setting: {}, seed }));
   },
   async runJob(job, p, ctx) {
-    return runSeed(p, job.seed, ctx.signal, ctx.onProgress);
+    return runSeed(p, job.seed, ctx);
   },
   summarize(p, records, meta) {
     return summarizeRobustness(p, records, meta);
@@ -140,11 +139,11 @@ export function topCouplingF1(truth: IsingParams, est: IsingParams, K = truth.n)
 
 const now = (): number => performance.now() / 1000;
 
-async function trainGenerator(d: SpinData, p: RobustnessPreset, rng: Rng, seed: number, signal?: AbortLike): Promise<SpinData> {
+async function trainGenerator(d: SpinData, p: RobustnessPreset, rng: Rng, seed: number, ctx: JobContext): Promise<SpinData> {
   const net = presetConfig(p.diffusion.net, d.n, DEFAULT_TRAIN.T);
-  const run = await trainDiffusion(d, { network: net, train: { ...DEFAULT_TRAIN, iterations: p.diffusion.iterations, batchSize: p.diffusion.batchSize, seed }, stop: 'none', signal });
+  const run = await trainDiffusion(d, { network: net, train: { ...DEFAULT_TRAIN, iterations: p.diffusion.iterations, batchSize: p.diffusion.batchSize, seed }, stop: 'none', signal: ctx.signal });
   const gnet = NoiseMLP.fromStateDict(net, run.chosen.stateDict);
-  return await generateSpins(gnet, p.generated, rng, p.diffusion.sampler, { signal });
+  return await generateSpins(gnet, p.generated, rng, p.diffusion.sampler, { signal: ctx.signal, sampling: ctx.sampling });
 }
 
 function scoreOf(truth: IsingParams, est: IsingParams, clean: IsingParams): PipelineScore {
@@ -178,7 +177,8 @@ export function minDecodingFlips(p: IsingParams, s: Int8Array, hidden: number[],
   return Infinity;
 }
 
-async function runSeed(p: RobustnessPreset, seed: number, signal?: AbortLike, onProgress?: ProgressFn): Promise<Record<string, unknown>> {
+async function runSeed(p: RobustnessPreset, seed: number, ctx: JobContext): Promise<Record<string, unknown>> {
+  const { signal, onProgress } = ctx;
   const root = new Rng(seedOf('robustness', p.n, p.g, p.M, seed));
   const truth = skParams(p.n, p.g, root.fold('truth'));
   const D = sampleExact(truth, p.M, root.fold('data'));
@@ -186,7 +186,7 @@ async function runSeed(p: RobustnessPreset, seed: number, signal?: AbortLike, on
   const secs = { generator: 0, attacks: 0, pipeline: 0, decode: 0 };
   let t = now();
   const thObs = est(D);
-  const G = await trainGenerator(D, p, root.fold('generate'), seedOf('gen', seed), signal);
+  const G = await trainGenerator(D, p, root.fold('generate'), seedOf('gen', seed), ctx);
   const thAug = est(concatData([D, G]));
   secs.generator = now() - t;
   const attacks: AttackRecord[] = [];
@@ -208,7 +208,7 @@ async function runSeed(p: RobustnessPreset, seed: number, signal?: AbortLike, on
       secs.attacks += now() - t;
       if (seed <= p.pipelineSeeds && p.pipelineAttacks.some((a) => a.method === method && budgetLabel(a.budget) === budgetLabel(budget))) {
         t = now();
-        const G2 = await trainGenerator(r.data, p, root.fold('generate-poisoned', method, budgetLabel(budget)), seedOf('gen', seed, method, budgetLabel(budget)), signal);
+        const G2 = await trainGenerator(r.data, p, root.fold('generate-poisoned', method, budgetLabel(budget)), seedOf('gen', seed, method, budgetLabel(budget)), ctx);
         rec.pipeline = scoreOf(truth, est(concatData([r.data, G2])), thAug);
         secs.pipeline += now() - t;
       }

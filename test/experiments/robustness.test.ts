@@ -5,6 +5,10 @@ import { mergeRuns, runExperiment, toSaved } from '../../src/experiments/harness
 import { robustness, minDecodingFlips, topCouplingF1 } from '../../src/experiments/robustness.js';
 import { Rng } from '../../src/random/index.js';
 import { skParams, completeExact } from '../../src/ising/index.js';
+import { SamplePool } from '../../src/diffusion/shards.js';
+import type { OffThreadSampling } from '../../src/diffusion/augment.js';
+import { getBackend, setBackend } from '../../src/tensor/index.js';
+import { loadWasmBackend, wasmSimdSupported } from '../../src/tensor/backend/wasm/index.js';
 
 const overrides = {
   n: 6, M: 150, generated: 100,
@@ -30,6 +34,24 @@ it('robustness: toy run, shards merge exactly, the report has the threat model, 
     const loss = (m: string) => r.attacks.find((a) => a.method === m)!.loss;
     expect(loss('pgd')).toBeGreaterThanOrEqual(loss('fgsm')); // PGD starts from FGSM's mask and keeps the best refit
     expect(r.decode[1]!.obs).toBeGreaterThanOrEqual(r.decode[0]!.obs); // success rate is monotone in k
+  }
+}, 60_000);
+
+it.skipIf(!wasmSimdSupported())('robustness: the generators sample through the run\'s `sampling` (a SamplePool), with the same records', async () => {
+  const before = getBackend();
+  setBackend(await loadWasmBackend()); // where the pool samples (on js it declines)
+  const pool = await SamplePool.start(2, { minRowSteps: 0 });
+  try {
+    let sharded = 0;
+    const sampling: OffThreadSampling = { sample: async (...a) => { const r = await pool.sample(...a); if (r) sharded++; return r; } };
+    const o = { preset: 'quick' as const, seeds: [1], overrides };
+    const [here, there] = [await runExperiment(robustness, o), await runExperiment(robustness, { ...o, sampling })];
+    expect(sharded).toBe(3); // the clean generator and setting (i)'s two on poisoned data (random and pgd at k = 1)
+    const timeless = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'seconds' ? undefined : v)));
+    expect(timeless(there.records.map((r) => r.result))).toEqual(timeless(here.records.map((r) => r.result)));
+  } finally {
+    pool.close();
+    setBackend(before);
   }
 }, 60_000);
 

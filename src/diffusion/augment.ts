@@ -90,6 +90,11 @@ export interface AugmentOptions extends LoopHooks<AugmentProgressFn> {
    * same numbers, faster. Not used by discrete generators (masked, d3pm), which sample in this thread.
    */
   sampling?: OffThreadSampling;
+  /**
+   * Called with the generated samples as soon as they exist, before the final inference (e.g. to
+   * start other fits on them meanwhile, on other threads). What it throws ends the run.
+   */
+  onGenerated?: (generated: SpinData) => void;
 }
 
 export interface CurvePoint {
@@ -356,6 +361,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   const genNet = NoiseMLP.fromStateDict(run.trainer.networkConfig, chosen.stateDict); // with the generator's head
   const generated = await generateSpins(genNet, M, streams.generate(), samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t), sampling: opts.sampling }, trainCfg.generator);
   timings.generate = now() - tt;
+  opts.onGenerated?.(generated);
 
   tt = now();
   await host.tick();

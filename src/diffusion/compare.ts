@@ -25,6 +25,8 @@ export const COMPARE_METHODS: Record<CompareMethod, (d: SpinData, signal?: Abort
  */
 export interface FitRunner {
   fit(method: CompareMethod, data: SpinData, signal?: AbortLike): Promise<InferResult>;
+  /** Fits started together run side by side (worker threads), so a caller may start them early. */
+  sideBySide?: boolean;
 }
 
 /** Fits one after another on the calling thread. */

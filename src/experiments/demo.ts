@@ -8,7 +8,7 @@ import { augment, type AugmentOptions, type AugmentResult, type AugmentProgressF
 import { mse } from '../ising/metrics.js';
 import { compareMethodsOn, SERIAL_FITS } from '../diffusion/compare.js';
 import type { CompareMethod, FitRunner } from '../diffusion/compare.js';
-import type { IsingParams } from '../ising/types.js';
+import type { IsingParams, SpinData } from '../ising/types.js';
 import { paramsToJSON } from '../io/params.js';
 import { concatSpins, paramPairs, seedOf, skInstanceFor } from './pipeline.js';
 import { fmt, mdTable } from './harness.js';
@@ -22,7 +22,7 @@ export interface DemoOptions extends LoopHooks<AugmentProgressFn> {
   /** Generated samples M⁺. */
   samples: number;
   /** Passed to augment() (network preset, iterations, sampler, …). */
-  augment?: Omit<AugmentOptions, 'test' | 'samples' | 'seed' | 'onProgress' | 'signal'>;
+  augment?: Omit<AugmentOptions, 'test' | 'samples' | 'seed' | 'onProgress' | 'signal' | 'onGenerated'>;
   /** Also fit these methods on observed-only and observed + generated data (EM is always reported). */
   compare?: CompareMethod[];
   /** Where the inference fits run (default: one after another on this thread; the same numbers anywhere). */
@@ -46,6 +46,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const t0 = now();
   const inst = skInstanceFor(o.n, o.g, o.M, o.seed);
   const fits = o.fits ?? SERIAL_FITS;
+  // The fits after generation are independent: started together, a runner with workers runs them
+  // side by side, and then they start as soon as the generated samples exist, beside augment's
+  // own final inference (the same numbers either way).
+  const fitsOn = (generated: SpinData) => Promise.all([
+    fits.fit('em', generated, o.signal),
+    // Honesty: the observed-only inference could also use the test half (2M samples in all).
+    fits.fit('em', concatSpins([inst.train, inst.test]), o.signal),
+    // Other methods on the same observed and observed + generated data (exact MLE can beat augmented EM).
+    compareMethodsOn(fits, inst.train, generated, (o.compare ?? []).filter((m) => m !== 'em'), o.signal),
+  ]);
+  const early: { fits?: ReturnType<typeof fitsOn> } = {};
   const r: AugmentResult = await augment(inst.train, {
     ...o.augment,
     test: inst.test,
@@ -54,17 +65,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     infer: (d) => fits.fit('em', d, o.signal),
     onProgress: o.onProgress,
     signal: o.signal,
+    ...(fits.sideBySide ? { onGenerated: (g: SpinData) => { early.fits = fitsOn(g); early.fits.catch(() => {}); } } : {}),
   });
   const mObs = mse(inst.truth, r.observedParams);
   const mAug = mse(inst.truth, r.params);
-  // The fits below are independent: started together, a runner with workers runs them side by side.
-  const [augOnly, all, compared] = await Promise.all([
-    fits.fit('em', r.generated, o.signal),
-    // Honesty: the observed-only inference could also use the test half (2M samples in all).
-    fits.fit('em', concatSpins([inst.train, inst.test]), o.signal),
-    // Other methods on the same observed and observed + generated data (exact MLE can beat augmented EM).
-    compareMethodsOn(fits, inst.train, r.generated, (o.compare ?? []).filter((m) => m !== 'em'), o.signal),
-  ]);
+  const [augOnly, all, compared] = await (early.fits ?? fitsOn(r.generated));
   const mAugOnly = mse(inst.truth, augOnly.params);
   const mAll = mse(inst.truth, all.params);
   const compare = compared.map((c) => ({ method: c.method, mse_obs: mse(inst.truth, c.observed).mse, mse_aug_obs: mse(inst.truth, c.augmented).mse }));

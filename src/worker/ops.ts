@@ -13,8 +13,11 @@ import { UsageError } from '../util/errors.js';
 
 export type InferMethod = 'em' | 'ple' | 'mle';
 
-/** augment()'s options as a worker takes them. */
-export interface WorkerAugmentOptions extends Omit<AugmentOptions, 'backend' | 'infer' | 'onProgress' | 'signal'> {
+/**
+ * augment()'s options as a worker takes them: those that cross by structured clone (no functions
+ * or pools: `sampling` and `onGenerated` stay on the calling side's augment()).
+ */
+export interface WorkerAugmentOptions extends Omit<AugmentOptions, 'backend' | 'infer' | 'onProgress' | 'signal' | 'sampling' | 'onGenerated'> {
   /** Backend to load inside the worker (default js). */
   backend?: BackendName;
   backendOptions?: Omit<LoadBackendOptions, 'gpujs'>;

@@ -274,8 +274,9 @@ export type PoolFitMethod = 'em' | 'ple' | 'mle';
  * Fits on a pool, each with its method's defaults (erasureMachine, inferPLE, inferExactMLE): the
  * same results as on the calling thread. Calls made together run side by side on the workers.
  */
-export function poolFitRunner(pool: InferPool): { fit(method: PoolFitMethod, data: SpinData, signal?: AbortLike): Promise<InferResult> } {
+export function poolFitRunner(pool: InferPool): { fit(method: PoolFitMethod, data: SpinData, signal?: AbortLike): Promise<InferResult>; sideBySide: true } {
   return {
+    sideBySide: true,
     fit: (method, data, signal) => {
       const o = signal ? { signal } : {};
       if (method === 'em') return erasureMachineParallel(data, { ...o, pool });

@@ -1,23 +1,24 @@
 // What 128-bit WebAssembly SIMD can do on this machine at most: a loop of independent float32x4
 // multiply-adds on 12 register accumulators (no memory, no dependence between them beyond each
 // accumulator's own chain), as a fused f32x4.relaxed_madd and as f32x4.mul + f32x4.add. Prints
-// GFLOP/s on one thread, then with one such loop on each of two worker threads at once (their sum
-// is what two cores give SIMD code right now). The GEMM kernel cannot beat these, so they bound
-// every float32 throughput target: e.g. 100k samples × DDIM-50 of the paper n = 40 network is
-// 37.7 TFLOP of GEMM (README, run N), which in 8 minutes needs 78.5 GFLOP/s sustained.
+// GFLOP/s on one thread, then with one such loop on each of two worker threads released together
+// at a barrier (all their FLOP over the wall time: what two cores give SIMD code right now). The
+// GEMM kernel cannot beat these, so they bound every float32 throughput target: e.g. 100k samples
+// × DDIM-50 of the paper n = 40 network is 37.7 TFLOP of GEMM (README, run L), which in 8 minutes
+// needs 78.5 GFLOP/s sustained.
 // Needs no build.
 //
 //   node scripts/simd-peak.mjs [--rounds 5] [--seconds 0.5]
-import { Worker } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { scriptArgs } from './script-args.mjs';
 
 const usage = 'usage: node scripts/simd-peak.mjs [--rounds N] [--seconds S]';
-const { values: o, fail } = scriptArgs('simd-peak', usage, {
+const { values: o, fail } = isMainThread ? scriptArgs('simd-peak', usage, {
   rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '0.5' },
-}, ['rounds']);
-const seconds = Number(o.seconds);
-if (!(seconds > 0 && seconds <= 60)) fail(`--seconds must be in (0, 60], got '${o.seconds}'`);
+}, ['rounds']) : { values: {}, fail: null };
+const seconds = isMainThread ? Number(o.seconds) : 0;
+if (isMainThread && !(seconds > 0 && seconds <= 4)) fail(`--seconds must be in (0, 4] (the loop's counter is an i32), got '${o.seconds}'`);
 
 const ACC = 12;
 const uleb = (n) => { const b = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; b.push(x); } while (n); return b; };
@@ -46,43 +47,69 @@ function peakModule(fused) {
     ...section(7, [1, 4, ...Buffer.from('peak'), 0, 0]), ...section(10, [1, ...uleb(fn.length), ...fn])]);
 }
 
-/** GFLOP/s of one loop run for about `seconds` (calibrated on a short run). */
-function measure(fused, seconds) {
+/** The loop as a function of iters (≤ 2³¹ − 1: its counter is an i32), run once untimed. */
+function loop(fused) {
   const peak = new WebAssembly.Instance(new WebAssembly.Module(peakModule(fused))).exports.peak;
   peak(1e5);
-  let t = performance.now();
-  peak(1e6);
-  const iters = Math.max(1e5, Math.round(1e6 * seconds * 1000 / (performance.now() - t)));
-  t = performance.now();
-  peak(iters);
-  return (iters * ACC * 8) / ((performance.now() - t) * 1e6);
+  return peak;
 }
+/** Iterations that take about `seconds` (timed on a short run; capped at the i32 counter's range). */
+function calibrate(peak, seconds) {
+  const t = performance.now();
+  peak(1e6);
+  return Math.min(2 ** 31 - 1, Math.max(1e5, Math.round(1e6 * seconds * 1000 / (performance.now() - t))));
+}
+const FLOP_PER_ITER = ACC * 8; // 12 f32x4 multiply-adds
 
-if (process.env.SIMD_PEAK_WORKER) {
+if (!isMainThread) {
+  // A worker: calibrate, say how many iterations, wait at the barrier, run, say when done.
   setFlagsFromString('--experimental-wasm-relaxed-simd');
-  const { parentPort } = await import('node:worker_threads');
-  parentPort.on('message', ({ fused, seconds }) => parentPort.postMessage(measure(fused, seconds)));
+  const { fused, seconds, gate } = workerData;
+  const flag = new Int32Array(gate);
+  const peak = loop(fused);
+  const iters = calibrate(peak, seconds);
+  parentPort.postMessage({ iters });
+  Atomics.wait(flag, 0, 0);
+  const t = performance.now();
+  peak(iters);
+  parentPort.postMessage({ ms: performance.now() - t });
 } else {
   setFlagsFromString('--experimental-wasm-relaxed-simd');
   const hasRelaxed = WebAssembly.validate(peakModule(true));
   const kinds = hasRelaxed ? [['fused multiply-add', true], ['multiply + add', false]] : [['multiply + add', false]];
   if (!hasRelaxed) console.log('this engine has no relaxed SIMD: multiply + add only');
-  const workers = [0, 1].map(() => new Worker(new URL(import.meta.url), { env: { ...process.env, SIMD_PEAK_WORKER: '1' } }));
-  const ask = (w, fused) => new Promise((resolve, reject) => {
-    const onError = (e) => { w.off('message', onMessage); reject(e); };
-    const onMessage = (g) => { w.off('error', onError); resolve(g); };
-    w.once('message', onMessage).once('error', onError).postMessage({ fused, seconds });
-  });
+  /** One round on `count` workers started together at a barrier: each one's GFLOP/s, and all FLOP over the wall time. */
+  const round = async (fused, count) => {
+    const gate = new SharedArrayBuffer(4);
+    const ws = Array.from({ length: count }, () => new Worker(new URL(import.meta.url), { workerData: { fused, seconds, gate } }));
+    const replies = ws.map((w) => {
+      const msgs = [];
+      return new Promise((resolve, reject) => {
+        w.on('message', (m) => { msgs.push(m); if (msgs.length === 2) resolve(msgs); });
+        w.on('error', reject);
+        w.on('exit', (code) => reject(new Error(`simd-peak: a worker exited (code ${code}) before it answered`)));
+      });
+    });
+    const ready = ws.map((w) => new Promise((resolve) => w.once('message', resolve)));
+    const iters = (await Promise.all(ready)).map((m) => m.iters);
+    const t = performance.now();
+    Atomics.store(new Int32Array(gate), 0, 1);
+    Atomics.notify(new Int32Array(gate), 0);
+    const done = await Promise.all(replies);
+    const wall = performance.now() - t;
+    await Promise.all(ws.map((w) => w.terminate()));
+    const each = done.map((msgs, i) => (iters[i] * FLOP_PER_ITER) / (msgs[1].ms * 1e6));
+    return { each, total: (iters.reduce((a, b) => a + b, 0) * FLOP_PER_ITER) / (wall * 1e6) };
+  };
   const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
   for (const [name, fused] of kinds) {
     const one = [], two = [];
     for (let r = 0; r < Number(o.rounds); r++) {
-      one.push(await ask(workers[0], fused));
-      const both = await Promise.all(workers.map((w) => ask(w, fused)));
-      two.push(both[0] + both[1]);
-      console.log(`${name}, round ${r + 1}: one thread ${one.at(-1).toFixed(1)} GFLOP/s, two threads ${both.map((g) => g.toFixed(1)).join(' + ')} = ${two.at(-1).toFixed(1)} GFLOP/s`);
+      one.push((await round(fused, 1)).each[0]);
+      const both = await round(fused, 2);
+      two.push(both.total);
+      console.log(`${name}, round ${r + 1}: one thread ${one.at(-1).toFixed(1)} GFLOP/s; two threads started together ${both.each.map((g) => g.toFixed(1)).join(' and ')} each, ${both.total.toFixed(1)} GFLOP/s over the wall time`);
     }
     console.log(`${name}: median one thread ${median(one).toFixed(1)} GFLOP/s (max ${Math.max(...one).toFixed(1)}), two threads ${median(two).toFixed(1)} GFLOP/s (max ${Math.max(...two).toFixed(1)})`);
   }
-  for (const w of workers) await w.terminate();
 }

@@ -3,9 +3,9 @@
  * generation). This file IS the curated list — what the README documents — one block per layer;
  * to make a name public, add it to its layer's block here (and export it from the layer's index).
  *
- * Other entry points: `spindiff/backends` (loadBackend: wasm, threads, gpu.js), `spindiff/node`
- * (files, CLI), `spindiff/worker` (long operations off the main thread), `spindiff/plot`, and
- * `spindiff/internals` (every layer's full surface, for tests and power users; no stability promise).
+ * Other entry points: `spindiff/backends` (loadBackend: wasm, threads, gpu.js), `spindiff/parallel`
+ * (the worker pools: parallel fits, sampling by row shards), `spindiff/node` (files, CLI),
+ * `spindiff/worker` (long operations off the main thread), and `spindiff/internals` (every layer's full surface, for tests and power users; no stability promise).
  */
 
 // Random numbers, errors, cancellation

@@ -1,7 +1,7 @@
 /**
  * `spindiff/parallel`: work split over worker threads, with the same results as the one-thread
  * calls — Node worker_threads, or module Web Workers in browsers (started from bundled source
- * text, src/util/module-worker.ts; no cross-origin isolation needed, data crosses by message).
+ * text, src/util/module-worker.ts; the data crosses by message).
  * The erasure machine over parts of its ε grid and PLE over ranges of spins (one call, or a pool
  * shared by concurrent fits), and sampling by row shards (SamplePool: pass it as augment's
  * `sampling` or generateSpins' hooks.sampling). Each worker bundle is large (README, bundle

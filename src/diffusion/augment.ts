@@ -92,9 +92,11 @@ export interface AugmentOptions extends LoopHooks<AugmentProgressFn> {
   sampling?: OffThreadSampling;
   /**
    * Called with the generated samples as soon as they exist, before the final inference (e.g. to
-   * start other fits on them meanwhile, on other threads). What it throws ends the run.
+   * start other fits on them meanwhile, on other threads); the final inference starts once it
+   * returns (or its promise resolves). It must not change them (the final fit and the result use
+   * them). What it throws or rejects with ends the run.
    */
-  onGenerated?: (generated: SpinData) => void;
+  onGenerated?: (generated: SpinData) => void | Promise<void>;
 }
 
 export interface CurvePoint {
@@ -361,7 +363,7 @@ async function augmentImpl(data: SpinData, opts: AugmentOptions): Promise<Augmen
   const genNet = NoiseMLP.fromStateDict(run.trainer.networkConfig, chosen.stateDict); // with the generator's head
   const generated = await generateSpins(genNet, M, streams.generate(), samplerOpts, { signal, onProgress: (d, t) => progress?.('generate', d, t), sampling: opts.sampling }, trainCfg.generator);
   timings.generate = now() - tt;
-  opts.onGenerated?.(generated);
+  await opts.onGenerated?.(generated);
 
   tt = now();
   await host.tick();

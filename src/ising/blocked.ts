@@ -13,7 +13,7 @@
  * at a time, with their tables interleaved entry by entry: one pattern index then reaches all of
  * them in one cache line (~2× less CPU per set at n = 60 with 3·10⁵ patterns). Where
  * WebAssembly SIMD kernels have been installed (enableWasmLanes in blocked-wasm.ts: the CLI, the
- * Node entry's parallel inference and `spindiff/backends` do it; the core never compiles
+ * parallel inference's workers (`spindiff/parallel`) and `spindiff/backends` do it; the core never compiles
  * WebAssembly itself) the passes run 4 sets at a time as f64x2 adds (~5× less CPU per set than
  * before), else in the JavaScript loops below. Each set's sums are formed in the same order as
  * alone and in either kernel, so no result depends on the grouping or on the kernel.

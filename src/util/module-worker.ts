@@ -16,6 +16,8 @@ export interface ModuleWorker<M = unknown> {
 
 export const isNode = (): boolean => typeof process !== 'undefined' && !!process.versions?.node;
 
+const blobUrls = new Map<string, string>();
+
 /** Start a module worker running `source` (ES module text). */
 export async function startModuleWorker<M = unknown>(source: string): Promise<ModuleWorker<M>> {
   if (isNode()) {
@@ -27,7 +29,11 @@ export async function startModuleWorker<M = unknown>(source: string): Promise<Mo
     Worker: new (url: string, o: { type: 'module' }) => { onmessage: unknown; onerror: unknown; postMessage(m: unknown): void; terminate(): void };
     Blob: new (parts: string[], o: { type: string }) => unknown; URL: { createObjectURL(b: unknown): string };
   };
-  const w = new g.Worker(g.URL.createObjectURL(new g.Blob([source], { type: 'text/javascript' })), { type: 'module' });
+  // One Blob URL per worker source (the sources are a few constant bundles), kept for the page's
+  // life: a URL per start would keep a copy of a 100–200 kB bundle alive for every worker started.
+  let url = blobUrls.get(source);
+  if (url === undefined) blobUrls.set(source, (url = g.URL.createObjectURL(new g.Blob([source], { type: 'text/javascript' }))));
+  const w = new g.Worker(url, { type: 'module' });
   return {
     post: (m) => w.postMessage(m),
     onMessage: (f) => { w.onmessage = (e: { data: M }) => f(e.data); },

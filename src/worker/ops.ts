@@ -14,8 +14,8 @@ import { UsageError } from '../util/errors.js';
 export type InferMethod = 'em' | 'ple' | 'mle';
 
 /**
- * augment()'s options as a worker takes them: those that cross by structured clone (no functions
- * or pools: `sampling` and `onGenerated` stay on the calling side's augment()).
+ * augment()'s options as a worker takes them: those that cross by structured clone (`sampling` and
+ * `onGenerated`, a pool and a function, are not available through a worker).
  */
 export interface WorkerAugmentOptions extends Omit<AugmentOptions, 'backend' | 'infer' | 'onProgress' | 'signal' | 'sampling' | 'onGenerated'> {
   /** Backend to load inside the worker (default js). */

@@ -33,17 +33,27 @@ describe.skipIf(!exe)('in headless Chromium', () => {
   }, 120_000);
   afterAll(async () => { await browser?.close(); await server?.close(); });
 
-  test('backend conformance: js, wasm, threads (cross-origin isolated), gpu.js (WebGL/SwiftShader)', async () => {
+  /** Open a page of the served folder, wait for its script to finish, log and return its __results; no page errors. */
+  async function resultsOf(path: string, label: string): Promise<Record<string, unknown>> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url);
-    await page.waitForSelector('body[data-state="done"]', { state: 'attached', timeout: 90_000 });
-    const r = await page.evaluate(() => (globalThis as unknown as { __results: unknown }).__results) as {
+    try {
+      await page.goto(server.url + path);
+      await page.waitForSelector('body[data-state="done"]', { state: 'attached', timeout: 90_000 });
+      const r = await page.evaluate(() => (globalThis as unknown as { __results: Record<string, unknown> }).__results);
+      console.log(`${label}:`, JSON.stringify(r));
+      expect(errors).toEqual([]);
+      return r;
+    } finally {
+      await page.close();
+    }
+  }
+
+  test('backend conformance: js, wasm, threads (cross-origin isolated), gpu.js (WebGL/SwiftShader)', async () => {
+    const r = await resultsOf('', 'browser conformance') as unknown as {
       crossOriginIsolated: boolean; gpujsKernel: string; outcomes: { name: string; backend?: string; checked: number; worst: number; error?: string; ms: number }[];
     };
-    console.log('browser conformance:', JSON.stringify(r));
-    expect(errors).toEqual([]);
     expect(r.crossOriginIsolated).toBe(true);
     for (const o of r.outcomes) {
       expect(o.error, `${o.name} in Chromium`).toBeUndefined();
@@ -51,18 +61,10 @@ describe.skipIf(!exe)('in headless Chromium', () => {
     }
     expect(r.outcomes.find((o) => o.name === 'threads')!.backend).toBe('threads-3');
     expect(r.gpujsKernel).toMatch(/^WebGL2?Kernel$/); // gpu.js really ran on WebGL (SwiftShader), not its CPU fallback
-    await page.close();
   }, 120_000);
 
   test('spindiff/worker: a module Web Worker from the unbundled browser build; the page keeps drawing', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url + 'worker.html');
-    await page.waitForSelector('body[data-state="done"]', { state: 'attached', timeout: 90_000 });
-    const r = await page.evaluate(() => (globalThis as unknown as { __results: Record<string, unknown> }).__results);
-    console.log('browser worker:', JSON.stringify(r));
-    expect(errors).toEqual([]);
+    const r = await resultsOf('worker.html', 'browser worker');
     expect(r['error']).toBeUndefined();
     expect(r['pleEqual']).toBe(true); // the worker's PLE equals the page's own
     expect(r['n']).toBe(8);
@@ -71,18 +73,10 @@ describe.skipIf(!exe)('in headless Chromium', () => {
     expect(r['aborted']).toBe('AbortError');
     // the page's main thread stayed free: frames kept coming while the worker trained
     expect(r['framesDuringAugment'] as number).toBeGreaterThan(5 * (r['augmentSeconds'] as number));
-    await page.close();
   }, 120_000);
 
   test('spindiff/parallel: the pools in module Web Workers give the page\'s own results, bit for bit', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url + 'parallel.html');
-    await page.waitForSelector('body[data-state="done"]', { state: 'attached', timeout: 90_000 });
-    const r = await page.evaluate(() => (globalThis as unknown as { __results: Record<string, unknown> }).__results);
-    console.log('browser parallel:', JSON.stringify(r));
-    expect(errors).toEqual([]);
+    const r = await resultsOf('parallel.html', 'browser parallel');
     expect(r['error']).toBeUndefined();
     expect(r['pleEqual']).toBe(true); // inferPLEParallel over two workers equals inferPLE
     expect(r['emEqual']).toBe(true); // and erasureMachineParallel erasureMachine
@@ -90,6 +84,5 @@ describe.skipIf(!exe)('in headless Chromium', () => {
     // SamplePool sampled (not declined) on both backends, the rows and the generator's end equal to the page's own sampling
     for (const backend of ['wasm', 'threads']) expect(r['sampling'], backend).toMatchObject({ [backend]: { sharded: true, equal: true, rngEqual: true, m: 50 } });
     expect(r['jsDeclined']).toBe(true);
-    await page.close();
   }, 120_000);
 });

@@ -27,4 +27,5 @@ it('onGenerated gets the generated samples after the generation, before the fina
   expect(Array.from(r.params.w)).toEqual(Array.from(plain.params.w));
   // what it throws ends the run
   await expect(augment(data, { ...opts, onGenerated: () => { throw new Error('stop here'); } })).rejects.toThrow('stop here');
+  await expect(augment(data, { ...opts, onGenerated: async () => { await Promise.resolve(); throw new Error('async stop'); } })).rejects.toThrow('async stop');
 }, 60_000);

@@ -85,7 +85,8 @@ const command: Command = {
     let last = 0;
     const labels: Record<string, string> = { 'infer-train': 'infer (observed)', train: 'train diffusion', evaluate: 'train diffusion', generate: 'generate', infer: 'infer (augmented)' };
     // The fits (EM before and after training, the comparison fits) on worker threads: the seven
-    // fits after generation are independent and run side by side (the same numbers as serially).
+    // fits after generation are independent and run side by side, six of them started as soon as
+    // the samples exist (runDemo: the same numbers as serially).
     const fitThreads = (a['threads'] as number | undefined) ?? availableParallelism();
     const pool = fitThreads > 1 ? await InferPool.start(fitThreads) : null;
     // The sampling (evaluations and generation) on row shards, one worker per thread, where the

@@ -27,8 +27,9 @@ export interface GemmGeometry {
  * accumulators + NR/4 B vectors + MR broadcasts in the 15 xmm registers it allocates. 4×8 needs
  * 14 and its loop is all loads and FMAs; 6×8 (20), 4×12 (19), 3×16 (19), 8×4 and KU = 2 (twice
  * the broadcasts) spill, 0.45–0.7× as fast; 3×12 (15, 9 accumulators) and 2×16 (14) tie with 4×8.
- * Eight accumulators already cover the FMA latency: 4×8 runs the in-cache shapes at 36–38
- * GFLOP/s, ~90% of the 40–42 that a loop of independent relaxed_madds reaches on one core.
+ * Eight accumulators already cover the FMA latency: 4×8 runs the in-cache shapes at 36–39
+ * GFLOP/s, ~85% of the 44–45 that a loop of independent relaxed_madds in registers reaches on one
+ * core (scripts/simd-peak.mjs; README run S).
  * KC fixes where partial sums round (changing it changes results); MR, NR, MC, NC and KU do not.
  */
 export const defaultGeometry: GemmGeometry = { MR: 4, NR: 8, MC: 128, KC: 256, NC: 512, KU: 1 };

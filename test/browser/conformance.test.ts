@@ -26,6 +26,7 @@ describe.skipIf(!exe)('in headless Chromium', () => {
     copyFileSync(join(ROOT, 'test/browser/pages/conformance.html'), join(dir, 'index.html'));
     copyFileSync(join(ROOT, 'test/browser/pages/worker.html'), join(dir, 'worker.html'));
     copyFileSync(join(ROOT, 'test/browser/pages/parallel.html'), join(dir, 'parallel.html'));
+    copyFileSync(join(ROOT, 'test/browser/pages/report.js'), join(dir, 'report.js'));
     mkdirSync(join(dir, 'lib'));
     cpSync(join(ROOT, 'dist/lib'), join(dir, 'lib'), { recursive: true });
     server = await serveStatic([dir]);

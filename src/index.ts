@@ -5,7 +5,8 @@
  *
  * Other entry points: `spindiff/backends` (loadBackend: wasm, threads, gpu.js), `spindiff/parallel`
  * (the worker pools: parallel fits, sampling by row shards), `spindiff/node` (files, CLI),
- * `spindiff/worker` (long operations off the main thread), and `spindiff/internals` (every layer's full surface, for tests and power users; no stability promise).
+ * `spindiff/worker` (long operations off the main thread), and `spindiff/internals` (every
+ * layer's full surface, for tests and power users; no stability promise).
  */
 
 // Random numbers, errors, cancellation
